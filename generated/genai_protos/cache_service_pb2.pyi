@@ -22,12 +22,20 @@ DESCRIPTOR: _descriptor.FileDescriptor
 
 @_typing.final
 class ListCachedContentsRequest(_message.Message):
+    """Parameters for ListCachedContents."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     PAGE_SIZE_FIELD_NUMBER: _builtins.int
     PAGE_TOKEN_FIELD_NUMBER: _builtins.int
     page_size: _builtins.int
+    """Optional upper bound on entries per page; the server may send fewer and
+    caps the value at 1000. Zero means a server-chosen default.
+    """
     page_token: _builtins.str
+    """Optional. next_page_token from a previous call, to fetch the following
+    page; empty for the first page.
+    """
     def __init__(
         self,
         *,
@@ -44,13 +52,18 @@ Global___ListCachedContentsRequest: _TypeAlias = ListCachedContentsRequest  # no
 
 @_typing.final
 class ListCachedContentsResponse(_message.Message):
+    """One page of cache entries."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     CACHED_CONTENTS_FIELD_NUMBER: _builtins.int
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
     next_page_token: _builtins.str
+    """Pass as page_token to get the next page; empty when there are no more."""
     @_builtins.property
-    def cached_contents(self) -> _containers.RepeatedCompositeFieldContainer[_cached_content_pb2.CachedContent]: ...
+    def cached_contents(self) -> _containers.RepeatedCompositeFieldContainer[_cached_content_pb2.CachedContent]:
+        """Entries on this page."""
+
     def __init__(
         self,
         *,
@@ -67,11 +80,15 @@ Global___ListCachedContentsResponse: _TypeAlias = ListCachedContentsResponse  # 
 
 @_typing.final
 class CreateCachedContentRequest(_message.Message):
+    """Parameters for CreateCachedContent."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     CACHED_CONTENT_FIELD_NUMBER: _builtins.int
     @_builtins.property
-    def cached_content(self) -> _cached_content_pb2.CachedContent: ...
+    def cached_content(self) -> _cached_content_pb2.CachedContent:
+        """Required. The entry to store; leave output-only fields unset."""
+
     def __init__(
         self,
         *,
@@ -87,10 +104,13 @@ Global___CreateCachedContentRequest: _TypeAlias = CreateCachedContentRequest  # 
 
 @_typing.final
 class GetCachedContentRequest(_message.Message):
+    """Parameters for GetCachedContent."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     NAME_FIELD_NUMBER: _builtins.int
     name: _builtins.str
+    """Required. Entry to fetch, as `cachedContents/{id}`."""
     def __init__(
         self,
         *,
@@ -106,14 +126,20 @@ Global___GetCachedContentRequest: _TypeAlias = GetCachedContentRequest  # noqa: 
 
 @_typing.final
 class UpdateCachedContentRequest(_message.Message):
+    """Parameters for UpdateCachedContent."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     CACHED_CONTENT_FIELD_NUMBER: _builtins.int
     UPDATE_MASK_FIELD_NUMBER: _builtins.int
     @_builtins.property
-    def cached_content(self) -> _cached_content_pb2.CachedContent: ...
+    def cached_content(self) -> _cached_content_pb2.CachedContent:
+        """Required. The entry with its name set and the new values filled in."""
+
     @_builtins.property
-    def update_mask(self) -> _field_mask_pb2.FieldMask: ...
+    def update_mask(self) -> _field_mask_pb2.FieldMask:
+        """Which fields of cached_content to apply (e.g. `ttl` or `expire_time`)."""
+
     def __init__(
         self,
         *,
@@ -130,10 +156,13 @@ Global___UpdateCachedContentRequest: _TypeAlias = UpdateCachedContentRequest  # 
 
 @_typing.final
 class DeleteCachedContentRequest(_message.Message):
+    """Parameters for DeleteCachedContent."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     NAME_FIELD_NUMBER: _builtins.int
     name: _builtins.str
+    """Required. Entry to delete, as `cachedContents/{id}`."""
     def __init__(
         self,
         *,

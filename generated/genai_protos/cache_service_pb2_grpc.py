@@ -28,7 +28,10 @@ if _version_not_supported:
 
 
 class CacheServiceStub:
-    """Missing associated documentation comment in .proto file."""
+    """CRUD service for CachedContent resources (`cachedContents/{id}`).
+
+    Manages stored prompt prefixes that generation requests can reuse.
+    """
 
     def __init__(self, channel):
         """Constructor.
@@ -64,34 +67,42 @@ class CacheServiceStub:
 
 
 class CacheServiceServicer:
-    """Missing associated documentation comment in .proto file."""
+    """CRUD service for CachedContent resources (`cachedContents/{id}`).
+
+    Manages stored prompt prefixes that generation requests can reuse.
+    """
 
     def CreateCachedContent(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Stores a new cache entry and returns it with its server-assigned name.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def DeleteCachedContent(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Removes a cache entry by name.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetCachedContent(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Fetches one cache entry by name.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListCachedContents(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Pages through the caller's cache entries.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def UpdateCachedContent(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Changes a cache entry; in practice only its expiration can be altered.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -133,7 +144,10 @@ def add_CacheServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class CacheService:
-    """Missing associated documentation comment in .proto file."""
+    """CRUD service for CachedContent resources (`cachedContents/{id}`).
+
+    Manages stored prompt prefixes that generation requests can reuse.
+    """
 
     @staticmethod
     def CreateCachedContent(request,

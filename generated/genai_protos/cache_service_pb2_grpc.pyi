@@ -29,59 +29,89 @@ GRPC_GENERATED_VERSION: str
 GRPC_VERSION: str
 
 class CacheServiceStub:
+    """CRUD service for CachedContent resources (`cachedContents/{id}`).
+
+    Manages stored prompt prefixes that generation requests can reuse.
+    """
+
     @_typing.overload
     def __new__(cls, channel: _grpc.Channel) -> _Self: ...
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> CacheServiceAsyncStub: ...
     CreateCachedContent: _grpc.UnaryUnaryMultiCallable[_cache_service_pb2.CreateCachedContentRequest, _cached_content_pb2.CachedContent]
+    """Stores a new cache entry and returns it with its server-assigned name."""
     DeleteCachedContent: _grpc.UnaryUnaryMultiCallable[_cache_service_pb2.DeleteCachedContentRequest, _empty_pb2.Empty]
+    """Removes a cache entry by name."""
     GetCachedContent: _grpc.UnaryUnaryMultiCallable[_cache_service_pb2.GetCachedContentRequest, _cached_content_pb2.CachedContent]
+    """Fetches one cache entry by name."""
     ListCachedContents: _grpc.UnaryUnaryMultiCallable[_cache_service_pb2.ListCachedContentsRequest, _cache_service_pb2.ListCachedContentsResponse]
+    """Pages through the caller's cache entries."""
     UpdateCachedContent: _grpc.UnaryUnaryMultiCallable[_cache_service_pb2.UpdateCachedContentRequest, _cached_content_pb2.CachedContent]
+    """Changes a cache entry; in practice only its expiration can be altered."""
 
 @_typing.type_check_only
 class CacheServiceAsyncStub(CacheServiceStub):
+    """CRUD service for CachedContent resources (`cachedContents/{id}`).
+
+    Manages stored prompt prefixes that generation requests can reuse.
+    """
+
     def __init__(self, channel: _aio.Channel) -> None: ...
     CreateCachedContent: _aio.UnaryUnaryMultiCallable[_cache_service_pb2.CreateCachedContentRequest, _cached_content_pb2.CachedContent]  # type: ignore[assignment]
+    """Stores a new cache entry and returns it with its server-assigned name."""
     DeleteCachedContent: _aio.UnaryUnaryMultiCallable[_cache_service_pb2.DeleteCachedContentRequest, _empty_pb2.Empty]  # type: ignore[assignment]
+    """Removes a cache entry by name."""
     GetCachedContent: _aio.UnaryUnaryMultiCallable[_cache_service_pb2.GetCachedContentRequest, _cached_content_pb2.CachedContent]  # type: ignore[assignment]
+    """Fetches one cache entry by name."""
     ListCachedContents: _aio.UnaryUnaryMultiCallable[_cache_service_pb2.ListCachedContentsRequest, _cache_service_pb2.ListCachedContentsResponse]  # type: ignore[assignment]
+    """Pages through the caller's cache entries."""
     UpdateCachedContent: _aio.UnaryUnaryMultiCallable[_cache_service_pb2.UpdateCachedContentRequest, _cached_content_pb2.CachedContent]  # type: ignore[assignment]
+    """Changes a cache entry; in practice only its expiration can be altered."""
 
 class CacheServiceServicer(metaclass=_abc_1.ABCMeta):
+    """CRUD service for CachedContent resources (`cachedContents/{id}`).
+
+    Manages stored prompt prefixes that generation requests can reuse.
+    """
+
     @_abc_1.abstractmethod
     def CreateCachedContent(
         self,
         request: _cache_service_pb2.CreateCachedContentRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_cached_content_pb2.CachedContent, _abc.Awaitable[_cached_content_pb2.CachedContent]]: ...
+    ) -> _typing.Union[_cached_content_pb2.CachedContent, _abc.Awaitable[_cached_content_pb2.CachedContent]]:
+        """Stores a new cache entry and returns it with its server-assigned name."""
 
     @_abc_1.abstractmethod
     def DeleteCachedContent(
         self,
         request: _cache_service_pb2.DeleteCachedContentRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_empty_pb2.Empty, _abc.Awaitable[_empty_pb2.Empty]]: ...
+    ) -> _typing.Union[_empty_pb2.Empty, _abc.Awaitable[_empty_pb2.Empty]]:
+        """Removes a cache entry by name."""
 
     @_abc_1.abstractmethod
     def GetCachedContent(
         self,
         request: _cache_service_pb2.GetCachedContentRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_cached_content_pb2.CachedContent, _abc.Awaitable[_cached_content_pb2.CachedContent]]: ...
+    ) -> _typing.Union[_cached_content_pb2.CachedContent, _abc.Awaitable[_cached_content_pb2.CachedContent]]:
+        """Fetches one cache entry by name."""
 
     @_abc_1.abstractmethod
     def ListCachedContents(
         self,
         request: _cache_service_pb2.ListCachedContentsRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_cache_service_pb2.ListCachedContentsResponse, _abc.Awaitable[_cache_service_pb2.ListCachedContentsResponse]]: ...
+    ) -> _typing.Union[_cache_service_pb2.ListCachedContentsResponse, _abc.Awaitable[_cache_service_pb2.ListCachedContentsResponse]]:
+        """Pages through the caller's cache entries."""
 
     @_abc_1.abstractmethod
     def UpdateCachedContent(
         self,
         request: _cache_service_pb2.UpdateCachedContentRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_cached_content_pb2.CachedContent, _abc.Awaitable[_cached_content_pb2.CachedContent]]: ...
+    ) -> _typing.Union[_cached_content_pb2.CachedContent, _abc.Awaitable[_cached_content_pb2.CachedContent]]:
+        """Changes a cache entry; in practice only its expiration can be altered."""
 
 def add_CacheServiceServicer_to_server(servicer: CacheServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

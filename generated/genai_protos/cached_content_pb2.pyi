@@ -23,14 +23,24 @@ DESCRIPTOR: _descriptor.FileDescriptor
 
 @_typing.final
 class CachedContent(_message.Message):
+    """The CachedContent resource: a prompt prefix stored server-side so later
+    generation calls can reuse it instead of resending it.
+
+    A cached prompt prefix (system instruction, turns, tools) that generation
+    requests can point at by name. It only works with the model it was made for.
+    """
+
     DESCRIPTOR: _descriptor.Descriptor
 
     @_typing.final
     class UsageMetadata(_message.Message):
+        """Token accounting for the cache entry."""
+
         DESCRIPTOR: _descriptor.Descriptor
 
         TOTAL_TOKEN_COUNT_FIELD_NUMBER: _builtins.int
         total_token_count: _builtins.int
+        """Number of tokens the cached content occupies."""
         def __init__(
             self,
             *,
@@ -55,26 +65,47 @@ class CachedContent(_message.Message):
     UPDATE_TIME_FIELD_NUMBER: _builtins.int
     USAGE_METADATA_FIELD_NUMBER: _builtins.int
     name: _builtins.str
+    """Output only. Resource name assigned by the server: `cachedContents/{id}`."""
     display_name: _builtins.str
+    """Optional human-readable label, up to 128 characters; fixed once created."""
     model: _builtins.str
+    """Required, immutable. Model the cache belongs to: `models/{model}`."""
     @_builtins.property
-    def expire_time(self) -> _timestamp_pb2.Timestamp: ...
+    def expire_time(self) -> _timestamp_pb2.Timestamp:
+        """Absolute expiry instant (UTC)."""
+
     @_builtins.property
-    def ttl(self) -> _duration_pb2.Duration: ...
+    def ttl(self) -> _duration_pb2.Duration:
+        """Lifetime counted from now; input only."""
+
     @_builtins.property
-    def system_instruction(self) -> _content_pb2.Content: ...
+    def system_instruction(self) -> _content_pb2.Content:
+        """Input only, immutable. System instruction to cache (text only for now)."""
+
     @_builtins.property
-    def contents(self) -> _containers.RepeatedCompositeFieldContainer[_content_pb2.Content]: ...
+    def contents(self) -> _containers.RepeatedCompositeFieldContainer[_content_pb2.Content]:
+        """Input only, immutable. Conversation turns to cache."""
+
     @_builtins.property
-    def tools(self) -> _containers.RepeatedCompositeFieldContainer[_content_pb2.Tool]: ...
+    def tools(self) -> _containers.RepeatedCompositeFieldContainer[_content_pb2.Tool]:
+        """Input only, immutable. Tools the model may call when this cache is used."""
+
     @_builtins.property
-    def tool_config(self) -> _content_pb2.ToolConfig: ...
+    def tool_config(self) -> _content_pb2.ToolConfig:
+        """Input only, immutable. Tool settings shared by all the cached tools."""
+
     @_builtins.property
-    def create_time(self) -> _timestamp_pb2.Timestamp: ...
+    def create_time(self) -> _timestamp_pb2.Timestamp:
+        """Output only. When the entry was created."""
+
     @_builtins.property
-    def update_time(self) -> _timestamp_pb2.Timestamp: ...
+    def update_time(self) -> _timestamp_pb2.Timestamp:
+        """Output only. When the entry was last modified (UTC)."""
+
     @_builtins.property
-    def usage_metadata(self) -> Global___CachedContent.UsageMetadata: ...
+    def usage_metadata(self) -> Global___CachedContent.UsageMetadata:
+        """Output only. Size of the cache in tokens."""
+
     def __init__(
         self,
         *,

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _pool.POOL.AddSerializedFile(b'\n2google/ai/generativelanguage/v1beta/citation.proto\x12#google.ai.generativelanguage.v1beta\"a\n\x10\x43itationMetadata\x12M\n\x10\x63itation_sources\x18\x01 \x03(\x0b\x32\x33.google.ai.generativelanguage.v1beta.CitationSource\"\x9e\x01\n\x0e\x43itationSource\x12\x18\n\x0bstart_index\x18\x01 \x01(\x05H\x00\x88\x01\x01\x12\x16\n\tend_index\x18\x02 \x01(\x05H\x01\x88\x01\x01\x12\x10\n\x03uri\x18\x03 \x01(\tH\x02\x88\x01\x01\x12\x15\n\x08license_\x18\x04 \x01(\tH\x03\x88\x01\x01\x42\x0e\n\x0c_start_indexB\x0c\n\n_end_indexB\x06\n\x04_uriB\x0b\n\t_license_b\x06proto3')
+DESCRIPTOR = _pool.POOL.AddSerializedFile(b'\n2google/ai/generativelanguage/v1beta/citation.proto\x12#google.ai.generativelanguage.v1beta\"a\n\x10\x43itationMetadata\x12M\n\x10\x63itation_sources\x18\x01 \x03(\x0b\x32\x33.google.ai.generativelanguage.v1beta.CitationSource\"\x9c\x01\n\x0e\x43itationSource\x12\x18\n\x0bstart_index\x18\x01 \x01(\x05H\x00\x88\x01\x01\x12\x16\n\tend_index\x18\x02 \x01(\x05H\x01\x88\x01\x01\x12\x10\n\x03uri\x18\x03 \x01(\tH\x02\x88\x01\x01\x12\x14\n\x07license\x18\x04 \x01(\tH\x03\x88\x01\x01\x42\x0e\n\x0c_start_indexB\x0c\n\n_end_indexB\x06\n\x04_uriB\n\n\x08_licenseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,5 +35,5 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CITATIONMETADATA']._serialized_start=91
   _globals['_CITATIONMETADATA']._serialized_end=188
   _globals['_CITATIONSOURCE']._serialized_start=191
-  _globals['_CITATIONSOURCE']._serialized_end=349
+  _globals['_CITATIONSOURCE']._serialized_end=347
 # @@protoc_insertion_point(module_scope)

@@ -20,11 +20,19 @@ DESCRIPTOR: _descriptor.FileDescriptor
 
 @_typing.final
 class CitationMetadata(_message.Message):
+    """Source attribution attached to generated output: which external works a
+    response quotes or borrows from.
+
+    All the sources the server credits for one piece of generated content.
+    """
+
     DESCRIPTOR: _descriptor.Descriptor
 
     CITATION_SOURCES_FIELD_NUMBER: _builtins.int
     @_builtins.property
-    def citation_sources(self) -> _containers.RepeatedCompositeFieldContainer[Global___CitationSource]: ...
+    def citation_sources(self) -> _containers.RepeatedCompositeFieldContainer[Global___CitationSource]:
+        """One entry per cited source; may be empty when nothing is attributed."""
+
     def __init__(
         self,
         *,
@@ -40,32 +48,42 @@ Global___CitationMetadata: _TypeAlias = CitationMetadata  # noqa: Y015
 
 @_typing.final
 class CitationSource(_message.Message):
+    """A single source credited for a span of the generated response. All fields
+    are filled in by the server and any of them may be absent.
+    """
+
     DESCRIPTOR: _descriptor.Descriptor
 
     START_INDEX_FIELD_NUMBER: _builtins.int
     END_INDEX_FIELD_NUMBER: _builtins.int
     URI_FIELD_NUMBER: _builtins.int
-    LICENSE__FIELD_NUMBER: _builtins.int
+    LICENSE_FIELD_NUMBER: _builtins.int
     start_index: _builtins.int
+    """Byte offset where the attributed span of the response begins."""
     end_index: _builtins.int
+    """Byte offset just past the attributed span (exclusive end)."""
     uri: _builtins.str
-    license_: _builtins.str
+    """Link to the cited work, when the server knows one."""
+    license: _builtins.str
+    """License of the cited work, for example a code repository's license;
+    only set when a license applies.
+    """
     def __init__(
         self,
         *,
         start_index: _builtins.int | None = ...,
         end_index: _builtins.int | None = ...,
         uri: _builtins.str | None = ...,
-        license_: _builtins.str | None = ...,
+        license: _builtins.str | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["_end_index", b"_end_index", "_license_", b"_license_", "_start_index", b"_start_index", "_uri", b"_uri", "end_index", b"end_index", "license_", b"license_", "start_index", b"start_index", "uri", b"uri"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_end_index", b"_end_index", "_license", b"_license", "_start_index", b"_start_index", "_uri", b"_uri", "end_index", b"end_index", "license", b"license", "start_index", b"start_index", "uri", b"uri"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_end_index", b"_end_index", "_license_", b"_license_", "_start_index", b"_start_index", "_uri", b"_uri", "end_index", b"end_index", "license_", b"license_", "start_index", b"start_index", "uri", b"uri"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_end_index", b"_end_index", "_license", b"_license", "_start_index", b"_start_index", "_uri", b"_uri", "end_index", b"end_index", "license", b"license", "start_index", b"start_index", "uri", b"uri"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__end_index: _TypeAlias = _typing.Literal["end_index"]  # noqa: Y015
     _WhichOneofArgType__end_index: _TypeAlias = _typing.Literal["_end_index", b"_end_index"]  # noqa: Y015
-    _WhichOneofReturnType__license_: _TypeAlias = _typing.Literal["license_"]  # noqa: Y015
-    _WhichOneofArgType__license_: _TypeAlias = _typing.Literal["_license_", b"_license_"]  # noqa: Y015
+    _WhichOneofReturnType__license: _TypeAlias = _typing.Literal["license"]  # noqa: Y015
+    _WhichOneofArgType__license: _TypeAlias = _typing.Literal["_license", b"_license"]  # noqa: Y015
     _WhichOneofReturnType__start_index: _TypeAlias = _typing.Literal["start_index"]  # noqa: Y015
     _WhichOneofArgType__start_index: _TypeAlias = _typing.Literal["_start_index", b"_start_index"]  # noqa: Y015
     _WhichOneofReturnType__uri: _TypeAlias = _typing.Literal["uri"]  # noqa: Y015
@@ -73,7 +91,7 @@ class CitationSource(_message.Message):
     @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__end_index) -> _WhichOneofReturnType__end_index | None: ...
     @_typing.overload
-    def WhichOneof(self, oneof_group: _WhichOneofArgType__license_) -> _WhichOneofReturnType__license_ | None: ...
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__license) -> _WhichOneofReturnType__license | None: ...
     @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__start_index) -> _WhichOneofReturnType__start_index | None: ...
     @_typing.overload

@@ -30,24 +30,41 @@ class _Type:
 class _TypeEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Type.ValueType], _builtins.type):
     DESCRIPTOR: _descriptor.EnumDescriptor
     TYPE_UNSPECIFIED: _Type.ValueType  # 0
+    """Not set; not a valid choice."""
     STRING: _Type.ValueType  # 1
+    """Text."""
     NUMBER: _Type.ValueType  # 2
+    """Floating-point number."""
     INTEGER: _Type.ValueType  # 3
+    """Whole number."""
     BOOLEAN: _Type.ValueType  # 4
+    """true or false."""
     ARRAY: _Type.ValueType  # 5
+    """Ordered list; see Schema.items."""
     OBJECT: _Type.ValueType  # 6
+    """Key/value object; see Schema.properties."""
     NULL: _Type.ValueType  # 7
+    """The null value."""
 
-class Type(_Type, metaclass=_TypeEnumTypeWrapper): ...
+class Type(_Type, metaclass=_TypeEnumTypeWrapper):
+    """Value types available in a Schema, matching the OpenAPI 3.0 data types."""
 
 TYPE_UNSPECIFIED: Type.ValueType  # 0
+"""Not set; not a valid choice."""
 STRING: Type.ValueType  # 1
+"""Text."""
 NUMBER: Type.ValueType  # 2
+"""Floating-point number."""
 INTEGER: Type.ValueType  # 3
+"""Whole number."""
 BOOLEAN: Type.ValueType  # 4
+"""true or false."""
 ARRAY: Type.ValueType  # 5
+"""Ordered list; see Schema.items."""
 OBJECT: Type.ValueType  # 6
+"""Key/value object; see Schema.properties."""
 NULL: Type.ValueType  # 7
+"""The null value."""
 Global___Type: _TypeAlias = Type  # noqa: Y015
 
 class _Modality:
@@ -57,31 +74,56 @@ class _Modality:
 class _ModalityEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Modality.ValueType], _builtins.type):
     DESCRIPTOR: _descriptor.EnumDescriptor
     MODALITY_UNSPECIFIED: _Modality.ValueType  # 0
+    """Not set."""
     TEXT: _Modality.ValueType  # 1
+    """Plain text."""
     IMAGE: _Modality.ValueType  # 2
+    """Still images."""
     VIDEO: _Modality.ValueType  # 3
+    """Video."""
     AUDIO: _Modality.ValueType  # 4
+    """Audio."""
     DOCUMENT: _Modality.ValueType  # 5
+    """Documents such as PDFs."""
 
-class Modality(_Modality, metaclass=_ModalityEnumTypeWrapper): ...
+class Modality(_Modality, metaclass=_ModalityEnumTypeWrapper):
+    """Media kind of content, used when breaking down token counts."""
 
 MODALITY_UNSPECIFIED: Modality.ValueType  # 0
+"""Not set."""
 TEXT: Modality.ValueType  # 1
+"""Plain text."""
 IMAGE: Modality.ValueType  # 2
+"""Still images."""
 VIDEO: Modality.ValueType  # 3
+"""Video."""
 AUDIO: Modality.ValueType  # 4
+"""Audio."""
 DOCUMENT: Modality.ValueType  # 5
+"""Documents such as PDFs."""
 Global___Modality: _TypeAlias = Modality  # noqa: Y015
 
 @_typing.final
 class Content(_message.Message):
+    """Core content types shared across the API: conversation turns and their
+    parts, tool definitions and tool settings, and the schema subset used to
+    describe function parameters and structured output.
+
+    One turn of a conversation: who produced it and its ordered parts.
+    """
+
     DESCRIPTOR: _descriptor.Descriptor
 
     PARTS_FIELD_NUMBER: _builtins.int
     ROLE_FIELD_NUMBER: _builtins.int
     role: _builtins.str
+    """Author of the turn, usually "user" or "model". Optional; useful for
+    multi-turn input and may be left empty for single-turn requests.
+    """
     @_builtins.property
-    def parts(self) -> _containers.RepeatedCompositeFieldContainer[Global___Part]: ...
+    def parts(self) -> _containers.RepeatedCompositeFieldContainer[Global___Part]:
+        """The pieces of this turn, in order; parts may carry different media types."""
+
     def __init__(
         self,
         *,
@@ -98,6 +140,10 @@ Global___Content: _TypeAlias = Content  # noqa: Y015
 
 @_typing.final
 class Part(_message.Message):
+    """A single piece of a turn: exactly one kind of payload from `data`, plus
+    optional metadata about it.
+    """
+
     DESCRIPTOR: _descriptor.Descriptor
 
     TEXT_FIELD_NUMBER: _builtins.int
@@ -112,24 +158,53 @@ class Part(_message.Message):
     THOUGHT_SIGNATURE_FIELD_NUMBER: _builtins.int
     PART_METADATA_FIELD_NUMBER: _builtins.int
     text: _builtins.str
+    """Plain text."""
     thought: _builtins.bool
+    """Set by the server when this part is the model's reasoning rather than its
+    answer.
+    """
     thought_signature: _builtins.bytes
+    """Opaque token the server attaches to reasoning; send it back unchanged in
+    later turns so the model can pick up its prior thinking.
+    """
     @_builtins.property
-    def inline_data(self) -> Global___Blob: ...
+    def inline_data(self) -> Global___Blob:
+        """Media sent directly as bytes."""
+
     @_builtins.property
-    def function_call(self) -> Global___FunctionCall: ...
+    def function_call(self) -> Global___FunctionCall:
+        """A call the model wants the client to make to one of its declared
+        functions.
+        """
+
     @_builtins.property
-    def function_response(self) -> Global___FunctionResponse: ...
+    def function_response(self) -> Global___FunctionResponse:
+        """The client's answer to an earlier function_call, fed back to the model."""
+
     @_builtins.property
-    def file_data(self) -> Global___FileData: ...
+    def file_data(self) -> Global___FileData:
+        """Media referenced by URI (e.g. an uploaded file) instead of inline bytes."""
+
     @_builtins.property
-    def executable_code(self) -> Global___ExecutableCode: ...
+    def executable_code(self) -> Global___ExecutableCode:
+        """Code the model wrote for the code-execution tool to run."""
+
     @_builtins.property
-    def code_execution_result(self) -> Global___CodeExecutionResult: ...
+    def code_execution_result(self) -> Global___CodeExecutionResult:
+        """What running an executable_code part produced."""
+
     @_builtins.property
-    def video_metadata(self) -> Global___VideoMetadata: ...
+    def video_metadata(self) -> Global___VideoMetadata:
+        """Optional clipping/sampling hints; only for video given as inline_data
+        or file_data.
+        """
+
     @_builtins.property
-    def part_metadata(self) -> _struct_pb2.Struct: ...
+    def part_metadata(self) -> _struct_pb2.Struct:
+        """Free-form client metadata about the part (e.g. its origin file or stream
+        id); for the caller's own bookkeeping.
+        """
+
     def __init__(
         self,
         *,
@@ -162,11 +237,15 @@ Global___Part: _TypeAlias = Part  # noqa: Y015
 
 @_typing.final
 class FunctionResponsePart(_message.Message):
+    """A piece of media returned inside a FunctionResponse."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     INLINE_DATA_FIELD_NUMBER: _builtins.int
     @_builtins.property
-    def inline_data(self) -> Global___FunctionResponseBlob: ...
+    def inline_data(self) -> Global___FunctionResponseBlob:
+        """Media bytes included directly."""
+
     def __init__(
         self,
         *,
@@ -184,12 +263,18 @@ Global___FunctionResponsePart: _TypeAlias = FunctionResponsePart  # noqa: Y015
 
 @_typing.final
 class Blob(_message.Message):
+    """Media content carried as raw bytes. Text belongs in Part.text, not here."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     MIME_TYPE_FIELD_NUMBER: _builtins.int
     DATA_FIELD_NUMBER: _builtins.int
     mime_type: _builtins.str
+    """IANA media type of `data`, e.g. `image/png`; unsupported types are
+    rejected.
+    """
     data: _builtins.bytes
+    """The raw bytes (base64 in the JSON form)."""
     def __init__(
         self,
         *,
@@ -206,12 +291,20 @@ Global___Blob: _TypeAlias = Blob  # noqa: Y015
 
 @_typing.final
 class FunctionResponseBlob(_message.Message):
+    """Raw media bytes attached to a function's result. Text output should go in
+    FunctionResponse.response instead.
+    """
+
     DESCRIPTOR: _descriptor.Descriptor
 
     MIME_TYPE_FIELD_NUMBER: _builtins.int
     DATA_FIELD_NUMBER: _builtins.int
     mime_type: _builtins.str
+    """IANA media type of `data`, e.g. `image/jpeg`; unsupported types are
+    rejected.
+    """
     data: _builtins.bytes
+    """The raw bytes."""
     def __init__(
         self,
         *,
@@ -228,12 +321,18 @@ Global___FunctionResponseBlob: _TypeAlias = FunctionResponseBlob  # noqa: Y015
 
 @_typing.final
 class FileData(_message.Message):
+    """Media referenced by location rather than sent inline."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     MIME_TYPE_FIELD_NUMBER: _builtins.int
     FILE_URI_FIELD_NUMBER: _builtins.int
     mime_type: _builtins.str
+    """Optional IANA media type of the referenced data."""
     file_uri: _builtins.str
+    """Required. Where the data lives, typically the URI of a file uploaded via
+    the file service.
+    """
     def __init__(
         self,
         *,
@@ -250,16 +349,23 @@ Global___FileData: _TypeAlias = FileData  # noqa: Y015
 
 @_typing.final
 class VideoMetadata(_message.Message):
+    """Hints for how a video input should be read."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     START_OFFSET_FIELD_NUMBER: _builtins.int
     END_OFFSET_FIELD_NUMBER: _builtins.int
     FPS_FIELD_NUMBER: _builtins.int
     fps: _builtins.float
+    """Optional. Frames per second to sample from the video."""
     @_builtins.property
-    def start_offset(self) -> _duration_pb2.Duration: ...
+    def start_offset(self) -> _duration_pb2.Duration:
+        """Optional. Position in the video where processing should begin."""
+
     @_builtins.property
-    def end_offset(self) -> _duration_pb2.Duration: ...
+    def end_offset(self) -> _duration_pb2.Duration:
+        """Optional. Position in the video where processing should stop."""
+
     def __init__(
         self,
         *,
@@ -277,6 +383,10 @@ Global___VideoMetadata: _TypeAlias = VideoMetadata  # noqa: Y015
 
 @_typing.final
 class ExecutableCode(_message.Message):
+    """Source code produced by the model for the code-execution tool. The server
+    runs it and adds a matching CodeExecutionResult.
+    """
+
     DESCRIPTOR: _descriptor.Descriptor
 
     class _Language:
@@ -286,16 +396,24 @@ class ExecutableCode(_message.Message):
     class _LanguageEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[ExecutableCode._Language.ValueType], _builtins.type):
         DESCRIPTOR: _descriptor.EnumDescriptor
         LANGUAGE_UNSPECIFIED: ExecutableCode._Language.ValueType  # 0
+        """Not set; not a valid choice."""
         PYTHON: ExecutableCode._Language.ValueType  # 1
+        """Python 3.10 or newer, with numpy and simpy installed."""
 
-    class Language(_Language, metaclass=_LanguageEnumTypeWrapper): ...
+    class Language(_Language, metaclass=_LanguageEnumTypeWrapper):
+        """Languages the generated code may be written in."""
+
     LANGUAGE_UNSPECIFIED: ExecutableCode.Language.ValueType  # 0
+    """Not set; not a valid choice."""
     PYTHON: ExecutableCode.Language.ValueType  # 1
+    """Python 3.10 or newer, with numpy and simpy installed."""
 
     LANGUAGE_FIELD_NUMBER: _builtins.int
     CODE_FIELD_NUMBER: _builtins.int
     language: Global___ExecutableCode.Language.ValueType
+    """Required. Language of `code`."""
     code: _builtins.str
+    """Required. The program text to run."""
     def __init__(
         self,
         *,
@@ -312,6 +430,10 @@ Global___ExecutableCode: _TypeAlias = ExecutableCode  # noqa: Y015
 
 @_typing.final
 class CodeExecutionResult(_message.Message):
+    """Outcome of running an ExecutableCode part. Only appears when the
+    code-execution tool is on, and directly after the code it belongs to.
+    """
+
     DESCRIPTOR: _descriptor.Descriptor
 
     class _Outcome:
@@ -321,20 +443,34 @@ class CodeExecutionResult(_message.Message):
     class _OutcomeEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[CodeExecutionResult._Outcome.ValueType], _builtins.type):
         DESCRIPTOR: _descriptor.EnumDescriptor
         OUTCOME_UNSPECIFIED: CodeExecutionResult._Outcome.ValueType  # 0
+        """Not set; not a valid choice."""
         OUTCOME_OK: CodeExecutionResult._Outcome.ValueType  # 1
+        """The code ran to completion without error."""
         OUTCOME_FAILED: CodeExecutionResult._Outcome.ValueType  # 2
+        """The code ran but failed; `output` normally holds the error text."""
         OUTCOME_DEADLINE_EXCEEDED: CodeExecutionResult._Outcome.ValueType  # 3
+        """The run hit its time limit and was stopped; output may be partial."""
 
-    class Outcome(_Outcome, metaclass=_OutcomeEnumTypeWrapper): ...
+    class Outcome(_Outcome, metaclass=_OutcomeEnumTypeWrapper):
+        """How the run ended."""
+
     OUTCOME_UNSPECIFIED: CodeExecutionResult.Outcome.ValueType  # 0
+    """Not set; not a valid choice."""
     OUTCOME_OK: CodeExecutionResult.Outcome.ValueType  # 1
+    """The code ran to completion without error."""
     OUTCOME_FAILED: CodeExecutionResult.Outcome.ValueType  # 2
+    """The code ran but failed; `output` normally holds the error text."""
     OUTCOME_DEADLINE_EXCEEDED: CodeExecutionResult.Outcome.ValueType  # 3
+    """The run hit its time limit and was stopped; output may be partial."""
 
     OUTCOME_FIELD_NUMBER: _builtins.int
     OUTPUT_FIELD_NUMBER: _builtins.int
     outcome: Global___CodeExecutionResult.Outcome.ValueType
+    """Required. How the run ended."""
     output: _builtins.str
+    """Optional. Standard output on success; otherwise stderr or an error
+    description.
+    """
     def __init__(
         self,
         *,
@@ -351,15 +487,26 @@ Global___CodeExecutionResult: _TypeAlias = CodeExecutionResult  # noqa: Y015
 
 @_typing.final
 class Tool(_message.Message):
+    """A capability the model may use while answering, such as client-side
+    functions or built-in search, code execution and retrieval. Set one or
+    more of the fields below in each Tool.
+    """
+
     DESCRIPTOR: _descriptor.Descriptor
 
     @_typing.final
     class GoogleSearch(_message.Message):
+        """Settings for the built-in Google Search tool."""
+
         DESCRIPTOR: _descriptor.Descriptor
 
         TIME_RANGE_FILTER_FIELD_NUMBER: _builtins.int
         @_builtins.property
-        def time_range_filter(self) -> _interval_pb2.Interval: ...
+        def time_range_filter(self) -> _interval_pb2.Interval:
+            """Optional. Restrict results to this time window; give both start and
+            end or neither.
+            """
+
         def __init__(
             self,
             *,
@@ -373,6 +520,8 @@ class Tool(_message.Message):
 
     @_typing.final
     class ComputerUse(_message.Message):
+        """Settings for the computer-use tool, which lets the model drive a UI."""
+
         DESCRIPTOR: _descriptor.Descriptor
 
         class _Environment:
@@ -382,17 +531,28 @@ class Tool(_message.Message):
         class _EnvironmentEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[Tool.ComputerUse._Environment.ValueType], _builtins.type):
             DESCRIPTOR: _descriptor.EnumDescriptor
             ENVIRONMENT_UNSPECIFIED: Tool.ComputerUse._Environment.ValueType  # 0
+            """Not set; treated as a browser."""
             ENVIRONMENT_BROWSER: Tool.ComputerUse._Environment.ValueType  # 1
+            """A web browser."""
 
-        class Environment(_Environment, metaclass=_EnvironmentEnumTypeWrapper): ...
+        class Environment(_Environment, metaclass=_EnvironmentEnumTypeWrapper):
+            """Kind of environment the model controls."""
+
         ENVIRONMENT_UNSPECIFIED: Tool.ComputerUse.Environment.ValueType  # 0
+        """Not set; treated as a browser."""
         ENVIRONMENT_BROWSER: Tool.ComputerUse.Environment.ValueType  # 1
+        """A web browser."""
 
         ENVIRONMENT_FIELD_NUMBER: _builtins.int
         EXCLUDED_PREDEFINED_FUNCTIONS_FIELD_NUMBER: _builtins.int
         environment: Global___Tool.ComputerUse.Environment.ValueType
+        """Required. The environment being controlled."""
         @_builtins.property
-        def excluded_predefined_functions(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+        def excluded_predefined_functions(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+            """Optional. Names of built-in computer-use functions to leave out, e.g.
+            to narrow the action set or replace them with custom declarations.
+            """
+
         def __init__(
             self,
             *,
@@ -414,21 +574,41 @@ class Tool(_message.Message):
     FILE_SEARCH_FIELD_NUMBER: _builtins.int
     GOOGLE_MAPS_FIELD_NUMBER: _builtins.int
     @_builtins.property
-    def function_declarations(self) -> _containers.RepeatedCompositeFieldContainer[Global___FunctionDeclaration]: ...
+    def function_declarations(self) -> _containers.RepeatedCompositeFieldContainer[Global___FunctionDeclaration]:
+        """Optional. Functions the client defines; the model may ask to call them
+        via FunctionCall parts, and the client runs them and replies.
+        """
+
     @_builtins.property
-    def google_search_retrieval(self) -> Global___GoogleSearchRetrieval: ...
+    def google_search_retrieval(self) -> Global___GoogleSearchRetrieval:
+        """Optional. Older search-grounding tool backed by Google Search."""
+
     @_builtins.property
-    def code_execution(self) -> Global___CodeExecution: ...
+    def code_execution(self) -> Global___CodeExecution:
+        """Optional. Lets the model write and run code while generating."""
+
     @_builtins.property
-    def google_search(self) -> Global___Tool.GoogleSearch: ...
+    def google_search(self) -> Global___Tool.GoogleSearch:
+        """Optional. Lets the model ground answers in Google Search results."""
+
     @_builtins.property
-    def computer_use(self) -> Global___Tool.ComputerUse: ...
+    def computer_use(self) -> Global___Tool.ComputerUse:
+        """Optional. Lets the model operate a computer; adds the computer-use
+        function declarations automatically.
+        """
+
     @_builtins.property
-    def url_context(self) -> Global___UrlContext: ...
+    def url_context(self) -> Global___UrlContext:
+        """Optional. Lets the model fetch and read URLs given in the prompt."""
+
     @_builtins.property
-    def file_search(self) -> Global___FileSearch: ...
+    def file_search(self) -> Global___FileSearch:
+        """Optional. Lets the model search documents held in file-search stores."""
+
     @_builtins.property
-    def google_maps(self) -> Global___GoogleMaps: ...
+    def google_maps(self) -> Global___GoogleMaps:
+        """Optional. Lets the model ground answers in Google Maps data."""
+
     def __init__(
         self,
         *,
@@ -451,10 +631,15 @@ Global___Tool: _TypeAlias = Tool  # noqa: Y015
 
 @_typing.final
 class GoogleMaps(_message.Message):
+    """Settings for the Google Maps grounding tool."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     ENABLE_WIDGET_FIELD_NUMBER: _builtins.int
     enable_widget: _builtins.bool
+    """Ask the server to also return a token for rendering a Maps widget with
+    the grounded places.
+    """
     def __init__(
         self,
         *,
@@ -470,6 +655,8 @@ Global___GoogleMaps: _TypeAlias = GoogleMaps  # noqa: Y015
 
 @_typing.final
 class UrlContext(_message.Message):
+    """Turns on URL context retrieval; it has no settings."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     def __init__(
@@ -485,14 +672,21 @@ Global___UrlContext: _TypeAlias = UrlContext  # noqa: Y015
 
 @_typing.final
 class FileSearch(_message.Message):
+    """Settings for the file-search (retrieval) tool."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     @_typing.final
     class RetrievalResource(_message.Message):
+        """A store to search in."""
+
         DESCRIPTOR: _descriptor.Descriptor
 
         RAG_STORE_NAME_FIELD_NUMBER: _builtins.int
         rag_store_name: _builtins.str
+        """Required. Resource name of the store to search, e.g.
+        `ragStores/{rag_store}`.
+        """
         def __init__(
             self,
             *,
@@ -506,12 +700,18 @@ class FileSearch(_message.Message):
 
     @_typing.final
     class RetrievalConfig(_message.Message):
+        """How retrieval is performed."""
+
         DESCRIPTOR: _descriptor.Descriptor
 
         TOP_K_FIELD_NUMBER: _builtins.int
         METADATA_FILTER_FIELD_NUMBER: _builtins.int
         top_k: _builtins.int
+        """Optional. Maximum number of chunks to retrieve."""
         metadata_filter: _builtins.str
+        """Optional. Filter expression over document metadata limiting which
+        documents are searched.
+        """
         def __init__(
             self,
             *,
@@ -529,9 +729,13 @@ class FileSearch(_message.Message):
     RETRIEVAL_RESOURCES_FIELD_NUMBER: _builtins.int
     RETRIEVAL_CONFIG_FIELD_NUMBER: _builtins.int
     @_builtins.property
-    def retrieval_resources(self) -> _containers.RepeatedCompositeFieldContainer[Global___FileSearch.RetrievalResource]: ...
+    def retrieval_resources(self) -> _containers.RepeatedCompositeFieldContainer[Global___FileSearch.RetrievalResource]:
+        """Required. The stores to search."""
+
     @_builtins.property
-    def retrieval_config(self) -> Global___FileSearch.RetrievalConfig: ...
+    def retrieval_config(self) -> Global___FileSearch.RetrievalConfig:
+        """Optional. Retrieval tuning."""
+
     def __init__(
         self,
         *,
@@ -548,11 +752,15 @@ Global___FileSearch: _TypeAlias = FileSearch  # noqa: Y015
 
 @_typing.final
 class GoogleSearchRetrieval(_message.Message):
+    """Grounding tool that pulls public web data through Google Search."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     DYNAMIC_RETRIEVAL_CONFIG_FIELD_NUMBER: _builtins.int
     @_builtins.property
-    def dynamic_retrieval_config(self) -> Global___DynamicRetrievalConfig: ...
+    def dynamic_retrieval_config(self) -> Global___DynamicRetrievalConfig:
+        """Controls whether the search runs on every request or only when useful."""
+
     def __init__(
         self,
         *,
@@ -568,6 +776,8 @@ Global___GoogleSearchRetrieval: _TypeAlias = GoogleSearchRetrieval  # noqa: Y015
 
 @_typing.final
 class DynamicRetrievalConfig(_message.Message):
+    """Settings for deciding, per request, whether retrieval is worth running."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     class _Mode:
@@ -577,16 +787,26 @@ class DynamicRetrievalConfig(_message.Message):
     class _ModeEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[DynamicRetrievalConfig._Mode.ValueType], _builtins.type):
         DESCRIPTOR: _descriptor.EnumDescriptor
         MODE_UNSPECIFIED: DynamicRetrievalConfig._Mode.ValueType  # 0
+        """Not set; retrieval always runs."""
         MODE_DYNAMIC: DynamicRetrievalConfig._Mode.ValueType  # 1
+        """Retrieve only when the system judges it helpful."""
 
-    class Mode(_Mode, metaclass=_ModeEnumTypeWrapper): ...
+    class Mode(_Mode, metaclass=_ModeEnumTypeWrapper):
+        """Strategy used to decide whether to retrieve."""
+
     MODE_UNSPECIFIED: DynamicRetrievalConfig.Mode.ValueType  # 0
+    """Not set; retrieval always runs."""
     MODE_DYNAMIC: DynamicRetrievalConfig.Mode.ValueType  # 1
+    """Retrieve only when the system judges it helpful."""
 
     MODE_FIELD_NUMBER: _builtins.int
     DYNAMIC_THRESHOLD_FIELD_NUMBER: _builtins.int
     mode: Global___DynamicRetrievalConfig.Mode.ValueType
+    """Strategy used to decide whether to retrieve."""
     dynamic_threshold: _builtins.float
+    """Score cutoff for MODE_DYNAMIC: retrieval runs when the predicted benefit
+    exceeds it. Unset means a server default.
+    """
     def __init__(
         self,
         *,
@@ -605,6 +825,10 @@ Global___DynamicRetrievalConfig: _TypeAlias = DynamicRetrievalConfig  # noqa: Y0
 
 @_typing.final
 class CodeExecution(_message.Message):
+    """Turns on server-side code execution; it has no settings. See
+    ExecutableCode and CodeExecutionResult for the parts it produces.
+    """
+
     DESCRIPTOR: _descriptor.Descriptor
 
     def __init__(
@@ -620,14 +844,20 @@ Global___CodeExecution: _TypeAlias = CodeExecution  # noqa: Y015
 
 @_typing.final
 class ToolConfig(_message.Message):
+    """Request-wide settings that apply to the tools passed with it."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     FUNCTION_CALLING_CONFIG_FIELD_NUMBER: _builtins.int
     RETRIEVAL_CONFIG_FIELD_NUMBER: _builtins.int
     @_builtins.property
-    def function_calling_config(self) -> Global___FunctionCallingConfig: ...
+    def function_calling_config(self) -> Global___FunctionCallingConfig:
+        """Optional. How function calling behaves."""
+
     @_builtins.property
-    def retrieval_config(self) -> Global___RetrievalConfig: ...
+    def retrieval_config(self) -> Global___RetrievalConfig:
+        """Optional. Extra context for retrieval-backed tools."""
+
     def __init__(
         self,
         *,
@@ -644,13 +874,18 @@ Global___ToolConfig: _TypeAlias = ToolConfig  # noqa: Y015
 
 @_typing.final
 class RetrievalConfig(_message.Message):
+    """Context that helps retrieval tools (e.g. Maps) tailor their results."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     LAT_LNG_FIELD_NUMBER: _builtins.int
     LANGUAGE_CODE_FIELD_NUMBER: _builtins.int
     language_code: _builtins.str
+    """Optional. The user's language, as a language code such as `en-US`."""
     @_builtins.property
-    def lat_lng(self) -> _latlng_pb2.LatLng: ...
+    def lat_lng(self) -> _latlng_pb2.LatLng:
+        """Optional. The user's location."""
+
     def __init__(
         self,
         *,
@@ -667,6 +902,8 @@ Global___RetrievalConfig: _TypeAlias = RetrievalConfig  # noqa: Y015
 
 @_typing.final
 class FunctionCallingConfig(_message.Message):
+    """Controls whether and how the model uses declared functions."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     class _Mode:
@@ -676,23 +913,48 @@ class FunctionCallingConfig(_message.Message):
     class _ModeEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[FunctionCallingConfig._Mode.ValueType], _builtins.type):
         DESCRIPTOR: _descriptor.EnumDescriptor
         MODE_UNSPECIFIED: FunctionCallingConfig._Mode.ValueType  # 0
+        """Not set; not a valid choice."""
         AUTO: FunctionCallingConfig._Mode.ValueType  # 1
+        """The model chooses between calling a function and answering in text."""
         ANY: FunctionCallingConfig._Mode.ValueType  # 2
+        """The model must call a function, limited to allowed_function_names when
+        those are given.
+        """
         NONE: FunctionCallingConfig._Mode.ValueType  # 3
+        """The model never calls functions, as if none were declared."""
         VALIDATED: FunctionCallingConfig._Mode.ValueType  # 4
+        """Like AUTO, but any function call is checked with constrained decoding
+        and limited to allowed_function_names when those are given.
+        """
 
-    class Mode(_Mode, metaclass=_ModeEnumTypeWrapper): ...
+    class Mode(_Mode, metaclass=_ModeEnumTypeWrapper):
+        """Function-calling behavior."""
+
     MODE_UNSPECIFIED: FunctionCallingConfig.Mode.ValueType  # 0
+    """Not set; not a valid choice."""
     AUTO: FunctionCallingConfig.Mode.ValueType  # 1
+    """The model chooses between calling a function and answering in text."""
     ANY: FunctionCallingConfig.Mode.ValueType  # 2
+    """The model must call a function, limited to allowed_function_names when
+    those are given.
+    """
     NONE: FunctionCallingConfig.Mode.ValueType  # 3
+    """The model never calls functions, as if none were declared."""
     VALIDATED: FunctionCallingConfig.Mode.ValueType  # 4
+    """Like AUTO, but any function call is checked with constrained decoding
+    and limited to allowed_function_names when those are given.
+    """
 
     MODE_FIELD_NUMBER: _builtins.int
     ALLOWED_FUNCTION_NAMES_FIELD_NUMBER: _builtins.int
     mode: Global___FunctionCallingConfig.Mode.ValueType
+    """Optional. Behavior to use; AUTO when unset."""
     @_builtins.property
-    def allowed_function_names(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    def allowed_function_names(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Optional. Restricts calls to these FunctionDeclaration names. Only
+        meaningful with ANY or VALIDATED.
+        """
+
     def __init__(
         self,
         *,
@@ -709,6 +971,10 @@ Global___FunctionCallingConfig: _TypeAlias = FunctionCallingConfig  # noqa: Y015
 
 @_typing.final
 class FunctionDeclaration(_message.Message):
+    """A client-side function the model may ask to call, described in an OpenAPI-
+    like way. The model only proposes calls; the client executes them.
+    """
+
     DESCRIPTOR: _descriptor.Descriptor
 
     class _Behavior:
@@ -718,13 +984,21 @@ class FunctionDeclaration(_message.Message):
     class _BehaviorEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[FunctionDeclaration._Behavior.ValueType], _builtins.type):
         DESCRIPTOR: _descriptor.EnumDescriptor
         UNSPECIFIED: FunctionDeclaration._Behavior.ValueType  # 0
+        """Not set; treated as BLOCKING."""
         BLOCKING: FunctionDeclaration._Behavior.ValueType  # 1
+        """Pause the conversation until the result arrives."""
         NON_BLOCKING: FunctionDeclaration._Behavior.ValueType  # 2
+        """Keep going and fold in results whenever they show up."""
 
-    class Behavior(_Behavior, metaclass=_BehaviorEnumTypeWrapper): ...
+    class Behavior(_Behavior, metaclass=_BehaviorEnumTypeWrapper):
+        """Whether the conversation waits for the function's result."""
+
     UNSPECIFIED: FunctionDeclaration.Behavior.ValueType  # 0
+    """Not set; treated as BLOCKING."""
     BLOCKING: FunctionDeclaration.Behavior.ValueType  # 1
+    """Pause the conversation until the result arrives."""
     NON_BLOCKING: FunctionDeclaration.Behavior.ValueType  # 2
+    """Keep going and fold in results whenever they show up."""
 
     NAME_FIELD_NUMBER: _builtins.int
     DESCRIPTION_FIELD_NUMBER: _builtins.int
@@ -734,16 +1008,37 @@ class FunctionDeclaration(_message.Message):
     RESPONSE_JSON_SCHEMA_FIELD_NUMBER: _builtins.int
     BEHAVIOR_FIELD_NUMBER: _builtins.int
     name: _builtins.str
+    """Required. Function name: letters, digits, `_`, `:`, `.` and `-`, at most
+    64 characters.
+    """
     description: _builtins.str
+    """Required. What the function does, written for the model."""
     behavior: Global___FunctionDeclaration.Behavior.ValueType
+    """Optional. Blocking behavior; only honored by the bidirectional streaming
+    (live) API.
+    """
     @_builtins.property
-    def parameters(self) -> Global___Schema: ...
+    def parameters(self) -> Global___Schema:
+        """Optional. Parameters as an object Schema, one property per argument.
+        Use this or parameters_json_schema, not both.
+        """
+
     @_builtins.property
-    def parameters_json_schema(self) -> _struct_pb2.Value: ...
+    def parameters_json_schema(self) -> _struct_pb2.Value:
+        """Optional. Parameters as a JSON Schema object describing the arguments.
+        Alternative to `parameters`.
+        """
+
     @_builtins.property
-    def response(self) -> Global___Schema: ...
+    def response(self) -> Global___Schema:
+        """Optional. Shape of the value the function returns, as a Schema."""
+
     @_builtins.property
-    def response_json_schema(self) -> _struct_pb2.Value: ...
+    def response_json_schema(self) -> _struct_pb2.Value:
+        """Optional. Shape of the return value as JSON Schema; alternative to
+        `response`.
+        """
+
     def __init__(
         self,
         *,
@@ -780,15 +1075,21 @@ Global___FunctionDeclaration: _TypeAlias = FunctionDeclaration  # noqa: Y015
 
 @_typing.final
 class FunctionCall(_message.Message):
+    """A function invocation proposed by the model, to be run by the client."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     ID_FIELD_NUMBER: _builtins.int
     NAME_FIELD_NUMBER: _builtins.int
     ARGS_FIELD_NUMBER: _builtins.int
     id: _builtins.str
+    """Optional. Call identifier; when present, echo it in the FunctionResponse."""
     name: _builtins.str
+    """Required. Name of the declared function to call (at most 64 characters)."""
     @_builtins.property
-    def args(self) -> _struct_pb2.Struct: ...
+    def args(self) -> _struct_pb2.Struct:
+        """Optional. Argument values as a JSON object keyed by parameter name."""
+
     def __init__(
         self,
         *,
@@ -808,6 +1109,8 @@ Global___FunctionCall: _TypeAlias = FunctionCall  # noqa: Y015
 
 @_typing.final
 class FunctionResponse(_message.Message):
+    """The client's result for a FunctionCall, sent back so the model can use it."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     class _Scheduling:
@@ -817,15 +1120,25 @@ class FunctionResponse(_message.Message):
     class _SchedulingEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[FunctionResponse._Scheduling.ValueType], _builtins.type):
         DESCRIPTOR: _descriptor.EnumDescriptor
         SCHEDULING_UNSPECIFIED: FunctionResponse._Scheduling.ValueType  # 0
+        """Not set."""
         SILENT: FunctionResponse._Scheduling.ValueType  # 1
+        """Add the result to the context without starting a new generation."""
         WHEN_IDLE: FunctionResponse._Scheduling.ValueType  # 2
+        """Add the result and respond once current generation finishes."""
         INTERRUPT: FunctionResponse._Scheduling.ValueType  # 3
+        """Add the result, stop any ongoing generation and respond right away."""
 
-    class Scheduling(_Scheduling, metaclass=_SchedulingEnumTypeWrapper): ...
+    class Scheduling(_Scheduling, metaclass=_SchedulingEnumTypeWrapper):
+        """For NON_BLOCKING functions: when the model should act on this result."""
+
     SCHEDULING_UNSPECIFIED: FunctionResponse.Scheduling.ValueType  # 0
+    """Not set."""
     SILENT: FunctionResponse.Scheduling.ValueType  # 1
+    """Add the result to the context without starting a new generation."""
     WHEN_IDLE: FunctionResponse.Scheduling.ValueType  # 2
+    """Add the result and respond once current generation finishes."""
     INTERRUPT: FunctionResponse.Scheduling.ValueType  # 3
+    """Add the result, stop any ongoing generation and respond right away."""
 
     ID_FIELD_NUMBER: _builtins.int
     NAME_FIELD_NUMBER: _builtins.int
@@ -834,13 +1147,27 @@ class FunctionResponse(_message.Message):
     WILL_CONTINUE_FIELD_NUMBER: _builtins.int
     SCHEDULING_FIELD_NUMBER: _builtins.int
     id: _builtins.str
+    """Optional. The id of the FunctionCall this answers."""
     name: _builtins.str
+    """Required. Name of the function that was called."""
     will_continue: _builtins.bool
+    """Optional, NON_BLOCKING only. True means more responses for the same call
+    will follow; false closes the call.
+    """
     scheduling: Global___FunctionResponse.Scheduling.ValueType
+    """Optional, NON_BLOCKING only. How to schedule this result; WHEN_IDLE if
+    unset.
+    """
     @_builtins.property
-    def response(self) -> _struct_pb2.Struct: ...
+    def response(self) -> _struct_pb2.Struct:
+        """Required. The function's output as a JSON object with keys of the
+        caller's choosing (e.g. "output", or "error" on failure).
+        """
+
     @_builtins.property
-    def parts(self) -> _containers.RepeatedCompositeFieldContainer[Global___FunctionResponsePart]: ...
+    def parts(self) -> _containers.RepeatedCompositeFieldContainer[Global___FunctionResponsePart]:
+        """Optional. Media parts returned by the function, in order."""
+
     def __init__(
         self,
         *,
@@ -863,6 +1190,10 @@ Global___FunctionResponse: _TypeAlias = FunctionResponse  # noqa: Y015
 
 @_typing.final
 class Schema(_message.Message):
+    """Type description for data, following a subset of the OpenAPI 3.0 schema
+    object. Used for function parameters/results and structured output.
+    """
+
     DESCRIPTOR: _descriptor.Descriptor
 
     @_typing.final
@@ -886,8 +1217,8 @@ class Schema(_message.Message):
         def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
         def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-    TYPE__FIELD_NUMBER: _builtins.int
-    FORMAT__FIELD_NUMBER: _builtins.int
+    TYPE_FIELD_NUMBER: _builtins.int
+    FORMAT_FIELD_NUMBER: _builtins.int
     TITLE_FIELD_NUMBER: _builtins.int
     DESCRIPTION_FIELD_NUMBER: _builtins.int
     NULLABLE_FIELD_NUMBER: _builtins.int
@@ -908,41 +1239,75 @@ class Schema(_message.Message):
     ANY_OF_FIELD_NUMBER: _builtins.int
     PROPERTY_ORDERING_FIELD_NUMBER: _builtins.int
     DEFAULT_FIELD_NUMBER: _builtins.int
-    type_: Global___Type.ValueType
-    format_: _builtins.str
+    type: Global___Type.ValueType
+    """Required. The kind of value described."""
+    format: _builtins.str
+    """Optional. Format hint such as `int32`, `date-time` or `enum`; most values
+    have no special effect.
+    """
     title: _builtins.str
+    """Optional. Short title for the schema."""
     description: _builtins.str
+    """Optional. Explanation of the value for the model; Markdown is allowed."""
     nullable: _builtins.bool
+    """Optional. Whether null is an accepted value."""
     max_items: _builtins.int
+    """Optional. Most elements an ARRAY may hold."""
     min_items: _builtins.int
+    """Optional. Fewest elements an ARRAY may hold."""
     min_properties: _builtins.int
+    """Optional. Fewest properties an OBJECT may have."""
     max_properties: _builtins.int
+    """Optional. Most properties an OBJECT may have."""
     minimum: _builtins.float
+    """Optional. Lower bound for INTEGER and NUMBER values."""
     maximum: _builtins.float
+    """Optional. Upper bound for INTEGER and NUMBER values."""
     min_length: _builtins.int
+    """Optional. Shortest allowed STRING length."""
     max_length: _builtins.int
+    """Optional. Longest allowed STRING length."""
     pattern: _builtins.str
+    """Optional. Regular expression a STRING must match."""
     @_builtins.property
-    def enum(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    def enum(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Optional. Allowed values for a STRING with format `enum`."""
+
     @_builtins.property
-    def items(self) -> Global___Schema: ...
+    def items(self) -> Global___Schema:
+        """Optional. Schema of each element when type is ARRAY."""
+
     @_builtins.property
-    def properties(self) -> _containers.MessageMap[_builtins.str, Global___Schema]: ...
+    def properties(self) -> _containers.MessageMap[_builtins.str, Global___Schema]:
+        """Optional. Member schemas of an OBJECT, keyed by property name."""
+
     @_builtins.property
-    def required(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    def required(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Optional. Property names an OBJECT must contain."""
+
     @_builtins.property
-    def example(self) -> _struct_pb2.Value: ...
+    def example(self) -> _struct_pb2.Value:
+        """Optional. Sample value; only used on the top-level schema."""
+
     @_builtins.property
-    def any_of(self) -> _containers.RepeatedCompositeFieldContainer[Global___Schema]: ...
+    def any_of(self) -> _containers.RepeatedCompositeFieldContainer[Global___Schema]:
+        """Optional. The value must satisfy at least one of these schemas."""
+
     @_builtins.property
-    def property_ordering(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    def property_ordering(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Optional. Order in which OBJECT properties should appear in output (an
+        extension beyond OpenAPI).
+        """
+
     @_builtins.property
-    def default(self) -> _struct_pb2.Value: ...
+    def default(self) -> _struct_pb2.Value:
+        """Optional. Documented default value; accepted but not used for validation."""
+
     def __init__(
         self,
         *,
-        type_: Global___Type.ValueType = ...,
-        format_: _builtins.str = ...,
+        type: Global___Type.ValueType = ...,
+        format: _builtins.str = ...,
         title: _builtins.str = ...,
         description: _builtins.str = ...,
         nullable: _builtins.bool = ...,
@@ -966,7 +1331,7 @@ class Schema(_message.Message):
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["_items", b"_items", "_maximum", b"_maximum", "_minimum", b"_minimum", "default", b"default", "example", b"example", "items", b"items", "maximum", b"maximum", "minimum", b"minimum"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_items", b"_items", "_maximum", b"_maximum", "_minimum", b"_minimum", "any_of", b"any_of", "default", b"default", "description", b"description", "enum", b"enum", "example", b"example", "format_", b"format_", "items", b"items", "max_items", b"max_items", "max_length", b"max_length", "max_properties", b"max_properties", "maximum", b"maximum", "min_items", b"min_items", "min_length", b"min_length", "min_properties", b"min_properties", "minimum", b"minimum", "nullable", b"nullable", "pattern", b"pattern", "properties", b"properties", "property_ordering", b"property_ordering", "required", b"required", "title", b"title", "type_", b"type_"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_items", b"_items", "_maximum", b"_maximum", "_minimum", b"_minimum", "any_of", b"any_of", "default", b"default", "description", b"description", "enum", b"enum", "example", b"example", "format", b"format", "items", b"items", "max_items", b"max_items", "max_length", b"max_length", "max_properties", b"max_properties", "maximum", b"maximum", "min_items", b"min_items", "min_length", b"min_length", "min_properties", b"min_properties", "minimum", b"minimum", "nullable", b"nullable", "pattern", b"pattern", "properties", b"properties", "property_ordering", b"property_ordering", "required", b"required", "title", b"title", "type", b"type"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__items: _TypeAlias = _typing.Literal["items"]  # noqa: Y015
     _WhichOneofArgType__items: _TypeAlias = _typing.Literal["_items", b"_items"]  # noqa: Y015
@@ -985,13 +1350,18 @@ Global___Schema: _TypeAlias = Schema  # noqa: Y015
 
 @_typing.final
 class GroundingPassage(_message.Message):
+    """A passage the caller supplies inline for grounding an answer."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     ID_FIELD_NUMBER: _builtins.int
     CONTENT_FIELD_NUMBER: _builtins.int
     id: _builtins.str
+    """Caller-chosen identifier, echoed back in attributions that cite it."""
     @_builtins.property
-    def content(self) -> Global___Content: ...
+    def content(self) -> Global___Content:
+        """The text of the passage."""
+
     def __init__(
         self,
         *,
@@ -1008,11 +1378,15 @@ Global___GroundingPassage: _TypeAlias = GroundingPassage  # noqa: Y015
 
 @_typing.final
 class GroundingPassages(_message.Message):
+    """A list of inline grounding passages."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     PASSAGES_FIELD_NUMBER: _builtins.int
     @_builtins.property
-    def passages(self) -> _containers.RepeatedCompositeFieldContainer[Global___GroundingPassage]: ...
+    def passages(self) -> _containers.RepeatedCompositeFieldContainer[Global___GroundingPassage]:
+        """The passages."""
+
     def __init__(
         self,
         *,
@@ -1028,12 +1402,16 @@ Global___GroundingPassages: _TypeAlias = GroundingPassages  # noqa: Y015
 
 @_typing.final
 class ModalityTokenCount(_message.Message):
+    """Token usage for one input or output modality."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     MODALITY_FIELD_NUMBER: _builtins.int
     TOKEN_COUNT_FIELD_NUMBER: _builtins.int
     modality: Global___Modality.ValueType
+    """Which modality the count is for."""
     token_count: _builtins.int
+    """Tokens attributed to that modality."""
     def __init__(
         self,
         *,

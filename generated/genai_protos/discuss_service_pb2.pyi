@@ -22,6 +22,8 @@ DESCRIPTOR: _descriptor.FileDescriptor
 
 @_typing.final
 class GenerateMessageRequest(_message.Message):
+    """Input of GenerateMessage."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     MODEL_FIELD_NUMBER: _builtins.int
@@ -31,12 +33,21 @@ class GenerateMessageRequest(_message.Message):
     TOP_P_FIELD_NUMBER: _builtins.int
     TOP_K_FIELD_NUMBER: _builtins.int
     model: _builtins.str
+    """Required. Chat model to use, `models/{model}`."""
     temperature: _builtins.float
+    """Optional. Sampling randomness in [0.0, 1.0]; higher gives more varied replies."""
     candidate_count: _builtins.int
+    """Optional. How many alternative replies to return, 1 to 8 (default 1)."""
     top_p: _builtins.float
+    """Optional. Nucleus sampling: only tokens within this cumulative probability
+    mass are candidates.
+    """
     top_k: _builtins.int
+    """Optional. Only the k likeliest tokens are candidates at each step."""
     @_builtins.property
-    def prompt(self) -> Global___MessagePrompt: ...
+    def prompt(self) -> Global___MessagePrompt:
+        """Required. Context, examples and history; the model answers the last message."""
+
     def __init__(
         self,
         *,
@@ -72,17 +83,25 @@ Global___GenerateMessageRequest: _TypeAlias = GenerateMessageRequest  # noqa: Y0
 
 @_typing.final
 class GenerateMessageResponse(_message.Message):
+    """Output of GenerateMessage."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     CANDIDATES_FIELD_NUMBER: _builtins.int
     MESSAGES_FIELD_NUMBER: _builtins.int
     FILTERS_FIELD_NUMBER: _builtins.int
     @_builtins.property
-    def candidates(self) -> _containers.RepeatedCompositeFieldContainer[Global___Message]: ...
+    def candidates(self) -> _containers.RepeatedCompositeFieldContainer[Global___Message]:
+        """Proposed replies from the model."""
+
     @_builtins.property
-    def messages(self) -> _containers.RepeatedCompositeFieldContainer[Global___Message]: ...
+    def messages(self) -> _containers.RepeatedCompositeFieldContainer[Global___Message]:
+        """The conversation history the model actually used, oldest first."""
+
     @_builtins.property
-    def filters(self) -> _containers.RepeatedCompositeFieldContainer[_safety_pb2.ContentFilter]: ...
+    def filters(self) -> _containers.RepeatedCompositeFieldContainer[_safety_pb2.ContentFilter]:
+        """Reasons candidates were withheld by safety filtering, if any."""
+
     def __init__(
         self,
         *,
@@ -100,15 +119,23 @@ Global___GenerateMessageResponse: _TypeAlias = GenerateMessageResponse  # noqa: 
 
 @_typing.final
 class Message(_message.Message):
+    """One turn of a conversation."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     AUTHOR_FIELD_NUMBER: _builtins.int
     CONTENT_FIELD_NUMBER: _builtins.int
     CITATION_METADATA_FIELD_NUMBER: _builtins.int
     author: _builtins.str
+    """Optional. Free-form alphanumeric tag for the speaker; used to label the
+    turn when it is given to the model.
+    """
     content: _builtins.str
+    """Required. The text of the turn."""
     @_builtins.property
-    def citation_metadata(self) -> _citation_pb2.CitationMetadata: ...
+    def citation_metadata(self) -> _citation_pb2.CitationMetadata:
+        """Output only. Sources that model-written content may be quoting."""
+
     def __init__(
         self,
         *,
@@ -128,16 +155,27 @@ Global___Message: _TypeAlias = Message  # noqa: Y015
 
 @_typing.final
 class MessagePrompt(_message.Message):
+    """Everything sent to a chat model. If the input is too long, the oldest
+    messages are dropped first, then examples; context is kept longest.
+    """
+
     DESCRIPTOR: _descriptor.Descriptor
 
     CONTEXT_FIELD_NUMBER: _builtins.int
     EXAMPLES_FIELD_NUMBER: _builtins.int
     MESSAGES_FIELD_NUMBER: _builtins.int
     context: _builtins.str
+    """Optional. Instructions or background shown to the model before anything
+    else; resend it on every call to keep it in effect.
+    """
     @_builtins.property
-    def examples(self) -> _containers.RepeatedCompositeFieldContainer[Global___Example]: ...
+    def examples(self) -> _containers.RepeatedCompositeFieldContainer[Global___Example]:
+        """Optional. Sample exchanges demonstrating the desired replies."""
+
     @_builtins.property
-    def messages(self) -> _containers.RepeatedCompositeFieldContainer[Global___Message]: ...
+    def messages(self) -> _containers.RepeatedCompositeFieldContainer[Global___Message]:
+        """Required. Recent conversation, oldest first, alternating between two authors."""
+
     def __init__(
         self,
         *,
@@ -155,14 +193,20 @@ Global___MessagePrompt: _TypeAlias = MessagePrompt  # noqa: Y015
 
 @_typing.final
 class Example(_message.Message):
+    """A demonstration pair showing the model how to answer."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     INPUT_FIELD_NUMBER: _builtins.int
     OUTPUT_FIELD_NUMBER: _builtins.int
     @_builtins.property
-    def input(self) -> Global___Message: ...
+    def input(self) -> Global___Message:
+        """Required. A sample user message."""
+
     @_builtins.property
-    def output(self) -> Global___Message: ...
+    def output(self) -> Global___Message:
+        """Required. The reply the model should imitate."""
+
     def __init__(
         self,
         *,
@@ -179,13 +223,18 @@ Global___Example: _TypeAlias = Example  # noqa: Y015
 
 @_typing.final
 class CountMessageTokensRequest(_message.Message):
+    """Input of CountMessageTokens."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     MODEL_FIELD_NUMBER: _builtins.int
     PROMPT_FIELD_NUMBER: _builtins.int
     model: _builtins.str
+    """Required. Model whose tokenizer is used, `models/{model}`."""
     @_builtins.property
-    def prompt(self) -> Global___MessagePrompt: ...
+    def prompt(self) -> Global___MessagePrompt:
+        """Required. The chat prompt to measure."""
+
     def __init__(
         self,
         *,
@@ -202,10 +251,13 @@ Global___CountMessageTokensRequest: _TypeAlias = CountMessageTokensRequest  # no
 
 @_typing.final
 class CountMessageTokensResponse(_message.Message):
+    """Output of CountMessageTokens."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     TOKEN_COUNT_FIELD_NUMBER: _builtins.int
     token_count: _builtins.int
+    """Number of tokens the model splits the prompt into."""
     def __init__(
         self,
         *,

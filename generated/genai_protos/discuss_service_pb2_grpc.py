@@ -26,7 +26,8 @@ if _version_not_supported:
 
 
 class DiscussServiceStub:
-    """Missing associated documentation comment in .proto file."""
+    """Chat replies and token counting for the older chat models.
+    """
 
     def __init__(self, channel):
         """Constructor.
@@ -47,16 +48,19 @@ class DiscussServiceStub:
 
 
 class DiscussServiceServicer:
-    """Missing associated documentation comment in .proto file."""
+    """Chat replies and token counting for the older chat models.
+    """
 
     def CountMessageTokens(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Tokenizes a chat prompt and reports how many tokens it uses.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GenerateMessage(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Generates the model's next message for a conversation.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -83,7 +87,8 @@ def add_DiscussServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class DiscussService:
-    """Missing associated documentation comment in .proto file."""
+    """Chat replies and token counting for the older chat models.
+    """
 
     @staticmethod
     def CountMessageTokens(request,

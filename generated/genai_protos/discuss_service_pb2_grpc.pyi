@@ -27,32 +27,44 @@ GRPC_GENERATED_VERSION: str
 GRPC_VERSION: str
 
 class DiscussServiceStub:
+    """Chat replies and token counting for the older chat models."""
+
     @_typing.overload
     def __new__(cls, channel: _grpc.Channel) -> _Self: ...
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> DiscussServiceAsyncStub: ...
     CountMessageTokens: _grpc.UnaryUnaryMultiCallable[_discuss_service_pb2.CountMessageTokensRequest, _discuss_service_pb2.CountMessageTokensResponse]
+    """Tokenizes a chat prompt and reports how many tokens it uses."""
     GenerateMessage: _grpc.UnaryUnaryMultiCallable[_discuss_service_pb2.GenerateMessageRequest, _discuss_service_pb2.GenerateMessageResponse]
+    """Generates the model's next message for a conversation."""
 
 @_typing.type_check_only
 class DiscussServiceAsyncStub(DiscussServiceStub):
+    """Chat replies and token counting for the older chat models."""
+
     def __init__(self, channel: _aio.Channel) -> None: ...
     CountMessageTokens: _aio.UnaryUnaryMultiCallable[_discuss_service_pb2.CountMessageTokensRequest, _discuss_service_pb2.CountMessageTokensResponse]  # type: ignore[assignment]
+    """Tokenizes a chat prompt and reports how many tokens it uses."""
     GenerateMessage: _aio.UnaryUnaryMultiCallable[_discuss_service_pb2.GenerateMessageRequest, _discuss_service_pb2.GenerateMessageResponse]  # type: ignore[assignment]
+    """Generates the model's next message for a conversation."""
 
 class DiscussServiceServicer(metaclass=_abc_1.ABCMeta):
+    """Chat replies and token counting for the older chat models."""
+
     @_abc_1.abstractmethod
     def CountMessageTokens(
         self,
         request: _discuss_service_pb2.CountMessageTokensRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_discuss_service_pb2.CountMessageTokensResponse, _abc.Awaitable[_discuss_service_pb2.CountMessageTokensResponse]]: ...
+    ) -> _typing.Union[_discuss_service_pb2.CountMessageTokensResponse, _abc.Awaitable[_discuss_service_pb2.CountMessageTokensResponse]]:
+        """Tokenizes a chat prompt and reports how many tokens it uses."""
 
     @_abc_1.abstractmethod
     def GenerateMessage(
         self,
         request: _discuss_service_pb2.GenerateMessageRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_discuss_service_pb2.GenerateMessageResponse, _abc.Awaitable[_discuss_service_pb2.GenerateMessageResponse]]: ...
+    ) -> _typing.Union[_discuss_service_pb2.GenerateMessageResponse, _abc.Awaitable[_discuss_service_pb2.GenerateMessageResponse]]:
+        """Generates the model's next message for a conversation."""
 
 def add_DiscussServiceServicer_to_server(servicer: DiscussServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -22,6 +22,8 @@ DESCRIPTOR: _descriptor.FileDescriptor
 
 @_typing.final
 class File(_message.Message):
+    """Metadata of a stored file (uploaded, generated or registered)."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     class _State:
@@ -31,15 +33,25 @@ class File(_message.Message):
     class _StateEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[File._State.ValueType], _builtins.type):
         DESCRIPTOR: _descriptor.EnumDescriptor
         STATE_UNSPECIFIED: File._State.ValueType  # 0
+        """Not set."""
         PROCESSING: File._State.ValueType  # 1
+        """Still being ingested; prompts cannot use it yet."""
         ACTIVE: File._State.ValueType  # 2
+        """Ready to be referenced in prompts."""
         FAILED: File._State.ValueType  # 10
+        """Ingestion did not succeed; see `error`."""
 
-    class State(_State, metaclass=_StateEnumTypeWrapper): ...
+    class State(_State, metaclass=_StateEnumTypeWrapper):
+        """Whether the file is ready to be used in requests."""
+
     STATE_UNSPECIFIED: File.State.ValueType  # 0
+    """Not set."""
     PROCESSING: File.State.ValueType  # 1
+    """Still being ingested; prompts cannot use it yet."""
     ACTIVE: File.State.ValueType  # 2
+    """Ready to be referenced in prompts."""
     FAILED: File.State.ValueType  # 10
+    """Ingestion did not succeed; see `error`."""
 
     class _Source:
         ValueType = _typing.NewType("ValueType", _builtins.int)
@@ -48,15 +60,25 @@ class File(_message.Message):
     class _SourceEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[File._Source.ValueType], _builtins.type):
         DESCRIPTOR: _descriptor.EnumDescriptor
         SOURCE_UNSPECIFIED: File._Source.ValueType  # 0
+        """Not set."""
         UPLOADED: File._Source.ValueType  # 1
+        """Sent by the user through an upload."""
         GENERATED: File._Source.ValueType  # 2
+        """Produced by the service itself, e.g. a model output."""
         REGISTERED: File._Source.ValueType  # 3
+        """Points at existing storage (such as Cloud Storage) instead of an upload."""
 
-    class Source(_Source, metaclass=_SourceEnumTypeWrapper): ...
+    class Source(_Source, metaclass=_SourceEnumTypeWrapper):
+        """How the file came to exist in the service."""
+
     SOURCE_UNSPECIFIED: File.Source.ValueType  # 0
+    """Not set."""
     UPLOADED: File.Source.ValueType  # 1
+    """Sent by the user through an upload."""
     GENERATED: File.Source.ValueType  # 2
+    """Produced by the service itself, e.g. a model output."""
     REGISTERED: File.Source.ValueType  # 3
+    """Points at existing storage (such as Cloud Storage) instead of an upload."""
 
     VIDEO_METADATA_FIELD_NUMBER: _builtins.int
     NAME_FIELD_NUMBER: _builtins.int
@@ -73,24 +95,45 @@ class File(_message.Message):
     SOURCE_FIELD_NUMBER: _builtins.int
     ERROR_FIELD_NUMBER: _builtins.int
     name: _builtins.str
+    """Resource name `files/{file}`; ID up to 40 lowercase letters, digits or
+    dashes. Generated when empty on create. Immutable.
+    """
     display_name: _builtins.str
+    """Optional human-readable label, up to 512 characters."""
     mime_type: _builtins.str
+    """Output only: the file's media type, e.g. `video/mp4`."""
     size_bytes: _builtins.int
+    """Output only: file size in bytes."""
     sha256_hash: _builtins.bytes
+    """Output only: SHA-256 digest of the uploaded content."""
     uri: _builtins.str
+    """Output only: URI to use when referencing this file in a prompt."""
     download_uri: _builtins.str
+    """Output only: URI from which the content can be downloaded."""
     state: Global___File.State.ValueType
+    """Output only: current processing state."""
     source: Global___File.Source.ValueType
+    """Where the file originated."""
     @_builtins.property
-    def video_metadata(self) -> Global___VideoFileMetadata: ...
+    def video_metadata(self) -> Global___VideoFileMetadata:
+        """Present for video files."""
+
     @_builtins.property
-    def create_time(self) -> _timestamp_pb2.Timestamp: ...
+    def create_time(self) -> _timestamp_pb2.Timestamp:
+        """Output only: when the file was created."""
+
     @_builtins.property
-    def update_time(self) -> _timestamp_pb2.Timestamp: ...
+    def update_time(self) -> _timestamp_pb2.Timestamp:
+        """Output only: when the file was last modified."""
+
     @_builtins.property
-    def expiration_time(self) -> _timestamp_pb2.Timestamp: ...
+    def expiration_time(self) -> _timestamp_pb2.Timestamp:
+        """Output only: when the service will delete the file; unset if it does not expire."""
+
     @_builtins.property
-    def error(self) -> _status_pb2.Status: ...
+    def error(self) -> _status_pb2.Status:
+        """Output only: the failure details when state is FAILED."""
+
     def __init__(
         self,
         *,
@@ -121,11 +164,15 @@ Global___File: _TypeAlias = File  # noqa: Y015
 
 @_typing.final
 class VideoFileMetadata(_message.Message):
+    """Details specific to a video file."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     VIDEO_DURATION_FIELD_NUMBER: _builtins.int
     @_builtins.property
-    def video_duration(self) -> _duration_pb2.Duration: ...
+    def video_duration(self) -> _duration_pb2.Duration:
+        """Playback length of the video."""
+
     def __init__(
         self,
         *,

@@ -21,11 +21,15 @@ DESCRIPTOR: _descriptor.FileDescriptor
 
 @_typing.final
 class CreateFileRequest(_message.Message):
+    """Input of CreateFile."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     FILE_FIELD_NUMBER: _builtins.int
     @_builtins.property
-    def file(self) -> _file_pb2.File: ...
+    def file(self) -> _file_pb2.File:
+        """Optional. Metadata for the new file, e.g. name and display_name."""
+
     def __init__(
         self,
         *,
@@ -41,11 +45,15 @@ Global___CreateFileRequest: _TypeAlias = CreateFileRequest  # noqa: Y015
 
 @_typing.final
 class CreateFileResponse(_message.Message):
+    """Output of CreateFile."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     FILE_FIELD_NUMBER: _builtins.int
     @_builtins.property
-    def file(self) -> _file_pb2.File: ...
+    def file(self) -> _file_pb2.File:
+        """The file as stored by the server."""
+
     def __init__(
         self,
         *,
@@ -61,12 +69,16 @@ Global___CreateFileResponse: _TypeAlias = CreateFileResponse  # noqa: Y015
 
 @_typing.final
 class ListFilesRequest(_message.Message):
+    """Input of ListFiles."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     PAGE_SIZE_FIELD_NUMBER: _builtins.int
     PAGE_TOKEN_FIELD_NUMBER: _builtins.int
     page_size: _builtins.int
+    """Optional. Page size; defaults to 10, capped at 100."""
     page_token: _builtins.str
+    """Optional. next_page_token from a previous call."""
     def __init__(
         self,
         *,
@@ -83,13 +95,18 @@ Global___ListFilesRequest: _TypeAlias = ListFilesRequest  # noqa: Y015
 
 @_typing.final
 class ListFilesResponse(_message.Message):
+    """One page of ListFiles results."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     FILES_FIELD_NUMBER: _builtins.int
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
     next_page_token: _builtins.str
+    """Token for the following page; empty when this is the last one."""
     @_builtins.property
-    def files(self) -> _containers.RepeatedCompositeFieldContainer[_file_pb2.File]: ...
+    def files(self) -> _containers.RepeatedCompositeFieldContainer[_file_pb2.File]:
+        """Files on this page."""
+
     def __init__(
         self,
         *,
@@ -106,10 +123,13 @@ Global___ListFilesResponse: _TypeAlias = ListFilesResponse  # noqa: Y015
 
 @_typing.final
 class GetFileRequest(_message.Message):
+    """Input of GetFile."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     NAME_FIELD_NUMBER: _builtins.int
     name: _builtins.str
+    """Required. File to fetch, `files/{file}`."""
     def __init__(
         self,
         *,
@@ -125,10 +145,13 @@ Global___GetFileRequest: _TypeAlias = GetFileRequest  # noqa: Y015
 
 @_typing.final
 class DeleteFileRequest(_message.Message):
+    """Input of DeleteFile."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     NAME_FIELD_NUMBER: _builtins.int
     name: _builtins.str
+    """Required. File to remove, `files/{file}`."""
     def __init__(
         self,
         *,
@@ -144,10 +167,13 @@ Global___DeleteFileRequest: _TypeAlias = DeleteFileRequest  # noqa: Y015
 
 @_typing.final
 class DownloadFileRequest(_message.Message):
+    """Input of DownloadFile."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     NAME_FIELD_NUMBER: _builtins.int
     name: _builtins.str
+    """Required. File whose content is wanted, `files/{file}`."""
     def __init__(
         self,
         *,
@@ -163,6 +189,8 @@ Global___DownloadFileRequest: _TypeAlias = DownloadFileRequest  # noqa: Y015
 
 @_typing.final
 class DownloadFileResponse(_message.Message):
+    """Output of DownloadFile; intentionally empty since the content comes as media."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     def __init__(

@@ -28,7 +28,8 @@ if _version_not_supported:
 
 
 class FileServiceStub:
-    """Missing associated documentation comment in .proto file."""
+    """Manages media files that prompts can reference.
+    """
 
     def __init__(self, channel):
         """Constructor.
@@ -64,34 +65,40 @@ class FileServiceStub:
 
 
 class FileServiceServicer:
-    """Missing associated documentation comment in .proto file."""
+    """Manages media files that prompts can reference.
+    """
 
     def CreateFile(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Registers a new file's metadata (the bytes travel on the upload endpoint).
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def DeleteFile(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Removes a file.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def DownloadFile(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Fetches a file's content; the bytes are delivered as media, not in the message.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetFile(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Fetches one file's metadata.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListFiles(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Pages through the caller's files.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -133,7 +140,8 @@ def add_FileServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class FileService:
-    """Missing associated documentation comment in .proto file."""
+    """Manages media files that prompts can reference.
+    """
 
     @staticmethod
     def CreateFile(request,

@@ -29,59 +29,80 @@ GRPC_GENERATED_VERSION: str
 GRPC_VERSION: str
 
 class FileServiceStub:
+    """Manages media files that prompts can reference."""
+
     @_typing.overload
     def __new__(cls, channel: _grpc.Channel) -> _Self: ...
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> FileServiceAsyncStub: ...
     CreateFile: _grpc.UnaryUnaryMultiCallable[_file_service_pb2.CreateFileRequest, _file_service_pb2.CreateFileResponse]
+    """Registers a new file's metadata (the bytes travel on the upload endpoint)."""
     DeleteFile: _grpc.UnaryUnaryMultiCallable[_file_service_pb2.DeleteFileRequest, _empty_pb2.Empty]
+    """Removes a file."""
     DownloadFile: _grpc.UnaryUnaryMultiCallable[_file_service_pb2.DownloadFileRequest, _file_service_pb2.DownloadFileResponse]
+    """Fetches a file's content; the bytes are delivered as media, not in the message."""
     GetFile: _grpc.UnaryUnaryMultiCallable[_file_service_pb2.GetFileRequest, _file_pb2.File]
+    """Fetches one file's metadata."""
     ListFiles: _grpc.UnaryUnaryMultiCallable[_file_service_pb2.ListFilesRequest, _file_service_pb2.ListFilesResponse]
+    """Pages through the caller's files."""
 
 @_typing.type_check_only
 class FileServiceAsyncStub(FileServiceStub):
+    """Manages media files that prompts can reference."""
+
     def __init__(self, channel: _aio.Channel) -> None: ...
     CreateFile: _aio.UnaryUnaryMultiCallable[_file_service_pb2.CreateFileRequest, _file_service_pb2.CreateFileResponse]  # type: ignore[assignment]
+    """Registers a new file's metadata (the bytes travel on the upload endpoint)."""
     DeleteFile: _aio.UnaryUnaryMultiCallable[_file_service_pb2.DeleteFileRequest, _empty_pb2.Empty]  # type: ignore[assignment]
+    """Removes a file."""
     DownloadFile: _aio.UnaryUnaryMultiCallable[_file_service_pb2.DownloadFileRequest, _file_service_pb2.DownloadFileResponse]  # type: ignore[assignment]
+    """Fetches a file's content; the bytes are delivered as media, not in the message."""
     GetFile: _aio.UnaryUnaryMultiCallable[_file_service_pb2.GetFileRequest, _file_pb2.File]  # type: ignore[assignment]
+    """Fetches one file's metadata."""
     ListFiles: _aio.UnaryUnaryMultiCallable[_file_service_pb2.ListFilesRequest, _file_service_pb2.ListFilesResponse]  # type: ignore[assignment]
+    """Pages through the caller's files."""
 
 class FileServiceServicer(metaclass=_abc_1.ABCMeta):
+    """Manages media files that prompts can reference."""
+
     @_abc_1.abstractmethod
     def CreateFile(
         self,
         request: _file_service_pb2.CreateFileRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_file_service_pb2.CreateFileResponse, _abc.Awaitable[_file_service_pb2.CreateFileResponse]]: ...
+    ) -> _typing.Union[_file_service_pb2.CreateFileResponse, _abc.Awaitable[_file_service_pb2.CreateFileResponse]]:
+        """Registers a new file's metadata (the bytes travel on the upload endpoint)."""
 
     @_abc_1.abstractmethod
     def DeleteFile(
         self,
         request: _file_service_pb2.DeleteFileRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_empty_pb2.Empty, _abc.Awaitable[_empty_pb2.Empty]]: ...
+    ) -> _typing.Union[_empty_pb2.Empty, _abc.Awaitable[_empty_pb2.Empty]]:
+        """Removes a file."""
 
     @_abc_1.abstractmethod
     def DownloadFile(
         self,
         request: _file_service_pb2.DownloadFileRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_file_service_pb2.DownloadFileResponse, _abc.Awaitable[_file_service_pb2.DownloadFileResponse]]: ...
+    ) -> _typing.Union[_file_service_pb2.DownloadFileResponse, _abc.Awaitable[_file_service_pb2.DownloadFileResponse]]:
+        """Fetches a file's content; the bytes are delivered as media, not in the message."""
 
     @_abc_1.abstractmethod
     def GetFile(
         self,
         request: _file_service_pb2.GetFileRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_file_pb2.File, _abc.Awaitable[_file_pb2.File]]: ...
+    ) -> _typing.Union[_file_pb2.File, _abc.Awaitable[_file_pb2.File]]:
+        """Fetches one file's metadata."""
 
     @_abc_1.abstractmethod
     def ListFiles(
         self,
         request: _file_service_pb2.ListFilesRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_file_service_pb2.ListFilesResponse, _abc.Awaitable[_file_service_pb2.ListFilesResponse]]: ...
+    ) -> _typing.Union[_file_service_pb2.ListFilesResponse, _abc.Awaitable[_file_service_pb2.ListFilesResponse]]:
+        """Pages through the caller's files."""
 
 def add_FileServiceServicer_to_server(servicer: FileServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -32,30 +32,51 @@ class _TaskType:
 class _TaskTypeEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_TaskType.ValueType], _builtins.type):
     DESCRIPTOR: _descriptor.EnumDescriptor
     TASK_TYPE_UNSPECIFIED: _TaskType.ValueType  # 0
+    """Not set; the server chooses a task type."""
     RETRIEVAL_QUERY: _TaskType.ValueType  # 1
+    """The text is a search query."""
     RETRIEVAL_DOCUMENT: _TaskType.ValueType  # 2
+    """The text is a document to be searched over."""
     SEMANTIC_SIMILARITY: _TaskType.ValueType  # 3
+    """Comparing texts for semantic similarity (STS)."""
     CLASSIFICATION: _TaskType.ValueType  # 4
+    """The text will be fed to a classifier."""
     CLUSTERING: _TaskType.ValueType  # 5
+    """Embeddings will be grouped into clusters."""
     QUESTION_ANSWERING: _TaskType.ValueType  # 6
+    """The text is used for question answering."""
     FACT_VERIFICATION: _TaskType.ValueType  # 7
+    """The text is used for checking claims."""
     CODE_RETRIEVAL_QUERY: _TaskType.ValueType  # 8
+    """The text is a query for finding code."""
 
-class TaskType(_TaskType, metaclass=_TaskTypeEnumTypeWrapper): ...
+class TaskType(_TaskType, metaclass=_TaskTypeEnumTypeWrapper):
+    """What an embedding will be used for; lets the model tailor the vector."""
 
 TASK_TYPE_UNSPECIFIED: TaskType.ValueType  # 0
+"""Not set; the server chooses a task type."""
 RETRIEVAL_QUERY: TaskType.ValueType  # 1
+"""The text is a search query."""
 RETRIEVAL_DOCUMENT: TaskType.ValueType  # 2
+"""The text is a document to be searched over."""
 SEMANTIC_SIMILARITY: TaskType.ValueType  # 3
+"""Comparing texts for semantic similarity (STS)."""
 CLASSIFICATION: TaskType.ValueType  # 4
+"""The text will be fed to a classifier."""
 CLUSTERING: TaskType.ValueType  # 5
+"""Embeddings will be grouped into clusters."""
 QUESTION_ANSWERING: TaskType.ValueType  # 6
+"""The text is used for question answering."""
 FACT_VERIFICATION: TaskType.ValueType  # 7
+"""The text is used for checking claims."""
 CODE_RETRIEVAL_QUERY: TaskType.ValueType  # 8
+"""The text is a query for finding code."""
 Global___TaskType: _TypeAlias = TaskType  # noqa: Y015
 
 @_typing.final
 class GenerateContentRequest(_message.Message):
+    """Input for GenerateContent and StreamGenerateContent."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     MODEL_FIELD_NUMBER: _builtins.int
@@ -67,19 +88,37 @@ class GenerateContentRequest(_message.Message):
     GENERATION_CONFIG_FIELD_NUMBER: _builtins.int
     CACHED_CONTENT_FIELD_NUMBER: _builtins.int
     model: _builtins.str
+    """Required. Model to run, `models/{model}`."""
     cached_content: _builtins.str
+    """Optional. Cached context to prepend, named `cachedContents/{cached_content}`."""
     @_builtins.property
-    def system_instruction(self) -> _content_pb2.Content: ...
+    def system_instruction(self) -> _content_pb2.Content:
+        """Optional. Developer-provided instructions that steer the model; text only for now."""
+
     @_builtins.property
-    def contents(self) -> _containers.RepeatedCompositeFieldContainer[_content_pb2.Content]: ...
+    def contents(self) -> _containers.RepeatedCompositeFieldContainer[_content_pb2.Content]:
+        """Required. The conversation so far. One entry for a single question; for chat,
+        the prior turns followed by the newest user turn.
+        """
+
     @_builtins.property
-    def tools(self) -> _containers.RepeatedCompositeFieldContainer[_content_pb2.Tool]: ...
+    def tools(self) -> _containers.RepeatedCompositeFieldContainer[_content_pb2.Tool]:
+        """Optional. Tools (function declarations, code execution, search, ...) the model may call."""
+
     @_builtins.property
-    def tool_config(self) -> _content_pb2.ToolConfig: ...
+    def tool_config(self) -> _content_pb2.ToolConfig:
+        """Optional. Settings that govern how the tools above are used."""
+
     @_builtins.property
-    def safety_settings(self) -> _containers.RepeatedCompositeFieldContainer[_safety_pb2.SafetySetting]: ...
+    def safety_settings(self) -> _containers.RepeatedCompositeFieldContainer[_safety_pb2.SafetySetting]:
+        """Optional. Per-category blocking thresholds, at most one per harm category.
+        Applied to both the prompt and the candidates; unlisted categories use defaults.
+        """
+
     @_builtins.property
-    def generation_config(self) -> Global___GenerationConfig: ...
+    def generation_config(self) -> Global___GenerationConfig:
+        """Optional. Sampling and output-format settings."""
+
     def __init__(
         self,
         *,
@@ -113,10 +152,13 @@ Global___GenerateContentRequest: _TypeAlias = GenerateContentRequest  # noqa: Y0
 
 @_typing.final
 class PrebuiltVoiceConfig(_message.Message):
+    """Selects one of the service's built-in voices."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     VOICE_NAME_FIELD_NUMBER: _builtins.int
     voice_name: _builtins.str
+    """Name of the built-in voice to speak with."""
     def __init__(
         self,
         *,
@@ -134,11 +176,15 @@ Global___PrebuiltVoiceConfig: _TypeAlias = PrebuiltVoiceConfig  # noqa: Y015
 
 @_typing.final
 class VoiceConfig(_message.Message):
+    """Which voice to use for synthesized speech."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     PREBUILT_VOICE_CONFIG_FIELD_NUMBER: _builtins.int
     @_builtins.property
-    def prebuilt_voice_config(self) -> Global___PrebuiltVoiceConfig: ...
+    def prebuilt_voice_config(self) -> Global___PrebuiltVoiceConfig:
+        """Use a voice from the built-in catalogue."""
+
     def __init__(
         self,
         *,
@@ -156,13 +202,18 @@ Global___VoiceConfig: _TypeAlias = VoiceConfig  # noqa: Y015
 
 @_typing.final
 class SpeakerVoiceConfig(_message.Message):
+    """Binds one named speaker in a multi-speaker script to a voice."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     SPEAKER_FIELD_NUMBER: _builtins.int
     VOICE_CONFIG_FIELD_NUMBER: _builtins.int
     speaker: _builtins.str
+    """Required. Speaker label as it appears in the prompt."""
     @_builtins.property
-    def voice_config(self) -> Global___VoiceConfig: ...
+    def voice_config(self) -> Global___VoiceConfig:
+        """Required. Voice used for that speaker."""
+
     def __init__(
         self,
         *,
@@ -179,11 +230,15 @@ Global___SpeakerVoiceConfig: _TypeAlias = SpeakerVoiceConfig  # noqa: Y015
 
 @_typing.final
 class MultiSpeakerVoiceConfig(_message.Message):
+    """Voice assignments for audio with more than one speaker."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     SPEAKER_VOICE_CONFIGS_FIELD_NUMBER: _builtins.int
     @_builtins.property
-    def speaker_voice_configs(self) -> _containers.RepeatedCompositeFieldContainer[Global___SpeakerVoiceConfig]: ...
+    def speaker_voice_configs(self) -> _containers.RepeatedCompositeFieldContainer[Global___SpeakerVoiceConfig]:
+        """Required. One entry per speaker that should be voiced."""
+
     def __init__(
         self,
         *,
@@ -199,16 +254,23 @@ Global___MultiSpeakerVoiceConfig: _TypeAlias = MultiSpeakerVoiceConfig  # noqa: 
 
 @_typing.final
 class SpeechConfig(_message.Message):
+    """Options for audio (speech) output."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     VOICE_CONFIG_FIELD_NUMBER: _builtins.int
     MULTI_SPEAKER_VOICE_CONFIG_FIELD_NUMBER: _builtins.int
     LANGUAGE_CODE_FIELD_NUMBER: _builtins.int
     language_code: _builtins.str
+    """Optional. BCP-47 language tag for the generated speech, such as `en-US`."""
     @_builtins.property
-    def voice_config(self) -> Global___VoiceConfig: ...
+    def voice_config(self) -> Global___VoiceConfig:
+        """Voice for single-speaker output."""
+
     @_builtins.property
-    def multi_speaker_voice_config(self) -> Global___MultiSpeakerVoiceConfig: ...
+    def multi_speaker_voice_config(self) -> Global___MultiSpeakerVoiceConfig:
+        """Optional. Voices for multi-speaker output; do not combine with `voice_config`."""
+
     def __init__(
         self,
         *,
@@ -226,12 +288,16 @@ Global___SpeechConfig: _TypeAlias = SpeechConfig  # noqa: Y015
 
 @_typing.final
 class ThinkingConfig(_message.Message):
+    """Controls the model's internal reasoning step, for models that support it."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     INCLUDE_THOUGHTS_FIELD_NUMBER: _builtins.int
     THINKING_BUDGET_FIELD_NUMBER: _builtins.int
     include_thoughts: _builtins.bool
+    """When true, summaries of the model's reasoning are returned as parts."""
     thinking_budget: _builtins.int
+    """Upper limit, in tokens, on how much the model may spend on reasoning."""
     def __init__(
         self,
         *,
@@ -255,10 +321,13 @@ Global___ThinkingConfig: _TypeAlias = ThinkingConfig  # noqa: Y015
 
 @_typing.final
 class ImageConfig(_message.Message):
+    """Options for image output."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     ASPECT_RATIO_FIELD_NUMBER: _builtins.int
     aspect_ratio: _builtins.str
+    """Desired width:height of generated images, e.g. "16:9" or "1:1"."""
     def __init__(
         self,
         *,
@@ -276,6 +345,10 @@ Global___ImageConfig: _TypeAlias = ImageConfig  # noqa: Y015
 
 @_typing.final
 class GenerationConfig(_message.Message):
+    """Knobs for sampling and for the shape of the model's output. Every field is
+    optional and not every model honours every field.
+    """
+
     DESCRIPTOR: _descriptor.Descriptor
 
     class _Modality:
@@ -285,15 +358,25 @@ class GenerationConfig(_message.Message):
     class _ModalityEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[GenerationConfig._Modality.ValueType], _builtins.type):
         DESCRIPTOR: _descriptor.EnumDescriptor
         MODALITY_UNSPECIFIED: GenerationConfig._Modality.ValueType  # 0
+        """Not specified."""
         TEXT: GenerationConfig._Modality.ValueType  # 1
+        """Text output."""
         IMAGE: GenerationConfig._Modality.ValueType  # 2
+        """Image output."""
         AUDIO: GenerationConfig._Modality.ValueType  # 3
+        """Audio output."""
 
-    class Modality(_Modality, metaclass=_ModalityEnumTypeWrapper): ...
+    class Modality(_Modality, metaclass=_ModalityEnumTypeWrapper):
+        """Kind of output the caller wants back."""
+
     MODALITY_UNSPECIFIED: GenerationConfig.Modality.ValueType  # 0
+    """Not specified."""
     TEXT: GenerationConfig.Modality.ValueType  # 1
+    """Text output."""
     IMAGE: GenerationConfig.Modality.ValueType  # 2
+    """Image output."""
     AUDIO: GenerationConfig.Modality.ValueType  # 3
+    """Audio output."""
 
     class _MediaResolution:
         ValueType = _typing.NewType("ValueType", _builtins.int)
@@ -302,15 +385,25 @@ class GenerationConfig(_message.Message):
     class _MediaResolutionEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[GenerationConfig._MediaResolution.ValueType], _builtins.type):
         DESCRIPTOR: _descriptor.EnumDescriptor
         MEDIA_RESOLUTION_UNSPECIFIED: GenerationConfig._MediaResolution.ValueType  # 0
+        """Not set; the model picks."""
         MEDIA_RESOLUTION_LOW: GenerationConfig._MediaResolution.ValueType  # 1
+        """Cheapest option, about 64 tokens per image."""
         MEDIA_RESOLUTION_MEDIUM: GenerationConfig._MediaResolution.ValueType  # 2
+        """About 256 tokens per image."""
         MEDIA_RESOLUTION_HIGH: GenerationConfig._MediaResolution.ValueType  # 3
+        """About 256 tokens with zoomed-in reframing for extra detail."""
 
-    class MediaResolution(_MediaResolution, metaclass=_MediaResolutionEnumTypeWrapper): ...
+    class MediaResolution(_MediaResolution, metaclass=_MediaResolutionEnumTypeWrapper):
+        """How finely images and video in the input are tokenized."""
+
     MEDIA_RESOLUTION_UNSPECIFIED: GenerationConfig.MediaResolution.ValueType  # 0
+    """Not set; the model picks."""
     MEDIA_RESOLUTION_LOW: GenerationConfig.MediaResolution.ValueType  # 1
+    """Cheapest option, about 64 tokens per image."""
     MEDIA_RESOLUTION_MEDIUM: GenerationConfig.MediaResolution.ValueType  # 2
+    """About 256 tokens per image."""
     MEDIA_RESOLUTION_HIGH: GenerationConfig.MediaResolution.ValueType  # 3
+    """About 256 tokens with zoomed-in reframing for extra detail."""
 
     CANDIDATE_COUNT_FIELD_NUMBER: _builtins.int
     STOP_SEQUENCES_FIELD_NUMBER: _builtins.int
@@ -334,34 +427,81 @@ class GenerationConfig(_message.Message):
     IMAGE_CONFIG_FIELD_NUMBER: _builtins.int
     MEDIA_RESOLUTION_FIELD_NUMBER: _builtins.int
     candidate_count: _builtins.int
+    """How many alternative responses to produce; 1 when unset."""
     max_output_tokens: _builtins.int
+    """Cap on tokens per candidate. Default comes from `Model.output_token_limit`."""
     temperature: _builtins.float
+    """Randomness of sampling, 0.0 to 2.0. Default comes from `Model.temperature`."""
     top_p: _builtins.float
+    """Nucleus sampling: only tokens inside this cumulative probability mass are
+    considered. Default comes from `Model.top_p`.
+    """
     top_k: _builtins.int
+    """Only the k most likely tokens are considered. Must be unset for models
+    whose `Model.top_k` is empty.
+    """
     seed: _builtins.int
+    """Fixed seed for reproducible decoding; random when unset."""
     response_mime_type: _builtins.str
+    """MIME type of the output text: `text/plain` (default), `application/json`
+    or `text/x.enum`.
+    """
     presence_penalty: _builtins.float
+    """Flat penalty on any token already present in the output. Positive values
+    push toward new tokens, negative toward repeats.
+    """
     frequency_penalty: _builtins.float
+    """Penalty that grows with how often a token has already appeared. Large
+    negative values can cause endless repetition.
+    """
     response_logprobs: _builtins.bool
+    """When true, log-probabilities are included in `Candidate.logprobs_result`."""
     logprobs: _builtins.int
+    """How many top alternatives (0-20) to report per step; needs `response_logprobs`."""
     enable_enhanced_civic_answers: _builtins.bool
+    """Turns on improved handling of civic/election topics, where the model supports it."""
     media_resolution: Global___GenerationConfig.MediaResolution.ValueType
+    """Token budget for input images and video."""
     @_builtins.property
-    def stop_sequences(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    def stop_sequences(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Up to 5 strings; output halts at the first one generated, and the stop
+        string itself is not returned.
+        """
+
     @_builtins.property
-    def response_schema(self) -> _content_pb2.Schema: ...
+    def response_schema(self) -> _content_pb2.Schema:
+        """OpenAPI-subset schema the output must follow. Needs a compatible
+        `response_mime_type` such as `application/json`.
+        """
+
     @_builtins.property
-    def response_json_schema(self) -> _struct_pb2.Value: ...
+    def response_json_schema(self) -> _struct_pb2.Value:
+        """Output schema written as JSON Schema instead of `Schema`. Exclusive with
+        `response_schema`; needs `response_mime_type`. Only part of the spec is honoured.
+        """
+
     @_builtins.property
-    def response_json_schema_ordered(self) -> _struct_pb2.Value: ...
+    def response_json_schema_ordered(self) -> _struct_pb2.Value:
+        """Internal variant of `response_json_schema`; callers should use that field instead."""
+
     @_builtins.property
-    def response_modalities(self) -> _containers.RepeatedScalarFieldContainer[Global___GenerationConfig.Modality.ValueType]: ...
+    def response_modalities(self) -> _containers.RepeatedScalarFieldContainer[Global___GenerationConfig.Modality.ValueType]:
+        """Exact set of output kinds expected back. Empty means text only; an
+        unsupported combination is an error.
+        """
+
     @_builtins.property
-    def speech_config(self) -> Global___SpeechConfig: ...
+    def speech_config(self) -> Global___SpeechConfig:
+        """Voice settings used when audio output is requested."""
+
     @_builtins.property
-    def thinking_config(self) -> Global___ThinkingConfig: ...
+    def thinking_config(self) -> Global___ThinkingConfig:
+        """Reasoning settings; an error for models without thinking support."""
+
     @_builtins.property
-    def image_config(self) -> Global___ImageConfig: ...
+    def image_config(self) -> Global___ImageConfig:
+        """Image output settings; an error for models that do not accept them."""
+
     def __init__(
         self,
         *,
@@ -456,6 +596,8 @@ Global___GenerationConfig: _TypeAlias = GenerationConfig  # noqa: Y015
 
 @_typing.final
 class SemanticRetrieverConfig(_message.Message):
+    """Tells GenerateAnswer to ground on a Semantic Retriever corpus or document."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     SOURCE_FIELD_NUMBER: _builtins.int
@@ -464,12 +606,21 @@ class SemanticRetrieverConfig(_message.Message):
     MAX_CHUNKS_COUNT_FIELD_NUMBER: _builtins.int
     MINIMUM_RELEVANCE_SCORE_FIELD_NUMBER: _builtins.int
     source: _builtins.str
+    """Required. Resource to search: `corpora/{corpus}` or
+    `corpora/{corpus}/documents/{document}`.
+    """
     max_chunks_count: _builtins.int
+    """Optional. Maximum number of matching chunks to use."""
     minimum_relevance_score: _builtins.float
+    """Optional. Chunks scoring below this relevance are discarded."""
     @_builtins.property
-    def query(self) -> _content_pb2.Content: ...
+    def query(self) -> _content_pb2.Content:
+        """Required. Text used to find similar chunks in `source`."""
+
     @_builtins.property
-    def metadata_filters(self) -> _containers.RepeatedCompositeFieldContainer[_retriever_pb2.MetadataFilter]: ...
+    def metadata_filters(self) -> _containers.RepeatedCompositeFieldContainer[_retriever_pb2.MetadataFilter]:
+        """Optional. Metadata conditions that documents/chunks must satisfy."""
+
     def __init__(
         self,
         *,
@@ -496,10 +647,16 @@ Global___SemanticRetrieverConfig: _TypeAlias = SemanticRetrieverConfig  # noqa: 
 
 @_typing.final
 class GenerateContentResponse(_message.Message):
+    """Result of GenerateContent (or one chunk of StreamGenerateContent). Either all
+    requested candidates come back or none do; none means the prompt was blocked.
+    """
+
     DESCRIPTOR: _descriptor.Descriptor
 
     @_typing.final
     class PromptFeedback(_message.Message):
+        """Safety verdict on the prompt itself."""
+
         DESCRIPTOR: _descriptor.Descriptor
 
         class _BlockReason:
@@ -509,25 +666,42 @@ class GenerateContentResponse(_message.Message):
         class _BlockReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[GenerateContentResponse.PromptFeedback._BlockReason.ValueType], _builtins.type):
             DESCRIPTOR: _descriptor.EnumDescriptor
             BLOCK_REASON_UNSPECIFIED: GenerateContentResponse.PromptFeedback._BlockReason.ValueType  # 0
+            """Not set; never returned."""
             SAFETY: GenerateContentResponse.PromptFeedback._BlockReason.ValueType  # 1
+            """A safety filter fired; see `safety_ratings` for the category."""
             OTHER: GenerateContentResponse.PromptFeedback._BlockReason.ValueType  # 2
+            """Refused for an unspecified reason."""
             BLOCKLIST: GenerateContentResponse.PromptFeedback._BlockReason.ValueType  # 3
+            """Prompt contained a term on the blocklist."""
             PROHIBITED_CONTENT: GenerateContentResponse.PromptFeedback._BlockReason.ValueType  # 4
+            """Prompt contained prohibited material."""
             IMAGE_SAFETY: GenerateContentResponse.PromptFeedback._BlockReason.ValueType  # 5
+            """Blocked because generated images would be unsafe."""
 
-        class BlockReason(_BlockReason, metaclass=_BlockReasonEnumTypeWrapper): ...
+        class BlockReason(_BlockReason, metaclass=_BlockReasonEnumTypeWrapper):
+            """Why the prompt was refused."""
+
         BLOCK_REASON_UNSPECIFIED: GenerateContentResponse.PromptFeedback.BlockReason.ValueType  # 0
+        """Not set; never returned."""
         SAFETY: GenerateContentResponse.PromptFeedback.BlockReason.ValueType  # 1
+        """A safety filter fired; see `safety_ratings` for the category."""
         OTHER: GenerateContentResponse.PromptFeedback.BlockReason.ValueType  # 2
+        """Refused for an unspecified reason."""
         BLOCKLIST: GenerateContentResponse.PromptFeedback.BlockReason.ValueType  # 3
+        """Prompt contained a term on the blocklist."""
         PROHIBITED_CONTENT: GenerateContentResponse.PromptFeedback.BlockReason.ValueType  # 4
+        """Prompt contained prohibited material."""
         IMAGE_SAFETY: GenerateContentResponse.PromptFeedback.BlockReason.ValueType  # 5
+        """Blocked because generated images would be unsafe."""
 
         BLOCK_REASON_FIELD_NUMBER: _builtins.int
         SAFETY_RATINGS_FIELD_NUMBER: _builtins.int
         block_reason: Global___GenerateContentResponse.PromptFeedback.BlockReason.ValueType
+        """Set only when the prompt was refused; then `candidates` is empty."""
         @_builtins.property
-        def safety_ratings(self) -> _containers.RepeatedCompositeFieldContainer[_safety_pb2.SafetyRating]: ...
+        def safety_ratings(self) -> _containers.RepeatedCompositeFieldContainer[_safety_pb2.SafetyRating]:
+            """Safety scores for the prompt, at most one per harm category."""
+
         def __init__(
             self,
             *,
@@ -542,6 +716,8 @@ class GenerateContentResponse(_message.Message):
 
     @_typing.final
     class UsageMetadata(_message.Message):
+        """Token accounting for the request."""
+
         DESCRIPTOR: _descriptor.Descriptor
 
         PROMPT_TOKEN_COUNT_FIELD_NUMBER: _builtins.int
@@ -555,19 +731,33 @@ class GenerateContentResponse(_message.Message):
         CANDIDATES_TOKENS_DETAILS_FIELD_NUMBER: _builtins.int
         TOOL_USE_PROMPT_TOKENS_DETAILS_FIELD_NUMBER: _builtins.int
         prompt_token_count: _builtins.int
+        """Tokens in the prompt, counting any cached content it draws on."""
         cached_content_token_count: _builtins.int
+        """Portion of the prompt tokens that came from cached content."""
         candidates_token_count: _builtins.int
+        """Tokens generated, summed over all candidates."""
         tool_use_prompt_token_count: _builtins.int
+        """Tokens in prompts that were produced by tool use."""
         thoughts_token_count: _builtins.int
+        """Tokens spent on the model's internal reasoning."""
         total_token_count: _builtins.int
+        """Grand total for the request (prompt plus output)."""
         @_builtins.property
-        def prompt_tokens_details(self) -> _containers.RepeatedCompositeFieldContainer[_content_pb2.ModalityTokenCount]: ...
+        def prompt_tokens_details(self) -> _containers.RepeatedCompositeFieldContainer[_content_pb2.ModalityTokenCount]:
+            """Prompt tokens split by modality."""
+
         @_builtins.property
-        def cache_tokens_details(self) -> _containers.RepeatedCompositeFieldContainer[_content_pb2.ModalityTokenCount]: ...
+        def cache_tokens_details(self) -> _containers.RepeatedCompositeFieldContainer[_content_pb2.ModalityTokenCount]:
+            """Cached-content tokens split by modality."""
+
         @_builtins.property
-        def candidates_tokens_details(self) -> _containers.RepeatedCompositeFieldContainer[_content_pb2.ModalityTokenCount]: ...
+        def candidates_tokens_details(self) -> _containers.RepeatedCompositeFieldContainer[_content_pb2.ModalityTokenCount]:
+            """Output tokens split by modality."""
+
         @_builtins.property
-        def tool_use_prompt_tokens_details(self) -> _containers.RepeatedCompositeFieldContainer[_content_pb2.ModalityTokenCount]: ...
+        def tool_use_prompt_tokens_details(self) -> _containers.RepeatedCompositeFieldContainer[_content_pb2.ModalityTokenCount]:
+            """Tool-use prompt tokens split by modality."""
+
         def __init__(
             self,
             *,
@@ -594,13 +784,21 @@ class GenerateContentResponse(_message.Message):
     MODEL_VERSION_FIELD_NUMBER: _builtins.int
     RESPONSE_ID_FIELD_NUMBER: _builtins.int
     model_version: _builtins.str
+    """Output only. Exact model version that served the request."""
     response_id: _builtins.str
+    """Output only. Server-assigned id for this response."""
     @_builtins.property
-    def candidates(self) -> _containers.RepeatedCompositeFieldContainer[Global___Candidate]: ...
+    def candidates(self) -> _containers.RepeatedCompositeFieldContainer[Global___Candidate]:
+        """The generated responses."""
+
     @_builtins.property
-    def prompt_feedback(self) -> Global___GenerateContentResponse.PromptFeedback: ...
+    def prompt_feedback(self) -> Global___GenerateContentResponse.PromptFeedback:
+        """Safety feedback about the prompt."""
+
     @_builtins.property
-    def usage_metadata(self) -> Global___GenerateContentResponse.UsageMetadata: ...
+    def usage_metadata(self) -> Global___GenerateContentResponse.UsageMetadata:
+        """Output only. Token usage for the request."""
+
     def __init__(
         self,
         *,
@@ -620,6 +818,8 @@ Global___GenerateContentResponse: _TypeAlias = GenerateContentResponse  # noqa: 
 
 @_typing.final
 class Candidate(_message.Message):
+    """One generated response. All fields are filled in by the server."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     class _FinishReason:
@@ -629,43 +829,81 @@ class Candidate(_message.Message):
     class _FinishReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[Candidate._FinishReason.ValueType], _builtins.type):
         DESCRIPTOR: _descriptor.EnumDescriptor
         FINISH_REASON_UNSPECIFIED: Candidate._FinishReason.ValueType  # 0
+        """Not set; never returned."""
         STOP: Candidate._FinishReason.ValueType  # 1
+        """The model ended naturally or hit a stop sequence."""
         MAX_TOKENS: Candidate._FinishReason.ValueType  # 2
+        """Reached the output token cap."""
         SAFETY: Candidate._FinishReason.ValueType  # 3
+        """Output was cut off by a safety filter."""
         RECITATION: Candidate._FinishReason.ValueType  # 4
+        """Output was cut off for reproducing training data too closely."""
         OTHER: Candidate._FinishReason.ValueType  # 5
+        """Stopped for a reason not covered here."""
         LANGUAGE: Candidate._FinishReason.ValueType  # 6
+        """Output was in a language the service does not support."""
         BLOCKLIST: Candidate._FinishReason.ValueType  # 7
+        """Output contained a blocklisted term."""
         PROHIBITED_CONTENT: Candidate._FinishReason.ValueType  # 8
+        """Output may have contained prohibited material."""
         SPII: Candidate._FinishReason.ValueType  # 9
+        """Output may have contained sensitive personal data."""
         MALFORMED_FUNCTION_CALL: Candidate._FinishReason.ValueType  # 10
+        """The model produced a function call that could not be parsed."""
         IMAGE_SAFETY: Candidate._FinishReason.ValueType  # 11
+        """A generated image violated safety rules."""
         UNEXPECTED_TOOL_CALL: Candidate._FinishReason.ValueType  # 12
+        """The model tried to call a tool although the request enabled none."""
         TOO_MANY_TOOL_CALLS: Candidate._FinishReason.ValueType  # 13
+        """The model chained too many tool calls in a row and was halted."""
         IMAGE_PROHIBITED_CONTENT: Candidate._FinishReason.ValueType  # 14
+        """A generated image contained prohibited material."""
         IMAGE_OTHER: Candidate._FinishReason.ValueType  # 15
+        """Image generation ended for some other reason."""
         NO_IMAGE: Candidate._FinishReason.ValueType  # 16
+        """An image was expected but none was produced."""
         IMAGE_RECITATION: Candidate._FinishReason.ValueType  # 17
+        """A generated image was stopped as a recitation."""
 
-    class FinishReason(_FinishReason, metaclass=_FinishReasonEnumTypeWrapper): ...
+    class FinishReason(_FinishReason, metaclass=_FinishReasonEnumTypeWrapper):
+        """Why generation of this candidate ended."""
+
     FINISH_REASON_UNSPECIFIED: Candidate.FinishReason.ValueType  # 0
+    """Not set; never returned."""
     STOP: Candidate.FinishReason.ValueType  # 1
+    """The model ended naturally or hit a stop sequence."""
     MAX_TOKENS: Candidate.FinishReason.ValueType  # 2
+    """Reached the output token cap."""
     SAFETY: Candidate.FinishReason.ValueType  # 3
+    """Output was cut off by a safety filter."""
     RECITATION: Candidate.FinishReason.ValueType  # 4
+    """Output was cut off for reproducing training data too closely."""
     OTHER: Candidate.FinishReason.ValueType  # 5
+    """Stopped for a reason not covered here."""
     LANGUAGE: Candidate.FinishReason.ValueType  # 6
+    """Output was in a language the service does not support."""
     BLOCKLIST: Candidate.FinishReason.ValueType  # 7
+    """Output contained a blocklisted term."""
     PROHIBITED_CONTENT: Candidate.FinishReason.ValueType  # 8
+    """Output may have contained prohibited material."""
     SPII: Candidate.FinishReason.ValueType  # 9
+    """Output may have contained sensitive personal data."""
     MALFORMED_FUNCTION_CALL: Candidate.FinishReason.ValueType  # 10
+    """The model produced a function call that could not be parsed."""
     IMAGE_SAFETY: Candidate.FinishReason.ValueType  # 11
+    """A generated image violated safety rules."""
     UNEXPECTED_TOOL_CALL: Candidate.FinishReason.ValueType  # 12
+    """The model tried to call a tool although the request enabled none."""
     TOO_MANY_TOOL_CALLS: Candidate.FinishReason.ValueType  # 13
+    """The model chained too many tool calls in a row and was halted."""
     IMAGE_PROHIBITED_CONTENT: Candidate.FinishReason.ValueType  # 14
+    """A generated image contained prohibited material."""
     IMAGE_OTHER: Candidate.FinishReason.ValueType  # 15
+    """Image generation ended for some other reason."""
     NO_IMAGE: Candidate.FinishReason.ValueType  # 16
+    """An image was expected but none was produced."""
     IMAGE_RECITATION: Candidate.FinishReason.ValueType  # 17
+    """A generated image was stopped as a recitation."""
 
     INDEX_FIELD_NUMBER: _builtins.int
     CONTENT_FIELD_NUMBER: _builtins.int
@@ -680,24 +918,43 @@ class Candidate(_message.Message):
     LOGPROBS_RESULT_FIELD_NUMBER: _builtins.int
     URL_CONTEXT_METADATA_FIELD_NUMBER: _builtins.int
     index: _builtins.int
+    """Position of this candidate in the response's `candidates` list."""
     finish_reason: Global___Candidate.FinishReason.ValueType
+    """Unset while the candidate is still being generated (streaming)."""
     finish_message: _builtins.str
+    """Human-readable detail about `finish_reason`; only set alongside it."""
     token_count: _builtins.int
+    """Number of tokens in this candidate."""
     avg_logprobs: _builtins.float
+    """Mean log-probability over this candidate's tokens."""
     @_builtins.property
-    def content(self) -> _content_pb2.Content: ...
+    def content(self) -> _content_pb2.Content:
+        """The generated content."""
+
     @_builtins.property
-    def safety_ratings(self) -> _containers.RepeatedCompositeFieldContainer[_safety_pb2.SafetyRating]: ...
+    def safety_ratings(self) -> _containers.RepeatedCompositeFieldContainer[_safety_pb2.SafetyRating]:
+        """Safety scores for this candidate, at most one per category."""
+
     @_builtins.property
-    def citation_metadata(self) -> _citation_pb2.CitationMetadata: ...
+    def citation_metadata(self) -> _citation_pb2.CitationMetadata:
+        """Sources the content may have been recited from."""
+
     @_builtins.property
-    def grounding_attributions(self) -> _containers.RepeatedCompositeFieldContainer[Global___GroundingAttribution]: ...
+    def grounding_attributions(self) -> _containers.RepeatedCompositeFieldContainer[Global___GroundingAttribution]:
+        """Sources backing a grounded answer; filled for GenerateAnswer."""
+
     @_builtins.property
-    def grounding_metadata(self) -> Global___GroundingMetadata: ...
+    def grounding_metadata(self) -> Global___GroundingMetadata:
+        """Grounding details (search, retrieval, maps); filled for GenerateContent."""
+
     @_builtins.property
-    def logprobs_result(self) -> Global___LogprobsResult: ...
+    def logprobs_result(self) -> Global___LogprobsResult:
+        """Per-token log-probabilities, when `response_logprobs` was requested."""
+
     @_builtins.property
-    def url_context_metadata(self) -> Global___UrlContextMetadata: ...
+    def url_context_metadata(self) -> Global___UrlContextMetadata:
+        """Outcome of the URL-context tool for each URL it fetched."""
+
     def __init__(
         self,
         *,
@@ -731,11 +988,15 @@ Global___Candidate: _TypeAlias = Candidate  # noqa: Y015
 
 @_typing.final
 class UrlContextMetadata(_message.Message):
+    """Results of the URL-context tool."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     URL_METADATA_FIELD_NUMBER: _builtins.int
     @_builtins.property
-    def url_metadata(self) -> _containers.RepeatedCompositeFieldContainer[Global___UrlMetadata]: ...
+    def url_metadata(self) -> _containers.RepeatedCompositeFieldContainer[Global___UrlMetadata]:
+        """One entry per URL the tool tried to fetch."""
+
     def __init__(
         self,
         *,
@@ -751,6 +1012,8 @@ Global___UrlContextMetadata: _TypeAlias = UrlContextMetadata  # noqa: Y015
 
 @_typing.final
 class UrlMetadata(_message.Message):
+    """Fetch outcome for a single URL."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     class _UrlRetrievalStatus:
@@ -760,22 +1023,36 @@ class UrlMetadata(_message.Message):
     class _UrlRetrievalStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[UrlMetadata._UrlRetrievalStatus.ValueType], _builtins.type):
         DESCRIPTOR: _descriptor.EnumDescriptor
         URL_RETRIEVAL_STATUS_UNSPECIFIED: UrlMetadata._UrlRetrievalStatus.ValueType  # 0
+        """Not set; never returned."""
         URL_RETRIEVAL_STATUS_SUCCESS: UrlMetadata._UrlRetrievalStatus.ValueType  # 1
+        """Content fetched successfully."""
         URL_RETRIEVAL_STATUS_ERROR: UrlMetadata._UrlRetrievalStatus.ValueType  # 2
+        """Fetch failed with an error."""
         URL_RETRIEVAL_STATUS_PAYWALL: UrlMetadata._UrlRetrievalStatus.ValueType  # 3
+        """Content sits behind a paywall."""
         URL_RETRIEVAL_STATUS_UNSAFE: UrlMetadata._UrlRetrievalStatus.ValueType  # 4
+        """Content was judged unsafe and not used."""
 
-    class UrlRetrievalStatus(_UrlRetrievalStatus, metaclass=_UrlRetrievalStatusEnumTypeWrapper): ...
+    class UrlRetrievalStatus(_UrlRetrievalStatus, metaclass=_UrlRetrievalStatusEnumTypeWrapper):
+        """Whether fetching the URL worked."""
+
     URL_RETRIEVAL_STATUS_UNSPECIFIED: UrlMetadata.UrlRetrievalStatus.ValueType  # 0
+    """Not set; never returned."""
     URL_RETRIEVAL_STATUS_SUCCESS: UrlMetadata.UrlRetrievalStatus.ValueType  # 1
+    """Content fetched successfully."""
     URL_RETRIEVAL_STATUS_ERROR: UrlMetadata.UrlRetrievalStatus.ValueType  # 2
+    """Fetch failed with an error."""
     URL_RETRIEVAL_STATUS_PAYWALL: UrlMetadata.UrlRetrievalStatus.ValueType  # 3
+    """Content sits behind a paywall."""
     URL_RETRIEVAL_STATUS_UNSAFE: UrlMetadata.UrlRetrievalStatus.ValueType  # 4
+    """Content was judged unsafe and not used."""
 
     RETRIEVED_URL_FIELD_NUMBER: _builtins.int
     URL_RETRIEVAL_STATUS_FIELD_NUMBER: _builtins.int
     retrieved_url: _builtins.str
+    """The URL that was fetched."""
     url_retrieval_status: Global___UrlMetadata.UrlRetrievalStatus.ValueType
+    """How the fetch went."""
     def __init__(
         self,
         *,
@@ -792,18 +1069,25 @@ Global___UrlMetadata: _TypeAlias = UrlMetadata  # noqa: Y015
 
 @_typing.final
 class LogprobsResult(_message.Message):
+    """Token-level log-probabilities for a candidate."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     @_typing.final
     class Candidate(_message.Message):
+        """A single token together with its log-probability."""
+
         DESCRIPTOR: _descriptor.Descriptor
 
         TOKEN_FIELD_NUMBER: _builtins.int
         TOKEN_ID_FIELD_NUMBER: _builtins.int
         LOG_PROBABILITY_FIELD_NUMBER: _builtins.int
         token: _builtins.str
+        """Token text."""
         token_id: _builtins.int
+        """Token id in the model's vocabulary."""
         log_probability: _builtins.float
+        """Natural-log probability of this token."""
         def __init__(
             self,
             *,
@@ -830,11 +1114,15 @@ class LogprobsResult(_message.Message):
 
     @_typing.final
     class TopCandidates(_message.Message):
+        """Most likely tokens at one decoding step."""
+
         DESCRIPTOR: _descriptor.Descriptor
 
         CANDIDATES_FIELD_NUMBER: _builtins.int
         @_builtins.property
-        def candidates(self) -> _containers.RepeatedCompositeFieldContainer[Global___LogprobsResult.Candidate]: ...
+        def candidates(self) -> _containers.RepeatedCompositeFieldContainer[Global___LogprobsResult.Candidate]:
+            """Ordered from highest to lowest log-probability."""
+
         def __init__(
             self,
             *,
@@ -850,10 +1138,17 @@ class LogprobsResult(_message.Message):
     TOP_CANDIDATES_FIELD_NUMBER: _builtins.int
     CHOSEN_CANDIDATES_FIELD_NUMBER: _builtins.int
     log_probability_sum: _builtins.float
+    """Sum of log-probabilities over every generated token."""
     @_builtins.property
-    def top_candidates(self) -> _containers.RepeatedCompositeFieldContainer[Global___LogprobsResult.TopCandidates]: ...
+    def top_candidates(self) -> _containers.RepeatedCompositeFieldContainer[Global___LogprobsResult.TopCandidates]:
+        """One entry per decoding step."""
+
     @_builtins.property
-    def chosen_candidates(self) -> _containers.RepeatedCompositeFieldContainer[Global___LogprobsResult.Candidate]: ...
+    def chosen_candidates(self) -> _containers.RepeatedCompositeFieldContainer[Global___LogprobsResult.Candidate]:
+        """The token actually emitted at each step (one per step); may be absent
+        from `top_candidates`.
+        """
+
     def __init__(
         self,
         *,
@@ -873,16 +1168,22 @@ Global___LogprobsResult: _TypeAlias = LogprobsResult  # noqa: Y015
 
 @_typing.final
 class AttributionSourceId(_message.Message):
+    """Identifies the grounding source behind an attribution."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     @_typing.final
     class GroundingPassageId(_message.Message):
+        """Refers to a part of an inline passage given in the request."""
+
         DESCRIPTOR: _descriptor.Descriptor
 
         PASSAGE_ID_FIELD_NUMBER: _builtins.int
         PART_INDEX_FIELD_NUMBER: _builtins.int
         passage_id: _builtins.str
+        """Output only. Matches the `id` of a passage in `inline_passages`."""
         part_index: _builtins.int
+        """Output only. Index of the part within that passage's content."""
         def __init__(
             self,
             *,
@@ -897,12 +1198,20 @@ class AttributionSourceId(_message.Message):
 
     @_typing.final
     class SemanticRetrieverChunk(_message.Message):
+        """Refers to a chunk found via the semantic retriever."""
+
         DESCRIPTOR: _descriptor.Descriptor
 
         SOURCE_FIELD_NUMBER: _builtins.int
         CHUNK_FIELD_NUMBER: _builtins.int
         source: _builtins.str
+        """Output only. Echoes the request's retriever source, e.g. `corpora/{corpus}`
+        or `corpora/{corpus}/documents/{document}`.
+        """
         chunk: _builtins.str
+        """Output only. The matched chunk,
+        `corpora/{corpus}/documents/{document}/chunks/{chunk}`.
+        """
         def __init__(
             self,
             *,
@@ -918,9 +1227,13 @@ class AttributionSourceId(_message.Message):
     GROUNDING_PASSAGE_FIELD_NUMBER: _builtins.int
     SEMANTIC_RETRIEVER_CHUNK_FIELD_NUMBER: _builtins.int
     @_builtins.property
-    def grounding_passage(self) -> Global___AttributionSourceId.GroundingPassageId: ...
+    def grounding_passage(self) -> Global___AttributionSourceId.GroundingPassageId:
+        """Source was an inline passage."""
+
     @_builtins.property
-    def semantic_retriever_chunk(self) -> Global___AttributionSourceId.SemanticRetrieverChunk: ...
+    def semantic_retriever_chunk(self) -> Global___AttributionSourceId.SemanticRetrieverChunk:
+        """Source was a retrieved chunk."""
+
     def __init__(
         self,
         *,
@@ -939,14 +1252,20 @@ Global___AttributionSourceId: _TypeAlias = AttributionSourceId  # noqa: Y015
 
 @_typing.final
 class GroundingAttribution(_message.Message):
+    """Credits one source that contributed to a grounded answer."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     SOURCE_ID_FIELD_NUMBER: _builtins.int
     CONTENT_FIELD_NUMBER: _builtins.int
     @_builtins.property
-    def source_id(self) -> Global___AttributionSourceId: ...
+    def source_id(self) -> Global___AttributionSourceId:
+        """Output only. Which source this is."""
+
     @_builtins.property
-    def content(self) -> _content_pb2.Content: ...
+    def content(self) -> _content_pb2.Content:
+        """The source text that supports the answer."""
+
     def __init__(
         self,
         *,
@@ -963,10 +1282,15 @@ Global___GroundingAttribution: _TypeAlias = GroundingAttribution  # noqa: Y015
 
 @_typing.final
 class RetrievalMetadata(_message.Message):
+    """Information about the retrieval step of grounding."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     GOOGLE_SEARCH_DYNAMIC_RETRIEVAL_SCORE_FIELD_NUMBER: _builtins.int
     google_search_dynamic_retrieval_score: _builtins.float
+    """Estimated usefulness of Google Search for this prompt, 0 (least) to 1 (most).
+    Only set when dynamic retrieval is on; compared with its threshold.
+    """
     def __init__(
         self,
         *,
@@ -982,6 +1306,8 @@ Global___RetrievalMetadata: _TypeAlias = RetrievalMetadata  # noqa: Y015
 
 @_typing.final
 class GroundingMetadata(_message.Message):
+    """Grounding details attached to a candidate."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     SEARCH_ENTRY_POINT_FIELD_NUMBER: _builtins.int
@@ -991,16 +1317,27 @@ class GroundingMetadata(_message.Message):
     WEB_SEARCH_QUERIES_FIELD_NUMBER: _builtins.int
     GOOGLE_MAPS_WIDGET_CONTEXT_TOKEN_FIELD_NUMBER: _builtins.int
     google_maps_widget_context_token: _builtins.str
+    """Token for rendering the Google Maps contextual widget for this answer."""
     @_builtins.property
-    def search_entry_point(self) -> Global___SearchEntryPoint: ...
+    def search_entry_point(self) -> Global___SearchEntryPoint:
+        """Search widget the client can show for follow-up searches."""
+
     @_builtins.property
-    def grounding_chunks(self) -> _containers.RepeatedCompositeFieldContainer[Global___GroundingChunk]: ...
+    def grounding_chunks(self) -> _containers.RepeatedCompositeFieldContainer[Global___GroundingChunk]:
+        """References fetched from the grounding source(s)."""
+
     @_builtins.property
-    def grounding_supports(self) -> _containers.RepeatedCompositeFieldContainer[Global___GroundingSupport]: ...
+    def grounding_supports(self) -> _containers.RepeatedCompositeFieldContainer[Global___GroundingSupport]:
+        """Links spans of the answer to the chunks that back them."""
+
     @_builtins.property
-    def retrieval_metadata(self) -> Global___RetrievalMetadata: ...
+    def retrieval_metadata(self) -> Global___RetrievalMetadata:
+        """Details of the retrieval decision."""
+
     @_builtins.property
-    def web_search_queries(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    def web_search_queries(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Queries issued to Google Search, for display alongside the answer."""
+
     def __init__(
         self,
         *,
@@ -1032,12 +1369,16 @@ Global___GroundingMetadata: _TypeAlias = GroundingMetadata  # noqa: Y015
 
 @_typing.final
 class SearchEntryPoint(_message.Message):
+    """Google Search entry point to display with grounded answers."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     RENDERED_CONTENT_FIELD_NUMBER: _builtins.int
     SDK_BLOB_FIELD_NUMBER: _builtins.int
     rendered_content: _builtins.str
+    """HTML/CSS snippet ready to embed in a page or webview."""
     sdk_blob: _builtins.bytes
+    """Encoded data (base64 JSON) mapping search terms to search URLs."""
     def __init__(
         self,
         *,
@@ -1054,16 +1395,22 @@ Global___SearchEntryPoint: _TypeAlias = SearchEntryPoint  # noqa: Y015
 
 @_typing.final
 class GroundingChunk(_message.Message):
+    """One reference used for grounding; exactly one of the variants is set."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     @_typing.final
     class Web(_message.Message):
+        """A web page."""
+
         DESCRIPTOR: _descriptor.Descriptor
 
         URI_FIELD_NUMBER: _builtins.int
         TITLE_FIELD_NUMBER: _builtins.int
         uri: _builtins.str
+        """Page URL."""
         title: _builtins.str
+        """Page title."""
         def __init__(
             self,
             *,
@@ -1085,14 +1432,19 @@ class GroundingChunk(_message.Message):
 
     @_typing.final
     class RetrievedContext(_message.Message):
+        """A passage returned by a retrieval tool."""
+
         DESCRIPTOR: _descriptor.Descriptor
 
         URI_FIELD_NUMBER: _builtins.int
         TITLE_FIELD_NUMBER: _builtins.int
         TEXT_FIELD_NUMBER: _builtins.int
         uri: _builtins.str
+        """Location of the source document."""
         title: _builtins.str
+        """Title of the source."""
         text: _builtins.str
+        """Retrieved text."""
         def __init__(
             self,
             *,
@@ -1119,22 +1471,31 @@ class GroundingChunk(_message.Message):
 
     @_typing.final
     class Maps(_message.Message):
+        """A place from Google Maps."""
+
         DESCRIPTOR: _descriptor.Descriptor
 
         @_typing.final
         class PlaceAnswerSources(_message.Message):
+            """Material that supports what was said about the place."""
+
             DESCRIPTOR: _descriptor.Descriptor
 
             @_typing.final
             class ReviewSnippet(_message.Message):
+                """Link to a user review of the place."""
+
                 DESCRIPTOR: _descriptor.Descriptor
 
                 REVIEW_ID_FIELD_NUMBER: _builtins.int
                 GOOGLE_MAPS_URI_FIELD_NUMBER: _builtins.int
                 TITLE_FIELD_NUMBER: _builtins.int
                 review_id: _builtins.str
+                """Id of the review."""
                 google_maps_uri: _builtins.str
+                """Link that opens the review in Google Maps."""
                 title: _builtins.str
+                """Review title."""
                 def __init__(
                     self,
                     *,
@@ -1161,7 +1522,9 @@ class GroundingChunk(_message.Message):
 
             REVIEW_SNIPPETS_FIELD_NUMBER: _builtins.int
             @_builtins.property
-            def review_snippets(self) -> _containers.RepeatedCompositeFieldContainer[Global___GroundingChunk.Maps.PlaceAnswerSources.ReviewSnippet]: ...
+            def review_snippets(self) -> _containers.RepeatedCompositeFieldContainer[Global___GroundingChunk.Maps.PlaceAnswerSources.ReviewSnippet]:
+                """Reviews used to build the answer."""
+
             def __init__(
                 self,
                 *,
@@ -1179,11 +1542,17 @@ class GroundingChunk(_message.Message):
         PLACE_ID_FIELD_NUMBER: _builtins.int
         PLACE_ANSWER_SOURCES_FIELD_NUMBER: _builtins.int
         uri: _builtins.str
+        """Link to the place."""
         title: _builtins.str
+        """Place name."""
         text: _builtins.str
+        """Descriptive text about the place."""
         place_id: _builtins.str
+        """Google Maps place id."""
         @_builtins.property
-        def place_answer_sources(self) -> Global___GroundingChunk.Maps.PlaceAnswerSources: ...
+        def place_answer_sources(self) -> Global___GroundingChunk.Maps.PlaceAnswerSources:
+            """Sources (such as reviews) backing the answer about this place."""
+
         def __init__(
             self,
             *,
@@ -1222,11 +1591,17 @@ class GroundingChunk(_message.Message):
     RETRIEVED_CONTEXT_FIELD_NUMBER: _builtins.int
     MAPS_FIELD_NUMBER: _builtins.int
     @_builtins.property
-    def web(self) -> Global___GroundingChunk.Web: ...
+    def web(self) -> Global___GroundingChunk.Web:
+        """From the web."""
+
     @_builtins.property
-    def retrieved_context(self) -> Global___GroundingChunk.RetrievedContext: ...
+    def retrieved_context(self) -> Global___GroundingChunk.RetrievedContext:
+        """From a retrieval tool."""
+
     @_builtins.property
-    def maps(self) -> Global___GroundingChunk.Maps: ...
+    def maps(self) -> Global___GroundingChunk.Maps:
+        """From Google Maps."""
+
     def __init__(
         self,
         *,
@@ -1246,6 +1621,8 @@ Global___GroundingChunk: _TypeAlias = GroundingChunk  # noqa: Y015
 
 @_typing.final
 class Segment(_message.Message):
+    """A span of generated content."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     PART_INDEX_FIELD_NUMBER: _builtins.int
@@ -1253,9 +1630,13 @@ class Segment(_message.Message):
     END_INDEX_FIELD_NUMBER: _builtins.int
     TEXT_FIELD_NUMBER: _builtins.int
     part_index: _builtins.int
+    """Output only. Which part of the content the span lies in."""
     start_index: _builtins.int
+    """Output only. Byte offset where the span starts in that part (inclusive, 0-based)."""
     end_index: _builtins.int
+    """Output only. Byte offset where the span ends (exclusive)."""
     text: _builtins.str
+    """Output only. The text covered by the span."""
     def __init__(
         self,
         *,
@@ -1274,17 +1655,25 @@ Global___Segment: _TypeAlias = Segment  # noqa: Y015
 
 @_typing.final
 class GroundingSupport(_message.Message):
+    """Ties a span of the answer to the grounding chunks that back it."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     SEGMENT_FIELD_NUMBER: _builtins.int
     GROUNDING_CHUNK_INDICES_FIELD_NUMBER: _builtins.int
     CONFIDENCE_SCORES_FIELD_NUMBER: _builtins.int
     @_builtins.property
-    def segment(self) -> Global___Segment: ...
+    def segment(self) -> Global___Segment:
+        """The span being supported."""
+
     @_builtins.property
-    def grounding_chunk_indices(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]: ...
+    def grounding_chunk_indices(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]:
+        """Indexes into `GroundingMetadata.grounding_chunks`."""
+
     @_builtins.property
-    def confidence_scores(self) -> _containers.RepeatedScalarFieldContainer[_builtins.float]: ...
+    def confidence_scores(self) -> _containers.RepeatedScalarFieldContainer[_builtins.float]:
+        """Confidence, 0 to 1, for each index above (same order)."""
+
     def __init__(
         self,
         *,
@@ -1304,6 +1693,8 @@ Global___GroundingSupport: _TypeAlias = GroundingSupport  # noqa: Y015
 
 @_typing.final
 class GenerateAnswerRequest(_message.Message):
+    """Input for GenerateAnswer: a question plus the material to answer it from."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     class _AnswerStyle:
@@ -1313,15 +1704,25 @@ class GenerateAnswerRequest(_message.Message):
     class _AnswerStyleEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[GenerateAnswerRequest._AnswerStyle.ValueType], _builtins.type):
         DESCRIPTOR: _descriptor.EnumDescriptor
         ANSWER_STYLE_UNSPECIFIED: GenerateAnswerRequest._AnswerStyle.ValueType  # 0
+        """Not specified."""
         ABSTRACTIVE: GenerateAnswerRequest._AnswerStyle.ValueType  # 1
+        """Short answer written in the model's own words."""
         EXTRACTIVE: GenerateAnswerRequest._AnswerStyle.ValueType  # 2
+        """Very short answer lifted from the sources."""
         VERBOSE: GenerateAnswerRequest._AnswerStyle.ValueType  # 3
+        """Long, detailed answer; may use paragraphs or bullet lists."""
 
-    class AnswerStyle(_AnswerStyle, metaclass=_AnswerStyleEnumTypeWrapper): ...
+    class AnswerStyle(_AnswerStyle, metaclass=_AnswerStyleEnumTypeWrapper):
+        """Desired form of the answer."""
+
     ANSWER_STYLE_UNSPECIFIED: GenerateAnswerRequest.AnswerStyle.ValueType  # 0
+    """Not specified."""
     ABSTRACTIVE: GenerateAnswerRequest.AnswerStyle.ValueType  # 1
+    """Short answer written in the model's own words."""
     EXTRACTIVE: GenerateAnswerRequest.AnswerStyle.ValueType  # 2
+    """Very short answer lifted from the sources."""
     VERBOSE: GenerateAnswerRequest.AnswerStyle.ValueType  # 3
+    """Long, detailed answer; may use paragraphs or bullet lists."""
 
     INLINE_PASSAGES_FIELD_NUMBER: _builtins.int
     SEMANTIC_RETRIEVER_FIELD_NUMBER: _builtins.int
@@ -1331,16 +1732,29 @@ class GenerateAnswerRequest(_message.Message):
     SAFETY_SETTINGS_FIELD_NUMBER: _builtins.int
     TEMPERATURE_FIELD_NUMBER: _builtins.int
     model: _builtins.str
+    """Required. Model to use, `models/{model}`."""
     answer_style: Global___GenerateAnswerRequest.AnswerStyle.ValueType
+    """Required. Style of answer to produce."""
     temperature: _builtins.float
+    """Optional. Randomness in [0.0, 1.0]; around 0.2 suits attributed QA."""
     @_builtins.property
-    def inline_passages(self) -> _content_pb2.GroundingPassages: ...
+    def inline_passages(self) -> _content_pb2.GroundingPassages:
+        """Passages supplied directly in the request."""
+
     @_builtins.property
-    def semantic_retriever(self) -> Global___SemanticRetrieverConfig: ...
+    def semantic_retriever(self) -> Global___SemanticRetrieverConfig:
+        """Chunks looked up in a Semantic Retriever corpus or document."""
+
     @_builtins.property
-    def contents(self) -> _containers.RepeatedCompositeFieldContainer[_content_pb2.Content]: ...
+    def contents(self) -> _containers.RepeatedCompositeFieldContainer[_content_pb2.Content]:
+        """Required. Conversation so far; the last entry holds the question. English only."""
+
     @_builtins.property
-    def safety_settings(self) -> _containers.RepeatedCompositeFieldContainer[_safety_pb2.SafetySetting]: ...
+    def safety_settings(self) -> _containers.RepeatedCompositeFieldContainer[_safety_pb2.SafetySetting]:
+        """Optional. Blocking thresholds, at most one per harm category; applied to
+        the input and the answer.
+        """
+
     def __init__(
         self,
         *,
@@ -1369,10 +1783,14 @@ Global___GenerateAnswerRequest: _TypeAlias = GenerateAnswerRequest  # noqa: Y015
 
 @_typing.final
 class GenerateAnswerResponse(_message.Message):
+    """Result of GenerateAnswer."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     @_typing.final
     class InputFeedback(_message.Message):
+        """Safety verdict on the question, history and grounding material."""
+
         DESCRIPTOR: _descriptor.Descriptor
 
         class _BlockReason:
@@ -1382,19 +1800,30 @@ class GenerateAnswerResponse(_message.Message):
         class _BlockReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[GenerateAnswerResponse.InputFeedback._BlockReason.ValueType], _builtins.type):
             DESCRIPTOR: _descriptor.EnumDescriptor
             BLOCK_REASON_UNSPECIFIED: GenerateAnswerResponse.InputFeedback._BlockReason.ValueType  # 0
+            """Not set; never returned."""
             SAFETY: GenerateAnswerResponse.InputFeedback._BlockReason.ValueType  # 1
+            """A safety filter fired; see `safety_ratings`."""
             OTHER: GenerateAnswerResponse.InputFeedback._BlockReason.ValueType  # 2
+            """Refused for some other reason."""
 
-        class BlockReason(_BlockReason, metaclass=_BlockReasonEnumTypeWrapper): ...
+        class BlockReason(_BlockReason, metaclass=_BlockReasonEnumTypeWrapper):
+            """Why the input was refused."""
+
         BLOCK_REASON_UNSPECIFIED: GenerateAnswerResponse.InputFeedback.BlockReason.ValueType  # 0
+        """Not set; never returned."""
         SAFETY: GenerateAnswerResponse.InputFeedback.BlockReason.ValueType  # 1
+        """A safety filter fired; see `safety_ratings`."""
         OTHER: GenerateAnswerResponse.InputFeedback.BlockReason.ValueType  # 2
+        """Refused for some other reason."""
 
         BLOCK_REASON_FIELD_NUMBER: _builtins.int
         SAFETY_RATINGS_FIELD_NUMBER: _builtins.int
         block_reason: Global___GenerateAnswerResponse.InputFeedback.BlockReason.ValueType
+        """Set only when the input was refused and no answer was produced."""
         @_builtins.property
-        def safety_ratings(self) -> _containers.RepeatedCompositeFieldContainer[_safety_pb2.SafetyRating]: ...
+        def safety_ratings(self) -> _containers.RepeatedCompositeFieldContainer[_safety_pb2.SafetyRating]:
+            """Safety scores for the input, at most one per category."""
+
         def __init__(
             self,
             *,
@@ -1413,10 +1842,17 @@ class GenerateAnswerResponse(_message.Message):
     ANSWERABLE_PROBABILITY_FIELD_NUMBER: _builtins.int
     INPUT_FEEDBACK_FIELD_NUMBER: _builtins.int
     answerable_probability: _builtins.float
+    """Output only. Model's estimate (0-1) that the answer is correct and backed by
+    the sources. Low values suggest a fallback; 0.5 is a reasonable cutoff.
+    """
     @_builtins.property
-    def answer(self) -> Global___Candidate: ...
+    def answer(self) -> Global___Candidate:
+        """The answer. One is always attempted, even if the sources do not support it."""
+
     @_builtins.property
-    def input_feedback(self) -> Global___GenerateAnswerResponse.InputFeedback: ...
+    def input_feedback(self) -> Global___GenerateAnswerResponse.InputFeedback:
+        """Output only. Feedback on the input rather than the answer."""
+
     def __init__(
         self,
         *,
@@ -1441,6 +1877,8 @@ Global___GenerateAnswerResponse: _TypeAlias = GenerateAnswerResponse  # noqa: Y0
 
 @_typing.final
 class EmbedContentRequest(_message.Message):
+    """Input for EmbedContent (also one item in a batch)."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     MODEL_FIELD_NUMBER: _builtins.int
@@ -1449,11 +1887,21 @@ class EmbedContentRequest(_message.Message):
     TITLE_FIELD_NUMBER: _builtins.int
     OUTPUT_DIMENSIONALITY_FIELD_NUMBER: _builtins.int
     model: _builtins.str
+    """Required. Embedding model, `models/{model}`."""
     task_type: Global___TaskType.ValueType
+    """Optional. Intended use of the embedding; not supported by `models/embedding-001`."""
     title: _builtins.str
+    """Optional. Document title; only meaningful with RETRIEVAL_DOCUMENT, where it
+    improves quality.
+    """
     output_dimensionality: _builtins.int
+    """Optional. Shorten the vector to this many dimensions (truncated from the end).
+    Not available on older models.
+    """
     @_builtins.property
-    def content(self) -> _content_pb2.Content: ...
+    def content(self) -> _content_pb2.Content:
+        """Required. Content to embed; only text parts are used."""
+
     def __init__(
         self,
         *,
@@ -1484,11 +1932,15 @@ Global___EmbedContentRequest: _TypeAlias = EmbedContentRequest  # noqa: Y015
 
 @_typing.final
 class ContentEmbedding(_message.Message):
+    """An embedding vector."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     VALUES_FIELD_NUMBER: _builtins.int
     @_builtins.property
-    def values(self) -> _containers.RepeatedScalarFieldContainer[_builtins.float]: ...
+    def values(self) -> _containers.RepeatedScalarFieldContainer[_builtins.float]:
+        """The vector components."""
+
     def __init__(
         self,
         *,
@@ -1504,11 +1956,15 @@ Global___ContentEmbedding: _TypeAlias = ContentEmbedding  # noqa: Y015
 
 @_typing.final
 class EmbedContentResponse(_message.Message):
+    """Result of EmbedContent."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     EMBEDDING_FIELD_NUMBER: _builtins.int
     @_builtins.property
-    def embedding(self) -> Global___ContentEmbedding: ...
+    def embedding(self) -> Global___ContentEmbedding:
+        """Output only. Embedding of the request's content."""
+
     def __init__(
         self,
         *,
@@ -1524,13 +1980,18 @@ Global___EmbedContentResponse: _TypeAlias = EmbedContentResponse  # noqa: Y015
 
 @_typing.final
 class BatchEmbedContentsRequest(_message.Message):
+    """Input for BatchEmbedContents."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     MODEL_FIELD_NUMBER: _builtins.int
     REQUESTS_FIELD_NUMBER: _builtins.int
     model: _builtins.str
+    """Required. Embedding model, `models/{model}`; every sub-request must name the same one."""
     @_builtins.property
-    def requests(self) -> _containers.RepeatedCompositeFieldContainer[Global___EmbedContentRequest]: ...
+    def requests(self) -> _containers.RepeatedCompositeFieldContainer[Global___EmbedContentRequest]:
+        """Required. The individual embedding requests."""
+
     def __init__(
         self,
         *,
@@ -1547,11 +2008,15 @@ Global___BatchEmbedContentsRequest: _TypeAlias = BatchEmbedContentsRequest  # no
 
 @_typing.final
 class BatchEmbedContentsResponse(_message.Message):
+    """Result of BatchEmbedContents."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     EMBEDDINGS_FIELD_NUMBER: _builtins.int
     @_builtins.property
-    def embeddings(self) -> _containers.RepeatedCompositeFieldContainer[Global___ContentEmbedding]: ...
+    def embeddings(self) -> _containers.RepeatedCompositeFieldContainer[Global___ContentEmbedding]:
+        """Output only. One embedding per sub-request, in request order."""
+
     def __init__(
         self,
         *,
@@ -1567,16 +2032,23 @@ Global___BatchEmbedContentsResponse: _TypeAlias = BatchEmbedContentsResponse  # 
 
 @_typing.final
 class CountTokensRequest(_message.Message):
+    """Input for CountTokens. Send either `contents` or `generate_content_request`, not both."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     MODEL_FIELD_NUMBER: _builtins.int
     CONTENTS_FIELD_NUMBER: _builtins.int
     GENERATE_CONTENT_REQUEST_FIELD_NUMBER: _builtins.int
     model: _builtins.str
+    """Required. Model whose tokenizer to use, `models/{model}`."""
     @_builtins.property
-    def contents(self) -> _containers.RepeatedCompositeFieldContainer[_content_pb2.Content]: ...
+    def contents(self) -> _containers.RepeatedCompositeFieldContainer[_content_pb2.Content]:
+        """Optional. Plain prompt to count; ignored if `generate_content_request` is set."""
+
     @_builtins.property
-    def generate_content_request(self) -> Global___GenerateContentRequest: ...
+    def generate_content_request(self) -> Global___GenerateContentRequest:
+        """Optional. Full generation request (system instruction, tools, etc.) to count."""
+
     def __init__(
         self,
         *,
@@ -1594,6 +2066,8 @@ Global___CountTokensRequest: _TypeAlias = CountTokensRequest  # noqa: Y015
 
 @_typing.final
 class CountTokensResponse(_message.Message):
+    """Result of CountTokens."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     TOTAL_TOKENS_FIELD_NUMBER: _builtins.int
@@ -1601,11 +2075,17 @@ class CountTokensResponse(_message.Message):
     PROMPT_TOKENS_DETAILS_FIELD_NUMBER: _builtins.int
     CACHE_TOKENS_DETAILS_FIELD_NUMBER: _builtins.int
     total_tokens: _builtins.int
+    """Tokens the prompt occupies for this model; never negative."""
     cached_content_token_count: _builtins.int
+    """Portion of the count that comes from cached content."""
     @_builtins.property
-    def prompt_tokens_details(self) -> _containers.RepeatedCompositeFieldContainer[_content_pb2.ModalityTokenCount]: ...
+    def prompt_tokens_details(self) -> _containers.RepeatedCompositeFieldContainer[_content_pb2.ModalityTokenCount]:
+        """Output only. Prompt tokens split by modality."""
+
     @_builtins.property
-    def cache_tokens_details(self) -> _containers.RepeatedCompositeFieldContainer[_content_pb2.ModalityTokenCount]: ...
+    def cache_tokens_details(self) -> _containers.RepeatedCompositeFieldContainer[_content_pb2.ModalityTokenCount]:
+        """Output only. Cached-content tokens split by modality."""
+
     def __init__(
         self,
         *,
@@ -1624,6 +2104,8 @@ Global___CountTokensResponse: _TypeAlias = CountTokensResponse  # noqa: Y015
 
 @_typing.final
 class RealtimeInputConfig(_message.Message):
+    """How the live session treats streamed (realtime) input."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     class _ActivityHandling:
@@ -1633,13 +2115,21 @@ class RealtimeInputConfig(_message.Message):
     class _ActivityHandlingEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[RealtimeInputConfig._ActivityHandling.ValueType], _builtins.type):
         DESCRIPTOR: _descriptor.EnumDescriptor
         ACTIVITY_HANDLING_UNSPECIFIED: RealtimeInputConfig._ActivityHandling.ValueType  # 0
+        """Not set; behaves as START_OF_ACTIVITY_INTERRUPTS."""
         START_OF_ACTIVITY_INTERRUPTS: RealtimeInputConfig._ActivityHandling.ValueType  # 1
+        """User activity cuts the model's response short ("barge-in"). Default."""
         NO_INTERRUPTION: RealtimeInputConfig._ActivityHandling.ValueType  # 2
+        """The model keeps responding regardless of user activity."""
 
-    class ActivityHandling(_ActivityHandling, metaclass=_ActivityHandlingEnumTypeWrapper): ...
+    class ActivityHandling(_ActivityHandling, metaclass=_ActivityHandlingEnumTypeWrapper):
+        """What happens when the user starts talking while the model responds."""
+
     ACTIVITY_HANDLING_UNSPECIFIED: RealtimeInputConfig.ActivityHandling.ValueType  # 0
+    """Not set; behaves as START_OF_ACTIVITY_INTERRUPTS."""
     START_OF_ACTIVITY_INTERRUPTS: RealtimeInputConfig.ActivityHandling.ValueType  # 1
+    """User activity cuts the model's response short ("barge-in"). Default."""
     NO_INTERRUPTION: RealtimeInputConfig.ActivityHandling.ValueType  # 2
+    """The model keeps responding regardless of user activity."""
 
     class _TurnCoverage:
         ValueType = _typing.NewType("ValueType", _builtins.int)
@@ -1648,16 +2138,26 @@ class RealtimeInputConfig(_message.Message):
     class _TurnCoverageEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[RealtimeInputConfig._TurnCoverage.ValueType], _builtins.type):
         DESCRIPTOR: _descriptor.EnumDescriptor
         TURN_COVERAGE_UNSPECIFIED: RealtimeInputConfig._TurnCoverage.ValueType  # 0
+        """Not set; behaves as TURN_INCLUDES_ONLY_ACTIVITY."""
         TURN_INCLUDES_ONLY_ACTIVITY: RealtimeInputConfig._TurnCoverage.ValueType  # 1
+        """Only input during detected activity since the previous turn (silence dropped). Default."""
         TURN_INCLUDES_ALL_INPUT: RealtimeInputConfig._TurnCoverage.ValueType  # 2
+        """Everything received since the previous turn, silence included."""
 
-    class TurnCoverage(_TurnCoverage, metaclass=_TurnCoverageEnumTypeWrapper): ...
+    class TurnCoverage(_TurnCoverage, metaclass=_TurnCoverageEnumTypeWrapper):
+        """Which realtime input counts as part of the user's turn."""
+
     TURN_COVERAGE_UNSPECIFIED: RealtimeInputConfig.TurnCoverage.ValueType  # 0
+    """Not set; behaves as TURN_INCLUDES_ONLY_ACTIVITY."""
     TURN_INCLUDES_ONLY_ACTIVITY: RealtimeInputConfig.TurnCoverage.ValueType  # 1
+    """Only input during detected activity since the previous turn (silence dropped). Default."""
     TURN_INCLUDES_ALL_INPUT: RealtimeInputConfig.TurnCoverage.ValueType  # 2
+    """Everything received since the previous turn, silence included."""
 
     @_typing.final
     class AutomaticActivityDetection(_message.Message):
+        """Server-side voice activity detection settings."""
+
         DESCRIPTOR: _descriptor.Descriptor
 
         class _StartSensitivity:
@@ -1667,13 +2167,21 @@ class RealtimeInputConfig(_message.Message):
         class _StartSensitivityEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[RealtimeInputConfig.AutomaticActivityDetection._StartSensitivity.ValueType], _builtins.type):
             DESCRIPTOR: _descriptor.EnumDescriptor
             START_SENSITIVITY_UNSPECIFIED: RealtimeInputConfig.AutomaticActivityDetection._StartSensitivity.ValueType  # 0
+            """Not set; behaves as START_SENSITIVITY_HIGH."""
             START_SENSITIVITY_HIGH: RealtimeInputConfig.AutomaticActivityDetection._StartSensitivity.ValueType  # 1
+            """Start of speech is detected readily."""
             START_SENSITIVITY_LOW: RealtimeInputConfig.AutomaticActivityDetection._StartSensitivity.ValueType  # 2
+            """Start of speech is detected reluctantly."""
 
-        class StartSensitivity(_StartSensitivity, metaclass=_StartSensitivityEnumTypeWrapper): ...
+        class StartSensitivity(_StartSensitivity, metaclass=_StartSensitivityEnumTypeWrapper):
+            """How eagerly the start of speech is recognised."""
+
         START_SENSITIVITY_UNSPECIFIED: RealtimeInputConfig.AutomaticActivityDetection.StartSensitivity.ValueType  # 0
+        """Not set; behaves as START_SENSITIVITY_HIGH."""
         START_SENSITIVITY_HIGH: RealtimeInputConfig.AutomaticActivityDetection.StartSensitivity.ValueType  # 1
+        """Start of speech is detected readily."""
         START_SENSITIVITY_LOW: RealtimeInputConfig.AutomaticActivityDetection.StartSensitivity.ValueType  # 2
+        """Start of speech is detected reluctantly."""
 
         class _EndSensitivity:
             ValueType = _typing.NewType("ValueType", _builtins.int)
@@ -1682,13 +2190,21 @@ class RealtimeInputConfig(_message.Message):
         class _EndSensitivityEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[RealtimeInputConfig.AutomaticActivityDetection._EndSensitivity.ValueType], _builtins.type):
             DESCRIPTOR: _descriptor.EnumDescriptor
             END_SENSITIVITY_UNSPECIFIED: RealtimeInputConfig.AutomaticActivityDetection._EndSensitivity.ValueType  # 0
+            """Not set; behaves as END_SENSITIVITY_HIGH."""
             END_SENSITIVITY_HIGH: RealtimeInputConfig.AutomaticActivityDetection._EndSensitivity.ValueType  # 1
+            """Speech is considered finished readily."""
             END_SENSITIVITY_LOW: RealtimeInputConfig.AutomaticActivityDetection._EndSensitivity.ValueType  # 2
+            """Speech is considered finished reluctantly."""
 
-        class EndSensitivity(_EndSensitivity, metaclass=_EndSensitivityEnumTypeWrapper): ...
+        class EndSensitivity(_EndSensitivity, metaclass=_EndSensitivityEnumTypeWrapper):
+            """How eagerly the end of speech is recognised."""
+
         END_SENSITIVITY_UNSPECIFIED: RealtimeInputConfig.AutomaticActivityDetection.EndSensitivity.ValueType  # 0
+        """Not set; behaves as END_SENSITIVITY_HIGH."""
         END_SENSITIVITY_HIGH: RealtimeInputConfig.AutomaticActivityDetection.EndSensitivity.ValueType  # 1
+        """Speech is considered finished readily."""
         END_SENSITIVITY_LOW: RealtimeInputConfig.AutomaticActivityDetection.EndSensitivity.ValueType  # 2
+        """Speech is considered finished reluctantly."""
 
         DISABLED_FIELD_NUMBER: _builtins.int
         START_OF_SPEECH_SENSITIVITY_FIELD_NUMBER: _builtins.int
@@ -1696,10 +2212,21 @@ class RealtimeInputConfig(_message.Message):
         END_OF_SPEECH_SENSITIVITY_FIELD_NUMBER: _builtins.int
         SILENCE_DURATION_MS_FIELD_NUMBER: _builtins.int
         disabled: _builtins.bool
+        """Optional. True turns detection off; the client must then send
+        activity_start/activity_end itself. Detection is on by default.
+        """
         start_of_speech_sensitivity: Global___RealtimeInputConfig.AutomaticActivityDetection.StartSensitivity.ValueType
+        """Optional. Sensitivity for detecting that speech began."""
         prefix_padding_ms: _builtins.int
+        """Optional. Milliseconds of speech needed before start of speech is confirmed.
+        Lower catches short utterances but risks false triggers.
+        """
         end_of_speech_sensitivity: Global___RealtimeInputConfig.AutomaticActivityDetection.EndSensitivity.ValueType
+        """Optional. Sensitivity for detecting that speech ended."""
         silence_duration_ms: _builtins.int
+        """Optional. Milliseconds of silence needed before end of speech is confirmed.
+        Higher tolerates pauses but adds latency.
+        """
         def __init__(
             self,
             *,
@@ -1738,9 +2265,13 @@ class RealtimeInputConfig(_message.Message):
     ACTIVITY_HANDLING_FIELD_NUMBER: _builtins.int
     TURN_COVERAGE_FIELD_NUMBER: _builtins.int
     activity_handling: Global___RealtimeInputConfig.ActivityHandling.ValueType
+    """Optional. Effect of user activity on an ongoing response."""
     turn_coverage: Global___RealtimeInputConfig.TurnCoverage.ValueType
+    """Optional. Which input makes up the user's turn."""
     @_builtins.property
-    def automatic_activity_detection(self) -> Global___RealtimeInputConfig.AutomaticActivityDetection: ...
+    def automatic_activity_detection(self) -> Global___RealtimeInputConfig.AutomaticActivityDetection:
+        """Optional. Voice activity detection settings; enabled by default when unset."""
+
     def __init__(
         self,
         *,
@@ -1765,10 +2296,13 @@ Global___RealtimeInputConfig: _TypeAlias = RealtimeInputConfig  # noqa: Y015
 
 @_typing.final
 class SessionResumptionConfig(_message.Message):
+    """Enables resuming a live session on a new connection."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     HANDLE_FIELD_NUMBER: _builtins.int
     handle: _builtins.str
+    """Handle from an earlier SessionResumptionUpdate to resume; unset starts a new session."""
     def __init__(
         self,
         *,
@@ -1786,14 +2320,21 @@ Global___SessionResumptionConfig: _TypeAlias = SessionResumptionConfig  # noqa: 
 
 @_typing.final
 class ContextWindowCompressionConfig(_message.Message):
+    """Keeps a live session's context under a size limit by discarding old content."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     @_typing.final
     class SlidingWindow(_message.Message):
+        """Drops the oldest turns first. The result always starts on a user turn, and
+        system instructions are kept.
+        """
+
         DESCRIPTOR: _descriptor.Descriptor
 
         TARGET_TOKENS_FIELD_NUMBER: _builtins.int
         target_tokens: _builtins.int
+        """Context size, in tokens, to shrink down to when compression runs."""
         def __init__(
             self,
             *,
@@ -1810,8 +2351,13 @@ class ContextWindowCompressionConfig(_message.Message):
     SLIDING_WINDOW_FIELD_NUMBER: _builtins.int
     TRIGGER_TOKENS_FIELD_NUMBER: _builtins.int
     trigger_tokens: _builtins.int
+    """Context size, in tokens, that triggers compression before a turn. Defaults
+    to 80% of the model's context limit.
+    """
     @_builtins.property
-    def sliding_window(self) -> Global___ContextWindowCompressionConfig.SlidingWindow: ...
+    def sliding_window(self) -> Global___ContextWindowCompressionConfig.SlidingWindow:
+        """Use a sliding window."""
+
     def __init__(
         self,
         *,
@@ -1835,6 +2381,8 @@ Global___ContextWindowCompressionConfig: _TypeAlias = ContextWindowCompressionCo
 
 @_typing.final
 class AudioTranscriptionConfig(_message.Message):
+    """Turns on audio transcription; currently has no options."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     def __init__(
@@ -1850,6 +2398,10 @@ Global___AudioTranscriptionConfig: _TypeAlias = AudioTranscriptionConfig  # noqa
 
 @_typing.final
 class BidiGenerateContentSetup(_message.Message):
+    """Session configuration. Sent once, as the client's first message; wait for
+    BidiGenerateContentSetupComplete before sending anything else.
+    """
+
     DESCRIPTOR: _descriptor.Descriptor
 
     MODEL_FIELD_NUMBER: _builtins.int
@@ -1862,22 +2414,41 @@ class BidiGenerateContentSetup(_message.Message):
     INPUT_AUDIO_TRANSCRIPTION_FIELD_NUMBER: _builtins.int
     OUTPUT_AUDIO_TRANSCRIPTION_FIELD_NUMBER: _builtins.int
     model: _builtins.str
+    """Required. Model to use, `models/{model}`."""
     @_builtins.property
-    def generation_config(self) -> Global___GenerationConfig: ...
+    def generation_config(self) -> Global___GenerationConfig:
+        """Optional. Generation settings. Some fields (logprobs, response schema/MIME
+        type, stop sequences) are not supported here.
+        """
+
     @_builtins.property
-    def system_instruction(self) -> _content_pb2.Content: ...
+    def system_instruction(self) -> _content_pb2.Content:
+        """Optional. System instructions; text parts only."""
+
     @_builtins.property
-    def tools(self) -> _containers.RepeatedCompositeFieldContainer[_content_pb2.Tool]: ...
+    def tools(self) -> _containers.RepeatedCompositeFieldContainer[_content_pb2.Tool]:
+        """Optional. Tools the model may call during the session."""
+
     @_builtins.property
-    def realtime_input_config(self) -> Global___RealtimeInputConfig: ...
+    def realtime_input_config(self) -> Global___RealtimeInputConfig:
+        """Optional. Handling of realtime input."""
+
     @_builtins.property
-    def session_resumption(self) -> Global___SessionResumptionConfig: ...
+    def session_resumption(self) -> Global___SessionResumptionConfig:
+        """Optional. When set, the server sends SessionResumptionUpdate messages."""
+
     @_builtins.property
-    def context_window_compression(self) -> Global___ContextWindowCompressionConfig: ...
+    def context_window_compression(self) -> Global___ContextWindowCompressionConfig:
+        """Optional. When set, the server trims the context once it grows too large."""
+
     @_builtins.property
-    def input_audio_transcription(self) -> Global___AudioTranscriptionConfig: ...
+    def input_audio_transcription(self) -> Global___AudioTranscriptionConfig:
+        """Optional. When set, the user's audio input is transcribed."""
+
     @_builtins.property
-    def output_audio_transcription(self) -> Global___AudioTranscriptionConfig: ...
+    def output_audio_transcription(self) -> Global___AudioTranscriptionConfig:
+        """Optional. When set, the model's audio output is transcribed."""
+
     def __init__(
         self,
         *,
@@ -1901,13 +2472,22 @@ Global___BidiGenerateContentSetup: _TypeAlias = BidiGenerateContentSetup  # noqa
 
 @_typing.final
 class BidiGenerateContentClientContent(_message.Message):
+    """Client turns appended to the conversation history. Sending this interrupts
+    any generation in progress.
+    """
+
     DESCRIPTOR: _descriptor.Descriptor
 
     TURNS_FIELD_NUMBER: _builtins.int
     TURN_COMPLETE_FIELD_NUMBER: _builtins.int
     turn_complete: _builtins.bool
+    """True if the server should start generating after this content; false to
+    keep accumulating input.
+    """
     @_builtins.property
-    def turns(self) -> _containers.RepeatedCompositeFieldContainer[_content_pb2.Content]: ...
+    def turns(self) -> _containers.RepeatedCompositeFieldContainer[_content_pb2.Content]:
+        """Content to add; may include earlier history plus the newest user turn."""
+
     def __init__(
         self,
         *,
@@ -1924,10 +2504,16 @@ Global___BidiGenerateContentClientContent: _TypeAlias = BidiGenerateContentClien
 
 @_typing.final
 class BidiGenerateContentRealtimeInput(_message.Message):
+    """Streamed user input (audio, video, text). Streams are processed as they
+    arrive and turn ends are inferred from activity; cross-stream order is not kept.
+    """
+
     DESCRIPTOR: _descriptor.Descriptor
 
     @_typing.final
     class ActivityStart(_message.Message):
+        """Client-side signal that the user started speaking/acting."""
+
         DESCRIPTOR: _descriptor.Descriptor
 
         def __init__(
@@ -1941,6 +2527,8 @@ class BidiGenerateContentRealtimeInput(_message.Message):
 
     @_typing.final
     class ActivityEnd(_message.Message):
+        """Client-side signal that the user stopped speaking/acting."""
+
         DESCRIPTOR: _descriptor.Descriptor
 
         def __init__(
@@ -1960,17 +2548,31 @@ class BidiGenerateContentRealtimeInput(_message.Message):
     ACTIVITY_START_FIELD_NUMBER: _builtins.int
     ACTIVITY_END_FIELD_NUMBER: _builtins.int
     audio_stream_end: _builtins.bool
+    """Signals the audio stream stopped (e.g. mic off). Only with automatic activity
+    detection; sending audio again reopens it.
+    """
     text: _builtins.str
+    """A piece of the realtime text stream."""
     @_builtins.property
-    def media_chunks(self) -> _containers.RepeatedCompositeFieldContainer[_content_pb2.Blob]: ...
+    def media_chunks(self) -> _containers.RepeatedCompositeFieldContainer[_content_pb2.Blob]:
+        """Deprecated: use `audio`, `video` or `text`. Only the first chunk is used."""
+
     @_builtins.property
-    def audio(self) -> _content_pb2.Blob: ...
+    def audio(self) -> _content_pb2.Blob:
+        """A piece of the realtime audio stream."""
+
     @_builtins.property
-    def video(self) -> _content_pb2.Blob: ...
+    def video(self) -> _content_pb2.Blob:
+        """A piece of the realtime video stream."""
+
     @_builtins.property
-    def activity_start(self) -> Global___BidiGenerateContentRealtimeInput.ActivityStart: ...
+    def activity_start(self) -> Global___BidiGenerateContentRealtimeInput.ActivityStart:
+        """Marks start of user activity; allowed only when automatic detection is disabled."""
+
     @_builtins.property
-    def activity_end(self) -> Global___BidiGenerateContentRealtimeInput.ActivityEnd: ...
+    def activity_end(self) -> Global___BidiGenerateContentRealtimeInput.ActivityEnd:
+        """Marks end of user activity; allowed only when automatic detection is disabled."""
+
     def __init__(
         self,
         *,
@@ -1999,11 +2601,17 @@ Global___BidiGenerateContentRealtimeInput: _TypeAlias = BidiGenerateContentRealt
 
 @_typing.final
 class BidiGenerateContentToolResponse(_message.Message):
+    """Client's results for function calls requested in a BidiGenerateContentToolCall.
+    In live sessions function calling uses these messages, not Content parts.
+    """
+
     DESCRIPTOR: _descriptor.Descriptor
 
     FUNCTION_RESPONSES_FIELD_NUMBER: _builtins.int
     @_builtins.property
-    def function_responses(self) -> _containers.RepeatedCompositeFieldContainer[_content_pb2.FunctionResponse]: ...
+    def function_responses(self) -> _containers.RepeatedCompositeFieldContainer[_content_pb2.FunctionResponse]:
+        """Results, matched to the calls by their `id`."""
+
     def __init__(
         self,
         *,
@@ -2019,6 +2627,8 @@ Global___BidiGenerateContentToolResponse: _TypeAlias = BidiGenerateContentToolRe
 
 @_typing.final
 class BidiGenerateContentClientMessage(_message.Message):
+    """Envelope for everything the client sends on the BidiGenerateContent stream."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     SETUP_FIELD_NUMBER: _builtins.int
@@ -2026,13 +2636,21 @@ class BidiGenerateContentClientMessage(_message.Message):
     REALTIME_INPUT_FIELD_NUMBER: _builtins.int
     TOOL_RESPONSE_FIELD_NUMBER: _builtins.int
     @_builtins.property
-    def setup(self) -> Global___BidiGenerateContentSetup: ...
+    def setup(self) -> Global___BidiGenerateContentSetup:
+        """Session configuration; must be the first message and only sent once."""
+
     @_builtins.property
-    def client_content(self) -> Global___BidiGenerateContentClientContent: ...
+    def client_content(self) -> Global___BidiGenerateContentClientContent:
+        """Turn-based content added to the conversation."""
+
     @_builtins.property
-    def realtime_input(self) -> Global___BidiGenerateContentRealtimeInput: ...
+    def realtime_input(self) -> Global___BidiGenerateContentRealtimeInput:
+        """Streamed audio/video/text input."""
+
     @_builtins.property
-    def tool_response(self) -> Global___BidiGenerateContentToolResponse: ...
+    def tool_response(self) -> Global___BidiGenerateContentToolResponse:
+        """Answers to the server's tool calls."""
+
     def __init__(
         self,
         *,
@@ -2053,6 +2671,8 @@ Global___BidiGenerateContentClientMessage: _TypeAlias = BidiGenerateContentClien
 
 @_typing.final
 class BidiGenerateContentSetupComplete(_message.Message):
+    """Server acknowledgement that the setup message was accepted."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     def __init__(
@@ -2068,6 +2688,10 @@ Global___BidiGenerateContentSetupComplete: _TypeAlias = BidiGenerateContentSetup
 
 @_typing.final
 class BidiGenerateContentServerContent(_message.Message):
+    """Incremental model output in a live session. Produced as fast as possible,
+    not at playback speed, so clients may need to buffer.
+    """
+
     DESCRIPTOR: _descriptor.Descriptor
 
     MODEL_TURN_FIELD_NUMBER: _builtins.int
@@ -2080,19 +2704,39 @@ class BidiGenerateContentServerContent(_message.Message):
     URL_CONTEXT_METADATA_FIELD_NUMBER: _builtins.int
     WAITING_FOR_INPUT_FIELD_NUMBER: _builtins.int
     generation_complete: _builtins.bool
+    """Output only. Model finished generating. Absent if interrupted; may precede
+    turn_complete while playback finishes.
+    """
     turn_complete: _builtins.bool
+    """Output only. Model's turn is over; it waits for more client input."""
     interrupted: _builtins.bool
+    """Output only. Client input interrupted generation; clients playing audio
+    should stop and clear their queue.
+    """
     waiting_for_input: _builtins.bool
+    """Output only. True when the model is idle and expecting input from the user."""
     @_builtins.property
-    def model_turn(self) -> _content_pb2.Content: ...
+    def model_turn(self) -> _content_pb2.Content:
+        """Output only. The latest chunk of the model's reply."""
+
     @_builtins.property
-    def grounding_metadata(self) -> Global___GroundingMetadata: ...
+    def grounding_metadata(self) -> Global___GroundingMetadata:
+        """Output only. Grounding details for the generated content."""
+
     @_builtins.property
-    def input_transcription(self) -> Global___BidiGenerateContentTranscription: ...
+    def input_transcription(self) -> Global___BidiGenerateContentTranscription:
+        """Output only. Transcript of the user's audio; not ordered relative to other messages."""
+
     @_builtins.property
-    def output_transcription(self) -> Global___BidiGenerateContentTranscription: ...
+    def output_transcription(self) -> Global___BidiGenerateContentTranscription:
+        """Output only. Transcript of the model's audio, sent near the matching audio
+        and before generation_complete/interrupted.
+        """
+
     @_builtins.property
-    def url_context_metadata(self) -> Global___UrlContextMetadata: ...
+    def url_context_metadata(self) -> Global___UrlContextMetadata:
+        """Output only. Results of the URL-context tool."""
+
     def __init__(
         self,
         *,
@@ -2118,11 +2762,15 @@ Global___BidiGenerateContentServerContent: _TypeAlias = BidiGenerateContentServe
 
 @_typing.final
 class BidiGenerateContentToolCall(_message.Message):
+    """Server request that the client run functions and reply with a tool response."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     FUNCTION_CALLS_FIELD_NUMBER: _builtins.int
     @_builtins.property
-    def function_calls(self) -> _containers.RepeatedCompositeFieldContainer[_content_pb2.FunctionCall]: ...
+    def function_calls(self) -> _containers.RepeatedCompositeFieldContainer[_content_pb2.FunctionCall]:
+        """Output only. Calls to execute; echo each `id` in the response."""
+
     def __init__(
         self,
         *,
@@ -2138,11 +2786,17 @@ Global___BidiGenerateContentToolCall: _TypeAlias = BidiGenerateContentToolCall  
 
 @_typing.final
 class BidiGenerateContentToolCallCancellation(_message.Message):
+    """Tells the client that earlier tool calls are void (e.g. after an interruption)
+    and any side effects should be undone where possible.
+    """
+
     DESCRIPTOR: _descriptor.Descriptor
 
     IDS_FIELD_NUMBER: _builtins.int
     @_builtins.property
-    def ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    def ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Output only. `id`s of the function calls being cancelled."""
+
     def __init__(
         self,
         *,
@@ -2158,11 +2812,15 @@ Global___BidiGenerateContentToolCallCancellation: _TypeAlias = BidiGenerateConte
 
 @_typing.final
 class GoAway(_message.Message):
+    """Warning that the server will close the connection soon."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     TIME_LEFT_FIELD_NUMBER: _builtins.int
     @_builtins.property
-    def time_left(self) -> _duration_pb2.Duration: ...
+    def time_left(self) -> _duration_pb2.Duration:
+        """Time remaining before the connection is aborted; never below a per-model minimum."""
+
     def __init__(
         self,
         *,
@@ -2178,12 +2836,18 @@ Global___GoAway: _TypeAlias = GoAway  # noqa: Y015
 
 @_typing.final
 class SessionResumptionUpdate(_message.Message):
+    """New session-resumption state; only sent when resumption was configured."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     NEW_HANDLE_FIELD_NUMBER: _builtins.int
     RESUMABLE_FIELD_NUMBER: _builtins.int
     new_handle: _builtins.str
+    """Handle to resume from this point; empty when `resumable` is false."""
     resumable: _builtins.bool
+    """False at points where resuming would lose data (e.g. mid-generation or
+    during function calls).
+    """
     def __init__(
         self,
         *,
@@ -2200,10 +2864,13 @@ Global___SessionResumptionUpdate: _TypeAlias = SessionResumptionUpdate  # noqa: 
 
 @_typing.final
 class BidiGenerateContentTranscription(_message.Message):
+    """Text transcript of an audio stream (user input or model output)."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     TEXT_FIELD_NUMBER: _builtins.int
     text: _builtins.str
+    """The transcribed text."""
     def __init__(
         self,
         *,
@@ -2219,6 +2886,8 @@ Global___BidiGenerateContentTranscription: _TypeAlias = BidiGenerateContentTrans
 
 @_typing.final
 class BidiGenerateContentServerMessage(_message.Message):
+    """Envelope for everything the server sends on the BidiGenerateContent stream."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     SETUP_COMPLETE_FIELD_NUMBER: _builtins.int
@@ -2229,19 +2898,33 @@ class BidiGenerateContentServerMessage(_message.Message):
     SESSION_RESUMPTION_UPDATE_FIELD_NUMBER: _builtins.int
     USAGE_METADATA_FIELD_NUMBER: _builtins.int
     @_builtins.property
-    def setup_complete(self) -> Global___BidiGenerateContentSetupComplete: ...
+    def setup_complete(self) -> Global___BidiGenerateContentSetupComplete:
+        """Output only. Reply to the client's setup message."""
+
     @_builtins.property
-    def server_content(self) -> Global___BidiGenerateContentServerContent: ...
+    def server_content(self) -> Global___BidiGenerateContentServerContent:
+        """Output only. Model-generated content."""
+
     @_builtins.property
-    def tool_call(self) -> Global___BidiGenerateContentToolCall: ...
+    def tool_call(self) -> Global___BidiGenerateContentToolCall:
+        """Output only. Functions the client should run."""
+
     @_builtins.property
-    def tool_call_cancellation(self) -> Global___BidiGenerateContentToolCallCancellation: ...
+    def tool_call_cancellation(self) -> Global___BidiGenerateContentToolCallCancellation:
+        """Output only. Previously requested function calls to abandon."""
+
     @_builtins.property
-    def go_away(self) -> Global___GoAway: ...
+    def go_away(self) -> Global___GoAway:
+        """Output only. Notice of imminent disconnection."""
+
     @_builtins.property
-    def session_resumption_update(self) -> Global___SessionResumptionUpdate: ...
+    def session_resumption_update(self) -> Global___SessionResumptionUpdate:
+        """Output only. Updated resumption handle."""
+
     @_builtins.property
-    def usage_metadata(self) -> Global___UsageMetadata: ...
+    def usage_metadata(self) -> Global___UsageMetadata:
+        """Output only. Token usage so far; may accompany any message type."""
+
     def __init__(
         self,
         *,
@@ -2265,6 +2948,8 @@ Global___BidiGenerateContentServerMessage: _TypeAlias = BidiGenerateContentServe
 
 @_typing.final
 class UsageMetadata(_message.Message):
+    """Token accounting for a live session's responses."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     PROMPT_TOKEN_COUNT_FIELD_NUMBER: _builtins.int
@@ -2278,19 +2963,33 @@ class UsageMetadata(_message.Message):
     RESPONSE_TOKENS_DETAILS_FIELD_NUMBER: _builtins.int
     TOOL_USE_PROMPT_TOKENS_DETAILS_FIELD_NUMBER: _builtins.int
     prompt_token_count: _builtins.int
+    """Output only. Prompt tokens, counting any cached content."""
     cached_content_token_count: _builtins.int
+    """Portion of the prompt tokens that came from cached content."""
     response_token_count: _builtins.int
+    """Output only. Tokens generated in responses."""
     tool_use_prompt_token_count: _builtins.int
+    """Output only. Tokens in prompts produced by tool use."""
     thoughts_token_count: _builtins.int
+    """Output only. Tokens spent on the model's reasoning."""
     total_token_count: _builtins.int
+    """Output only. Sum of prompt and response tokens."""
     @_builtins.property
-    def prompt_tokens_details(self) -> _containers.RepeatedCompositeFieldContainer[_content_pb2.ModalityTokenCount]: ...
+    def prompt_tokens_details(self) -> _containers.RepeatedCompositeFieldContainer[_content_pb2.ModalityTokenCount]:
+        """Output only. Prompt tokens split by modality."""
+
     @_builtins.property
-    def cache_tokens_details(self) -> _containers.RepeatedCompositeFieldContainer[_content_pb2.ModalityTokenCount]: ...
+    def cache_tokens_details(self) -> _containers.RepeatedCompositeFieldContainer[_content_pb2.ModalityTokenCount]:
+        """Output only. Cached-content tokens split by modality."""
+
     @_builtins.property
-    def response_tokens_details(self) -> _containers.RepeatedCompositeFieldContainer[_content_pb2.ModalityTokenCount]: ...
+    def response_tokens_details(self) -> _containers.RepeatedCompositeFieldContainer[_content_pb2.ModalityTokenCount]:
+        """Output only. Response tokens split by modality."""
+
     @_builtins.property
-    def tool_use_prompt_tokens_details(self) -> _containers.RepeatedCompositeFieldContainer[_content_pb2.ModalityTokenCount]: ...
+    def tool_use_prompt_tokens_details(self) -> _containers.RepeatedCompositeFieldContainer[_content_pb2.ModalityTokenCount]:
+        """Output only. Tool-use prompt tokens split by modality."""
+
     def __init__(
         self,
         *,

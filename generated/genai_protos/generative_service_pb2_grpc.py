@@ -26,7 +26,11 @@ if _version_not_supported:
 
 
 class GenerativeServiceStub:
-    """Missing associated documentation comment in .proto file."""
+    """Content generation, grounded question answering, embeddings, token counting
+    and the bidirectional live-session protocol.
+
+    The main inference surface of the API.
+    """
 
     def __init__(self, channel):
         """Constructor.
@@ -72,46 +76,58 @@ class GenerativeServiceStub:
 
 
 class GenerativeServiceServicer:
-    """Missing associated documentation comment in .proto file."""
+    """Content generation, grounded question answering, embeddings, token counting
+    and the bidirectional live-session protocol.
+
+    The main inference surface of the API.
+    """
 
     def BatchEmbedContents(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Embeds several EmbedContentRequests in one call, all against the same model.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def BidiGenerateContent(self, request_iterator, context):
-        """Missing associated documentation comment in .proto file."""
+        """Live session over a single bidirectional stream. The client's first message
+        must be `setup`; after that both sides exchange incremental messages.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def CountTokens(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Reports how many tokens a prompt would use for a given model, without generating.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def EmbedContent(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Turns one piece of content into an embedding vector.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GenerateAnswer(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Answers a question using only the supplied passages or a retriever corpus.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GenerateContent(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Runs the model on the request and returns the full response in one message.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def StreamGenerateContent(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Same as GenerateContent, but delivers the response as a series of partial chunks.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -163,7 +179,11 @@ def add_GenerativeServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class GenerativeService:
-    """Missing associated documentation comment in .proto file."""
+    """Content generation, grounded question answering, embeddings, token counting
+    and the bidirectional live-session protocol.
+
+    The main inference surface of the API.
+    """
 
     @staticmethod
     def BatchEmbedContents(request,

@@ -27,77 +27,122 @@ GRPC_GENERATED_VERSION: str
 GRPC_VERSION: str
 
 class GenerativeServiceStub:
+    """Content generation, grounded question answering, embeddings, token counting
+    and the bidirectional live-session protocol.
+
+    The main inference surface of the API.
+    """
+
     @_typing.overload
     def __new__(cls, channel: _grpc.Channel) -> _Self: ...
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> GenerativeServiceAsyncStub: ...
     BatchEmbedContents: _grpc.UnaryUnaryMultiCallable[_generative_service_pb2.BatchEmbedContentsRequest, _generative_service_pb2.BatchEmbedContentsResponse]
+    """Embeds several EmbedContentRequests in one call, all against the same model."""
     BidiGenerateContent: _grpc.StreamStreamMultiCallable[_generative_service_pb2.BidiGenerateContentClientMessage, _generative_service_pb2.BidiGenerateContentServerMessage]
+    """Live session over a single bidirectional stream. The client's first message
+    must be `setup`; after that both sides exchange incremental messages.
+    """
     CountTokens: _grpc.UnaryUnaryMultiCallable[_generative_service_pb2.CountTokensRequest, _generative_service_pb2.CountTokensResponse]
+    """Reports how many tokens a prompt would use for a given model, without generating."""
     EmbedContent: _grpc.UnaryUnaryMultiCallable[_generative_service_pb2.EmbedContentRequest, _generative_service_pb2.EmbedContentResponse]
+    """Turns one piece of content into an embedding vector."""
     GenerateAnswer: _grpc.UnaryUnaryMultiCallable[_generative_service_pb2.GenerateAnswerRequest, _generative_service_pb2.GenerateAnswerResponse]
+    """Answers a question using only the supplied passages or a retriever corpus."""
     GenerateContent: _grpc.UnaryUnaryMultiCallable[_generative_service_pb2.GenerateContentRequest, _generative_service_pb2.GenerateContentResponse]
+    """Runs the model on the request and returns the full response in one message."""
     StreamGenerateContent: _grpc.UnaryStreamMultiCallable[_generative_service_pb2.GenerateContentRequest, _generative_service_pb2.GenerateContentResponse]
+    """Same as GenerateContent, but delivers the response as a series of partial chunks."""
 
 @_typing.type_check_only
 class GenerativeServiceAsyncStub(GenerativeServiceStub):
+    """Content generation, grounded question answering, embeddings, token counting
+    and the bidirectional live-session protocol.
+
+    The main inference surface of the API.
+    """
+
     def __init__(self, channel: _aio.Channel) -> None: ...
     BatchEmbedContents: _aio.UnaryUnaryMultiCallable[_generative_service_pb2.BatchEmbedContentsRequest, _generative_service_pb2.BatchEmbedContentsResponse]  # type: ignore[assignment]
+    """Embeds several EmbedContentRequests in one call, all against the same model."""
     BidiGenerateContent: _aio.StreamStreamMultiCallable[_generative_service_pb2.BidiGenerateContentClientMessage, _generative_service_pb2.BidiGenerateContentServerMessage]  # type: ignore[assignment]
+    """Live session over a single bidirectional stream. The client's first message
+    must be `setup`; after that both sides exchange incremental messages.
+    """
     CountTokens: _aio.UnaryUnaryMultiCallable[_generative_service_pb2.CountTokensRequest, _generative_service_pb2.CountTokensResponse]  # type: ignore[assignment]
+    """Reports how many tokens a prompt would use for a given model, without generating."""
     EmbedContent: _aio.UnaryUnaryMultiCallable[_generative_service_pb2.EmbedContentRequest, _generative_service_pb2.EmbedContentResponse]  # type: ignore[assignment]
+    """Turns one piece of content into an embedding vector."""
     GenerateAnswer: _aio.UnaryUnaryMultiCallable[_generative_service_pb2.GenerateAnswerRequest, _generative_service_pb2.GenerateAnswerResponse]  # type: ignore[assignment]
+    """Answers a question using only the supplied passages or a retriever corpus."""
     GenerateContent: _aio.UnaryUnaryMultiCallable[_generative_service_pb2.GenerateContentRequest, _generative_service_pb2.GenerateContentResponse]  # type: ignore[assignment]
+    """Runs the model on the request and returns the full response in one message."""
     StreamGenerateContent: _aio.UnaryStreamMultiCallable[_generative_service_pb2.GenerateContentRequest, _generative_service_pb2.GenerateContentResponse]  # type: ignore[assignment]
+    """Same as GenerateContent, but delivers the response as a series of partial chunks."""
 
 class GenerativeServiceServicer(metaclass=_abc_1.ABCMeta):
+    """Content generation, grounded question answering, embeddings, token counting
+    and the bidirectional live-session protocol.
+
+    The main inference surface of the API.
+    """
+
     @_abc_1.abstractmethod
     def BatchEmbedContents(
         self,
         request: _generative_service_pb2.BatchEmbedContentsRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_generative_service_pb2.BatchEmbedContentsResponse, _abc.Awaitable[_generative_service_pb2.BatchEmbedContentsResponse]]: ...
+    ) -> _typing.Union[_generative_service_pb2.BatchEmbedContentsResponse, _abc.Awaitable[_generative_service_pb2.BatchEmbedContentsResponse]]:
+        """Embeds several EmbedContentRequests in one call, all against the same model."""
 
     @_abc_1.abstractmethod
     def BidiGenerateContent(
         self,
         request_iterator: _MaybeAsyncIterator[_generative_service_pb2.BidiGenerateContentClientMessage],
         context: _ServicerContext,
-    ) -> _typing.Union[_abc.Iterator[_generative_service_pb2.BidiGenerateContentServerMessage], _abc.AsyncIterator[_generative_service_pb2.BidiGenerateContentServerMessage]]: ...
+    ) -> _typing.Union[_abc.Iterator[_generative_service_pb2.BidiGenerateContentServerMessage], _abc.AsyncIterator[_generative_service_pb2.BidiGenerateContentServerMessage]]:
+        """Live session over a single bidirectional stream. The client's first message
+        must be `setup`; after that both sides exchange incremental messages.
+        """
 
     @_abc_1.abstractmethod
     def CountTokens(
         self,
         request: _generative_service_pb2.CountTokensRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_generative_service_pb2.CountTokensResponse, _abc.Awaitable[_generative_service_pb2.CountTokensResponse]]: ...
+    ) -> _typing.Union[_generative_service_pb2.CountTokensResponse, _abc.Awaitable[_generative_service_pb2.CountTokensResponse]]:
+        """Reports how many tokens a prompt would use for a given model, without generating."""
 
     @_abc_1.abstractmethod
     def EmbedContent(
         self,
         request: _generative_service_pb2.EmbedContentRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_generative_service_pb2.EmbedContentResponse, _abc.Awaitable[_generative_service_pb2.EmbedContentResponse]]: ...
+    ) -> _typing.Union[_generative_service_pb2.EmbedContentResponse, _abc.Awaitable[_generative_service_pb2.EmbedContentResponse]]:
+        """Turns one piece of content into an embedding vector."""
 
     @_abc_1.abstractmethod
     def GenerateAnswer(
         self,
         request: _generative_service_pb2.GenerateAnswerRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_generative_service_pb2.GenerateAnswerResponse, _abc.Awaitable[_generative_service_pb2.GenerateAnswerResponse]]: ...
+    ) -> _typing.Union[_generative_service_pb2.GenerateAnswerResponse, _abc.Awaitable[_generative_service_pb2.GenerateAnswerResponse]]:
+        """Answers a question using only the supplied passages or a retriever corpus."""
 
     @_abc_1.abstractmethod
     def GenerateContent(
         self,
         request: _generative_service_pb2.GenerateContentRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_generative_service_pb2.GenerateContentResponse, _abc.Awaitable[_generative_service_pb2.GenerateContentResponse]]: ...
+    ) -> _typing.Union[_generative_service_pb2.GenerateContentResponse, _abc.Awaitable[_generative_service_pb2.GenerateContentResponse]]:
+        """Runs the model on the request and returns the full response in one message."""
 
     @_abc_1.abstractmethod
     def StreamGenerateContent(
         self,
         request: _generative_service_pb2.GenerateContentRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_abc.Iterator[_generative_service_pb2.GenerateContentResponse], _abc.AsyncIterator[_generative_service_pb2.GenerateContentResponse]]: ...
+    ) -> _typing.Union[_abc.Iterator[_generative_service_pb2.GenerateContentResponse], _abc.AsyncIterator[_generative_service_pb2.GenerateContentResponse]]:
+        """Same as GenerateContent, but delivers the response as a series of partial chunks."""
 
 def add_GenerativeServiceServicer_to_server(servicer: GenerativeServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

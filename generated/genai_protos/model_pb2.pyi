@@ -20,6 +20,12 @@ DESCRIPTOR: _descriptor.FileDescriptor
 
 @_typing.final
 class Model(_message.Message):
+    """Description of a foundation model served by the API.
+
+    Metadata for one base model, as returned by GetModel and ListModels.
+    Every field is filled in by the server.
+    """
+
     DESCRIPTOR: _descriptor.Descriptor
 
     NAME_FIELD_NUMBER: _builtins.int
@@ -36,19 +42,41 @@ class Model(_message.Message):
     TOP_K_FIELD_NUMBER: _builtins.int
     THINKING_FIELD_NUMBER: _builtins.int
     name: _builtins.str
+    """Resource name, `models/{model}`, where `{model}` is usually
+    `{base_model_id}-{version}` (for example `models/gemini-1.5-flash-001`).
+    """
     base_model_id: _builtins.str
+    """Family identifier without the version suffix, e.g. `gemini-1.5-flash`."""
     version: _builtins.str
+    """Major version of the model, such as `1.0` or `1.5`."""
     display_name: _builtins.str
+    """Friendly name meant for people, e.g. "Gemini 1.5 Flash" (at most 128 chars)."""
     description: _builtins.str
+    """Free-text summary of what the model is."""
     input_token_limit: _builtins.int
+    """Largest prompt, in tokens, this model will accept."""
     output_token_limit: _builtins.int
+    """Largest number of tokens the model can produce in one response."""
     temperature: _builtins.float
+    """Sampling temperature the backend uses when the request does not set one.
+    Ranges from 0.0 up to `max_temperature`.
+    """
     max_temperature: _builtins.float
+    """Upper bound that a request may use for `temperature`."""
     top_p: _builtins.float
+    """Default nucleus-sampling cutoff (cumulative probability) used by the backend."""
     top_k: _builtins.int
+    """Default top-k used by the backend. Unset means this model does not do
+    top-k sampling, so requests must not set `top_k`.
+    """
     thinking: _builtins.bool
+    """True when the model can emit internal reasoning ("thinking") before answering."""
     @_builtins.property
-    def supported_generation_methods(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    def supported_generation_methods(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """API methods this model can be called with, written like
+        `generateContent`, `countTokens` or `embedContent`.
+        """
+
     def __init__(
         self,
         *,

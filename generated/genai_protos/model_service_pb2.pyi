@@ -23,10 +23,13 @@ DESCRIPTOR: _descriptor.FileDescriptor
 
 @_typing.final
 class GetModelRequest(_message.Message):
+    """Input for GetModel."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     NAME_FIELD_NUMBER: _builtins.int
     name: _builtins.str
+    """Required. Model to look up, `models/{model}` (e.g. `models/gemini-1.5-flash-001`)."""
     def __init__(
         self,
         *,
@@ -42,12 +45,16 @@ Global___GetModelRequest: _TypeAlias = GetModelRequest  # noqa: Y015
 
 @_typing.final
 class ListModelsRequest(_message.Message):
+    """Input for ListModels."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     PAGE_SIZE_FIELD_NUMBER: _builtins.int
     PAGE_TOKEN_FIELD_NUMBER: _builtins.int
     page_size: _builtins.int
+    """Maximum models per page. Server default is 50; values above 1000 are capped."""
     page_token: _builtins.str
+    """`next_page_token` from an earlier response, to fetch the following page."""
     def __init__(
         self,
         *,
@@ -64,13 +71,18 @@ Global___ListModelsRequest: _TypeAlias = ListModelsRequest  # noqa: Y015
 
 @_typing.final
 class ListModelsResponse(_message.Message):
+    """One page of results from ListModels."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     MODELS_FIELD_NUMBER: _builtins.int
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
     next_page_token: _builtins.str
+    """Pass as `page_token` to get the next page; empty when there are no more."""
     @_builtins.property
-    def models(self) -> _containers.RepeatedCompositeFieldContainer[_model_pb2.Model]: ...
+    def models(self) -> _containers.RepeatedCompositeFieldContainer[_model_pb2.Model]:
+        """Models on this page."""
+
     def __init__(
         self,
         *,
@@ -87,10 +99,13 @@ Global___ListModelsResponse: _TypeAlias = ListModelsResponse  # noqa: Y015
 
 @_typing.final
 class GetTunedModelRequest(_message.Message):
+    """Input for GetTunedModel."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     NAME_FIELD_NUMBER: _builtins.int
     name: _builtins.str
+    """Required. Tuned model to look up, `tunedModels/{tuned_model}`."""
     def __init__(
         self,
         *,
@@ -106,14 +121,23 @@ Global___GetTunedModelRequest: _TypeAlias = GetTunedModelRequest  # noqa: Y015
 
 @_typing.final
 class ListTunedModelsRequest(_message.Message):
+    """Input for ListTunedModels."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     PAGE_SIZE_FIELD_NUMBER: _builtins.int
     PAGE_TOKEN_FIELD_NUMBER: _builtins.int
     FILTER_FIELD_NUMBER: _builtins.int
     page_size: _builtins.int
+    """Optional. Maximum tuned models per page. Server default is 10; capped at 1000."""
     page_token: _builtins.str
+    """Optional. `next_page_token` from an earlier call. Other request fields
+    must stay the same between pages.
+    """
     filter: _builtins.str
+    """Optional. Text search over display name and description. Also accepts
+    access terms such as `owner:me`, `readers:me` or `readers:everyone`.
+    """
     def __init__(
         self,
         *,
@@ -131,13 +155,18 @@ Global___ListTunedModelsRequest: _TypeAlias = ListTunedModelsRequest  # noqa: Y0
 
 @_typing.final
 class ListTunedModelsResponse(_message.Message):
+    """One page of results from ListTunedModels."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     TUNED_MODELS_FIELD_NUMBER: _builtins.int
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
     next_page_token: _builtins.str
+    """Pass as `page_token` to get the next page; empty when there are no more."""
     @_builtins.property
-    def tuned_models(self) -> _containers.RepeatedCompositeFieldContainer[_tuned_model_pb2.TunedModel]: ...
+    def tuned_models(self) -> _containers.RepeatedCompositeFieldContainer[_tuned_model_pb2.TunedModel]:
+        """Tuned models on this page."""
+
     def __init__(
         self,
         *,
@@ -154,13 +183,20 @@ Global___ListTunedModelsResponse: _TypeAlias = ListTunedModelsResponse  # noqa: 
 
 @_typing.final
 class CreateTunedModelRequest(_message.Message):
+    """Input for CreateTunedModel."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     TUNED_MODEL_ID_FIELD_NUMBER: _builtins.int
     TUNED_MODEL_FIELD_NUMBER: _builtins.int
     tuned_model_id: _builtins.str
+    """Optional id for the new model (the `{tuned_model}` part of its name).
+    Up to 40 chars matching `[a-z]([a-z0-9-]{0,38}[a-z0-9])?`; generated if unset.
+    """
     @_builtins.property
-    def tuned_model(self) -> _tuned_model_pb2.TunedModel: ...
+    def tuned_model(self) -> _tuned_model_pb2.TunedModel:
+        """Required. Definition of the model to build, including its tuning_task."""
+
     def __init__(
         self,
         *,
@@ -179,6 +215,8 @@ Global___CreateTunedModelRequest: _TypeAlias = CreateTunedModelRequest  # noqa: 
 
 @_typing.final
 class CreateTunedModelMetadata(_message.Message):
+    """Progress report attached to the CreateTunedModel long-running operation."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     TUNED_MODEL_FIELD_NUMBER: _builtins.int
@@ -187,11 +225,17 @@ class CreateTunedModelMetadata(_message.Message):
     COMPLETED_PERCENT_FIELD_NUMBER: _builtins.int
     SNAPSHOTS_FIELD_NUMBER: _builtins.int
     tuned_model: _builtins.str
+    """Name of the tuned model being built, `tunedModels/{tuned_model}`."""
     total_steps: _builtins.int
+    """How many training steps the job will run in total."""
     completed_steps: _builtins.int
+    """How many training steps have finished so far."""
     completed_percent: _builtins.float
+    """Share of the job finished so far, as a percentage (0-100)."""
     @_builtins.property
-    def snapshots(self) -> _containers.RepeatedCompositeFieldContainer[_tuned_model_pb2.TuningSnapshot]: ...
+    def snapshots(self) -> _containers.RepeatedCompositeFieldContainer[_tuned_model_pb2.TuningSnapshot]:
+        """Training metrics gathered so far."""
+
     def __init__(
         self,
         *,
@@ -211,14 +255,20 @@ Global___CreateTunedModelMetadata: _TypeAlias = CreateTunedModelMetadata  # noqa
 
 @_typing.final
 class UpdateTunedModelRequest(_message.Message):
+    """Input for UpdateTunedModel."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     TUNED_MODEL_FIELD_NUMBER: _builtins.int
     UPDATE_MASK_FIELD_NUMBER: _builtins.int
     @_builtins.property
-    def tuned_model(self) -> _tuned_model_pb2.TunedModel: ...
+    def tuned_model(self) -> _tuned_model_pb2.TunedModel:
+        """Required. The tuned model with its `name` set and the new values filled in."""
+
     @_builtins.property
-    def update_mask(self) -> _field_mask_pb2.FieldMask: ...
+    def update_mask(self) -> _field_mask_pb2.FieldMask:
+        """Optional. Which fields of `tuned_model` to overwrite."""
+
     def __init__(
         self,
         *,
@@ -235,10 +285,13 @@ Global___UpdateTunedModelRequest: _TypeAlias = UpdateTunedModelRequest  # noqa: 
 
 @_typing.final
 class DeleteTunedModelRequest(_message.Message):
+    """Input for DeleteTunedModel."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     NAME_FIELD_NUMBER: _builtins.int
     name: _builtins.str
+    """Required. Tuned model to delete, `tunedModels/{tuned_model}`."""
     def __init__(
         self,
         *,

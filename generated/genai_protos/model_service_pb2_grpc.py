@@ -30,7 +30,11 @@ if _version_not_supported:
 
 
 class ModelServiceStub:
-    """Missing associated documentation comment in .proto file."""
+    """Discovery of base models and management of the caller's tuned models.
+
+    Lets callers inspect the available base models and create, read, list,
+    update and delete tuned models.
+    """
 
     def __init__(self, channel):
         """Constructor.
@@ -76,46 +80,58 @@ class ModelServiceStub:
 
 
 class ModelServiceServicer:
-    """Missing associated documentation comment in .proto file."""
+    """Discovery of base models and management of the caller's tuned models.
+
+    Lets callers inspect the available base models and create, read, list,
+    update and delete tuned models.
+    """
 
     def CreateTunedModel(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Starts a tuning job. The returned long-running operation carries
+        CreateTunedModelMetadata while it runs and the TunedModel when done.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def DeleteTunedModel(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Removes a tuned model permanently.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetModel(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Fetches metadata for one base model.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetTunedModel(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Fetches one tuned model, including its tuning status.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListModels(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Pages through the base models available through the API.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListTunedModels(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Pages through tuned models visible to the caller.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def UpdateTunedModel(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Changes editable fields of a tuned model.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -167,7 +183,11 @@ def add_ModelServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class ModelService:
-    """Missing associated documentation comment in .proto file."""
+    """Discovery of base models and management of the caller's tuned models.
+
+    Lets callers inspect the available base models and create, read, list,
+    update and delete tuned models.
+    """
 
     @staticmethod
     def CreateTunedModel(request,

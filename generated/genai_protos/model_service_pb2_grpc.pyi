@@ -31,77 +31,122 @@ GRPC_GENERATED_VERSION: str
 GRPC_VERSION: str
 
 class ModelServiceStub:
+    """Discovery of base models and management of the caller's tuned models.
+
+    Lets callers inspect the available base models and create, read, list,
+    update and delete tuned models.
+    """
+
     @_typing.overload
     def __new__(cls, channel: _grpc.Channel) -> _Self: ...
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> ModelServiceAsyncStub: ...
     CreateTunedModel: _grpc.UnaryUnaryMultiCallable[_model_service_pb2.CreateTunedModelRequest, _operations_proto_pb2.Operation]
+    """Starts a tuning job. The returned long-running operation carries
+    CreateTunedModelMetadata while it runs and the TunedModel when done.
+    """
     DeleteTunedModel: _grpc.UnaryUnaryMultiCallable[_model_service_pb2.DeleteTunedModelRequest, _empty_pb2.Empty]
+    """Removes a tuned model permanently."""
     GetModel: _grpc.UnaryUnaryMultiCallable[_model_service_pb2.GetModelRequest, _model_pb2.Model]
+    """Fetches metadata for one base model."""
     GetTunedModel: _grpc.UnaryUnaryMultiCallable[_model_service_pb2.GetTunedModelRequest, _tuned_model_pb2.TunedModel]
+    """Fetches one tuned model, including its tuning status."""
     ListModels: _grpc.UnaryUnaryMultiCallable[_model_service_pb2.ListModelsRequest, _model_service_pb2.ListModelsResponse]
+    """Pages through the base models available through the API."""
     ListTunedModels: _grpc.UnaryUnaryMultiCallable[_model_service_pb2.ListTunedModelsRequest, _model_service_pb2.ListTunedModelsResponse]
+    """Pages through tuned models visible to the caller."""
     UpdateTunedModel: _grpc.UnaryUnaryMultiCallable[_model_service_pb2.UpdateTunedModelRequest, _tuned_model_pb2.TunedModel]
+    """Changes editable fields of a tuned model."""
 
 @_typing.type_check_only
 class ModelServiceAsyncStub(ModelServiceStub):
+    """Discovery of base models and management of the caller's tuned models.
+
+    Lets callers inspect the available base models and create, read, list,
+    update and delete tuned models.
+    """
+
     def __init__(self, channel: _aio.Channel) -> None: ...
     CreateTunedModel: _aio.UnaryUnaryMultiCallable[_model_service_pb2.CreateTunedModelRequest, _operations_proto_pb2.Operation]  # type: ignore[assignment]
+    """Starts a tuning job. The returned long-running operation carries
+    CreateTunedModelMetadata while it runs and the TunedModel when done.
+    """
     DeleteTunedModel: _aio.UnaryUnaryMultiCallable[_model_service_pb2.DeleteTunedModelRequest, _empty_pb2.Empty]  # type: ignore[assignment]
+    """Removes a tuned model permanently."""
     GetModel: _aio.UnaryUnaryMultiCallable[_model_service_pb2.GetModelRequest, _model_pb2.Model]  # type: ignore[assignment]
+    """Fetches metadata for one base model."""
     GetTunedModel: _aio.UnaryUnaryMultiCallable[_model_service_pb2.GetTunedModelRequest, _tuned_model_pb2.TunedModel]  # type: ignore[assignment]
+    """Fetches one tuned model, including its tuning status."""
     ListModels: _aio.UnaryUnaryMultiCallable[_model_service_pb2.ListModelsRequest, _model_service_pb2.ListModelsResponse]  # type: ignore[assignment]
+    """Pages through the base models available through the API."""
     ListTunedModels: _aio.UnaryUnaryMultiCallable[_model_service_pb2.ListTunedModelsRequest, _model_service_pb2.ListTunedModelsResponse]  # type: ignore[assignment]
+    """Pages through tuned models visible to the caller."""
     UpdateTunedModel: _aio.UnaryUnaryMultiCallable[_model_service_pb2.UpdateTunedModelRequest, _tuned_model_pb2.TunedModel]  # type: ignore[assignment]
+    """Changes editable fields of a tuned model."""
 
 class ModelServiceServicer(metaclass=_abc_1.ABCMeta):
+    """Discovery of base models and management of the caller's tuned models.
+
+    Lets callers inspect the available base models and create, read, list,
+    update and delete tuned models.
+    """
+
     @_abc_1.abstractmethod
     def CreateTunedModel(
         self,
         request: _model_service_pb2.CreateTunedModelRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_operations_proto_pb2.Operation, _abc.Awaitable[_operations_proto_pb2.Operation]]: ...
+    ) -> _typing.Union[_operations_proto_pb2.Operation, _abc.Awaitable[_operations_proto_pb2.Operation]]:
+        """Starts a tuning job. The returned long-running operation carries
+        CreateTunedModelMetadata while it runs and the TunedModel when done.
+        """
 
     @_abc_1.abstractmethod
     def DeleteTunedModel(
         self,
         request: _model_service_pb2.DeleteTunedModelRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_empty_pb2.Empty, _abc.Awaitable[_empty_pb2.Empty]]: ...
+    ) -> _typing.Union[_empty_pb2.Empty, _abc.Awaitable[_empty_pb2.Empty]]:
+        """Removes a tuned model permanently."""
 
     @_abc_1.abstractmethod
     def GetModel(
         self,
         request: _model_service_pb2.GetModelRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_model_pb2.Model, _abc.Awaitable[_model_pb2.Model]]: ...
+    ) -> _typing.Union[_model_pb2.Model, _abc.Awaitable[_model_pb2.Model]]:
+        """Fetches metadata for one base model."""
 
     @_abc_1.abstractmethod
     def GetTunedModel(
         self,
         request: _model_service_pb2.GetTunedModelRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_tuned_model_pb2.TunedModel, _abc.Awaitable[_tuned_model_pb2.TunedModel]]: ...
+    ) -> _typing.Union[_tuned_model_pb2.TunedModel, _abc.Awaitable[_tuned_model_pb2.TunedModel]]:
+        """Fetches one tuned model, including its tuning status."""
 
     @_abc_1.abstractmethod
     def ListModels(
         self,
         request: _model_service_pb2.ListModelsRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_model_service_pb2.ListModelsResponse, _abc.Awaitable[_model_service_pb2.ListModelsResponse]]: ...
+    ) -> _typing.Union[_model_service_pb2.ListModelsResponse, _abc.Awaitable[_model_service_pb2.ListModelsResponse]]:
+        """Pages through the base models available through the API."""
 
     @_abc_1.abstractmethod
     def ListTunedModels(
         self,
         request: _model_service_pb2.ListTunedModelsRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_model_service_pb2.ListTunedModelsResponse, _abc.Awaitable[_model_service_pb2.ListTunedModelsResponse]]: ...
+    ) -> _typing.Union[_model_service_pb2.ListTunedModelsResponse, _abc.Awaitable[_model_service_pb2.ListTunedModelsResponse]]:
+        """Pages through tuned models visible to the caller."""
 
     @_abc_1.abstractmethod
     def UpdateTunedModel(
         self,
         request: _model_service_pb2.UpdateTunedModelRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_tuned_model_pb2.TunedModel, _abc.Awaitable[_tuned_model_pb2.TunedModel]]: ...
+    ) -> _typing.Union[_tuned_model_pb2.TunedModel, _abc.Awaitable[_tuned_model_pb2.TunedModel]]:
+        """Changes editable fields of a tuned model."""
 
 def add_ModelServiceServicer_to_server(servicer: ModelServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -19,6 +19,12 @@ DESCRIPTOR: _descriptor.FileDescriptor
 
 @_typing.final
 class Permission(_message.Message):
+    """The Permission resource used to share tuned models and corpora.
+
+    Grants a user, a group, or everybody a role on a tuned model or corpus.
+    Roles nest: a writer can do all a reader can, an owner all a writer can.
+    """
+
     DESCRIPTOR: _descriptor.Descriptor
 
     class _GranteeType:
@@ -28,15 +34,25 @@ class Permission(_message.Message):
     class _GranteeTypeEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[Permission._GranteeType.ValueType], _builtins.type):
         DESCRIPTOR: _descriptor.EnumDescriptor
         GRANTEE_TYPE_UNSPECIFIED: Permission._GranteeType.ValueType  # 0
+        """Not set; not a valid choice."""
         USER: Permission._GranteeType.ValueType  # 1
+        """A single account; email_address is required."""
         GROUP: Permission._GranteeType.ValueType  # 2
+        """A group; email_address is required."""
         EVERYONE: Permission._GranteeType.ValueType  # 3
+        """Anyone at all; no email_address is given."""
 
-    class GranteeType(_GranteeType, metaclass=_GranteeTypeEnumTypeWrapper): ...
+    class GranteeType(_GranteeType, metaclass=_GranteeTypeEnumTypeWrapper):
+        """Kind of principal receiving access."""
+
     GRANTEE_TYPE_UNSPECIFIED: Permission.GranteeType.ValueType  # 0
+    """Not set; not a valid choice."""
     USER: Permission.GranteeType.ValueType  # 1
+    """A single account; email_address is required."""
     GROUP: Permission.GranteeType.ValueType  # 2
+    """A group; email_address is required."""
     EVERYONE: Permission.GranteeType.ValueType  # 3
+    """Anyone at all; no email_address is given."""
 
     class _Role:
         ValueType = _typing.NewType("ValueType", _builtins.int)
@@ -45,24 +61,41 @@ class Permission(_message.Message):
     class _RoleEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[Permission._Role.ValueType], _builtins.type):
         DESCRIPTOR: _descriptor.EnumDescriptor
         ROLE_UNSPECIFIED: Permission._Role.ValueType  # 0
+        """Not set; not a valid choice."""
         OWNER: Permission._Role.ValueType  # 1
+        """Full control: use, edit, share and delete."""
         WRITER: Permission._Role.ValueType  # 2
+        """Use, edit and share, but not delete."""
         READER: Permission._Role.ValueType  # 3
+        """Use only, e.g. run inference with it."""
 
-    class Role(_Role, metaclass=_RoleEnumTypeWrapper): ...
+    class Role(_Role, metaclass=_RoleEnumTypeWrapper):
+        """Level of access granted."""
+
     ROLE_UNSPECIFIED: Permission.Role.ValueType  # 0
+    """Not set; not a valid choice."""
     OWNER: Permission.Role.ValueType  # 1
+    """Full control: use, edit, share and delete."""
     WRITER: Permission.Role.ValueType  # 2
+    """Use, edit and share, but not delete."""
     READER: Permission.Role.ValueType  # 3
+    """Use only, e.g. run inference with it."""
 
     NAME_FIELD_NUMBER: _builtins.int
     GRANTEE_TYPE_FIELD_NUMBER: _builtins.int
     EMAIL_ADDRESS_FIELD_NUMBER: _builtins.int
     ROLE_FIELD_NUMBER: _builtins.int
     name: _builtins.str
+    """Output only. Server-generated name, either
+    `tunedModels/{tuned_model}/permissions/{permission}` or
+    `corpora/{corpus}/permissions/{permission}`.
+    """
     grantee_type: Global___Permission.GranteeType.ValueType
+    """Optional, immutable. Who the grant is for."""
     email_address: _builtins.str
+    """Optional, immutable. Email of the user or group; left unset for EVERYONE."""
     role: Global___Permission.Role.ValueType
+    """Required. The access level granted."""
     def __init__(
         self,
         *,

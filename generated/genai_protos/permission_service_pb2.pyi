@@ -22,13 +22,18 @@ DESCRIPTOR: _descriptor.FileDescriptor
 
 @_typing.final
 class CreatePermissionRequest(_message.Message):
+    """Input of CreatePermission."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     PARENT_FIELD_NUMBER: _builtins.int
     PERMISSION_FIELD_NUMBER: _builtins.int
     parent: _builtins.str
+    """Required. Resource being shared: `tunedModels/{tuned_model}` or `corpora/{corpus}`."""
     @_builtins.property
-    def permission(self) -> _permission_pb2.Permission: ...
+    def permission(self) -> _permission_pb2.Permission:
+        """Required. The grant to add."""
+
     def __init__(
         self,
         *,
@@ -45,10 +50,15 @@ Global___CreatePermissionRequest: _TypeAlias = CreatePermissionRequest  # noqa: 
 
 @_typing.final
 class GetPermissionRequest(_message.Message):
+    """Input of GetPermission."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     NAME_FIELD_NUMBER: _builtins.int
     name: _builtins.str
+    """Required. Grant to fetch, `tunedModels/{tuned_model}/permissions/{permission}`
+    or `corpora/{corpus}/permissions/{permission}`.
+    """
     def __init__(
         self,
         *,
@@ -64,14 +74,19 @@ Global___GetPermissionRequest: _TypeAlias = GetPermissionRequest  # noqa: Y015
 
 @_typing.final
 class ListPermissionsRequest(_message.Message):
+    """Input of ListPermissions."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     PARENT_FIELD_NUMBER: _builtins.int
     PAGE_SIZE_FIELD_NUMBER: _builtins.int
     PAGE_TOKEN_FIELD_NUMBER: _builtins.int
     parent: _builtins.str
+    """Required. Shared resource: `tunedModels/{tuned_model}` or `corpora/{corpus}`."""
     page_size: _builtins.int
+    """Optional. Page size; defaults to 10, the server returns at most 1000."""
     page_token: _builtins.str
+    """Optional. next_page_token from a previous call; other arguments must be unchanged."""
     def __init__(
         self,
         *,
@@ -89,13 +104,18 @@ Global___ListPermissionsRequest: _TypeAlias = ListPermissionsRequest  # noqa: Y0
 
 @_typing.final
 class ListPermissionsResponse(_message.Message):
+    """One page of ListPermissions results."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     PERMISSIONS_FIELD_NUMBER: _builtins.int
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
     next_page_token: _builtins.str
+    """Token for the following page; empty when this is the last one."""
     @_builtins.property
-    def permissions(self) -> _containers.RepeatedCompositeFieldContainer[_permission_pb2.Permission]: ...
+    def permissions(self) -> _containers.RepeatedCompositeFieldContainer[_permission_pb2.Permission]:
+        """Grants on this page."""
+
     def __init__(
         self,
         *,
@@ -112,14 +132,20 @@ Global___ListPermissionsResponse: _TypeAlias = ListPermissionsResponse  # noqa: 
 
 @_typing.final
 class UpdatePermissionRequest(_message.Message):
+    """Input of UpdatePermission."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     PERMISSION_FIELD_NUMBER: _builtins.int
     UPDATE_MASK_FIELD_NUMBER: _builtins.int
     @_builtins.property
-    def permission(self) -> _permission_pb2.Permission: ...
+    def permission(self) -> _permission_pb2.Permission:
+        """Required. New values; permission.name picks the grant to change."""
+
     @_builtins.property
-    def update_mask(self) -> _field_mask_pb2.FieldMask: ...
+    def update_mask(self) -> _field_mask_pb2.FieldMask:
+        """Required. Fields to overwrite; only `role` is accepted."""
+
     def __init__(
         self,
         *,
@@ -136,10 +162,15 @@ Global___UpdatePermissionRequest: _TypeAlias = UpdatePermissionRequest  # noqa: 
 
 @_typing.final
 class DeletePermissionRequest(_message.Message):
+    """Input of DeletePermission."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     NAME_FIELD_NUMBER: _builtins.int
     name: _builtins.str
+    """Required. Grant to revoke, `tunedModels/{tuned_model}/permissions/{permission}`
+    or `corpora/{corpus}/permissions/{permission}`.
+    """
     def __init__(
         self,
         *,
@@ -155,12 +186,16 @@ Global___DeletePermissionRequest: _TypeAlias = DeletePermissionRequest  # noqa: 
 
 @_typing.final
 class TransferOwnershipRequest(_message.Message):
+    """Input of TransferOwnership."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     NAME_FIELD_NUMBER: _builtins.int
     EMAIL_ADDRESS_FIELD_NUMBER: _builtins.int
     name: _builtins.str
+    """Required. Tuned model changing hands, `tunedModels/{tuned_model}`."""
     email_address: _builtins.str
+    """Required. Email of the account that becomes the new owner."""
     def __init__(
         self,
         *,
@@ -177,6 +212,8 @@ Global___TransferOwnershipRequest: _TypeAlias = TransferOwnershipRequest  # noqa
 
 @_typing.final
 class TransferOwnershipResponse(_message.Message):
+    """Output of TransferOwnership; carries no data."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     def __init__(

@@ -28,7 +28,8 @@ if _version_not_supported:
 
 
 class PermissionServiceStub:
-    """Missing associated documentation comment in .proto file."""
+    """Grants, inspects, changes and revokes access to tuned models and corpora.
+    """
 
     def __init__(self, channel):
         """Constructor.
@@ -69,40 +70,47 @@ class PermissionServiceStub:
 
 
 class PermissionServiceServicer:
-    """Missing associated documentation comment in .proto file."""
+    """Grants, inspects, changes and revokes access to tuned models and corpora.
+    """
 
     def CreatePermission(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Adds a grant to a tuned model or corpus.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def DeletePermission(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Revokes a grant.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetPermission(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Fetches one grant.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListPermissions(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Pages through the grants on a resource.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def TransferOwnership(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Makes another account the owner of a tuned model.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def UpdatePermission(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Changes a grant (only its role can change).
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -149,7 +157,8 @@ def add_PermissionServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class PermissionService:
-    """Missing associated documentation comment in .proto file."""
+    """Grants, inspects, changes and revokes access to tuned models and corpora.
+    """
 
     @staticmethod
     def CreatePermission(request,

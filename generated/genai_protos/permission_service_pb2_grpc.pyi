@@ -29,68 +29,92 @@ GRPC_GENERATED_VERSION: str
 GRPC_VERSION: str
 
 class PermissionServiceStub:
+    """Grants, inspects, changes and revokes access to tuned models and corpora."""
+
     @_typing.overload
     def __new__(cls, channel: _grpc.Channel) -> _Self: ...
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> PermissionServiceAsyncStub: ...
     CreatePermission: _grpc.UnaryUnaryMultiCallable[_permission_service_pb2.CreatePermissionRequest, _permission_pb2.Permission]
+    """Adds a grant to a tuned model or corpus."""
     DeletePermission: _grpc.UnaryUnaryMultiCallable[_permission_service_pb2.DeletePermissionRequest, _empty_pb2.Empty]
+    """Revokes a grant."""
     GetPermission: _grpc.UnaryUnaryMultiCallable[_permission_service_pb2.GetPermissionRequest, _permission_pb2.Permission]
+    """Fetches one grant."""
     ListPermissions: _grpc.UnaryUnaryMultiCallable[_permission_service_pb2.ListPermissionsRequest, _permission_service_pb2.ListPermissionsResponse]
+    """Pages through the grants on a resource."""
     TransferOwnership: _grpc.UnaryUnaryMultiCallable[_permission_service_pb2.TransferOwnershipRequest, _permission_service_pb2.TransferOwnershipResponse]
+    """Makes another account the owner of a tuned model."""
     UpdatePermission: _grpc.UnaryUnaryMultiCallable[_permission_service_pb2.UpdatePermissionRequest, _permission_pb2.Permission]
+    """Changes a grant (only its role can change)."""
 
 @_typing.type_check_only
 class PermissionServiceAsyncStub(PermissionServiceStub):
+    """Grants, inspects, changes and revokes access to tuned models and corpora."""
+
     def __init__(self, channel: _aio.Channel) -> None: ...
     CreatePermission: _aio.UnaryUnaryMultiCallable[_permission_service_pb2.CreatePermissionRequest, _permission_pb2.Permission]  # type: ignore[assignment]
+    """Adds a grant to a tuned model or corpus."""
     DeletePermission: _aio.UnaryUnaryMultiCallable[_permission_service_pb2.DeletePermissionRequest, _empty_pb2.Empty]  # type: ignore[assignment]
+    """Revokes a grant."""
     GetPermission: _aio.UnaryUnaryMultiCallable[_permission_service_pb2.GetPermissionRequest, _permission_pb2.Permission]  # type: ignore[assignment]
+    """Fetches one grant."""
     ListPermissions: _aio.UnaryUnaryMultiCallable[_permission_service_pb2.ListPermissionsRequest, _permission_service_pb2.ListPermissionsResponse]  # type: ignore[assignment]
+    """Pages through the grants on a resource."""
     TransferOwnership: _aio.UnaryUnaryMultiCallable[_permission_service_pb2.TransferOwnershipRequest, _permission_service_pb2.TransferOwnershipResponse]  # type: ignore[assignment]
+    """Makes another account the owner of a tuned model."""
     UpdatePermission: _aio.UnaryUnaryMultiCallable[_permission_service_pb2.UpdatePermissionRequest, _permission_pb2.Permission]  # type: ignore[assignment]
+    """Changes a grant (only its role can change)."""
 
 class PermissionServiceServicer(metaclass=_abc_1.ABCMeta):
+    """Grants, inspects, changes and revokes access to tuned models and corpora."""
+
     @_abc_1.abstractmethod
     def CreatePermission(
         self,
         request: _permission_service_pb2.CreatePermissionRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_permission_pb2.Permission, _abc.Awaitable[_permission_pb2.Permission]]: ...
+    ) -> _typing.Union[_permission_pb2.Permission, _abc.Awaitable[_permission_pb2.Permission]]:
+        """Adds a grant to a tuned model or corpus."""
 
     @_abc_1.abstractmethod
     def DeletePermission(
         self,
         request: _permission_service_pb2.DeletePermissionRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_empty_pb2.Empty, _abc.Awaitable[_empty_pb2.Empty]]: ...
+    ) -> _typing.Union[_empty_pb2.Empty, _abc.Awaitable[_empty_pb2.Empty]]:
+        """Revokes a grant."""
 
     @_abc_1.abstractmethod
     def GetPermission(
         self,
         request: _permission_service_pb2.GetPermissionRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_permission_pb2.Permission, _abc.Awaitable[_permission_pb2.Permission]]: ...
+    ) -> _typing.Union[_permission_pb2.Permission, _abc.Awaitable[_permission_pb2.Permission]]:
+        """Fetches one grant."""
 
     @_abc_1.abstractmethod
     def ListPermissions(
         self,
         request: _permission_service_pb2.ListPermissionsRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_permission_service_pb2.ListPermissionsResponse, _abc.Awaitable[_permission_service_pb2.ListPermissionsResponse]]: ...
+    ) -> _typing.Union[_permission_service_pb2.ListPermissionsResponse, _abc.Awaitable[_permission_service_pb2.ListPermissionsResponse]]:
+        """Pages through the grants on a resource."""
 
     @_abc_1.abstractmethod
     def TransferOwnership(
         self,
         request: _permission_service_pb2.TransferOwnershipRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_permission_service_pb2.TransferOwnershipResponse, _abc.Awaitable[_permission_service_pb2.TransferOwnershipResponse]]: ...
+    ) -> _typing.Union[_permission_service_pb2.TransferOwnershipResponse, _abc.Awaitable[_permission_service_pb2.TransferOwnershipResponse]]:
+        """Makes another account the owner of a tuned model."""
 
     @_abc_1.abstractmethod
     def UpdatePermission(
         self,
         request: _permission_service_pb2.UpdatePermissionRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_permission_pb2.Permission, _abc.Awaitable[_permission_pb2.Permission]]: ...
+    ) -> _typing.Union[_permission_pb2.Permission, _abc.Awaitable[_permission_pb2.Permission]]:
+        """Changes a grant (only its role can change)."""
 
 def add_PermissionServiceServicer_to_server(servicer: PermissionServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -21,16 +21,23 @@ DESCRIPTOR: _descriptor.FileDescriptor
 
 @_typing.final
 class PredictRequest(_message.Message):
+    """Input of Predict."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     MODEL_FIELD_NUMBER: _builtins.int
     INSTANCES_FIELD_NUMBER: _builtins.int
     PARAMETERS_FIELD_NUMBER: _builtins.int
     model: _builtins.str
+    """Required. Model to run, `models/{model}`."""
     @_builtins.property
-    def instances(self) -> _containers.RepeatedCompositeFieldContainer[_struct_pb2.Value]: ...
+    def instances(self) -> _containers.RepeatedCompositeFieldContainer[_struct_pb2.Value]:
+        """Required. The inputs, in the JSON shape the model expects."""
+
     @_builtins.property
-    def parameters(self) -> _struct_pb2.Value: ...
+    def parameters(self) -> _struct_pb2.Value:
+        """Optional. Model-specific settings for the call, as JSON."""
+
     def __init__(
         self,
         *,
@@ -48,16 +55,23 @@ Global___PredictRequest: _TypeAlias = PredictRequest  # noqa: Y015
 
 @_typing.final
 class PredictLongRunningRequest(_message.Message):
+    """Input of PredictLongRunning."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     MODEL_FIELD_NUMBER: _builtins.int
     INSTANCES_FIELD_NUMBER: _builtins.int
     PARAMETERS_FIELD_NUMBER: _builtins.int
     model: _builtins.str
+    """Required. Model to run, `models/{model}`."""
     @_builtins.property
-    def instances(self) -> _containers.RepeatedCompositeFieldContainer[_struct_pb2.Value]: ...
+    def instances(self) -> _containers.RepeatedCompositeFieldContainer[_struct_pb2.Value]:
+        """Required. The inputs, in the JSON shape the model expects."""
+
     @_builtins.property
-    def parameters(self) -> _struct_pb2.Value: ...
+    def parameters(self) -> _struct_pb2.Value:
+        """Optional. Model-specific settings for the call, as JSON."""
+
     def __init__(
         self,
         *,
@@ -75,11 +89,15 @@ Global___PredictLongRunningRequest: _TypeAlias = PredictLongRunningRequest  # no
 
 @_typing.final
 class PredictResponse(_message.Message):
+    """Output of Predict."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     PREDICTIONS_FIELD_NUMBER: _builtins.int
     @_builtins.property
-    def predictions(self) -> _containers.RepeatedCompositeFieldContainer[_struct_pb2.Value]: ...
+    def predictions(self) -> _containers.RepeatedCompositeFieldContainer[_struct_pb2.Value]:
+        """One result per input instance, as JSON."""
+
     def __init__(
         self,
         *,
@@ -95,11 +113,15 @@ Global___PredictResponse: _TypeAlias = PredictResponse  # noqa: Y015
 
 @_typing.final
 class PredictLongRunningResponse(_message.Message):
+    """Final result stored in a finished PredictLongRunning operation."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     GENERATE_VIDEO_RESPONSE_FIELD_NUMBER: _builtins.int
     @_builtins.property
-    def generate_video_response(self) -> Global___PredictLongRunningGeneratedVideoResponse: ...
+    def generate_video_response(self) -> Global___PredictLongRunningGeneratedVideoResponse:
+        """Set when the model generated videos."""
+
     def __init__(
         self,
         *,
@@ -117,6 +139,8 @@ Global___PredictLongRunningResponse: _TypeAlias = PredictLongRunningResponse  # 
 
 @_typing.final
 class PredictLongRunningMetadata(_message.Message):
+    """Progress metadata attached to a PredictLongRunning operation; has no fields yet."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     def __init__(
@@ -132,11 +156,15 @@ Global___PredictLongRunningMetadata: _TypeAlias = PredictLongRunningMetadata  # 
 
 @_typing.final
 class Media(_message.Message):
+    """A generated media item; exactly one kind is set."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     VIDEO_FIELD_NUMBER: _builtins.int
     @_builtins.property
-    def video(self) -> Global___Video: ...
+    def video(self) -> Global___Video:
+        """A video."""
+
     def __init__(
         self,
         *,
@@ -154,12 +182,16 @@ Global___Media: _TypeAlias = Media  # noqa: Y015
 
 @_typing.final
 class Video(_message.Message):
+    """A video, given either inline or by reference."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     VIDEO_FIELD_NUMBER: _builtins.int
     URI_FIELD_NUMBER: _builtins.int
     video: _builtins.bytes
+    """The encoded video bytes."""
     uri: _builtins.str
+    """A URI from which the video can be fetched."""
     def __init__(
         self,
         *,
@@ -178,16 +210,23 @@ Global___Video: _TypeAlias = Video  # noqa: Y015
 
 @_typing.final
 class PredictLongRunningGeneratedVideoResponse(_message.Message):
+    """Result of a video generation (e.g. Veo) request."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     GENERATED_SAMPLES_FIELD_NUMBER: _builtins.int
     RAI_MEDIA_FILTERED_COUNT_FIELD_NUMBER: _builtins.int
     RAI_MEDIA_FILTERED_REASONS_FIELD_NUMBER: _builtins.int
     rai_media_filtered_count: _builtins.int
+    """How many generated videos were withheld by responsible-AI filtering."""
     @_builtins.property
-    def generated_samples(self) -> _containers.RepeatedCompositeFieldContainer[Global___Media]: ...
+    def generated_samples(self) -> _containers.RepeatedCompositeFieldContainer[Global___Media]:
+        """The videos that were produced and passed safety checks."""
+
     @_builtins.property
-    def rai_media_filtered_reasons(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    def rai_media_filtered_reasons(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Explanations for why videos were withheld."""
+
     def __init__(
         self,
         *,

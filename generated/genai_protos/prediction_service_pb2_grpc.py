@@ -27,7 +27,8 @@ if _version_not_supported:
 
 
 class PredictionServiceStub:
-    """Missing associated documentation comment in .proto file."""
+    """Runs models that take and return free-form JSON.
+    """
 
     def __init__(self, channel):
         """Constructor.
@@ -48,16 +49,20 @@ class PredictionServiceStub:
 
 
 class PredictionServiceServicer:
-    """Missing associated documentation comment in .proto file."""
+    """Runs models that take and return free-form JSON.
+    """
 
     def Predict(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Runs a prediction and returns the results directly.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def PredictLongRunning(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Starts a slow prediction (such as video generation); poll the returned
+        operation, whose result is a PredictLongRunningResponse.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -84,7 +89,8 @@ def add_PredictionServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class PredictionService:
-    """Missing associated documentation comment in .proto file."""
+    """Runs models that take and return free-form JSON.
+    """
 
     @staticmethod
     def Predict(request,

@@ -28,32 +28,50 @@ GRPC_GENERATED_VERSION: str
 GRPC_VERSION: str
 
 class PredictionServiceStub:
+    """Runs models that take and return free-form JSON."""
+
     @_typing.overload
     def __new__(cls, channel: _grpc.Channel) -> _Self: ...
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> PredictionServiceAsyncStub: ...
     Predict: _grpc.UnaryUnaryMultiCallable[_prediction_service_pb2.PredictRequest, _prediction_service_pb2.PredictResponse]
+    """Runs a prediction and returns the results directly."""
     PredictLongRunning: _grpc.UnaryUnaryMultiCallable[_prediction_service_pb2.PredictLongRunningRequest, _operations_proto_pb2.Operation]
+    """Starts a slow prediction (such as video generation); poll the returned
+    operation, whose result is a PredictLongRunningResponse.
+    """
 
 @_typing.type_check_only
 class PredictionServiceAsyncStub(PredictionServiceStub):
+    """Runs models that take and return free-form JSON."""
+
     def __init__(self, channel: _aio.Channel) -> None: ...
     Predict: _aio.UnaryUnaryMultiCallable[_prediction_service_pb2.PredictRequest, _prediction_service_pb2.PredictResponse]  # type: ignore[assignment]
+    """Runs a prediction and returns the results directly."""
     PredictLongRunning: _aio.UnaryUnaryMultiCallable[_prediction_service_pb2.PredictLongRunningRequest, _operations_proto_pb2.Operation]  # type: ignore[assignment]
+    """Starts a slow prediction (such as video generation); poll the returned
+    operation, whose result is a PredictLongRunningResponse.
+    """
 
 class PredictionServiceServicer(metaclass=_abc_1.ABCMeta):
+    """Runs models that take and return free-form JSON."""
+
     @_abc_1.abstractmethod
     def Predict(
         self,
         request: _prediction_service_pb2.PredictRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_prediction_service_pb2.PredictResponse, _abc.Awaitable[_prediction_service_pb2.PredictResponse]]: ...
+    ) -> _typing.Union[_prediction_service_pb2.PredictResponse, _abc.Awaitable[_prediction_service_pb2.PredictResponse]]:
+        """Runs a prediction and returns the results directly."""
 
     @_abc_1.abstractmethod
     def PredictLongRunning(
         self,
         request: _prediction_service_pb2.PredictLongRunningRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_operations_proto_pb2.Operation, _abc.Awaitable[_operations_proto_pb2.Operation]]: ...
+    ) -> _typing.Union[_operations_proto_pb2.Operation, _abc.Awaitable[_operations_proto_pb2.Operation]]:
+        """Starts a slow prediction (such as video generation); poll the returned
+        operation, whose result is a PredictLongRunningResponse.
+        """
 
 def add_PredictionServiceServicer_to_server(servicer: PredictionServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

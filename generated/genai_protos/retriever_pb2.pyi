@@ -22,6 +22,8 @@ DESCRIPTOR: _descriptor.FileDescriptor
 
 @_typing.final
 class Corpus(_message.Message):
+    """A named, searchable store of documents owned by a project (at most 5 per project)."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     NAME_FIELD_NUMBER: _builtins.int
@@ -29,11 +31,20 @@ class Corpus(_message.Message):
     CREATE_TIME_FIELD_NUMBER: _builtins.int
     UPDATE_TIME_FIELD_NUMBER: _builtins.int
     name: _builtins.str
+    """Resource name `corpora/{corpus}`. The ID is up to 40 chars of lowercase
+    letters, digits and dashes; left empty on create, the server derives one
+    from display_name plus a random suffix. Immutable.
+    """
     display_name: _builtins.str
+    """Optional human-readable label, up to 512 characters."""
     @_builtins.property
-    def create_time(self) -> _timestamp_pb2.Timestamp: ...
+    def create_time(self) -> _timestamp_pb2.Timestamp:
+        """Output only: set by the server when the corpus is created."""
+
     @_builtins.property
-    def update_time(self) -> _timestamp_pb2.Timestamp: ...
+    def update_time(self) -> _timestamp_pb2.Timestamp:
+        """Output only: set by the server on every modification."""
+
     def __init__(
         self,
         *,
@@ -52,6 +63,8 @@ Global___Corpus: _TypeAlias = Corpus  # noqa: Y015
 
 @_typing.final
 class Document(_message.Message):
+    """A document inside a corpus; it groups chunks (at most 10,000 documents per corpus)."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     NAME_FIELD_NUMBER: _builtins.int
@@ -60,13 +73,23 @@ class Document(_message.Message):
     UPDATE_TIME_FIELD_NUMBER: _builtins.int
     CREATE_TIME_FIELD_NUMBER: _builtins.int
     name: _builtins.str
+    """Resource name `corpora/{corpus}/documents/{document}`. Same ID rules as
+    Corpus.name; generated from display_name when empty on create. Immutable.
+    """
     display_name: _builtins.str
+    """Optional human-readable label, up to 512 characters."""
     @_builtins.property
-    def custom_metadata(self) -> _containers.RepeatedCompositeFieldContainer[Global___CustomMetadata]: ...
+    def custom_metadata(self) -> _containers.RepeatedCompositeFieldContainer[Global___CustomMetadata]:
+        """Optional user key/value pairs that queries can filter on (at most 20)."""
+
     @_builtins.property
-    def update_time(self) -> _timestamp_pb2.Timestamp: ...
+    def update_time(self) -> _timestamp_pb2.Timestamp:
+        """Output only: time of the latest modification."""
+
     @_builtins.property
-    def create_time(self) -> _timestamp_pb2.Timestamp: ...
+    def create_time(self) -> _timestamp_pb2.Timestamp:
+        """Output only: time the document was created."""
+
     def __init__(
         self,
         *,
@@ -86,11 +109,15 @@ Global___Document: _TypeAlias = Document  # noqa: Y015
 
 @_typing.final
 class StringList(_message.Message):
+    """A list of strings used as one metadata value."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     VALUES_FIELD_NUMBER: _builtins.int
     @_builtins.property
-    def values(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    def values(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The strings stored under the metadata key."""
+
     def __init__(
         self,
         *,
@@ -106,6 +133,8 @@ Global___StringList: _TypeAlias = StringList  # noqa: Y015
 
 @_typing.final
 class CustomMetadata(_message.Message):
+    """One user-supplied metadata entry: a key plus exactly one typed value."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     STRING_VALUE_FIELD_NUMBER: _builtins.int
@@ -113,10 +142,15 @@ class CustomMetadata(_message.Message):
     NUMERIC_VALUE_FIELD_NUMBER: _builtins.int
     KEY_FIELD_NUMBER: _builtins.int
     string_value: _builtins.str
+    """A single text value."""
     numeric_value: _builtins.float
+    """A number, usable with comparison operators."""
     key: _builtins.str
+    """Required. Name of the metadata entry."""
     @_builtins.property
-    def string_list_value(self) -> Global___StringList: ...
+    def string_list_value(self) -> Global___StringList:
+        """Several text values; enables the INCLUDES/EXCLUDES filter operators."""
+
     def __init__(
         self,
         *,
@@ -137,13 +171,20 @@ Global___CustomMetadata: _TypeAlias = CustomMetadata  # noqa: Y015
 
 @_typing.final
 class MetadataFilter(_message.Message):
+    """Restricts a query by metadata on one key, e.g. `document.custom_metadata.genre`
+    or `chunk.custom_metadata.year`. The conditions listed here are ORed together.
+    """
+
     DESCRIPTOR: _descriptor.Descriptor
 
     KEY_FIELD_NUMBER: _builtins.int
     CONDITIONS_FIELD_NUMBER: _builtins.int
     key: _builtins.str
+    """Required. The metadata key this filter applies to."""
     @_builtins.property
-    def conditions(self) -> _containers.RepeatedCompositeFieldContainer[Global___Condition]: ...
+    def conditions(self) -> _containers.RepeatedCompositeFieldContainer[Global___Condition]:
+        """Required. Alternatives to match against the key's value (logical OR)."""
+
     def __init__(
         self,
         *,
@@ -160,6 +201,8 @@ Global___MetadataFilter: _TypeAlias = MetadataFilter  # noqa: Y015
 
 @_typing.final
 class Condition(_message.Message):
+    """A single comparison applied to the value stored under a metadata key."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     class _Operator:
@@ -169,32 +212,55 @@ class Condition(_message.Message):
     class _OperatorEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[Condition._Operator.ValueType], _builtins.type):
         DESCRIPTOR: _descriptor.EnumDescriptor
         OPERATOR_UNSPECIFIED: Condition._Operator.ValueType  # 0
+        """Not set; not a valid choice."""
         LESS: Condition._Operator.ValueType  # 1
+        """value < operand (numbers only)."""
         LESS_EQUAL: Condition._Operator.ValueType  # 2
+        """value <= operand (numbers only)."""
         EQUAL: Condition._Operator.ValueType  # 3
+        """Equality; works for numbers and strings."""
         GREATER_EQUAL: Condition._Operator.ValueType  # 4
+        """value >= operand (numbers only)."""
         GREATER: Condition._Operator.ValueType  # 5
+        """value > operand (numbers only)."""
         NOT_EQUAL: Condition._Operator.ValueType  # 6
+        """Inequality; works for numbers and strings."""
         INCLUDES: Condition._Operator.ValueType  # 7
+        """The key's string list contains the given string."""
         EXCLUDES: Condition._Operator.ValueType  # 8
+        """The key's string list does not contain the given string."""
 
-    class Operator(_Operator, metaclass=_OperatorEnumTypeWrapper): ...
+    class Operator(_Operator, metaclass=_OperatorEnumTypeWrapper):
+        """Comparison to perform. Ordering operators work only on numbers."""
+
     OPERATOR_UNSPECIFIED: Condition.Operator.ValueType  # 0
+    """Not set; not a valid choice."""
     LESS: Condition.Operator.ValueType  # 1
+    """value < operand (numbers only)."""
     LESS_EQUAL: Condition.Operator.ValueType  # 2
+    """value <= operand (numbers only)."""
     EQUAL: Condition.Operator.ValueType  # 3
+    """Equality; works for numbers and strings."""
     GREATER_EQUAL: Condition.Operator.ValueType  # 4
+    """value >= operand (numbers only)."""
     GREATER: Condition.Operator.ValueType  # 5
+    """value > operand (numbers only)."""
     NOT_EQUAL: Condition.Operator.ValueType  # 6
+    """Inequality; works for numbers and strings."""
     INCLUDES: Condition.Operator.ValueType  # 7
+    """The key's string list contains the given string."""
     EXCLUDES: Condition.Operator.ValueType  # 8
+    """The key's string list does not contain the given string."""
 
     STRING_VALUE_FIELD_NUMBER: _builtins.int
     NUMERIC_VALUE_FIELD_NUMBER: _builtins.int
     OPERATION_FIELD_NUMBER: _builtins.int
     string_value: _builtins.str
+    """Text operand."""
     numeric_value: _builtins.float
+    """Numeric operand."""
     operation: Global___Condition.Operator.ValueType
+    """Required. How the stored value is compared with the operand."""
     def __init__(
         self,
         *,
@@ -214,6 +280,10 @@ Global___Condition: _TypeAlias = Condition  # noqa: Y015
 
 @_typing.final
 class Chunk(_message.Message):
+    """A piece of a document that is embedded and stored on its own; the unit a
+    query returns (at most 1 million chunks per corpus).
+    """
+
     DESCRIPTOR: _descriptor.Descriptor
 
     class _State:
@@ -223,15 +293,25 @@ class Chunk(_message.Message):
     class _StateEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[Chunk._State.ValueType], _builtins.type):
         DESCRIPTOR: _descriptor.EnumDescriptor
         STATE_UNSPECIFIED: Chunk._State.ValueType  # 0
+        """Not set."""
         STATE_PENDING_PROCESSING: Chunk._State.ValueType  # 1
+        """Still being embedded and indexed; not yet searchable."""
         STATE_ACTIVE: Chunk._State.ValueType  # 2
+        """Indexed and available to queries."""
         STATE_FAILED: Chunk._State.ValueType  # 10
+        """Processing did not succeed."""
 
-    class State(_State, metaclass=_StateEnumTypeWrapper): ...
+    class State(_State, metaclass=_StateEnumTypeWrapper):
+        """Where the chunk is in its processing lifecycle."""
+
     STATE_UNSPECIFIED: Chunk.State.ValueType  # 0
+    """Not set."""
     STATE_PENDING_PROCESSING: Chunk.State.ValueType  # 1
+    """Still being embedded and indexed; not yet searchable."""
     STATE_ACTIVE: Chunk.State.ValueType  # 2
+    """Indexed and available to queries."""
     STATE_FAILED: Chunk.State.ValueType  # 10
+    """Processing did not succeed."""
 
     NAME_FIELD_NUMBER: _builtins.int
     DATA_FIELD_NUMBER: _builtins.int
@@ -240,15 +320,27 @@ class Chunk(_message.Message):
     UPDATE_TIME_FIELD_NUMBER: _builtins.int
     STATE_FIELD_NUMBER: _builtins.int
     name: _builtins.str
+    """Resource name `corpora/{corpus}/documents/{document}/chunks/{chunk}`.
+    ID rules as for Corpus; a random 12-character ID is used if empty on create.
+    """
     state: Global___Chunk.State.ValueType
+    """Output only: processing state, set by the server."""
     @_builtins.property
-    def data(self) -> Global___ChunkData: ...
+    def data(self) -> Global___ChunkData:
+        """Required. The chunk's content (limited to 2043 tokens)."""
+
     @_builtins.property
-    def custom_metadata(self) -> _containers.RepeatedCompositeFieldContainer[Global___CustomMetadata]: ...
+    def custom_metadata(self) -> _containers.RepeatedCompositeFieldContainer[Global___CustomMetadata]:
+        """Optional user key/value pairs for filtering (at most 20)."""
+
     @_builtins.property
-    def create_time(self) -> _timestamp_pb2.Timestamp: ...
+    def create_time(self) -> _timestamp_pb2.Timestamp:
+        """Output only: creation time."""
+
     @_builtins.property
-    def update_time(self) -> _timestamp_pb2.Timestamp: ...
+    def update_time(self) -> _timestamp_pb2.Timestamp:
+        """Output only: time of the latest modification."""
+
     def __init__(
         self,
         *,
@@ -269,10 +361,13 @@ Global___Chunk: _TypeAlias = Chunk  # noqa: Y015
 
 @_typing.final
 class ChunkData(_message.Message):
+    """The payload carried by a Chunk."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     STRING_VALUE_FIELD_NUMBER: _builtins.int
     string_value: _builtins.str
+    """The chunk's text."""
     def __init__(
         self,
         *,

@@ -22,11 +22,15 @@ DESCRIPTOR: _descriptor.FileDescriptor
 
 @_typing.final
 class CreateCorpusRequest(_message.Message):
+    """Input of CreateCorpus."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     CORPUS_FIELD_NUMBER: _builtins.int
     @_builtins.property
-    def corpus(self) -> _retriever_pb2.Corpus: ...
+    def corpus(self) -> _retriever_pb2.Corpus:
+        """Required. The corpus to make; name may be left empty for a generated one."""
+
     def __init__(
         self,
         *,
@@ -42,10 +46,13 @@ Global___CreateCorpusRequest: _TypeAlias = CreateCorpusRequest  # noqa: Y015
 
 @_typing.final
 class GetCorpusRequest(_message.Message):
+    """Input of GetCorpus."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     NAME_FIELD_NUMBER: _builtins.int
     name: _builtins.str
+    """Required. Corpus to fetch, `corpora/{corpus}`."""
     def __init__(
         self,
         *,
@@ -61,14 +68,20 @@ Global___GetCorpusRequest: _TypeAlias = GetCorpusRequest  # noqa: Y015
 
 @_typing.final
 class UpdateCorpusRequest(_message.Message):
+    """Input of UpdateCorpus."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     CORPUS_FIELD_NUMBER: _builtins.int
     UPDATE_MASK_FIELD_NUMBER: _builtins.int
     @_builtins.property
-    def corpus(self) -> _retriever_pb2.Corpus: ...
+    def corpus(self) -> _retriever_pb2.Corpus:
+        """Required. New values; corpus.name picks the corpus to change."""
+
     @_builtins.property
-    def update_mask(self) -> _field_mask_pb2.FieldMask: ...
+    def update_mask(self) -> _field_mask_pb2.FieldMask:
+        """Required. Fields to overwrite; only `display_name` is accepted now."""
+
     def __init__(
         self,
         *,
@@ -85,12 +98,18 @@ Global___UpdateCorpusRequest: _TypeAlias = UpdateCorpusRequest  # noqa: Y015
 
 @_typing.final
 class DeleteCorpusRequest(_message.Message):
+    """Input of DeleteCorpus."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     NAME_FIELD_NUMBER: _builtins.int
     FORCE_FIELD_NUMBER: _builtins.int
     name: _builtins.str
+    """Required. Corpus to remove, `corpora/{corpus}`."""
     force: _builtins.bool
+    """When true, documents and chunks inside are removed too; when false the
+    call fails if the corpus still has documents.
+    """
     def __init__(
         self,
         *,
@@ -107,12 +126,16 @@ Global___DeleteCorpusRequest: _TypeAlias = DeleteCorpusRequest  # noqa: Y015
 
 @_typing.final
 class ListCorporaRequest(_message.Message):
+    """Input of ListCorpora."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     PAGE_SIZE_FIELD_NUMBER: _builtins.int
     PAGE_TOKEN_FIELD_NUMBER: _builtins.int
     page_size: _builtins.int
+    """Optional. Page size; defaults to 10, capped at 20."""
     page_token: _builtins.str
+    """Optional. next_page_token from a previous call; other arguments must be unchanged."""
     def __init__(
         self,
         *,
@@ -129,13 +152,18 @@ Global___ListCorporaRequest: _TypeAlias = ListCorporaRequest  # noqa: Y015
 
 @_typing.final
 class ListCorporaResponse(_message.Message):
+    """One page of ListCorpora results, ordered by creation time ascending."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     CORPORA_FIELD_NUMBER: _builtins.int
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
     next_page_token: _builtins.str
+    """Token for the following page; empty when this is the last one."""
     @_builtins.property
-    def corpora(self) -> _containers.RepeatedCompositeFieldContainer[_retriever_pb2.Corpus]: ...
+    def corpora(self) -> _containers.RepeatedCompositeFieldContainer[_retriever_pb2.Corpus]:
+        """Corpora on this page."""
+
     def __init__(
         self,
         *,
@@ -152,6 +180,8 @@ Global___ListCorporaResponse: _TypeAlias = ListCorporaResponse  # noqa: Y015
 
 @_typing.final
 class QueryCorpusRequest(_message.Message):
+    """Input of QueryCorpus."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     NAME_FIELD_NUMBER: _builtins.int
@@ -159,10 +189,17 @@ class QueryCorpusRequest(_message.Message):
     METADATA_FILTERS_FIELD_NUMBER: _builtins.int
     RESULTS_COUNT_FIELD_NUMBER: _builtins.int
     name: _builtins.str
+    """Required. Corpus to search, `corpora/{corpus}`."""
     query: _builtins.str
+    """Required. Natural-language text to match semantically."""
     results_count: _builtins.int
+    """Optional. Most chunks to return; defaults to 10, at most 100."""
     @_builtins.property
-    def metadata_filters(self) -> _containers.RepeatedCompositeFieldContainer[_retriever_pb2.MetadataFilter]: ...
+    def metadata_filters(self) -> _containers.RepeatedCompositeFieldContainer[_retriever_pb2.MetadataFilter]:
+        """Optional. Metadata constraints on chunks and documents; use one filter
+        per key. Different filters are ANDed together.
+        """
+
     def __init__(
         self,
         *,
@@ -181,11 +218,15 @@ Global___QueryCorpusRequest: _TypeAlias = QueryCorpusRequest  # noqa: Y015
 
 @_typing.final
 class QueryCorpusResponse(_message.Message):
+    """Output of QueryCorpus."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     RELEVANT_CHUNKS_FIELD_NUMBER: _builtins.int
     @_builtins.property
-    def relevant_chunks(self) -> _containers.RepeatedCompositeFieldContainer[Global___RelevantChunk]: ...
+    def relevant_chunks(self) -> _containers.RepeatedCompositeFieldContainer[Global___RelevantChunk]:
+        """Matching chunks, best match first."""
+
     def __init__(
         self,
         *,
@@ -201,16 +242,23 @@ Global___QueryCorpusResponse: _TypeAlias = QueryCorpusResponse  # noqa: Y015
 
 @_typing.final
 class RelevantChunk(_message.Message):
+    """A chunk returned by a query, with its score."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     CHUNK_RELEVANCE_SCORE_FIELD_NUMBER: _builtins.int
     CHUNK_FIELD_NUMBER: _builtins.int
     DOCUMENT_FIELD_NUMBER: _builtins.int
     chunk_relevance_score: _builtins.float
+    """How closely the chunk matches the query; higher is closer."""
     @_builtins.property
-    def chunk(self) -> _retriever_pb2.Chunk: ...
+    def chunk(self) -> _retriever_pb2.Chunk:
+        """The matching chunk."""
+
     @_builtins.property
-    def document(self) -> _retriever_pb2.Document: ...
+    def document(self) -> _retriever_pb2.Document:
+        """The document the chunk belongs to."""
+
     def __init__(
         self,
         *,
@@ -228,13 +276,18 @@ Global___RelevantChunk: _TypeAlias = RelevantChunk  # noqa: Y015
 
 @_typing.final
 class CreateDocumentRequest(_message.Message):
+    """Input of CreateDocument."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     PARENT_FIELD_NUMBER: _builtins.int
     DOCUMENT_FIELD_NUMBER: _builtins.int
     parent: _builtins.str
+    """Required. Corpus receiving the document, `corpora/{corpus}`."""
     @_builtins.property
-    def document(self) -> _retriever_pb2.Document: ...
+    def document(self) -> _retriever_pb2.Document:
+        """Required. The document to make."""
+
     def __init__(
         self,
         *,
@@ -251,10 +304,13 @@ Global___CreateDocumentRequest: _TypeAlias = CreateDocumentRequest  # noqa: Y015
 
 @_typing.final
 class GetDocumentRequest(_message.Message):
+    """Input of GetDocument."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     NAME_FIELD_NUMBER: _builtins.int
     name: _builtins.str
+    """Required. Document to fetch, `corpora/{corpus}/documents/{document}`."""
     def __init__(
         self,
         *,
@@ -270,14 +326,20 @@ Global___GetDocumentRequest: _TypeAlias = GetDocumentRequest  # noqa: Y015
 
 @_typing.final
 class UpdateDocumentRequest(_message.Message):
+    """Input of UpdateDocument."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     DOCUMENT_FIELD_NUMBER: _builtins.int
     UPDATE_MASK_FIELD_NUMBER: _builtins.int
     @_builtins.property
-    def document(self) -> _retriever_pb2.Document: ...
+    def document(self) -> _retriever_pb2.Document:
+        """Required. New values; document.name picks the document to change."""
+
     @_builtins.property
-    def update_mask(self) -> _field_mask_pb2.FieldMask: ...
+    def update_mask(self) -> _field_mask_pb2.FieldMask:
+        """Required. Fields to overwrite; `display_name` and `custom_metadata` are accepted."""
+
     def __init__(
         self,
         *,
@@ -294,12 +356,16 @@ Global___UpdateDocumentRequest: _TypeAlias = UpdateDocumentRequest  # noqa: Y015
 
 @_typing.final
 class DeleteDocumentRequest(_message.Message):
+    """Input of DeleteDocument."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     NAME_FIELD_NUMBER: _builtins.int
     FORCE_FIELD_NUMBER: _builtins.int
     name: _builtins.str
+    """Required. Document to remove, `corpora/{corpus}/documents/{document}`."""
     force: _builtins.bool
+    """When true, its chunks are removed too; when false the call fails if any remain."""
     def __init__(
         self,
         *,
@@ -316,14 +382,19 @@ Global___DeleteDocumentRequest: _TypeAlias = DeleteDocumentRequest  # noqa: Y015
 
 @_typing.final
 class ListDocumentsRequest(_message.Message):
+    """Input of ListDocuments."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     PARENT_FIELD_NUMBER: _builtins.int
     PAGE_SIZE_FIELD_NUMBER: _builtins.int
     PAGE_TOKEN_FIELD_NUMBER: _builtins.int
     parent: _builtins.str
+    """Required. Corpus whose documents are listed, `corpora/{corpus}`."""
     page_size: _builtins.int
+    """Optional. Page size; defaults to 10, capped at 20."""
     page_token: _builtins.str
+    """Optional. next_page_token from a previous call; other arguments must be unchanged."""
     def __init__(
         self,
         *,
@@ -341,13 +412,18 @@ Global___ListDocumentsRequest: _TypeAlias = ListDocumentsRequest  # noqa: Y015
 
 @_typing.final
 class ListDocumentsResponse(_message.Message):
+    """One page of ListDocuments results."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     DOCUMENTS_FIELD_NUMBER: _builtins.int
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
     next_page_token: _builtins.str
+    """Token for the following page; empty when this is the last one."""
     @_builtins.property
-    def documents(self) -> _containers.RepeatedCompositeFieldContainer[_retriever_pb2.Document]: ...
+    def documents(self) -> _containers.RepeatedCompositeFieldContainer[_retriever_pb2.Document]:
+        """Documents on this page."""
+
     def __init__(
         self,
         *,
@@ -364,6 +440,8 @@ Global___ListDocumentsResponse: _TypeAlias = ListDocumentsResponse  # noqa: Y015
 
 @_typing.final
 class QueryDocumentRequest(_message.Message):
+    """Input of QueryDocument."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     NAME_FIELD_NUMBER: _builtins.int
@@ -371,10 +449,17 @@ class QueryDocumentRequest(_message.Message):
     RESULTS_COUNT_FIELD_NUMBER: _builtins.int
     METADATA_FILTERS_FIELD_NUMBER: _builtins.int
     name: _builtins.str
+    """Required. Document to search, `corpora/{corpus}/documents/{document}`."""
     query: _builtins.str
+    """Required. Natural-language text to match semantically."""
     results_count: _builtins.int
+    """Optional. Most chunks to return; defaults to 10, at most 100."""
     @_builtins.property
-    def metadata_filters(self) -> _containers.RepeatedCompositeFieldContainer[_retriever_pb2.MetadataFilter]: ...
+    def metadata_filters(self) -> _containers.RepeatedCompositeFieldContainer[_retriever_pb2.MetadataFilter]:
+        """Optional. Constraints on chunk metadata only (the document is already
+        fixed); one filter per key, filters ANDed together.
+        """
+
     def __init__(
         self,
         *,
@@ -393,11 +478,15 @@ Global___QueryDocumentRequest: _TypeAlias = QueryDocumentRequest  # noqa: Y015
 
 @_typing.final
 class QueryDocumentResponse(_message.Message):
+    """Output of QueryDocument."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     RELEVANT_CHUNKS_FIELD_NUMBER: _builtins.int
     @_builtins.property
-    def relevant_chunks(self) -> _containers.RepeatedCompositeFieldContainer[Global___RelevantChunk]: ...
+    def relevant_chunks(self) -> _containers.RepeatedCompositeFieldContainer[Global___RelevantChunk]:
+        """Matching chunks, best match first."""
+
     def __init__(
         self,
         *,
@@ -413,13 +502,18 @@ Global___QueryDocumentResponse: _TypeAlias = QueryDocumentResponse  # noqa: Y015
 
 @_typing.final
 class CreateChunkRequest(_message.Message):
+    """Input of CreateChunk; also used as an entry of BatchCreateChunksRequest."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     PARENT_FIELD_NUMBER: _builtins.int
     CHUNK_FIELD_NUMBER: _builtins.int
     parent: _builtins.str
+    """Required. Document receiving the chunk, `corpora/{corpus}/documents/{document}`."""
     @_builtins.property
-    def chunk(self) -> _retriever_pb2.Chunk: ...
+    def chunk(self) -> _retriever_pb2.Chunk:
+        """Required. The chunk to make."""
+
     def __init__(
         self,
         *,
@@ -436,13 +530,20 @@ Global___CreateChunkRequest: _TypeAlias = CreateChunkRequest  # noqa: Y015
 
 @_typing.final
 class BatchCreateChunksRequest(_message.Message):
+    """Input of BatchCreateChunks."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     PARENT_FIELD_NUMBER: _builtins.int
     REQUESTS_FIELD_NUMBER: _builtins.int
     parent: _builtins.str
+    """Optional. Target document, `corpora/{corpus}/documents/{document}`; when
+    set, every entry's parent must equal it.
+    """
     @_builtins.property
-    def requests(self) -> _containers.RepeatedCompositeFieldContainer[Global___CreateChunkRequest]: ...
+    def requests(self) -> _containers.RepeatedCompositeFieldContainer[Global___CreateChunkRequest]:
+        """Required. The individual creations, 100 at most."""
+
     def __init__(
         self,
         *,
@@ -459,11 +560,15 @@ Global___BatchCreateChunksRequest: _TypeAlias = BatchCreateChunksRequest  # noqa
 
 @_typing.final
 class BatchCreateChunksResponse(_message.Message):
+    """Output of BatchCreateChunks."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     CHUNKS_FIELD_NUMBER: _builtins.int
     @_builtins.property
-    def chunks(self) -> _containers.RepeatedCompositeFieldContainer[_retriever_pb2.Chunk]: ...
+    def chunks(self) -> _containers.RepeatedCompositeFieldContainer[_retriever_pb2.Chunk]:
+        """The chunks as stored by the server."""
+
     def __init__(
         self,
         *,
@@ -479,10 +584,13 @@ Global___BatchCreateChunksResponse: _TypeAlias = BatchCreateChunksResponse  # no
 
 @_typing.final
 class GetChunkRequest(_message.Message):
+    """Input of GetChunk."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     NAME_FIELD_NUMBER: _builtins.int
     name: _builtins.str
+    """Required. Chunk to fetch, `corpora/{corpus}/documents/{document}/chunks/{chunk}`."""
     def __init__(
         self,
         *,
@@ -498,14 +606,20 @@ Global___GetChunkRequest: _TypeAlias = GetChunkRequest  # noqa: Y015
 
 @_typing.final
 class UpdateChunkRequest(_message.Message):
+    """Input of UpdateChunk; also used as an entry of BatchUpdateChunksRequest."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     CHUNK_FIELD_NUMBER: _builtins.int
     UPDATE_MASK_FIELD_NUMBER: _builtins.int
     @_builtins.property
-    def chunk(self) -> _retriever_pb2.Chunk: ...
+    def chunk(self) -> _retriever_pb2.Chunk:
+        """Required. New values; chunk.name picks the chunk to change."""
+
     @_builtins.property
-    def update_mask(self) -> _field_mask_pb2.FieldMask: ...
+    def update_mask(self) -> _field_mask_pb2.FieldMask:
+        """Required. Fields to overwrite; `data` and `custom_metadata` are accepted."""
+
     def __init__(
         self,
         *,
@@ -522,13 +636,18 @@ Global___UpdateChunkRequest: _TypeAlias = UpdateChunkRequest  # noqa: Y015
 
 @_typing.final
 class BatchUpdateChunksRequest(_message.Message):
+    """Input of BatchUpdateChunks."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     PARENT_FIELD_NUMBER: _builtins.int
     REQUESTS_FIELD_NUMBER: _builtins.int
     parent: _builtins.str
+    """Optional. Document owning the chunks; when set, each entry's chunk must belong to it."""
     @_builtins.property
-    def requests(self) -> _containers.RepeatedCompositeFieldContainer[Global___UpdateChunkRequest]: ...
+    def requests(self) -> _containers.RepeatedCompositeFieldContainer[Global___UpdateChunkRequest]:
+        """Required. The individual updates, 100 at most."""
+
     def __init__(
         self,
         *,
@@ -545,11 +664,15 @@ Global___BatchUpdateChunksRequest: _TypeAlias = BatchUpdateChunksRequest  # noqa
 
 @_typing.final
 class BatchUpdateChunksResponse(_message.Message):
+    """Output of BatchUpdateChunks."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     CHUNKS_FIELD_NUMBER: _builtins.int
     @_builtins.property
-    def chunks(self) -> _containers.RepeatedCompositeFieldContainer[_retriever_pb2.Chunk]: ...
+    def chunks(self) -> _containers.RepeatedCompositeFieldContainer[_retriever_pb2.Chunk]:
+        """The chunks after the changes were applied."""
+
     def __init__(
         self,
         *,
@@ -565,10 +688,13 @@ Global___BatchUpdateChunksResponse: _TypeAlias = BatchUpdateChunksResponse  # no
 
 @_typing.final
 class DeleteChunkRequest(_message.Message):
+    """Input of DeleteChunk; also used as an entry of BatchDeleteChunksRequest."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     NAME_FIELD_NUMBER: _builtins.int
     name: _builtins.str
+    """Required. Chunk to remove, `corpora/{corpus}/documents/{document}/chunks/{chunk}`."""
     def __init__(
         self,
         *,
@@ -584,13 +710,18 @@ Global___DeleteChunkRequest: _TypeAlias = DeleteChunkRequest  # noqa: Y015
 
 @_typing.final
 class BatchDeleteChunksRequest(_message.Message):
+    """Input of BatchDeleteChunks."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     PARENT_FIELD_NUMBER: _builtins.int
     REQUESTS_FIELD_NUMBER: _builtins.int
     parent: _builtins.str
+    """Optional. Document owning the chunks; when set, each entry must name a chunk in it."""
     @_builtins.property
-    def requests(self) -> _containers.RepeatedCompositeFieldContainer[Global___DeleteChunkRequest]: ...
+    def requests(self) -> _containers.RepeatedCompositeFieldContainer[Global___DeleteChunkRequest]:
+        """Required. The individual deletions."""
+
     def __init__(
         self,
         *,
@@ -607,14 +738,19 @@ Global___BatchDeleteChunksRequest: _TypeAlias = BatchDeleteChunksRequest  # noqa
 
 @_typing.final
 class ListChunksRequest(_message.Message):
+    """Input of ListChunks."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     PARENT_FIELD_NUMBER: _builtins.int
     PAGE_SIZE_FIELD_NUMBER: _builtins.int
     PAGE_TOKEN_FIELD_NUMBER: _builtins.int
     parent: _builtins.str
+    """Required. Document whose chunks are listed, `corpora/{corpus}/documents/{document}`."""
     page_size: _builtins.int
+    """Optional. Page size; defaults to 10, capped at 100."""
     page_token: _builtins.str
+    """Optional. next_page_token from a previous call; other arguments must be unchanged."""
     def __init__(
         self,
         *,
@@ -632,13 +768,18 @@ Global___ListChunksRequest: _TypeAlias = ListChunksRequest  # noqa: Y015
 
 @_typing.final
 class ListChunksResponse(_message.Message):
+    """One page of ListChunks results."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     CHUNKS_FIELD_NUMBER: _builtins.int
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
     next_page_token: _builtins.str
+    """Token for the following page; empty when this is the last one."""
     @_builtins.property
-    def chunks(self) -> _containers.RepeatedCompositeFieldContainer[_retriever_pb2.Chunk]: ...
+    def chunks(self) -> _containers.RepeatedCompositeFieldContainer[_retriever_pb2.Chunk]:
+        """Chunks on this page."""
+
     def __init__(
         self,
         *,

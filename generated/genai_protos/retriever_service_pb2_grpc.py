@@ -28,7 +28,8 @@ if _version_not_supported:
 
 
 class RetrieverServiceStub:
-    """Missing associated documentation comment in .proto file."""
+    """CRUD and search over the Corpus > Document > Chunk hierarchy.
+    """
 
     def __init__(self, channel):
         """Constructor.
@@ -139,124 +140,145 @@ class RetrieverServiceStub:
 
 
 class RetrieverServiceServicer:
-    """Missing associated documentation comment in .proto file."""
+    """CRUD and search over the Corpus > Document > Chunk hierarchy.
+    """
 
     def BatchCreateChunks(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Adds up to 100 chunks to one document in a single call.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def BatchDeleteChunks(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Removes several chunks of one document in a single call.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def BatchUpdateChunks(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Modifies up to 100 chunks of one document in a single call.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def CreateChunk(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Adds one chunk to a document.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def CreateCorpus(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Makes a new, empty corpus.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def CreateDocument(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Makes a new, empty document inside a corpus.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def DeleteChunk(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Removes one chunk.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def DeleteCorpus(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Removes a corpus (see DeleteCorpusRequest.force for non-empty ones).
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def DeleteDocument(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Removes a document (see DeleteDocumentRequest.force for non-empty ones).
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetChunk(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Fetches one chunk by name.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetCorpus(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Fetches one corpus by name.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetDocument(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Fetches one document by name.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListChunks(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Pages through the chunks of a document.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListCorpora(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Pages through the caller's corpora, oldest first.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListDocuments(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Pages through the documents of a corpus.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def QueryCorpus(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Semantic search across every document of a corpus.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def QueryDocument(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Semantic search restricted to the chunks of one document.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def UpdateChunk(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Changes selected fields of a chunk.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def UpdateCorpus(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Changes selected fields of a corpus.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def UpdateDocument(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Changes selected fields of a document.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -373,7 +395,8 @@ def add_RetrieverServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class RetrieverService:
-    """Missing associated documentation comment in .proto file."""
+    """CRUD and search over the Corpus > Document > Chunk hierarchy.
+    """
 
     @staticmethod
     def BatchCreateChunks(request,

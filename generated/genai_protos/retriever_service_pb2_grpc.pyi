@@ -29,194 +29,260 @@ GRPC_GENERATED_VERSION: str
 GRPC_VERSION: str
 
 class RetrieverServiceStub:
+    """CRUD and search over the Corpus > Document > Chunk hierarchy."""
+
     @_typing.overload
     def __new__(cls, channel: _grpc.Channel) -> _Self: ...
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> RetrieverServiceAsyncStub: ...
     BatchCreateChunks: _grpc.UnaryUnaryMultiCallable[_retriever_service_pb2.BatchCreateChunksRequest, _retriever_service_pb2.BatchCreateChunksResponse]
+    """Adds up to 100 chunks to one document in a single call."""
     BatchDeleteChunks: _grpc.UnaryUnaryMultiCallable[_retriever_service_pb2.BatchDeleteChunksRequest, _empty_pb2.Empty]
+    """Removes several chunks of one document in a single call."""
     BatchUpdateChunks: _grpc.UnaryUnaryMultiCallable[_retriever_service_pb2.BatchUpdateChunksRequest, _retriever_service_pb2.BatchUpdateChunksResponse]
+    """Modifies up to 100 chunks of one document in a single call."""
     CreateChunk: _grpc.UnaryUnaryMultiCallable[_retriever_service_pb2.CreateChunkRequest, _retriever_pb2.Chunk]
+    """Adds one chunk to a document."""
     CreateCorpus: _grpc.UnaryUnaryMultiCallable[_retriever_service_pb2.CreateCorpusRequest, _retriever_pb2.Corpus]
+    """Makes a new, empty corpus."""
     CreateDocument: _grpc.UnaryUnaryMultiCallable[_retriever_service_pb2.CreateDocumentRequest, _retriever_pb2.Document]
+    """Makes a new, empty document inside a corpus."""
     DeleteChunk: _grpc.UnaryUnaryMultiCallable[_retriever_service_pb2.DeleteChunkRequest, _empty_pb2.Empty]
+    """Removes one chunk."""
     DeleteCorpus: _grpc.UnaryUnaryMultiCallable[_retriever_service_pb2.DeleteCorpusRequest, _empty_pb2.Empty]
+    """Removes a corpus (see DeleteCorpusRequest.force for non-empty ones)."""
     DeleteDocument: _grpc.UnaryUnaryMultiCallable[_retriever_service_pb2.DeleteDocumentRequest, _empty_pb2.Empty]
+    """Removes a document (see DeleteDocumentRequest.force for non-empty ones)."""
     GetChunk: _grpc.UnaryUnaryMultiCallable[_retriever_service_pb2.GetChunkRequest, _retriever_pb2.Chunk]
+    """Fetches one chunk by name."""
     GetCorpus: _grpc.UnaryUnaryMultiCallable[_retriever_service_pb2.GetCorpusRequest, _retriever_pb2.Corpus]
+    """Fetches one corpus by name."""
     GetDocument: _grpc.UnaryUnaryMultiCallable[_retriever_service_pb2.GetDocumentRequest, _retriever_pb2.Document]
+    """Fetches one document by name."""
     ListChunks: _grpc.UnaryUnaryMultiCallable[_retriever_service_pb2.ListChunksRequest, _retriever_service_pb2.ListChunksResponse]
+    """Pages through the chunks of a document."""
     ListCorpora: _grpc.UnaryUnaryMultiCallable[_retriever_service_pb2.ListCorporaRequest, _retriever_service_pb2.ListCorporaResponse]
+    """Pages through the caller's corpora, oldest first."""
     ListDocuments: _grpc.UnaryUnaryMultiCallable[_retriever_service_pb2.ListDocumentsRequest, _retriever_service_pb2.ListDocumentsResponse]
+    """Pages through the documents of a corpus."""
     QueryCorpus: _grpc.UnaryUnaryMultiCallable[_retriever_service_pb2.QueryCorpusRequest, _retriever_service_pb2.QueryCorpusResponse]
+    """Semantic search across every document of a corpus."""
     QueryDocument: _grpc.UnaryUnaryMultiCallable[_retriever_service_pb2.QueryDocumentRequest, _retriever_service_pb2.QueryDocumentResponse]
+    """Semantic search restricted to the chunks of one document."""
     UpdateChunk: _grpc.UnaryUnaryMultiCallable[_retriever_service_pb2.UpdateChunkRequest, _retriever_pb2.Chunk]
+    """Changes selected fields of a chunk."""
     UpdateCorpus: _grpc.UnaryUnaryMultiCallable[_retriever_service_pb2.UpdateCorpusRequest, _retriever_pb2.Corpus]
+    """Changes selected fields of a corpus."""
     UpdateDocument: _grpc.UnaryUnaryMultiCallable[_retriever_service_pb2.UpdateDocumentRequest, _retriever_pb2.Document]
+    """Changes selected fields of a document."""
 
 @_typing.type_check_only
 class RetrieverServiceAsyncStub(RetrieverServiceStub):
+    """CRUD and search over the Corpus > Document > Chunk hierarchy."""
+
     def __init__(self, channel: _aio.Channel) -> None: ...
     BatchCreateChunks: _aio.UnaryUnaryMultiCallable[_retriever_service_pb2.BatchCreateChunksRequest, _retriever_service_pb2.BatchCreateChunksResponse]  # type: ignore[assignment]
+    """Adds up to 100 chunks to one document in a single call."""
     BatchDeleteChunks: _aio.UnaryUnaryMultiCallable[_retriever_service_pb2.BatchDeleteChunksRequest, _empty_pb2.Empty]  # type: ignore[assignment]
+    """Removes several chunks of one document in a single call."""
     BatchUpdateChunks: _aio.UnaryUnaryMultiCallable[_retriever_service_pb2.BatchUpdateChunksRequest, _retriever_service_pb2.BatchUpdateChunksResponse]  # type: ignore[assignment]
+    """Modifies up to 100 chunks of one document in a single call."""
     CreateChunk: _aio.UnaryUnaryMultiCallable[_retriever_service_pb2.CreateChunkRequest, _retriever_pb2.Chunk]  # type: ignore[assignment]
+    """Adds one chunk to a document."""
     CreateCorpus: _aio.UnaryUnaryMultiCallable[_retriever_service_pb2.CreateCorpusRequest, _retriever_pb2.Corpus]  # type: ignore[assignment]
+    """Makes a new, empty corpus."""
     CreateDocument: _aio.UnaryUnaryMultiCallable[_retriever_service_pb2.CreateDocumentRequest, _retriever_pb2.Document]  # type: ignore[assignment]
+    """Makes a new, empty document inside a corpus."""
     DeleteChunk: _aio.UnaryUnaryMultiCallable[_retriever_service_pb2.DeleteChunkRequest, _empty_pb2.Empty]  # type: ignore[assignment]
+    """Removes one chunk."""
     DeleteCorpus: _aio.UnaryUnaryMultiCallable[_retriever_service_pb2.DeleteCorpusRequest, _empty_pb2.Empty]  # type: ignore[assignment]
+    """Removes a corpus (see DeleteCorpusRequest.force for non-empty ones)."""
     DeleteDocument: _aio.UnaryUnaryMultiCallable[_retriever_service_pb2.DeleteDocumentRequest, _empty_pb2.Empty]  # type: ignore[assignment]
+    """Removes a document (see DeleteDocumentRequest.force for non-empty ones)."""
     GetChunk: _aio.UnaryUnaryMultiCallable[_retriever_service_pb2.GetChunkRequest, _retriever_pb2.Chunk]  # type: ignore[assignment]
+    """Fetches one chunk by name."""
     GetCorpus: _aio.UnaryUnaryMultiCallable[_retriever_service_pb2.GetCorpusRequest, _retriever_pb2.Corpus]  # type: ignore[assignment]
+    """Fetches one corpus by name."""
     GetDocument: _aio.UnaryUnaryMultiCallable[_retriever_service_pb2.GetDocumentRequest, _retriever_pb2.Document]  # type: ignore[assignment]
+    """Fetches one document by name."""
     ListChunks: _aio.UnaryUnaryMultiCallable[_retriever_service_pb2.ListChunksRequest, _retriever_service_pb2.ListChunksResponse]  # type: ignore[assignment]
+    """Pages through the chunks of a document."""
     ListCorpora: _aio.UnaryUnaryMultiCallable[_retriever_service_pb2.ListCorporaRequest, _retriever_service_pb2.ListCorporaResponse]  # type: ignore[assignment]
+    """Pages through the caller's corpora, oldest first."""
     ListDocuments: _aio.UnaryUnaryMultiCallable[_retriever_service_pb2.ListDocumentsRequest, _retriever_service_pb2.ListDocumentsResponse]  # type: ignore[assignment]
+    """Pages through the documents of a corpus."""
     QueryCorpus: _aio.UnaryUnaryMultiCallable[_retriever_service_pb2.QueryCorpusRequest, _retriever_service_pb2.QueryCorpusResponse]  # type: ignore[assignment]
+    """Semantic search across every document of a corpus."""
     QueryDocument: _aio.UnaryUnaryMultiCallable[_retriever_service_pb2.QueryDocumentRequest, _retriever_service_pb2.QueryDocumentResponse]  # type: ignore[assignment]
+    """Semantic search restricted to the chunks of one document."""
     UpdateChunk: _aio.UnaryUnaryMultiCallable[_retriever_service_pb2.UpdateChunkRequest, _retriever_pb2.Chunk]  # type: ignore[assignment]
+    """Changes selected fields of a chunk."""
     UpdateCorpus: _aio.UnaryUnaryMultiCallable[_retriever_service_pb2.UpdateCorpusRequest, _retriever_pb2.Corpus]  # type: ignore[assignment]
+    """Changes selected fields of a corpus."""
     UpdateDocument: _aio.UnaryUnaryMultiCallable[_retriever_service_pb2.UpdateDocumentRequest, _retriever_pb2.Document]  # type: ignore[assignment]
+    """Changes selected fields of a document."""
 
 class RetrieverServiceServicer(metaclass=_abc_1.ABCMeta):
+    """CRUD and search over the Corpus > Document > Chunk hierarchy."""
+
     @_abc_1.abstractmethod
     def BatchCreateChunks(
         self,
         request: _retriever_service_pb2.BatchCreateChunksRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_retriever_service_pb2.BatchCreateChunksResponse, _abc.Awaitable[_retriever_service_pb2.BatchCreateChunksResponse]]: ...
+    ) -> _typing.Union[_retriever_service_pb2.BatchCreateChunksResponse, _abc.Awaitable[_retriever_service_pb2.BatchCreateChunksResponse]]:
+        """Adds up to 100 chunks to one document in a single call."""
 
     @_abc_1.abstractmethod
     def BatchDeleteChunks(
         self,
         request: _retriever_service_pb2.BatchDeleteChunksRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_empty_pb2.Empty, _abc.Awaitable[_empty_pb2.Empty]]: ...
+    ) -> _typing.Union[_empty_pb2.Empty, _abc.Awaitable[_empty_pb2.Empty]]:
+        """Removes several chunks of one document in a single call."""
 
     @_abc_1.abstractmethod
     def BatchUpdateChunks(
         self,
         request: _retriever_service_pb2.BatchUpdateChunksRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_retriever_service_pb2.BatchUpdateChunksResponse, _abc.Awaitable[_retriever_service_pb2.BatchUpdateChunksResponse]]: ...
+    ) -> _typing.Union[_retriever_service_pb2.BatchUpdateChunksResponse, _abc.Awaitable[_retriever_service_pb2.BatchUpdateChunksResponse]]:
+        """Modifies up to 100 chunks of one document in a single call."""
 
     @_abc_1.abstractmethod
     def CreateChunk(
         self,
         request: _retriever_service_pb2.CreateChunkRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_retriever_pb2.Chunk, _abc.Awaitable[_retriever_pb2.Chunk]]: ...
+    ) -> _typing.Union[_retriever_pb2.Chunk, _abc.Awaitable[_retriever_pb2.Chunk]]:
+        """Adds one chunk to a document."""
 
     @_abc_1.abstractmethod
     def CreateCorpus(
         self,
         request: _retriever_service_pb2.CreateCorpusRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_retriever_pb2.Corpus, _abc.Awaitable[_retriever_pb2.Corpus]]: ...
+    ) -> _typing.Union[_retriever_pb2.Corpus, _abc.Awaitable[_retriever_pb2.Corpus]]:
+        """Makes a new, empty corpus."""
 
     @_abc_1.abstractmethod
     def CreateDocument(
         self,
         request: _retriever_service_pb2.CreateDocumentRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_retriever_pb2.Document, _abc.Awaitable[_retriever_pb2.Document]]: ...
+    ) -> _typing.Union[_retriever_pb2.Document, _abc.Awaitable[_retriever_pb2.Document]]:
+        """Makes a new, empty document inside a corpus."""
 
     @_abc_1.abstractmethod
     def DeleteChunk(
         self,
         request: _retriever_service_pb2.DeleteChunkRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_empty_pb2.Empty, _abc.Awaitable[_empty_pb2.Empty]]: ...
+    ) -> _typing.Union[_empty_pb2.Empty, _abc.Awaitable[_empty_pb2.Empty]]:
+        """Removes one chunk."""
 
     @_abc_1.abstractmethod
     def DeleteCorpus(
         self,
         request: _retriever_service_pb2.DeleteCorpusRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_empty_pb2.Empty, _abc.Awaitable[_empty_pb2.Empty]]: ...
+    ) -> _typing.Union[_empty_pb2.Empty, _abc.Awaitable[_empty_pb2.Empty]]:
+        """Removes a corpus (see DeleteCorpusRequest.force for non-empty ones)."""
 
     @_abc_1.abstractmethod
     def DeleteDocument(
         self,
         request: _retriever_service_pb2.DeleteDocumentRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_empty_pb2.Empty, _abc.Awaitable[_empty_pb2.Empty]]: ...
+    ) -> _typing.Union[_empty_pb2.Empty, _abc.Awaitable[_empty_pb2.Empty]]:
+        """Removes a document (see DeleteDocumentRequest.force for non-empty ones)."""
 
     @_abc_1.abstractmethod
     def GetChunk(
         self,
         request: _retriever_service_pb2.GetChunkRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_retriever_pb2.Chunk, _abc.Awaitable[_retriever_pb2.Chunk]]: ...
+    ) -> _typing.Union[_retriever_pb2.Chunk, _abc.Awaitable[_retriever_pb2.Chunk]]:
+        """Fetches one chunk by name."""
 
     @_abc_1.abstractmethod
     def GetCorpus(
         self,
         request: _retriever_service_pb2.GetCorpusRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_retriever_pb2.Corpus, _abc.Awaitable[_retriever_pb2.Corpus]]: ...
+    ) -> _typing.Union[_retriever_pb2.Corpus, _abc.Awaitable[_retriever_pb2.Corpus]]:
+        """Fetches one corpus by name."""
 
     @_abc_1.abstractmethod
     def GetDocument(
         self,
         request: _retriever_service_pb2.GetDocumentRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_retriever_pb2.Document, _abc.Awaitable[_retriever_pb2.Document]]: ...
+    ) -> _typing.Union[_retriever_pb2.Document, _abc.Awaitable[_retriever_pb2.Document]]:
+        """Fetches one document by name."""
 
     @_abc_1.abstractmethod
     def ListChunks(
         self,
         request: _retriever_service_pb2.ListChunksRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_retriever_service_pb2.ListChunksResponse, _abc.Awaitable[_retriever_service_pb2.ListChunksResponse]]: ...
+    ) -> _typing.Union[_retriever_service_pb2.ListChunksResponse, _abc.Awaitable[_retriever_service_pb2.ListChunksResponse]]:
+        """Pages through the chunks of a document."""
 
     @_abc_1.abstractmethod
     def ListCorpora(
         self,
         request: _retriever_service_pb2.ListCorporaRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_retriever_service_pb2.ListCorporaResponse, _abc.Awaitable[_retriever_service_pb2.ListCorporaResponse]]: ...
+    ) -> _typing.Union[_retriever_service_pb2.ListCorporaResponse, _abc.Awaitable[_retriever_service_pb2.ListCorporaResponse]]:
+        """Pages through the caller's corpora, oldest first."""
 
     @_abc_1.abstractmethod
     def ListDocuments(
         self,
         request: _retriever_service_pb2.ListDocumentsRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_retriever_service_pb2.ListDocumentsResponse, _abc.Awaitable[_retriever_service_pb2.ListDocumentsResponse]]: ...
+    ) -> _typing.Union[_retriever_service_pb2.ListDocumentsResponse, _abc.Awaitable[_retriever_service_pb2.ListDocumentsResponse]]:
+        """Pages through the documents of a corpus."""
 
     @_abc_1.abstractmethod
     def QueryCorpus(
         self,
         request: _retriever_service_pb2.QueryCorpusRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_retriever_service_pb2.QueryCorpusResponse, _abc.Awaitable[_retriever_service_pb2.QueryCorpusResponse]]: ...
+    ) -> _typing.Union[_retriever_service_pb2.QueryCorpusResponse, _abc.Awaitable[_retriever_service_pb2.QueryCorpusResponse]]:
+        """Semantic search across every document of a corpus."""
 
     @_abc_1.abstractmethod
     def QueryDocument(
         self,
         request: _retriever_service_pb2.QueryDocumentRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_retriever_service_pb2.QueryDocumentResponse, _abc.Awaitable[_retriever_service_pb2.QueryDocumentResponse]]: ...
+    ) -> _typing.Union[_retriever_service_pb2.QueryDocumentResponse, _abc.Awaitable[_retriever_service_pb2.QueryDocumentResponse]]:
+        """Semantic search restricted to the chunks of one document."""
 
     @_abc_1.abstractmethod
     def UpdateChunk(
         self,
         request: _retriever_service_pb2.UpdateChunkRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_retriever_pb2.Chunk, _abc.Awaitable[_retriever_pb2.Chunk]]: ...
+    ) -> _typing.Union[_retriever_pb2.Chunk, _abc.Awaitable[_retriever_pb2.Chunk]]:
+        """Changes selected fields of a chunk."""
 
     @_abc_1.abstractmethod
     def UpdateCorpus(
         self,
         request: _retriever_service_pb2.UpdateCorpusRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_retriever_pb2.Corpus, _abc.Awaitable[_retriever_pb2.Corpus]]: ...
+    ) -> _typing.Union[_retriever_pb2.Corpus, _abc.Awaitable[_retriever_pb2.Corpus]]:
+        """Changes selected fields of a corpus."""
 
     @_abc_1.abstractmethod
     def UpdateDocument(
         self,
         request: _retriever_service_pb2.UpdateDocumentRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_retriever_pb2.Document, _abc.Awaitable[_retriever_pb2.Document]]: ...
+    ) -> _typing.Union[_retriever_pb2.Document, _abc.Awaitable[_retriever_pb2.Document]]:
+        """Changes selected fields of a document."""
 
 def add_RetrieverServiceServicer_to_server(servicer: RetrieverServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

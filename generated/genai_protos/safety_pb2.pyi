@@ -24,36 +24,73 @@ class _HarmCategory:
 class _HarmCategoryEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_HarmCategory.ValueType], _builtins.type):
     DESCRIPTOR: _descriptor.EnumDescriptor
     HARM_CATEGORY_UNSPECIFIED: _HarmCategory.ValueType  # 0
+    """Not set."""
     HARM_CATEGORY_DEROGATORY: _HarmCategory.ValueType  # 1
+    """PaLM: demeaning remarks aimed at identity or protected traits."""
     HARM_CATEGORY_TOXICITY: _HarmCategory.ValueType  # 2
+    """PaLM: rude, insulting or profane language."""
     HARM_CATEGORY_VIOLENCE: _HarmCategory.ValueType  # 3
+    """PaLM: depictions of violence or gore."""
     HARM_CATEGORY_SEXUAL: _HarmCategory.ValueType  # 4
+    """PaLM: sexual or lewd references."""
     HARM_CATEGORY_MEDICAL: _HarmCategory.ValueType  # 5
+    """PaLM: unvetted medical advice."""
     HARM_CATEGORY_DANGEROUS: _HarmCategory.ValueType  # 6
+    """PaLM: material that encourages or helps with harmful acts."""
     HARM_CATEGORY_HARASSMENT: _HarmCategory.ValueType  # 7
+    """Gemini: harassment."""
     HARM_CATEGORY_HATE_SPEECH: _HarmCategory.ValueType  # 8
+    """Gemini: hate speech."""
     HARM_CATEGORY_SEXUALLY_EXPLICIT: _HarmCategory.ValueType  # 9
+    """Gemini: sexually explicit material."""
     HARM_CATEGORY_DANGEROUS_CONTENT: _HarmCategory.ValueType  # 10
+    """Gemini: dangerous content."""
     HARM_CATEGORY_CIVIC_INTEGRITY: _HarmCategory.ValueType  # 11
+    """Gemini: content that could undermine elections or civic processes.
+    Deprecated upstream.
+    """
 
-class HarmCategory(_HarmCategory, metaclass=_HarmCategoryEnumTypeWrapper): ...
+class HarmCategory(_HarmCategory, metaclass=_HarmCategoryEnumTypeWrapper):
+    """Kinds of harm content is rated against. Values 1-6 belong to the older
+    PaLM models; values 7 and up are the ones Gemini models use.
+    """
 
 HARM_CATEGORY_UNSPECIFIED: HarmCategory.ValueType  # 0
+"""Not set."""
 HARM_CATEGORY_DEROGATORY: HarmCategory.ValueType  # 1
+"""PaLM: demeaning remarks aimed at identity or protected traits."""
 HARM_CATEGORY_TOXICITY: HarmCategory.ValueType  # 2
+"""PaLM: rude, insulting or profane language."""
 HARM_CATEGORY_VIOLENCE: HarmCategory.ValueType  # 3
+"""PaLM: depictions of violence or gore."""
 HARM_CATEGORY_SEXUAL: HarmCategory.ValueType  # 4
+"""PaLM: sexual or lewd references."""
 HARM_CATEGORY_MEDICAL: HarmCategory.ValueType  # 5
+"""PaLM: unvetted medical advice."""
 HARM_CATEGORY_DANGEROUS: HarmCategory.ValueType  # 6
+"""PaLM: material that encourages or helps with harmful acts."""
 HARM_CATEGORY_HARASSMENT: HarmCategory.ValueType  # 7
+"""Gemini: harassment."""
 HARM_CATEGORY_HATE_SPEECH: HarmCategory.ValueType  # 8
+"""Gemini: hate speech."""
 HARM_CATEGORY_SEXUALLY_EXPLICIT: HarmCategory.ValueType  # 9
+"""Gemini: sexually explicit material."""
 HARM_CATEGORY_DANGEROUS_CONTENT: HarmCategory.ValueType  # 10
+"""Gemini: dangerous content."""
 HARM_CATEGORY_CIVIC_INTEGRITY: HarmCategory.ValueType  # 11
+"""Gemini: content that could undermine elections or civic processes.
+Deprecated upstream.
+"""
 Global___HarmCategory: _TypeAlias = HarmCategory  # noqa: Y015
 
 @_typing.final
 class ContentFilter(_message.Message):
+    """Safety types: how the client asks for harmful content to be blocked and how
+    the server reports what it judged and filtered.
+
+    Server-side report of why a request or its output was filtered.
+    """
+
     DESCRIPTOR: _descriptor.Descriptor
 
     class _BlockedReason:
@@ -63,18 +100,28 @@ class ContentFilter(_message.Message):
     class _BlockedReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[ContentFilter._BlockedReason.ValueType], _builtins.type):
         DESCRIPTOR: _descriptor.EnumDescriptor
         BLOCKED_REASON_UNSPECIFIED: ContentFilter._BlockedReason.ValueType  # 0
+        """No reason given."""
         SAFETY: ContentFilter._BlockedReason.ValueType  # 1
+        """The safety settings in force caused the block."""
         OTHER: ContentFilter._BlockedReason.ValueType  # 2
+        """Blocked for some reason other than the safety settings."""
 
-    class BlockedReason(_BlockedReason, metaclass=_BlockedReasonEnumTypeWrapper): ...
+    class BlockedReason(_BlockedReason, metaclass=_BlockedReasonEnumTypeWrapper):
+        """Why the content was withheld."""
+
     BLOCKED_REASON_UNSPECIFIED: ContentFilter.BlockedReason.ValueType  # 0
+    """No reason given."""
     SAFETY: ContentFilter.BlockedReason.ValueType  # 1
+    """The safety settings in force caused the block."""
     OTHER: ContentFilter.BlockedReason.ValueType  # 2
+    """Blocked for some reason other than the safety settings."""
 
     REASON_FIELD_NUMBER: _builtins.int
     MESSAGE_FIELD_NUMBER: _builtins.int
     reason: Global___ContentFilter.BlockedReason.ValueType
+    """The cause of the filtering; may be left unspecified."""
     message: _builtins.str
+    """Optional free-text detail about what was filtered and why."""
     def __init__(
         self,
         *,
@@ -93,14 +140,23 @@ Global___ContentFilter: _TypeAlias = ContentFilter  # noqa: Y015
 
 @_typing.final
 class SafetyFeedback(_message.Message):
+    """Returned when input or output was blocked by safety checks: pairs the
+    rating that tripped with the setting it was compared against. Not every
+    harm category necessarily gets one.
+    """
+
     DESCRIPTOR: _descriptor.Descriptor
 
     RATING_FIELD_NUMBER: _builtins.int
     SETTING_FIELD_NUMBER: _builtins.int
     @_builtins.property
-    def rating(self) -> Global___SafetyRating: ...
+    def rating(self) -> Global___SafetyRating:
+        """What the classifier concluded about the content."""
+
     @_builtins.property
-    def setting(self) -> Global___SafetySetting: ...
+    def setting(self) -> Global___SafetySetting:
+        """The threshold that was applied to that category for this request."""
+
     def __init__(
         self,
         *,
@@ -117,6 +173,10 @@ Global___SafetyFeedback: _TypeAlias = SafetyFeedback  # noqa: Y015
 
 @_typing.final
 class SafetyRating(_message.Message):
+    """Classifier verdict for one harm category on one piece of content. Set by
+    the server.
+    """
+
     DESCRIPTOR: _descriptor.Descriptor
 
     class _HarmProbability:
@@ -126,24 +186,41 @@ class SafetyRating(_message.Message):
     class _HarmProbabilityEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[SafetyRating._HarmProbability.ValueType], _builtins.type):
         DESCRIPTOR: _descriptor.EnumDescriptor
         HARM_PROBABILITY_UNSPECIFIED: SafetyRating._HarmProbability.ValueType  # 0
+        """Not given."""
         NEGLIGIBLE: SafetyRating._HarmProbability.ValueType  # 1
+        """Very unlikely to be harmful."""
         LOW: SafetyRating._HarmProbability.ValueType  # 2
+        """Somewhat unlikely to be harmful."""
         MEDIUM: SafetyRating._HarmProbability.ValueType  # 3
+        """Moderately likely to be harmful."""
         HIGH: SafetyRating._HarmProbability.ValueType  # 4
+        """Very likely to be harmful."""
 
-    class HarmProbability(_HarmProbability, metaclass=_HarmProbabilityEnumTypeWrapper): ...
+    class HarmProbability(_HarmProbability, metaclass=_HarmProbabilityEnumTypeWrapper):
+        """How likely the content is to be harmful. This is a likelihood, not a
+        measure of how severe the harm would be.
+        """
+
     HARM_PROBABILITY_UNSPECIFIED: SafetyRating.HarmProbability.ValueType  # 0
+    """Not given."""
     NEGLIGIBLE: SafetyRating.HarmProbability.ValueType  # 1
+    """Very unlikely to be harmful."""
     LOW: SafetyRating.HarmProbability.ValueType  # 2
+    """Somewhat unlikely to be harmful."""
     MEDIUM: SafetyRating.HarmProbability.ValueType  # 3
+    """Moderately likely to be harmful."""
     HIGH: SafetyRating.HarmProbability.ValueType  # 4
+    """Very likely to be harmful."""
 
     CATEGORY_FIELD_NUMBER: _builtins.int
     PROBABILITY_FIELD_NUMBER: _builtins.int
     BLOCKED_FIELD_NUMBER: _builtins.int
     category: Global___HarmCategory.ValueType
+    """Which harm category this verdict is about."""
     probability: Global___SafetyRating.HarmProbability.ValueType
+    """Estimated likelihood of harm in that category."""
     blocked: _builtins.bool
+    """True when this rating is the reason the content was withheld."""
     def __init__(
         self,
         *,
@@ -161,6 +238,10 @@ Global___SafetyRating: _TypeAlias = SafetyRating  # noqa: Y015
 
 @_typing.final
 class SafetySetting(_message.Message):
+    """Client-chosen blocking level for one harm category; overrides the default
+    threshold for that category in a request.
+    """
+
     DESCRIPTOR: _descriptor.Descriptor
 
     class _HarmBlockThreshold:
@@ -170,24 +251,42 @@ class SafetySetting(_message.Message):
     class _HarmBlockThresholdEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[SafetySetting._HarmBlockThreshold.ValueType], _builtins.type):
         DESCRIPTOR: _descriptor.EnumDescriptor
         HARM_BLOCK_THRESHOLD_UNSPECIFIED: SafetySetting._HarmBlockThreshold.ValueType  # 0
+        """Not set; the server default applies."""
         BLOCK_LOW_AND_ABOVE: SafetySetting._HarmBlockThreshold.ValueType  # 1
+        """Block LOW, MEDIUM and HIGH; only NEGLIGIBLE passes."""
         BLOCK_MEDIUM_AND_ABOVE: SafetySetting._HarmBlockThreshold.ValueType  # 2
+        """Block MEDIUM and HIGH; NEGLIGIBLE and LOW pass."""
         BLOCK_ONLY_HIGH: SafetySetting._HarmBlockThreshold.ValueType  # 3
+        """Block only HIGH; everything lower passes."""
         BLOCK_NONE: SafetySetting._HarmBlockThreshold.ValueType  # 4
+        """Let everything through, whatever its rating."""
         OFF: SafetySetting._HarmBlockThreshold.ValueType  # 5
+        """Disable the safety filter for this category entirely."""
 
-    class HarmBlockThreshold(_HarmBlockThreshold, metaclass=_HarmBlockThresholdEnumTypeWrapper): ...
+    class HarmBlockThreshold(_HarmBlockThreshold, metaclass=_HarmBlockThresholdEnumTypeWrapper):
+        """The lowest harm likelihood that gets blocked. Each level lets through
+        everything rated below it.
+        """
+
     HARM_BLOCK_THRESHOLD_UNSPECIFIED: SafetySetting.HarmBlockThreshold.ValueType  # 0
+    """Not set; the server default applies."""
     BLOCK_LOW_AND_ABOVE: SafetySetting.HarmBlockThreshold.ValueType  # 1
+    """Block LOW, MEDIUM and HIGH; only NEGLIGIBLE passes."""
     BLOCK_MEDIUM_AND_ABOVE: SafetySetting.HarmBlockThreshold.ValueType  # 2
+    """Block MEDIUM and HIGH; NEGLIGIBLE and LOW pass."""
     BLOCK_ONLY_HIGH: SafetySetting.HarmBlockThreshold.ValueType  # 3
+    """Block only HIGH; everything lower passes."""
     BLOCK_NONE: SafetySetting.HarmBlockThreshold.ValueType  # 4
+    """Let everything through, whatever its rating."""
     OFF: SafetySetting.HarmBlockThreshold.ValueType  # 5
+    """Disable the safety filter for this category entirely."""
 
     CATEGORY_FIELD_NUMBER: _builtins.int
     THRESHOLD_FIELD_NUMBER: _builtins.int
     category: Global___HarmCategory.ValueType
+    """The harm category this setting governs (required)."""
     threshold: Global___SafetySetting.HarmBlockThreshold.ValueType
+    """Blocking level to use for that category (required)."""
     def __init__(
         self,
         *,

@@ -26,7 +26,8 @@ if _version_not_supported:
 
 
 class TextServiceStub:
-    """Missing associated documentation comment in .proto file."""
+    """Plain-text completion and embedding with the older text models.
+    """
 
     def __init__(self, channel):
         """Constructor.
@@ -57,28 +58,33 @@ class TextServiceStub:
 
 
 class TextServiceServicer:
-    """Missing associated documentation comment in .proto file."""
+    """Plain-text completion and embedding with the older text models.
+    """
 
     def BatchEmbedText(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Embeds many texts with one model in a single call.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def CountTextTokens(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Tokenizes a prompt and reports how many tokens it uses.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def EmbedText(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Turns one text into an embedding vector.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GenerateText(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Produces one or more continuations of a text prompt.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -115,7 +121,8 @@ def add_TextServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class TextService:
-    """Missing associated documentation comment in .proto file."""
+    """Plain-text completion and embedding with the older text models.
+    """
 
     @staticmethod
     def BatchEmbedText(request,

@@ -27,50 +27,68 @@ GRPC_GENERATED_VERSION: str
 GRPC_VERSION: str
 
 class TextServiceStub:
+    """Plain-text completion and embedding with the older text models."""
+
     @_typing.overload
     def __new__(cls, channel: _grpc.Channel) -> _Self: ...
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> TextServiceAsyncStub: ...
     BatchEmbedText: _grpc.UnaryUnaryMultiCallable[_text_service_pb2.BatchEmbedTextRequest, _text_service_pb2.BatchEmbedTextResponse]
+    """Embeds many texts with one model in a single call."""
     CountTextTokens: _grpc.UnaryUnaryMultiCallable[_text_service_pb2.CountTextTokensRequest, _text_service_pb2.CountTextTokensResponse]
+    """Tokenizes a prompt and reports how many tokens it uses."""
     EmbedText: _grpc.UnaryUnaryMultiCallable[_text_service_pb2.EmbedTextRequest, _text_service_pb2.EmbedTextResponse]
+    """Turns one text into an embedding vector."""
     GenerateText: _grpc.UnaryUnaryMultiCallable[_text_service_pb2.GenerateTextRequest, _text_service_pb2.GenerateTextResponse]
+    """Produces one or more continuations of a text prompt."""
 
 @_typing.type_check_only
 class TextServiceAsyncStub(TextServiceStub):
+    """Plain-text completion and embedding with the older text models."""
+
     def __init__(self, channel: _aio.Channel) -> None: ...
     BatchEmbedText: _aio.UnaryUnaryMultiCallable[_text_service_pb2.BatchEmbedTextRequest, _text_service_pb2.BatchEmbedTextResponse]  # type: ignore[assignment]
+    """Embeds many texts with one model in a single call."""
     CountTextTokens: _aio.UnaryUnaryMultiCallable[_text_service_pb2.CountTextTokensRequest, _text_service_pb2.CountTextTokensResponse]  # type: ignore[assignment]
+    """Tokenizes a prompt and reports how many tokens it uses."""
     EmbedText: _aio.UnaryUnaryMultiCallable[_text_service_pb2.EmbedTextRequest, _text_service_pb2.EmbedTextResponse]  # type: ignore[assignment]
+    """Turns one text into an embedding vector."""
     GenerateText: _aio.UnaryUnaryMultiCallable[_text_service_pb2.GenerateTextRequest, _text_service_pb2.GenerateTextResponse]  # type: ignore[assignment]
+    """Produces one or more continuations of a text prompt."""
 
 class TextServiceServicer(metaclass=_abc_1.ABCMeta):
+    """Plain-text completion and embedding with the older text models."""
+
     @_abc_1.abstractmethod
     def BatchEmbedText(
         self,
         request: _text_service_pb2.BatchEmbedTextRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_text_service_pb2.BatchEmbedTextResponse, _abc.Awaitable[_text_service_pb2.BatchEmbedTextResponse]]: ...
+    ) -> _typing.Union[_text_service_pb2.BatchEmbedTextResponse, _abc.Awaitable[_text_service_pb2.BatchEmbedTextResponse]]:
+        """Embeds many texts with one model in a single call."""
 
     @_abc_1.abstractmethod
     def CountTextTokens(
         self,
         request: _text_service_pb2.CountTextTokensRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_text_service_pb2.CountTextTokensResponse, _abc.Awaitable[_text_service_pb2.CountTextTokensResponse]]: ...
+    ) -> _typing.Union[_text_service_pb2.CountTextTokensResponse, _abc.Awaitable[_text_service_pb2.CountTextTokensResponse]]:
+        """Tokenizes a prompt and reports how many tokens it uses."""
 
     @_abc_1.abstractmethod
     def EmbedText(
         self,
         request: _text_service_pb2.EmbedTextRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_text_service_pb2.EmbedTextResponse, _abc.Awaitable[_text_service_pb2.EmbedTextResponse]]: ...
+    ) -> _typing.Union[_text_service_pb2.EmbedTextResponse, _abc.Awaitable[_text_service_pb2.EmbedTextResponse]]:
+        """Turns one text into an embedding vector."""
 
     @_abc_1.abstractmethod
     def GenerateText(
         self,
         request: _text_service_pb2.GenerateTextRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_text_service_pb2.GenerateTextResponse, _abc.Awaitable[_text_service_pb2.GenerateTextResponse]]: ...
+    ) -> _typing.Union[_text_service_pb2.GenerateTextResponse, _abc.Awaitable[_text_service_pb2.GenerateTextResponse]]:
+        """Produces one or more continuations of a text prompt."""
 
 def add_TextServiceServicer_to_server(servicer: TextServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -22,6 +22,12 @@ DESCRIPTOR: _descriptor.FileDescriptor
 
 @_typing.final
 class TunedModel(_message.Message):
+    """Resources describing fine-tuned models and the jobs that produce them.
+
+    A model derived from a base (or previously tuned) model by training on
+    user-supplied examples. Created through ModelService.CreateTunedModel.
+    """
+
     DESCRIPTOR: _descriptor.Descriptor
 
     class _State:
@@ -31,15 +37,25 @@ class TunedModel(_message.Message):
     class _StateEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[TunedModel._State.ValueType], _builtins.type):
         DESCRIPTOR: _descriptor.EnumDescriptor
         STATE_UNSPECIFIED: TunedModel._State.ValueType  # 0
+        """Not set; never returned by the server."""
         CREATING: TunedModel._State.ValueType  # 1
+        """Tuning is still running."""
         ACTIVE: TunedModel._State.ValueType  # 2
+        """Tuning finished and the model can serve requests."""
         FAILED: TunedModel._State.ValueType  # 3
+        """Tuning did not succeed; the model is unusable."""
 
-    class State(_State, metaclass=_StateEnumTypeWrapper): ...
+    class State(_State, metaclass=_StateEnumTypeWrapper):
+        """Lifecycle of a tuned model."""
+
     STATE_UNSPECIFIED: TunedModel.State.ValueType  # 0
+    """Not set; never returned by the server."""
     CREATING: TunedModel.State.ValueType  # 1
+    """Tuning is still running."""
     ACTIVE: TunedModel.State.ValueType  # 2
+    """Tuning finished and the model can serve requests."""
     FAILED: TunedModel.State.ValueType  # 3
+    """Tuning did not succeed; the model is unusable."""
 
     TUNED_MODEL_SOURCE_FIELD_NUMBER: _builtins.int
     BASE_MODEL_FIELD_NUMBER: _builtins.int
@@ -55,23 +71,47 @@ class TunedModel(_message.Message):
     TUNING_TASK_FIELD_NUMBER: _builtins.int
     READER_PROJECT_NUMBERS_FIELD_NUMBER: _builtins.int
     base_model: _builtins.str
+    """Start from a base model, e.g. `models/gemini-1.5-flash-001`.
+    Cannot be changed after creation.
+    """
     name: _builtins.str
+    """Output only. Server-assigned name `tunedModels/{tuned_model}`. When a
+    display_name is given, the id is a hyphenated form of it plus a random suffix.
+    """
     display_name: _builtins.str
+    """Optional label for UIs, up to 40 characters (spaces included)."""
     description: _builtins.str
+    """Optional free-text description."""
     temperature: _builtins.float
+    """Optional default temperature for this model, in [0.0, 1.0]. Falls back to
+    the base model's default when not given at creation.
+    """
     top_p: _builtins.float
+    """Optional default nucleus-sampling cutoff; inherits the base model's default."""
     top_k: _builtins.int
+    """Optional default top-k; inherits the base model's default."""
     state: Global___TunedModel.State.ValueType
+    """Output only. Where the model is in its lifecycle."""
     @_builtins.property
-    def tuned_model_source(self) -> Global___TunedModelSource: ...
+    def tuned_model_source(self) -> Global___TunedModelSource:
+        """Start from a model that was itself produced by tuning."""
+
     @_builtins.property
-    def create_time(self) -> _timestamp_pb2.Timestamp: ...
+    def create_time(self) -> _timestamp_pb2.Timestamp:
+        """Output only. When the tuned model resource was created."""
+
     @_builtins.property
-    def update_time(self) -> _timestamp_pb2.Timestamp: ...
+    def update_time(self) -> _timestamp_pb2.Timestamp:
+        """Output only. When the tuned model resource was last modified."""
+
     @_builtins.property
-    def tuning_task(self) -> Global___TuningTask: ...
+    def tuning_task(self) -> Global___TuningTask:
+        """Required on create. The training job (data and hyperparameters) behind this model."""
+
     @_builtins.property
-    def reader_project_numbers(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]: ...
+    def reader_project_numbers(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]:
+        """Optional. Numbers of Google Cloud projects allowed to read (use) this model."""
+
     def __init__(
         self,
         *,
@@ -114,12 +154,20 @@ Global___TunedModel: _TypeAlias = TunedModel  # noqa: Y015
 
 @_typing.final
 class TunedModelSource(_message.Message):
+    """Points at an existing tuned model to use as the starting point for new tuning."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     TUNED_MODEL_FIELD_NUMBER: _builtins.int
     BASE_MODEL_FIELD_NUMBER: _builtins.int
     tuned_model: _builtins.str
+    """Name of the tuned model to build on, `tunedModels/{tuned_model}`.
+    Fixed once the new model is created.
+    """
     base_model: _builtins.str
+    """Output only. The base model (`models/{model}`) that the source tuned model
+    was originally derived from.
+    """
     def __init__(
         self,
         *,
@@ -136,6 +184,8 @@ Global___TunedModelSource: _TypeAlias = TunedModelSource  # noqa: Y015
 
 @_typing.final
 class TuningTask(_message.Message):
+    """The training job that produces a tuned model."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     START_TIME_FIELD_NUMBER: _builtins.int
@@ -144,15 +194,25 @@ class TuningTask(_message.Message):
     TRAINING_DATA_FIELD_NUMBER: _builtins.int
     HYPERPARAMETERS_FIELD_NUMBER: _builtins.int
     @_builtins.property
-    def start_time(self) -> _timestamp_pb2.Timestamp: ...
+    def start_time(self) -> _timestamp_pb2.Timestamp:
+        """Output only. When training began."""
+
     @_builtins.property
-    def complete_time(self) -> _timestamp_pb2.Timestamp: ...
+    def complete_time(self) -> _timestamp_pb2.Timestamp:
+        """Output only. When training finished."""
+
     @_builtins.property
-    def snapshots(self) -> _containers.RepeatedCompositeFieldContainer[Global___TuningSnapshot]: ...
+    def snapshots(self) -> _containers.RepeatedCompositeFieldContainer[Global___TuningSnapshot]:
+        """Output only. Per-step metrics recorded while training ran."""
+
     @_builtins.property
-    def training_data(self) -> Global___Dataset: ...
+    def training_data(self) -> Global___Dataset:
+        """Required, input only, immutable. The examples to train on."""
+
     @_builtins.property
-    def hyperparameters(self) -> Global___Hyperparameters: ...
+    def hyperparameters(self) -> Global___Hyperparameters:
+        """Immutable. Training knobs; server defaults apply to anything left unset."""
+
     def __init__(
         self,
         *,
@@ -172,6 +232,8 @@ Global___TuningTask: _TypeAlias = TuningTask  # noqa: Y015
 
 @_typing.final
 class Hyperparameters(_message.Message):
+    """Settings that control how tuning runs. All are optional and fixed at creation."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     LEARNING_RATE_FIELD_NUMBER: _builtins.int
@@ -179,9 +241,17 @@ class Hyperparameters(_message.Message):
     EPOCH_COUNT_FIELD_NUMBER: _builtins.int
     BATCH_SIZE_FIELD_NUMBER: _builtins.int
     learning_rate: _builtins.float
+    """Absolute learning rate. When omitted the server picks one based on
+    the size of the training set.
+    """
     learning_rate_multiplier: _builtins.float
+    """Factor applied to the server's recommended learning rate
+    (effective rate = multiplier * default). Defaults to 1.0.
+    """
     epoch_count: _builtins.int
+    """Number of full passes over the training data."""
     batch_size: _builtins.int
+    """Number of examples processed per training step."""
     def __init__(
         self,
         *,
@@ -211,11 +281,15 @@ Global___Hyperparameters: _TypeAlias = Hyperparameters  # noqa: Y015
 
 @_typing.final
 class Dataset(_message.Message):
+    """Training data for a tuning job."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     EXAMPLES_FIELD_NUMBER: _builtins.int
     @_builtins.property
-    def examples(self) -> Global___TuningExamples: ...
+    def examples(self) -> Global___TuningExamples:
+        """Examples sent directly in the request."""
+
     def __init__(
         self,
         *,
@@ -233,11 +307,17 @@ Global___Dataset: _TypeAlias = Dataset  # noqa: Y015
 
 @_typing.final
 class TuningExamples(_message.Message):
+    """A collection of tuning examples (training or validation). All examples in
+    one collection must use the same kind of input.
+    """
+
     DESCRIPTOR: _descriptor.Descriptor
 
     EXAMPLES_FIELD_NUMBER: _builtins.int
     @_builtins.property
-    def examples(self) -> _containers.RepeatedCompositeFieldContainer[Global___TuningExample]: ...
+    def examples(self) -> _containers.RepeatedCompositeFieldContainer[Global___TuningExample]:
+        """The individual input/output pairs."""
+
     def __init__(
         self,
         *,
@@ -253,12 +333,16 @@ Global___TuningExamples: _TypeAlias = TuningExamples  # noqa: Y015
 
 @_typing.final
 class TuningExample(_message.Message):
+    """One input paired with the output the model should learn to produce."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     TEXT_INPUT_FIELD_NUMBER: _builtins.int
     OUTPUT_FIELD_NUMBER: _builtins.int
     text_input: _builtins.str
+    """Plain-text prompt."""
     output: _builtins.str
+    """Required. The response the tuned model should give for this input."""
     def __init__(
         self,
         *,
@@ -277,6 +361,8 @@ Global___TuningExample: _TypeAlias = TuningExample  # noqa: Y015
 
 @_typing.final
 class TuningSnapshot(_message.Message):
+    """Metrics captured at a single training step."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     STEP_FIELD_NUMBER: _builtins.int
@@ -284,10 +370,15 @@ class TuningSnapshot(_message.Message):
     MEAN_LOSS_FIELD_NUMBER: _builtins.int
     COMPUTE_TIME_FIELD_NUMBER: _builtins.int
     step: _builtins.int
+    """Output only. Index of the training step."""
     epoch: _builtins.int
+    """Output only. Epoch the step belongs to."""
     mean_loss: _builtins.float
+    """Output only. Average loss over the examples in this step's batch."""
     @_builtins.property
-    def compute_time(self) -> _timestamp_pb2.Timestamp: ...
+    def compute_time(self) -> _timestamp_pb2.Timestamp:
+        """Output only. When these metrics were recorded."""
+
     def __init__(
         self,
         *,

@@ -1,0 +1,15 @@
+"""Every message and enum of the v1beta API under one flat name.
+
+    >>> from genai import types
+    >>> types.Content(role="user", parts=[types.Part(text="hi")]).parts[0].text
+    'hi'
+
+Nested types whose short name is unique are exported under it (``types.FinishReason`` is
+``types.Candidate.FinishReason``); where short names clash the parent's name is prefixed
+(``types.FunctionCallingConfigMode``, ``types.PromptFeedbackBlockReason``). The classes are the
+generated protobuf classes; they live in a private descriptor pool so that genai imports cleanly next
+to the official packages.
+"""
+
+from genai_protos.flat import *  # noqa: F403
+from genai_protos.flat import __all__ as __all__
