@@ -44,7 +44,7 @@ pytest: $(STAMP)
 test: lint typecheck check-generated pytest
 
 demo: $(STAMP)
-	$(BIN)/python -m genai.cli
+	$(BIN)/python -m genai.cli demo
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

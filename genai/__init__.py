@@ -1,5 +1,52 @@
-"""genai: a fast, typed gRPC client for the Gemini API (google.ai.generativelanguage v1beta)."""
+"""genai: a fast, typed gRPC client for the Gemini API (google.ai.generativelanguage v1beta).
 
+    >>> import genai
+    >>> client = genai.Client()
+    >>> client.models.generate_content(model="gemini-2.5-flash", contents="Hello").text
+"""
+
+from genai import errors as errors
+from genai import protos as protos
 from genai import types as types
+from genai._accumulate import StreamAccumulator
+from genai._client import AsyncClient, Client
+from genai._config import EmbedContentConfig, GenerateContentConfig
+from genai._models import AsyncModels, Models
+from genai._options import CallOptions, RetryOptions
+from genai._responses import Candidate, GenerateContentResponse
+from genai._streams import AsyncGenerateContentStream, GenerateContentStream
+from genai.errors import APIError, GenAIError, IncompleteIterationError
+from genai.legacy import ChatSession, GenerativeModel, configure, embed_content, get_model, list_models
 
-__all__ = ["types"]
+GenerationConfig = types.GenerationConfig
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "APIError",
+    "AsyncClient",
+    "AsyncGenerateContentStream",
+    "AsyncModels",
+    "CallOptions",
+    "Candidate",
+    "ChatSession",
+    "Client",
+    "EmbedContentConfig",
+    "GenAIError",
+    "GenerateContentConfig",
+    "GenerateContentResponse",
+    "GenerateContentStream",
+    "GenerationConfig",
+    "GenerativeModel",
+    "IncompleteIterationError",
+    "Models",
+    "RetryOptions",
+    "StreamAccumulator",
+    "configure",
+    "embed_content",
+    "errors",
+    "get_model",
+    "list_models",
+    "protos",
+    "types",
+]

@@ -1,4 +1,4 @@
-"""Every message and enum of the v1beta API under one flat name.
+"""Every message and enum of the v1beta API under one flat name, plus the typed configs.
 
     >>> from genai import types
     >>> types.Content(role="user", parts=[types.Part(text="hi")]).parts[0].text
@@ -6,10 +6,28 @@
 
 Nested types whose short name is unique are exported under it (``types.FinishReason`` is
 ``types.Candidate.FinishReason``); where short names clash the parent's name is prefixed
-(``types.FunctionCallingConfigMode``, ``types.PromptFeedbackBlockReason``). The classes are the
-generated protobuf classes; they live in a private descriptor pool so that genai imports cleanly next
-to the official packages.
+(``types.FunctionCallingConfigMode``, ``types.PromptFeedbackBlockReason``). The message classes are
+the generated protobuf classes; they live in a private descriptor pool so that genai imports
+cleanly next to the official packages.
 """
 
+from genai._config import EmbedContentConfig, GenerateContentConfig
+from genai._options import CallOptions, RetryOptions
+from genai.errors import BlockedCandidateError, BlockedPromptError, IncompleteIterationError
 from genai_protos.flat import *  # noqa: F403
-from genai_protos.flat import __all__ as __all__
+from genai_protos.flat import __all__ as _messages
+
+# google-generativeai spells these in genai.types; the same classes under their familiar names.
+BlockedPromptException = BlockedPromptError
+StopCandidateException = BlockedCandidateError
+
+__all__ = [
+    *_messages,
+    "GenerateContentConfig",
+    "EmbedContentConfig",
+    "CallOptions",
+    "RetryOptions",
+    "IncompleteIterationError",
+    "BlockedPromptException",
+    "StopCandidateException",
+]

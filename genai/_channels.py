@@ -1,0 +1,275 @@
+"""Channel construction for the transport: settings, validation, TLS, channel options, callable caches.
+
+Split out of ``_transport.py`` to keep each file readable; nothing here issues an RPC. The only
+importers are ``genai/_transport.py`` (which re-exports :class:`ChannelSettings`) and tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.metadata
+import ipaddress
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+import grpc
+import grpc.aio
+
+__all__ = ["ChannelSettings"]
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("genai")
+    except importlib.metadata.PackageNotFoundError:  # running from a source tree without metadata
+        return "0+unknown"
+
+
+DEFAULT_ENDPOINT = "generativelanguage.googleapis.com:443"
+DEFAULT_USER_AGENT = f"genai-python/{_version()}"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class ChannelSettings:
+    """Where and how to connect: endpoint, API key, TLS or plaintext, limits, keepalive.
+
+    TLS is the default. ``insecure=True`` (plaintext) is accepted only for loopback endpoints
+    (127.0.0.0/8, ::1, ``localhost``, unix sockets) unless ``allow_insecure_remote=True`` as well.
+    The API key never appears in ``repr``/``str`` or in any validation message.
+
+    >>> repr(ChannelSettings(api_key="k", endpoint="localhost:50051", insecure=True))[:63]
+"ChannelSettings(endpoint='localhost:50051', api_key=<set>, ins"
+    """
+
+    endpoint: str = DEFAULT_ENDPOINT
+    api_key: str | None = field(default=None, repr=False)
+    insecure: bool = False
+    allow_insecure_remote: bool = False
+    root_certificates: bytes | None = None  # PEM; None = the system roots
+    tls_server_name: str | None = None  # becomes grpc.ssl_target_name_override
+    pool_size: int = 4  # AsyncTransport channels (distinct HTTP/2 connections); Transport uses one
+    max_message_bytes: int = 64 * 1024 * 1024  # both directions; 20 MB of inline data must fit
+    keepalive_time_ms: int = 30_000
+    keepalive_timeout_ms: int = 10_000
+    user_agent: str = DEFAULT_USER_AGENT
+    extra_options: tuple[tuple[str, Any], ...] = ()  # raw grpc channel args; they override ours
+
+    def __post_init__(self) -> None:
+        if not self.endpoint or not self.endpoint.strip():
+            raise ValueError("ChannelSettings.endpoint must not be empty")
+        if self.pool_size < 1:
+            raise ValueError(f"ChannelSettings.pool_size must be >= 1, got {self.pool_size!r}")
+        if self.max_message_bytes < 1:
+            raise ValueError(
+                f"ChannelSettings.max_message_bytes must be >= 1, got {self.max_message_bytes!r}"
+            )
+        if self.api_key is not None and not _valid_metadata_value(self.api_key):
+            # gRPC would reject it per call, possibly echoing the value: refuse it here, unechoed.
+            raise ValueError(
+                "ChannelSettings.api_key must be a non-empty string of printable ASCII without spaces"
+            )
+        if self.insecure:
+            if self.root_certificates is not None or self.tls_server_name is not None:
+                raise ValueError(
+                    "ChannelSettings: root_certificates/tls_server_name are TLS settings and "
+                    "cannot be combined with insecure=True"
+                )
+            if not self.allow_insecure_remote and not is_loopback_endpoint(self.endpoint):
+                raise ValueError(
+                    f"ChannelSettings: insecure (plaintext) channels are only allowed to loopback "
+                    f"hosts, got endpoint {self.endpoint!r}; set allow_insecure_remote=True to send "
+                    f"requests (and the API key) unencrypted over the network anyway"
+                )
+
+    def __repr__(self) -> str:
+        parts = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "api_key":
+                shown = "<unset>" if value is None else "<set>"
+            elif f.name == "root_certificates" and value is not None:
+                shown = f"<{len(value)} bytes>"
+            else:
+                shown = repr(value)
+            parts.append(f"{f.name}={shown}")
+        return f"ChannelSettings({', '.join(parts)})"
+
+
+def _valid_metadata_value(value: str) -> bool:
+    return bool(value) and all("!" <= ch <= "~" for ch in value)
+
+
+def _host_of(address: str) -> str:
+    """The host part of ``host``, ``host:port``, ``[v6]`` or ``[v6]:port`` (a bare v6 has 2+ colons)."""
+    if address.startswith("["):
+        return address[1 : address.find("]")] if "]" in address else address[1:]
+    if address.count(":") == 1:
+        return address.rpartition(":")[0]
+    return address
+
+
+def _is_loopback_host(host: str) -> bool:
+    host = host.strip().lower().rstrip(".")
+    if host == "localhost":
+        return True
+    try:
+        ip = ipaddress.ip_address(host.partition("%")[0])  # drop an IPv6 zone id
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_loopback
+
+
+def is_loopback_endpoint(endpoint: str) -> bool:
+    """True when every address the gRPC target can name is on this machine.
+
+    Understands ``host:port``, ``[v6]:port``, ``dns:[//authority/]host:port``, ``ipv4:``/``ipv6:``
+    address lists and ``unix:``/``unix-abstract:`` sockets (always local). Host names other than
+    ``localhost`` are not resolved: they count as remote.
+    """
+    target = endpoint.strip()
+    scheme, sep, rest = target.partition(":")
+    scheme = scheme.lower()
+    if sep and scheme in ("unix", "unix-abstract"):
+        return True
+    if sep and scheme in ("ipv4", "ipv6"):
+        return all(_is_loopback_host(_host_of(a)) for a in rest.split(","))
+    if sep and scheme == "dns":
+        if rest.startswith("//"):
+            rest = rest[2:].partition("/")[2]
+        target = rest
+    return _is_loopback_host(_host_of(target))
+
+
+def channel_options(settings: ChannelSettings, *, distinct_connection: bool) -> list[tuple[str, Any]]:
+    """grpc channel args derived from the settings; ``extra_options`` win over derived values."""
+    options: dict[str, Any] = {
+        "grpc.max_send_message_length": settings.max_message_bytes,
+        "grpc.max_receive_message_length": settings.max_message_bytes,
+        "grpc.keepalive_time_ms": settings.keepalive_time_ms,
+        "grpc.keepalive_timeout_ms": settings.keepalive_timeout_ms,
+        "grpc.keepalive_permit_without_calls": 1,
+        "grpc.http2.max_pings_without_data": 0,
+        "grpc.primary_user_agent": settings.user_agent,
+    }
+    if settings.tls_server_name is not None:
+        options["grpc.ssl_target_name_override"] = settings.tls_server_name
+    if distinct_connection:
+        # Without a per-channel subchannel pool, channels with equal args share one connection.
+        options["grpc.use_local_subchannel_pool"] = 1
+    options.update(settings.extra_options)
+    return list(options.items())
+
+
+def base_metadata(settings: ChannelSettings) -> tuple[tuple[str, str], ...]:
+    """The metadata sent on every call, computed once per transport."""
+    metadata = [("x-goog-api-client", settings.user_agent)]
+    if settings.api_key is not None:
+        metadata.insert(0, ("x-goog-api-key", settings.api_key))
+    return tuple(metadata)
+
+
+def open_channel(settings: ChannelSettings) -> grpc.Channel:
+    """A sync channel (lazy: it connects on the first call)."""
+    options = channel_options(settings, distinct_connection=False)
+    if settings.insecure:
+        return grpc.insecure_channel(settings.endpoint, options=options)
+    credentials = grpc.ssl_channel_credentials(settings.root_certificates)
+    return grpc.secure_channel(settings.endpoint, credentials, options=options)
+
+
+def open_aio_channel(settings: ChannelSettings) -> grpc.aio.Channel:
+    """An asyncio channel bound to the running loop, with its own connection."""
+    options = channel_options(settings, distinct_connection=True)
+    if settings.insecure:
+        return grpc.aio.insecure_channel(settings.endpoint, options=options)
+    credentials = grpc.ssl_channel_credentials(settings.root_certificates)
+    return grpc.aio.secure_channel(settings.endpoint, credentials, options=options)
+
+
+# Call kinds in the callable cache key: (method, kind, request class, response class).
+UNARY, SERVER_STREAM, BIDI = 0, 1, 2
+CallKey = tuple[str, int, type, type]
+
+
+def _serialize_any(message: Any) -> bytes:
+    # Bidi requests are not typed up front; accept pre-serialised bytes there too.
+    if isinstance(message, bytes):
+        return message
+    data: bytes = message.SerializeToString()
+    return data
+
+
+def _request_serializer(request_class: type) -> Callable[[Any], bytes] | None:
+    if request_class is bytes:
+        return None  # grpc passes bytes through untouched when the serializer is None
+    if issubclass(request_class, (bytearray, memoryview)):
+        return bytes
+    if request_class is object:
+        return _serialize_any
+    serializer: Callable[[Any], bytes] = request_class.SerializeToString
+    return serializer
+
+
+def build_callable(channel: Any, key: CallKey) -> Any:
+    """A multicallable for ``key`` on a sync or aio channel (both have the same factory names).
+
+    ``_registered_method=True`` is what the generated stubs pass: the method path is registered
+    with the core once instead of being interned on every call.
+    """
+    method, kind, request_class, response_class = key
+    if kind == UNARY:
+        factory = channel.unary_unary
+    elif kind == SERVER_STREAM:
+        factory = channel.unary_stream
+    else:
+        factory = channel.stream_stream
+    return factory(
+        method,
+        request_serializer=_request_serializer(request_class),
+        response_deserializer=response_class.FromString,
+        _registered_method=True,
+    )
+
+
+class AioSlot:
+    """One asyncio channel of a pool: its callables and how many calls/streams it carries now."""
+
+    __slots__ = ("cache", "channel", "inflight")
+
+    def __init__(self, channel: grpc.aio.Channel) -> None:
+        self.channel = channel
+        self.cache: dict[CallKey, Any] = {}
+        self.inflight = 0
+
+    def build(self, key: CallKey) -> Any:
+        fn = self.cache[key] = build_callable(self.channel, key)
+        return fn
+
+
+class AioPool:
+    """``pool_size`` asyncio channels for one event loop; calls go to the least busy one.
+
+    Least-in-flight (ties to the lowest index) rather than round-robin: long streams pin a channel
+    for their whole life, and counting them keeps new calls off the busy connections, while a
+    sequential workload stays on one warm connection.
+    """
+
+    __slots__ = ("slots",)
+
+    def __init__(self, settings: ChannelSettings) -> None:
+        self.slots = [AioSlot(open_aio_channel(settings)) for _ in range(settings.pool_size)]
+
+    def pick(self) -> AioSlot:
+        slots = self.slots
+        best = slots[0]
+        if best.inflight:
+            for slot in slots:
+                if slot.inflight < best.inflight:
+                    best = slot
+        return best
+
+    async def close(self) -> None:
+        await asyncio.gather(*(slot.channel.close(None) for slot in self.slots))

@@ -1,0 +1,250 @@
+"""`client.models` and `client.aio.models`: generate, stream, count tokens, embed, list, get.
+
+The two classes differ only in how they call: requests are built by the shared pure core
+(`_ModelsCore`, genai/_requests.py) and responses wrapped by the same views.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from genai import types
+from genai._coerce_config import to_model_name
+from genai._coerce_content import ContentLike, ContentsLike
+from genai._options import CallOptions
+from genai._requests import (
+    build_count_tokens_request,
+    build_embed_request,
+    build_generate_request,
+    call_options,
+    to_embed_config,
+    to_generate_config,
+)
+from genai._responses import GenerateContentResponse
+from genai._streams import AsyncGenerateContentStream, GenerateContentStream, OnComplete
+from genai._transport import AsyncTransport, Transport
+
+_GENERATIVE = "/google.ai.generativelanguage.v1beta.GenerativeService/"
+_MODELS = "/google.ai.generativelanguage.v1beta.ModelService/"
+GENERATE_CONTENT = _GENERATIVE + "GenerateContent"
+STREAM_GENERATE_CONTENT = _GENERATIVE + "StreamGenerateContent"
+COUNT_TOKENS = _GENERATIVE + "CountTokens"
+EMBED_CONTENT = _GENERATIVE + "EmbedContent"
+BATCH_EMBED_CONTENTS = _GENERATIVE + "BatchEmbedContents"
+GET_MODEL = _MODELS + "GetModel"
+LIST_MODELS = _MODELS + "ListModels"
+
+# The API takes at most this many requests in one BatchEmbedContents call.
+EMBED_BATCH_LIMIT = 100
+
+
+class _ModelsCore:
+    """Request building and option merging shared by the sync and async faces (no I/O)."""
+
+    def __init__(self, defaults: CallOptions) -> None:
+        self._defaults = defaults
+
+    def _options(self, config: Any) -> CallOptions:
+        override = call_options(config)
+        return self._defaults if override is None else self._defaults.merged(override)
+
+    def _generate(self, model: str, contents: ContentsLike, config: Any) -> tuple[Any, CallOptions, Any]:
+        cfg = to_generate_config(config)
+        request = build_generate_request(model, contents, cfg)
+        schema = cfg.response_schema if cfg is not None else None
+        return request, self._options(cfg), schema
+
+    def _count(self, model: str, contents: ContentsLike, config: Any) -> tuple[Any, CallOptions]:
+        cfg = to_generate_config(config)
+        return build_count_tokens_request(model, contents, cfg), self._options(cfg)
+
+    def _embed(
+        self, model: str, contents: ContentsLike, config: Any
+    ) -> tuple[types.EmbedContentRequest | list[types.BatchEmbedContentsRequest], CallOptions]:
+        """One EmbedContentRequest for a single content; BatchEmbedContents requests for a list."""
+        cfg = to_embed_config(config)
+        name = to_model_name(model)
+        if not isinstance(contents, list | tuple):
+            return build_embed_request(name, contents, cfg, path="contents"), self._options(cfg)
+        items: Sequence[ContentLike] = contents
+        if not items:
+            raise ValueError("contents: got an empty list; pass at least one text or content to embed")
+        requests = [build_embed_request(name, item, cfg, path=f"contents[{i}]") for i, item in enumerate(items)]
+        batches = [
+            types.BatchEmbedContentsRequest(model=name, requests=requests[i : i + EMBED_BATCH_LIMIT])
+            for i in range(0, len(requests), EMBED_BATCH_LIMIT)
+        ]
+        return batches, self._options(cfg)
+
+    def _get(self, model: str, config: Any) -> tuple[types.GetModelRequest, CallOptions]:
+        return types.GetModelRequest(name=to_model_name(model)), self._options(config)
+
+    @staticmethod
+    def _page_size(page_size: int | None) -> int:
+        if page_size is None:
+            return 0
+        if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 0:
+            raise ValueError(f"page_size: expected a positive int or None, got {page_size!r}")
+        return page_size
+
+
+def _single(response: types.EmbedContentResponse) -> types.BatchEmbedContentsResponse:
+    return types.BatchEmbedContentsResponse(embeddings=[response.embedding])
+
+
+def _merge_embeddings(responses: Sequence[types.BatchEmbedContentsResponse]) -> types.BatchEmbedContentsResponse:
+    merged = types.BatchEmbedContentsResponse()
+    for response in responses:
+        merged.embeddings.extend(response.embeddings)
+    return merged
+
+
+class Models(_ModelsCore):
+    """Synchronous model calls; reached as ``client.models``."""
+
+    def __init__(self, transport: Transport, defaults: CallOptions) -> None:
+        super().__init__(defaults)
+        self._transport = transport
+
+    def generate_content(
+        self, *, model: str, contents: ContentsLike, config: Any = None
+    ) -> GenerateContentResponse:
+        """One reply for `contents`.
+
+        >>> client.models.generate_content(model="gemini-2.5-flash", contents="Hello").text
+        """
+        request, options, schema = self._generate(model, contents, config)
+        raw = self._transport.unary(GENERATE_CONTENT, request, types.GenerateContentResponse, options=options, metadata=options.metadata)
+        return GenerateContentResponse(raw, schema=schema)
+
+    def generate_content_stream(
+        self, *, model: str, contents: ContentsLike, config: Any = None, _on_complete: OnComplete | None = None
+    ) -> GenerateContentStream:
+        """The reply as it is produced: iterate the chunks; `.response` afterwards holds them merged."""
+        request, options, schema = self._generate(model, contents, config)
+        stream = self._transport.server_stream(
+            STREAM_GENERATE_CONTENT, request, types.GenerateContentResponse, options=options, metadata=options.metadata
+        )
+        return GenerateContentStream(stream, schema=schema, on_complete=_on_complete)
+
+    def count_tokens(self, *, model: str, contents: ContentsLike, config: Any = None) -> types.CountTokensResponse:
+        """Tokens `contents` (plus the config's system instruction and tools) would use."""
+        request, options = self._count(model, contents, config)
+        return self._transport.unary(COUNT_TOKENS, request, types.CountTokensResponse, options=options, metadata=options.metadata)
+
+    def embed_content(
+        self, *, model: str, contents: ContentsLike, config: Any = None
+    ) -> types.BatchEmbedContentsResponse:
+        """One embedding per content, in order; lists are sent in concurrent batches of 100."""
+        batches, options = self._embed(model, contents, config)
+        if isinstance(batches, types.EmbedContentRequest):
+            return _single(self._transport.unary(EMBED_CONTENT, batches, types.EmbedContentResponse, options=options, metadata=options.metadata))
+        if len(batches) == 1:
+            return self._transport.unary(
+                BATCH_EMBED_CONTENTS, batches[0], types.BatchEmbedContentsResponse, options=options, metadata=options.metadata
+            )
+        with ThreadPoolExecutor(max_workers=min(8, len(batches)), thread_name_prefix="genai-embed") as pool:
+            responses = list(
+                pool.map(
+                    lambda batch: self._transport.unary(
+                        BATCH_EMBED_CONTENTS, batch, types.BatchEmbedContentsResponse, options=options, metadata=options.metadata
+                    ),
+                    batches,
+                )
+            )
+        return _merge_embeddings(responses)
+
+    def list(self, *, page_size: int | None = None, config: Any = None) -> Iterator[types.Model]:
+        """Every model, fetched page by page as the iterator advances."""
+        size, options = self._page_size(page_size), self._options(config)
+
+        def pages() -> Iterator[types.Model]:
+            token = ""
+            while True:
+                request = types.ListModelsRequest(page_size=size, page_token=token)
+                page = self._transport.unary(LIST_MODELS, request, types.ListModelsResponse, options=options, metadata=options.metadata)
+                yield from page.models
+                token = page.next_page_token
+                if not token:
+                    return
+
+        return pages()
+
+    def get(self, *, model: str, config: Any = None) -> types.Model:
+        """A model's metadata; NotFoundError when it does not exist."""
+        request, options = self._get(model, config)
+        return self._transport.unary(GET_MODEL, request, types.Model, options=options, metadata=options.metadata)
+
+
+class AsyncModels(_ModelsCore):
+    """Asynchronous model calls; reached as ``client.aio.models``."""
+
+    def __init__(self, transport: AsyncTransport, defaults: CallOptions) -> None:
+        super().__init__(defaults)
+        self._transport = transport
+
+    async def generate_content(
+        self, *, model: str, contents: ContentsLike, config: Any = None
+    ) -> GenerateContentResponse:
+        """One reply for `contents`."""
+        request, options, schema = self._generate(model, contents, config)
+        raw = await self._transport.unary(GENERATE_CONTENT, request, types.GenerateContentResponse, options=options, metadata=options.metadata)
+        return GenerateContentResponse(raw, schema=schema)
+
+    async def generate_content_stream(
+        self, *, model: str, contents: ContentsLike, config: Any = None, _on_complete: OnComplete | None = None
+    ) -> AsyncGenerateContentStream:
+        """The reply as it is produced (``async for``); `.response` afterwards holds it merged."""
+        request, options, schema = self._generate(model, contents, config)
+        stream = self._transport.server_stream(
+            STREAM_GENERATE_CONTENT, request, types.GenerateContentResponse, options=options, metadata=options.metadata
+        )
+        return AsyncGenerateContentStream(stream, schema=schema, on_complete=_on_complete)
+
+    async def count_tokens(
+        self, *, model: str, contents: ContentsLike, config: Any = None
+    ) -> types.CountTokensResponse:
+        """Tokens `contents` (plus the config's system instruction and tools) would use."""
+        request, options = self._count(model, contents, config)
+        return await self._transport.unary(COUNT_TOKENS, request, types.CountTokensResponse, options=options, metadata=options.metadata)
+
+    async def embed_content(
+        self, *, model: str, contents: ContentsLike, config: Any = None
+    ) -> types.BatchEmbedContentsResponse:
+        """One embedding per content, in order; lists are sent in concurrent batches of 100."""
+        batches, options = self._embed(model, contents, config)
+        if isinstance(batches, types.EmbedContentRequest):
+            single = await self._transport.unary(EMBED_CONTENT, batches, types.EmbedContentResponse, options=options, metadata=options.metadata)
+            return _single(single)
+        responses = await asyncio.gather(
+            *(
+                self._transport.unary(BATCH_EMBED_CONTENTS, batch, types.BatchEmbedContentsResponse, options=options, metadata=options.metadata)
+                for batch in batches
+            )
+        )
+        return responses[0] if len(responses) == 1 else _merge_embeddings(responses)
+
+    def list(self, *, page_size: int | None = None, config: Any = None) -> AsyncIterator[types.Model]:
+        """Every model, fetched page by page as the async iterator advances."""
+        size, options = self._page_size(page_size), self._options(config)
+
+        async def pages() -> AsyncIterator[types.Model]:
+            token = ""
+            while True:
+                request = types.ListModelsRequest(page_size=size, page_token=token)
+                page = await self._transport.unary(LIST_MODELS, request, types.ListModelsResponse, options=options, metadata=options.metadata)
+                for model in page.models:
+                    yield model
+                token = page.next_page_token
+                if not token:
+                    return
+
+        return pages()
+
+    async def get(self, *, model: str, config: Any = None) -> types.Model:
+        """A model's metadata; NotFoundError when it does not exist."""
+        request, options = self._get(model, config)
+        return await self._transport.unary(GET_MODEL, request, types.Model, options=options, metadata=options.metadata)

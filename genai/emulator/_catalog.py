@@ -1,0 +1,253 @@
+"""The emulator's model catalog: realistic metadata for current and legacy public models.
+
+Built once at import (it is constant); handlers hand out the shared Model messages read-only.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass
+
+from genai_protos import model_pb2
+
+GENERATE = ("generateContent", "streamGenerateContent", "countTokens")
+CACHEABLE = (*GENERATE, "createCachedContent", "batchGenerateContent")
+EMBED = ("embedContent", "batchEmbedContents")
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 1000
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    """One model: its public metadata plus what the emulator needs to serve it."""
+
+    model: model_pb2.Model
+    embedding_dimension: int = 0
+
+    @property
+    def name(self) -> str:
+        return self.model.name
+
+    def supports(self, method: str) -> bool:
+        return method in self.model.supported_generation_methods
+
+
+def _gemini(
+    base: str,
+    version: str,
+    display: str,
+    description: str,
+    *,
+    input_limit: int = 1_048_576,
+    output_limit: int = 8_192,
+    methods: tuple[str, ...] = CACHEABLE,
+    temperature: float = 1.0,
+    max_temperature: float = 2.0,
+    top_p: float = 0.95,
+    top_k: int = 40,
+    thinking: bool = False,
+    name: str | None = None,
+) -> CatalogEntry:
+    return CatalogEntry(
+        model_pb2.Model(
+            name=f"models/{name or base}",
+            base_model_id=base,
+            version=version,
+            display_name=display,
+            description=description,
+            input_token_limit=input_limit,
+            output_token_limit=output_limit,
+            supported_generation_methods=methods,
+            temperature=temperature,
+            max_temperature=max_temperature,
+            top_p=top_p,
+            top_k=top_k,
+            thinking=thinking,
+        )
+    )
+
+
+def _embedding(base: str, version: str, display: str, description: str, dimension: int) -> CatalogEntry:
+    methods = (*EMBED, "countTokens") if base.startswith("gemini-") else EMBED
+    return CatalogEntry(
+        model_pb2.Model(
+            name=f"models/{base}",
+            base_model_id=base,
+            version=version,
+            display_name=display,
+            description=description,
+            input_token_limit=2_048,
+            output_token_limit=1,
+            supported_generation_methods=methods,
+        ),
+        embedding_dimension=dimension,
+    )
+
+
+_ENTRIES: tuple[CatalogEntry, ...] = (
+    _gemini(
+        "gemini-2.5-pro",
+        "2.5",
+        "Gemini 2.5 Pro",
+        "Stable Gemini 2.5 Pro: the most capable 2.5 model, with thinking, for complex reasoning and code.",
+        output_limit=65_536,
+        top_k=64,
+        thinking=True,
+    ),
+    _gemini(
+        "gemini-2.5-flash",
+        "001",
+        "Gemini 2.5 Flash",
+        "Stable Gemini 2.5 Flash: a fast, cost-efficient multimodal model with thinking.",
+        output_limit=65_536,
+        top_k=64,
+        thinking=True,
+    ),
+    _gemini(
+        "gemini-2.5-flash-lite",
+        "001",
+        "Gemini 2.5 Flash-Lite",
+        "Stable Gemini 2.5 Flash-Lite: the smallest 2.5 model, tuned for throughput and low cost.",
+        output_limit=65_536,
+        top_k=64,
+        thinking=True,
+    ),
+    _gemini(
+        "gemini-2.0-flash",
+        "2.0",
+        "Gemini 2.0 Flash",
+        "Gemini 2.0 Flash: fast multimodal generation with tool use.",
+    ),
+    _gemini(
+        "gemini-2.0-flash-lite",
+        "2.0",
+        "Gemini 2.0 Flash-Lite",
+        "Gemini 2.0 Flash-Lite: a lighter, cheaper 2.0 Flash.",
+    ),
+    _gemini(
+        "gemini-1.5-flash",
+        "001",
+        "Gemini 1.5 Flash",
+        "Gemini 1.5 Flash: fast and versatile multimodal model (legacy).",
+        input_limit=1_000_000,
+    ),
+    _gemini(
+        "gemini-1.5-flash",
+        "001",
+        "Gemini 1.5 Flash Latest",
+        "Alias that points to the most recent Gemini 1.5 Flash release (legacy).",
+        input_limit=1_000_000,
+        name="gemini-1.5-flash-latest",
+    ),
+    _gemini(
+        "gemini-1.5-pro",
+        "002",
+        "Gemini 1.5 Pro",
+        "Gemini 1.5 Pro: mid-size multimodal model with a two-million-token context (legacy).",
+        input_limit=2_000_000,
+    ),
+    _gemini(
+        "gemini-1.5-pro",
+        "001",
+        "Gemini 1.5 Pro Latest",
+        "Alias that points to the most recent Gemini 1.5 Pro release (legacy).",
+        input_limit=2_000_000,
+        name="gemini-1.5-pro-latest",
+    ),
+    _gemini(
+        "gemini-pro",
+        "001",
+        "Gemini 1.0 Pro",
+        "The original Gemini 1.0 Pro text model (legacy name used in older documentation).",
+        input_limit=30_720,
+        output_limit=2_048,
+        methods=GENERATE,
+        temperature=0.9,
+        max_temperature=1.0,
+        top_p=1.0,
+        top_k=1,
+    ),
+    _gemini(
+        "gemini-pro-vision",
+        "001",
+        "Gemini 1.0 Pro Vision",
+        "The original Gemini 1.0 Pro Vision model for text and images (legacy name used in older docs).",
+        input_limit=12_288,
+        output_limit=4_096,
+        methods=GENERATE,
+        temperature=0.4,
+        max_temperature=1.0,
+        top_p=1.0,
+        top_k=32,
+    ),
+    _embedding(
+        "gemini-embedding-001",
+        "001",
+        "Gemini Embedding 001",
+        "Gemini text embeddings: 3072 dimensions, truncatable with output_dimensionality.",
+        3072,
+    ),
+    _embedding(
+        "text-embedding-004",
+        "004",
+        "Text Embedding 004",
+        "Text embeddings with 768 dimensions.",
+        768,
+    ),
+    _embedding(
+        "embedding-001",
+        "001",
+        "Embedding 001",
+        "Legacy text embeddings with 768 dimensions.",
+        768,
+    ),
+)
+
+_BY_NAME = {entry.name: entry for entry in _ENTRIES}
+_FINGERPRINT = hashlib.sha256("\n".join(_BY_NAME).encode()).digest()
+
+
+def entries() -> tuple[CatalogEntry, ...]:
+    """Every model, in listing order."""
+    return _ENTRIES
+
+
+def find(name: str) -> CatalogEntry | None:
+    """The entry for a full model name ("models/..."), or None."""
+    return _BY_NAME.get(name)
+
+
+class BadPageToken(ValueError):
+    """The page token was not issued by this catalog."""
+
+
+def _sign(offset: int) -> str:
+    mac = hashlib.sha256(_FINGERPRINT + offset.to_bytes(4, "big")).hexdigest()[:12]
+    raw = f"models:{offset}:{mac}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _offset(token: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+        kind, offset_text, _ = raw.split(":")
+        offset = int(offset_text)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadPageToken(token) from exc
+    if kind != "models" or not 0 < offset < len(_ENTRIES) or _sign(offset) != token:
+        raise BadPageToken(token)
+    return offset
+
+
+def page(page_size: int, page_token: str) -> tuple[list[model_pb2.Model], str]:
+    """One ListModels page and the token for the next ("" on the last page).
+
+    Raises BadPageToken for a token this catalog did not issue.
+    """
+    size = DEFAULT_PAGE_SIZE if page_size <= 0 else min(page_size, MAX_PAGE_SIZE)
+    start = _offset(page_token) if page_token else 0
+    end = start + size
+    models = [entry.model for entry in _ENTRIES[start:end]]
+    return models, _sign(end) if end < len(_ENTRIES) else ""

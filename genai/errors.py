@@ -1,0 +1,346 @@
+"""Errors: one root, one class per gRPC status users catch, the google.rpc details parsed.
+
+Every gRPC failure becomes an :class:`APIError` subclass in exactly one place, :func:`from_grpc_error`,
+with the original ``grpc.RpcError`` chained as ``__cause__``. Misuse of the library raises
+:class:`UsageError` subclasses (which are also ``ValueError`` or ``TypeError`` where that is the
+familiar meaning).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+from google.protobuf import any_pb2
+from google.protobuf.message import DecodeError
+from google.rpc import error_details_pb2, status_pb2
+
+__all__ = [
+    "GenAIError",
+    "APIError",
+    "InvalidArgumentError",
+    "FailedPreconditionError",
+    "OutOfRangeError",
+    "NotFoundError",
+    "AlreadyExistsError",
+    "PermissionDeniedError",
+    "UnauthenticatedError",
+    "ResourceExhaustedError",
+    "DeadlineExceededError",
+    "UnavailableError",
+    "InternalError",
+    "UnknownError",
+    "CancelledError",
+    "AbortedError",
+    "UnimplementedError",
+    "DataLossError",
+    "UsageError",
+    "IncompleteIterationError",
+    "BlockedError",
+    "BlockedPromptError",
+    "BlockedCandidateError",
+    "ResponseParseError",
+    "QuotaViolation",
+    "FieldViolation",
+    "from_grpc_error",
+]
+
+_DETAILS_KEY = "grpc-status-details-bin"
+
+
+class GenAIError(Exception):
+    """Root of every error genai raises on purpose."""
+
+
+@dataclass(frozen=True)
+class QuotaViolation:
+    """One google.rpc.QuotaFailure violation; ``quota_value == 0`` with a quota id means no quota at all."""
+
+    subject: str
+    description: str
+    quota_metric: str
+    quota_id: str
+    quota_value: int
+
+    @property
+    def limit_is_zero(self) -> bool:
+        return bool(self.quota_id or self.quota_metric) and self.quota_value == 0
+
+
+@dataclass(frozen=True)
+class FieldViolation:
+    """One google.rpc.BadRequest field violation: which request field, and what is wrong with it."""
+
+    field: str
+    description: str
+
+
+def _quota_violation(v: Any) -> QuotaViolation:
+    # quota_metric/quota_id/quota_value are newer than the googleapis-common-protos stubs: read them
+    # dynamically (the runtime messages have them).
+    return QuotaViolation(
+        v.subject,
+        v.description,
+        getattr(v, "quota_metric", ""),
+        getattr(v, "quota_id", ""),
+        int(getattr(v, "quota_value", 0)),
+    )
+
+
+class APIError(GenAIError):
+    """The service (or the emulator) answered with a non-OK gRPC status.
+
+    Attributes: ``code`` (grpc.StatusCode), ``message``, ``details`` (the google.rpc detail messages),
+    and parsed conveniences ``reason``/``domain``/``error_metadata`` (ErrorInfo), ``retry_delay``
+    (seconds, RetryInfo), ``quota_violations`` (QuotaFailure), ``field_violations`` (BadRequest).
+    """
+
+    code: grpc.StatusCode = grpc.StatusCode.UNKNOWN
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: grpc.StatusCode | None = None,
+        details: tuple[Any, ...] = (),
+    ) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code
+        self.message = message
+        self.details = details
+        self.reason: str | None = None
+        self.domain: str | None = None
+        self.error_metadata: dict[str, str] = {}
+        self.retry_delay: float | None = None
+        self.quota_violations: tuple[QuotaViolation, ...] = ()
+        self.field_violations: tuple[FieldViolation, ...] = ()
+        for detail in details:
+            self._absorb(detail)
+
+    def _absorb(self, detail: Any) -> None:
+        if isinstance(detail, error_details_pb2.ErrorInfo):
+            self.reason, self.domain = detail.reason or None, detail.domain or None
+            self.error_metadata = dict(detail.metadata)
+        elif isinstance(detail, error_details_pb2.RetryInfo):
+            self.retry_delay = detail.retry_delay.seconds + detail.retry_delay.nanos / 1e9
+        elif isinstance(detail, error_details_pb2.QuotaFailure):
+            self.quota_violations += tuple(_quota_violation(v) for v in detail.violations)
+        elif isinstance(detail, error_details_pb2.BadRequest):
+            self.field_violations += tuple(
+                FieldViolation(v.field, v.description) for v in detail.field_violations
+            )
+
+    @property
+    def status(self) -> str:
+        """The status name, e.g. ``"RESOURCE_EXHAUSTED"``."""
+        return str(self.code.name)
+
+    def __str__(self) -> str:
+        text = f"{self.status}: {self.message}"
+        if self.reason:
+            text += f" (reason: {self.reason})"
+        if self.field_violations:
+            text += "; " + "; ".join(f"{v.field}: {v.description}" for v in self.field_violations)
+        return text
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.status}, {self.message!r})"
+
+
+class InvalidArgumentError(APIError):
+    """The request is malformed."""
+
+    code = grpc.StatusCode.INVALID_ARGUMENT
+
+
+class FailedPreconditionError(APIError):
+    """The request is not possible in the current state."""
+
+    code = grpc.StatusCode.FAILED_PRECONDITION
+
+
+class OutOfRangeError(APIError):
+    """A value is out of range."""
+
+    code = grpc.StatusCode.OUT_OF_RANGE
+
+
+class NotFoundError(APIError):
+    """The model or resource does not exist."""
+
+    code = grpc.StatusCode.NOT_FOUND
+
+
+class AlreadyExistsError(APIError):
+    """The resource exists already."""
+
+    code = grpc.StatusCode.ALREADY_EXISTS
+
+
+class PermissionDeniedError(APIError):
+    """The API key may not do this."""
+
+    code = grpc.StatusCode.PERMISSION_DENIED
+
+
+class UnauthenticatedError(APIError):
+    """No valid API key was sent."""
+
+    code = grpc.StatusCode.UNAUTHENTICATED
+
+
+class ResourceExhaustedError(APIError):
+    """A quota or rate limit was reached."""
+
+    code = grpc.StatusCode.RESOURCE_EXHAUSTED
+
+
+class DeadlineExceededError(APIError):
+    """The call ran out of time."""
+
+    code = grpc.StatusCode.DEADLINE_EXCEEDED
+
+
+class UnavailableError(APIError):
+    """The service cannot be reached for now."""
+
+    code = grpc.StatusCode.UNAVAILABLE
+
+
+class InternalError(APIError):
+    """The service failed internally."""
+
+    code = grpc.StatusCode.INTERNAL
+
+
+class UnknownError(APIError):
+    """An error without a known status."""
+
+    code = grpc.StatusCode.UNKNOWN
+
+
+class CancelledError(APIError):
+    """The call was cancelled."""
+
+    code = grpc.StatusCode.CANCELLED
+
+
+class AbortedError(APIError):
+    """The operation was aborted."""
+
+    code = grpc.StatusCode.ABORTED
+
+
+class UnimplementedError(APIError):
+    """The method is not implemented."""
+
+    code = grpc.StatusCode.UNIMPLEMENTED
+
+
+class DataLossError(APIError):
+    """Unrecoverable data loss."""
+
+    code = grpc.StatusCode.DATA_LOSS
+
+
+_BY_CODE: dict[grpc.StatusCode, type[APIError]] = {
+    cls.code: cls
+    for cls in (
+        InvalidArgumentError,
+        FailedPreconditionError,
+        OutOfRangeError,
+        NotFoundError,
+        AlreadyExistsError,
+        PermissionDeniedError,
+        UnauthenticatedError,
+        ResourceExhaustedError,
+        DeadlineExceededError,
+        UnavailableError,
+        InternalError,
+        UnknownError,
+        CancelledError,
+        AbortedError,
+        UnimplementedError,
+        DataLossError,
+    )
+}
+
+_DETAIL_TYPES: dict[str, type[Any]] = {
+    cls.DESCRIPTOR.full_name: cls
+    for cls in (
+        error_details_pb2.ErrorInfo,
+        error_details_pb2.RetryInfo,
+        error_details_pb2.QuotaFailure,
+        error_details_pb2.BadRequest,
+        error_details_pb2.PreconditionFailure,
+        error_details_pb2.ResourceInfo,
+        error_details_pb2.Help,
+        error_details_pb2.LocalizedMessage,
+        error_details_pb2.DebugInfo,
+        error_details_pb2.RequestInfo,
+    )
+}
+
+
+def _unpack(detail: any_pb2.Any) -> Any:
+    cls = _DETAIL_TYPES.get(detail.type_url.rpartition("/")[2])
+    if cls is None:
+        return detail
+    try:
+        return cls.FromString(detail.value)
+    except DecodeError:
+        return detail
+
+
+def _details_from_trailers(trailers: Any) -> tuple[Any, ...]:
+    for key, value in trailers or ():
+        if key == _DETAILS_KEY and isinstance(value, bytes):
+            try:
+                status = status_pb2.Status.FromString(value)
+            except DecodeError:
+                return ()
+            return tuple(_unpack(d) for d in status.details)
+    return ()
+
+
+def error_class(code: grpc.StatusCode) -> type[APIError]:
+    """The APIError subclass for a status code."""
+    return _BY_CODE.get(code, APIError)
+
+
+def from_grpc_error(error: grpc.RpcError) -> APIError:
+    """Translate a grpc (sync or aio) error into genai's hierarchy; the only place this happens.
+
+    The caller raises the result ``from error`` so the cause stays chained.
+    """
+    code = error.code() if hasattr(error, "code") else grpc.StatusCode.UNKNOWN
+    message = error.details() if hasattr(error, "details") else str(error)
+    trailers = error.trailing_metadata() if hasattr(error, "trailing_metadata") else None
+    cls = error_class(code)
+    return cls(message or code.name, code=code, details=_details_from_trailers(trailers))
+
+
+class UsageError(GenAIError):
+    """The library was used in a way it does not support."""
+
+
+class IncompleteIterationError(UsageError):
+    """A streamed response's final value was read before the stream was iterated to the end."""
+
+
+class BlockedError(GenAIError, ValueError):
+    """The prompt or the candidate was blocked, so there is no text to return."""
+
+
+class BlockedPromptError(BlockedError):
+    """The prompt was blocked (``prompt_feedback.block_reason`` says why)."""
+
+
+class BlockedCandidateError(BlockedError):
+    """The candidate stopped for a reason that withholds its content (SAFETY, RECITATION, ...)."""
+
+
+class ResponseParseError(GenAIError, ValueError):
+    """``.parsed`` could not turn the response text into the requested type."""

@@ -1,0 +1,133 @@
+"""google-generativeai style code (the quickstart's) runs with only the import and configure lines changed."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+
+import pytest
+
+import genai
+from genai.testing import Emulator
+
+
+@pytest.fixture
+def configured(emulator: Emulator) -> Iterator[None]:
+    genai.configure(api_key="quickstart-key", endpoint=emulator.endpoint, insecure=True)
+    yield
+    genai.legacy._default_client = None
+
+
+@pytest.mark.usefixtures("configured")
+def test_quickstart_flow() -> None:
+    names = [m.name for m in genai.list_models() if "generateContent" in m.supported_generation_methods]
+    assert "models/gemini-1.5-pro-latest" in names
+
+    model = genai.GenerativeModel("gemini-1.5-pro-latest")
+    response = model.generate_content("What is the meaning of life?")
+    assert response.text
+    assert response.candidates[0].finish_reason.name == "STOP"
+    assert response.prompt_feedback is None or not response.prompt_feedback.block_reason
+
+    streamed = model.generate_content("What is the meaning of life?", stream=True)
+    with pytest.raises(genai.types.IncompleteIterationError):
+        _ = streamed.text
+    pieces = [chunk.text for chunk in streamed]
+    assert "".join(pieces) == streamed.text == response.text
+
+    lazy = model.generate_content("What is the meaning of life?", stream=True)
+    lazy.resolve()
+    assert lazy.text == response.text
+
+    config_model = genai.GenerativeModel("gemini-1.5-pro-latest")
+    capped = config_model.generate_content(
+        "Tell me a story about a magic backpack.",
+        generation_config=genai.types.GenerationConfig(candidate_count=1, stop_sequences=["x"], max_output_tokens=4),
+    )
+    assert capped.candidates[0].finish_reason.name in {"MAX_TOKENS", "STOP"}
+
+    assert model.count_tokens("What is the meaning of life?").total_tokens > 0
+
+
+@pytest.mark.usefixtures("configured")
+def test_chat_session_history_and_rewind() -> None:
+    model = genai.GenerativeModel("gemini-1.5-pro-latest")
+    chat = model.start_chat(history=[])
+    first = chat.send_message("In one sentence, explain how a computer works to a young child.")
+    assert first.text
+    streamed = chat.send_message("Okay, how about a more detailed explanation?", stream=True)
+    assert len(chat.history) == 2  # the streamed turn commits only when it completes
+    text = "".join(chunk.text for chunk in streamed)
+    assert len(chat.history) == 4
+    assert [m.role for m in chat.history] == ["user", "model", "user", "model"]
+    assert chat.history[3].parts[0].text == text
+    assert chat.history[0].parts[0].text.startswith("In one sentence")
+
+    user, reply = chat.rewind()
+    assert user.parts[0].text.startswith("Okay") and reply.parts[0].text == text
+    assert len(chat.history) == 2
+    assert model.count_tokens(chat.history).total_tokens > 0
+
+
+@pytest.mark.usefixtures("configured")
+def test_chat_errors_and_abandoned_streams_leave_history_intact() -> None:
+    chat = genai.GenerativeModel("gemini-2.5-flash").start_chat()
+    chat.send_message("hello")
+    with pytest.raises(genai.errors.InvalidArgumentError):
+        chat.send_message("fail", request_options={"metadata": [("x-emulator-fail", "INVALID_ARGUMENT:always")]})
+    assert len(chat.history) == 2
+    abandoned = chat.send_message("a long story", stream=True)
+    next(iter(abandoned))
+    chat.send_message("next question")  # the abandoned stream is closed and never committed
+    assert [c.parts[0].text for c in chat.history[::2]] == ["hello", "next question"]
+    blocked = chat.send_message("[[block-prompt]]")
+    with pytest.raises(genai.types.BlockedPromptException):
+        _ = blocked.text
+    assert len(chat.history) == 4
+    history = chat.history
+    history[0].parts[0].text = "mutated"
+    assert chat.history[0].parts[0].text == "hello"
+
+
+@pytest.mark.usefixtures("configured")
+def test_async_facade() -> None:
+    model = genai.GenerativeModel("gemini-2.5-flash")
+
+    async def main() -> None:
+        response = await model.generate_content_async("async quickstart")
+        assert response.text
+        stream = await model.generate_content_async("async quickstart", stream=True)
+        text = "".join([chunk.text async for chunk in stream])
+        assert text == response.text == stream.text
+        chat = model.start_chat()
+        await chat.send_message_async("hi there")
+        assert len(chat.history) == 2
+        await genai.legacy.default_client().aio.aclose()
+
+    asyncio.run(main())
+
+
+@pytest.mark.usefixtures("configured")
+def test_embed_content_dict_shape() -> None:
+    result = genai.embed_content(model="models/embedding-001", content="What is the meaning of life?",
+                                 task_type="retrieval_document", title="Embedding of single string")
+    assert len(result["embedding"]) == 768
+    many = genai.embed_content(model="models/embedding-001", content=["a", "b", "c"], output_dimensionality=16)
+    assert [len(v) for v in many["embedding"]] == [16, 16, 16]
+    model = genai.get_model("models/embedding-001")
+    assert "embedContent" in model.supported_generation_methods
+
+
+@pytest.mark.usefixtures("configured")
+def test_safety_settings_shortcut_unblocks() -> None:
+    model = genai.GenerativeModel("gemini-2.5-flash")
+    blocked = model.generate_content("[[block-candidate]] questionable")
+    with pytest.raises(genai.types.StopCandidateException):
+        _ = blocked.text
+    allowed = model.generate_content("[[block-candidate]] questionable", safety_settings={"HARASSMENT": "block_none"})
+    assert allowed.text
+
+
+def test_automatic_function_calling_is_refused_honestly() -> None:
+    with pytest.raises(genai.errors.UsageError, match="not supported"):
+        genai.GenerativeModel("gemini-2.5-flash").start_chat(enable_automatic_function_calling=True)

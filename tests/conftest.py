@@ -1,0 +1,26 @@
+"""Shared fixtures: one in-process emulator (real gRPC on a loopback port) for the whole run."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+import genai
+from genai.testing import Emulator
+
+SECRET_KEY = "AIzaSy-genai-test-SECRET-0123456789"
+
+
+@pytest.fixture(scope="session")
+def emulator() -> Iterator[Emulator]:
+    with Emulator() as emu:
+        yield emu
+
+
+@pytest.fixture
+def client(emulator: Emulator) -> Iterator[genai.Client]:
+    # Short backoffs keep retry tests quick; the policy is otherwise the default one.
+    retry = genai.RetryOptions(initial=0.01, maximum=0.05)
+    with genai.Client(SECRET_KEY, endpoint=emulator.endpoint, insecure=True, timeout=10, retry=retry) as c:
+        yield c
