@@ -1,8 +1,8 @@
 """genai: a fast, typed gRPC client for the Gemini API (google.ai.generativelanguage v1beta).
 
-    >>> import genai
-    >>> client = genai.Client()
-    >>> client.models.generate_content(model="gemini-2.5-flash", contents="Hello").text
+>>> import genai
+>>> client = genai.Client()
+>>> client.models.generate_content(model="gemini-2.5-flash", contents="Hello").text
 """
 
 from genai import errors as errors

@@ -59,9 +59,9 @@ def _is_plain_text(part: types.Part) -> bool:
 
 
 def _merge_field(dst: Message, field: FieldDescriptor, value: Any) -> None:
-    """Merge one set field into ``dst``: repeated appended; singular (scalar or message) replaced."""
+    """Merge one set field into ``dst``: repeated appended (maps: by key); singular fields replaced."""
     if field.is_repeated:
-        getattr(dst, field.name).extend(value)
+        getattr(dst, field.name).MergeFrom(value)
     elif field.message_type is not None:
         getattr(dst, field.name).CopyFrom(value)
     else:
@@ -75,6 +75,8 @@ def _merge_later_wins(dst: Message, src: Message) -> None:
 
 
 class _CandidateState:
+    """Everything merged so far for one candidate index."""
+
     __slots__ = (
         "avg_logprobs",
         "citation",
@@ -134,7 +136,7 @@ class _CandidateState:
             elif name == "citation_metadata":
                 if self.citation is None:
                     self.citation = types.CitationMetadata()
-                self.citation.citation_sources.extend(value.citation_sources)
+                _merge_later_wins(self.citation, value)
             elif name == "grounding_metadata":
                 if self.grounding is None:
                     self.grounding = types.GroundingMetadata()

@@ -34,12 +34,12 @@ DEFAULT_USER_AGENT = f"genai-python/{_version()}"
 class ChannelSettings:
     """Where and how to connect: endpoint, API key, TLS or plaintext, limits, keepalive.
 
-    TLS is the default. ``insecure=True`` (plaintext) is accepted only for loopback endpoints
-    (127.0.0.0/8, ::1, ``localhost``, unix sockets) unless ``allow_insecure_remote=True`` as well.
-    The API key never appears in ``repr``/``str`` or in any validation message.
+        TLS is the default. ``insecure=True`` (plaintext) is accepted only for loopback endpoints
+        (127.0.0.0/8, ::1, ``localhost``, unix sockets) unless ``allow_insecure_remote=True`` as well.
+        The API key never appears in ``repr``/``str`` or in any validation message.
 
-    >>> repr(ChannelSettings(api_key="k", endpoint="localhost:50051", insecure=True))[:63]
-"ChannelSettings(endpoint='localhost:50051', api_key=<set>, ins"
+        >>> repr(ChannelSettings(api_key="k", endpoint="localhost:50051", insecure=True))[:63]
+    "ChannelSettings(endpoint='localhost:50051', api_key=<set>, ins"
     """
 
     endpoint: str = DEFAULT_ENDPOINT
@@ -191,7 +191,7 @@ def open_aio_channel(settings: ChannelSettings) -> grpc.aio.Channel:
 
 # Call kinds in the callable cache key: (method, kind, request class, response class).
 UNARY, SERVER_STREAM, BIDI = 0, 1, 2
-CallKey = tuple[str, int, type, type]
+CallKey = tuple[str, int, type[Any], type[Any]]
 
 
 def _serialize_any(message: Any) -> bytes:
@@ -202,7 +202,7 @@ def _serialize_any(message: Any) -> bytes:
     return data
 
 
-def _request_serializer(request_class: type) -> Callable[[Any], bytes] | None:
+def _request_serializer(request_class: Any) -> Callable[[Any], bytes] | None:
     if request_class is bytes:
         return None  # grpc passes bytes through untouched when the serializer is None
     if issubclass(request_class, (bytearray, memoryview)):

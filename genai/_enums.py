@@ -2,11 +2,12 @@
 
 Protobuf enum fields read back as plain ints. The views in :mod:`genai._responses` hand out members of
 these enums instead, so ``candidate.finish_reason.name == "MAX_TOKENS"`` works the way it did with
-proto-plus. A value the enum does not know (a newer server) stays a plain ``int``.
+proto-plus. A value the enum does not know (a newer server) does not crash: it becomes a pseudo-member
+that is still the same ``int``, named ``UNKNOWN_<value>``.
 
     >>> from genai import _enums
-    >>> _enums.FinishReason(2).name
-    'MAX_TOKENS'
+    >>> _enums.FinishReason(2).name, _enums.FinishReason(99).name, _enums.FinishReason(99) == 99
+    ('MAX_TOKENS', 'UNKNOWN_99', True)
 """
 
 from __future__ import annotations
@@ -19,14 +20,25 @@ from typing import Any, cast
 from google.protobuf.descriptor import EnumDescriptor
 
 __all__ = [
+    "ProtoEnum",
     "enum_from_descriptor",
     "py_enum",
     "to_py_enum",
-    "FinishReason",
-    "HarmCategory",
-    "HarmProbability",
-    "BlockReason",
 ]
+
+
+class ProtoEnum(enum.IntEnum):
+    """Base of the generated enums: an unknown value becomes a pseudo-member ``UNKNOWN_<value>``."""
+
+    @classmethod
+    def _missing_(cls, value: object) -> Any:
+        if not isinstance(value, int) or isinstance(value, bool):
+            return None
+        member = int.__new__(cls, value)
+        member._name_ = f"UNKNOWN_{value}"
+        member._value_ = value
+        # Registered like Flag's pseudo-members, so the same value gives the same object.
+        return cls._value2member_map_.setdefault(value, member)
 
 
 def enum_from_descriptor(desc: EnumDescriptor, name: str | None = None) -> type[enum.IntEnum]:
@@ -36,11 +48,12 @@ def enum_from_descriptor(desc: EnumDescriptor, name: str | None = None) -> type[
         >>> enum_from_descriptor(types.HarmProbability.DESCRIPTOR).HIGH.value
         4
 
-    Aliases (two names, one number) become enum aliases; the first name is the canonical one.
+    Aliases (two names, one number) become enum aliases; the first name is the canonical one. The
+    class derives from :class:`ProtoEnum`, so values the descriptor lacks still convert.
     """
     members = [(value.name, value.number) for value in desc.values]
     # The functional API is only understood by mypy with literal members; these come from data.
-    factory: Any = enum.IntEnum
+    factory: Any = ProtoEnum
     return cast(
         "type[enum.IntEnum]",
         factory(name or desc.name, members, module=__name__, qualname=name or desc.name),
@@ -79,7 +92,7 @@ _SOURCES: dict[str, Callable[[], EnumDescriptor]] = {
 }
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def py_enum(name: str) -> type[enum.IntEnum]:
     """The ``IntEnum`` for one of the response enums, built on first use and then reused.
 
@@ -95,17 +108,13 @@ def py_enum(name: str) -> type[enum.IntEnum]:
     return enum_from_descriptor(source(), name)
 
 
-def to_py_enum(name: str, value: int) -> enum.IntEnum | int:
-    """``value`` as a member of the named enum, or the plain ``int`` when the enum does not know it.
+def to_py_enum(name: str, value: int) -> enum.IntEnum:
+    """``value`` as a member of the named enum (a pseudo-member ``UNKNOWN_<value>`` if it is new).
 
-    >>> to_py_enum("FinishReason", 1).name, to_py_enum("FinishReason", 999)
-    ('STOP', 999)
+    >>> to_py_enum("FinishReason", 1).name, to_py_enum("FinishReason", 999).name
+    ('STOP', 'UNKNOWN_999')
     """
-    cls = py_enum(name)
-    try:
-        return cls(value)
-    except ValueError:
-        return int(value)
+    return py_enum(name)(value)
 
 
 def __getattr__(name: str) -> type[enum.IntEnum]:

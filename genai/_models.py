@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, cast
 
 from genai import types
 from genai._coerce_config import to_model_name
@@ -68,11 +68,14 @@ class _ModelsCore:
         cfg = to_embed_config(config)
         name = to_model_name(model)
         if not isinstance(contents, list | tuple):
-            return build_embed_request(name, contents, cfg, path="contents"), self._options(cfg)
-        items: Sequence[ContentLike] = contents
+            single = cast(ContentLike, contents)  # everything but a list is one content
+            return build_embed_request(name, single, cfg, path="contents"), self._options(cfg)
+        items = cast(Sequence[ContentLike], contents)
         if not items:
             raise ValueError("contents: got an empty list; pass at least one text or content to embed")
-        requests = [build_embed_request(name, item, cfg, path=f"contents[{i}]") for i, item in enumerate(items)]
+        requests = [
+            build_embed_request(name, item, cfg, path=f"contents[{i}]") for i, item in enumerate(items)
+        ]
         batches = [
             types.BatchEmbedContentsRequest(model=name, requests=requests[i : i + EMBED_BATCH_LIMIT])
             for i in range(0, len(requests), EMBED_BATCH_LIMIT)
@@ -95,7 +98,9 @@ def _single(response: types.EmbedContentResponse) -> types.BatchEmbedContentsRes
     return types.BatchEmbedContentsResponse(embeddings=[response.embedding])
 
 
-def _merge_embeddings(responses: Sequence[types.BatchEmbedContentsResponse]) -> types.BatchEmbedContentsResponse:
+def _merge_embeddings(
+    responses: Sequence[types.BatchEmbedContentsResponse],
+) -> types.BatchEmbedContentsResponse:
     merged = types.BatchEmbedContentsResponse()
     for response in responses:
         merged.embeddings.extend(response.embeddings)
@@ -117,23 +122,42 @@ class Models(_ModelsCore):
         >>> client.models.generate_content(model="gemini-2.5-flash", contents="Hello").text
         """
         request, options, schema = self._generate(model, contents, config)
-        raw = self._transport.unary(GENERATE_CONTENT, request, types.GenerateContentResponse, options=options, metadata=options.metadata)
+        raw = self._transport.unary(
+            GENERATE_CONTENT,
+            request,
+            types.GenerateContentResponse,
+            options=options,
+            metadata=options.metadata,
+        )
         return GenerateContentResponse(raw, schema=schema)
 
     def generate_content_stream(
-        self, *, model: str, contents: ContentsLike, config: Any = None, _on_complete: OnComplete | None = None
+        self,
+        *,
+        model: str,
+        contents: ContentsLike,
+        config: Any = None,
+        _on_complete: OnComplete | None = None,
     ) -> GenerateContentStream:
         """The reply as it is produced: iterate the chunks; `.response` afterwards holds them merged."""
         request, options, schema = self._generate(model, contents, config)
         stream = self._transport.server_stream(
-            STREAM_GENERATE_CONTENT, request, types.GenerateContentResponse, options=options, metadata=options.metadata
+            STREAM_GENERATE_CONTENT,
+            request,
+            types.GenerateContentResponse,
+            options=options,
+            metadata=options.metadata,
         )
         return GenerateContentStream(stream, schema=schema, on_complete=_on_complete)
 
-    def count_tokens(self, *, model: str, contents: ContentsLike, config: Any = None) -> types.CountTokensResponse:
+    def count_tokens(
+        self, *, model: str, contents: ContentsLike, config: Any = None
+    ) -> types.CountTokensResponse:
         """Tokens `contents` (plus the config's system instruction and tools) would use."""
         request, options = self._count(model, contents, config)
-        return self._transport.unary(COUNT_TOKENS, request, types.CountTokensResponse, options=options, metadata=options.metadata)
+        return self._transport.unary(
+            COUNT_TOKENS, request, types.CountTokensResponse, options=options, metadata=options.metadata
+        )
 
     def embed_content(
         self, *, model: str, contents: ContentsLike, config: Any = None
@@ -141,16 +165,32 @@ class Models(_ModelsCore):
         """One embedding per content, in order; lists are sent in concurrent batches of 100."""
         batches, options = self._embed(model, contents, config)
         if isinstance(batches, types.EmbedContentRequest):
-            return _single(self._transport.unary(EMBED_CONTENT, batches, types.EmbedContentResponse, options=options, metadata=options.metadata))
+            return _single(
+                self._transport.unary(
+                    EMBED_CONTENT,
+                    batches,
+                    types.EmbedContentResponse,
+                    options=options,
+                    metadata=options.metadata,
+                )
+            )
         if len(batches) == 1:
             return self._transport.unary(
-                BATCH_EMBED_CONTENTS, batches[0], types.BatchEmbedContentsResponse, options=options, metadata=options.metadata
+                BATCH_EMBED_CONTENTS,
+                batches[0],
+                types.BatchEmbedContentsResponse,
+                options=options,
+                metadata=options.metadata,
             )
         with ThreadPoolExecutor(max_workers=min(8, len(batches)), thread_name_prefix="genai-embed") as pool:
             responses = list(
                 pool.map(
                     lambda batch: self._transport.unary(
-                        BATCH_EMBED_CONTENTS, batch, types.BatchEmbedContentsResponse, options=options, metadata=options.metadata
+                        BATCH_EMBED_CONTENTS,
+                        batch,
+                        types.BatchEmbedContentsResponse,
+                        options=options,
+                        metadata=options.metadata,
                     ),
                     batches,
                 )
@@ -165,7 +205,9 @@ class Models(_ModelsCore):
             token = ""
             while True:
                 request = types.ListModelsRequest(page_size=size, page_token=token)
-                page = self._transport.unary(LIST_MODELS, request, types.ListModelsResponse, options=options, metadata=options.metadata)
+                page = self._transport.unary(
+                    LIST_MODELS, request, types.ListModelsResponse, options=options, metadata=options.metadata
+                )
                 yield from page.models
                 token = page.next_page_token
                 if not token:
@@ -176,7 +218,9 @@ class Models(_ModelsCore):
     def get(self, *, model: str, config: Any = None) -> types.Model:
         """A model's metadata; NotFoundError when it does not exist."""
         request, options = self._get(model, config)
-        return self._transport.unary(GET_MODEL, request, types.Model, options=options, metadata=options.metadata)
+        return self._transport.unary(
+            GET_MODEL, request, types.Model, options=options, metadata=options.metadata
+        )
 
 
 class AsyncModels(_ModelsCore):
@@ -191,16 +235,31 @@ class AsyncModels(_ModelsCore):
     ) -> GenerateContentResponse:
         """One reply for `contents`."""
         request, options, schema = self._generate(model, contents, config)
-        raw = await self._transport.unary(GENERATE_CONTENT, request, types.GenerateContentResponse, options=options, metadata=options.metadata)
+        raw = await self._transport.unary(
+            GENERATE_CONTENT,
+            request,
+            types.GenerateContentResponse,
+            options=options,
+            metadata=options.metadata,
+        )
         return GenerateContentResponse(raw, schema=schema)
 
     async def generate_content_stream(
-        self, *, model: str, contents: ContentsLike, config: Any = None, _on_complete: OnComplete | None = None
+        self,
+        *,
+        model: str,
+        contents: ContentsLike,
+        config: Any = None,
+        _on_complete: OnComplete | None = None,
     ) -> AsyncGenerateContentStream:
         """The reply as it is produced (``async for``); `.response` afterwards holds it merged."""
         request, options, schema = self._generate(model, contents, config)
         stream = self._transport.server_stream(
-            STREAM_GENERATE_CONTENT, request, types.GenerateContentResponse, options=options, metadata=options.metadata
+            STREAM_GENERATE_CONTENT,
+            request,
+            types.GenerateContentResponse,
+            options=options,
+            metadata=options.metadata,
         )
         return AsyncGenerateContentStream(stream, schema=schema, on_complete=_on_complete)
 
@@ -209,7 +268,9 @@ class AsyncModels(_ModelsCore):
     ) -> types.CountTokensResponse:
         """Tokens `contents` (plus the config's system instruction and tools) would use."""
         request, options = self._count(model, contents, config)
-        return await self._transport.unary(COUNT_TOKENS, request, types.CountTokensResponse, options=options, metadata=options.metadata)
+        return await self._transport.unary(
+            COUNT_TOKENS, request, types.CountTokensResponse, options=options, metadata=options.metadata
+        )
 
     async def embed_content(
         self, *, model: str, contents: ContentsLike, config: Any = None
@@ -217,11 +278,19 @@ class AsyncModels(_ModelsCore):
         """One embedding per content, in order; lists are sent in concurrent batches of 100."""
         batches, options = self._embed(model, contents, config)
         if isinstance(batches, types.EmbedContentRequest):
-            single = await self._transport.unary(EMBED_CONTENT, batches, types.EmbedContentResponse, options=options, metadata=options.metadata)
+            single = await self._transport.unary(
+                EMBED_CONTENT, batches, types.EmbedContentResponse, options=options, metadata=options.metadata
+            )
             return _single(single)
         responses = await asyncio.gather(
             *(
-                self._transport.unary(BATCH_EMBED_CONTENTS, batch, types.BatchEmbedContentsResponse, options=options, metadata=options.metadata)
+                self._transport.unary(
+                    BATCH_EMBED_CONTENTS,
+                    batch,
+                    types.BatchEmbedContentsResponse,
+                    options=options,
+                    metadata=options.metadata,
+                )
                 for batch in batches
             )
         )
@@ -235,7 +304,9 @@ class AsyncModels(_ModelsCore):
             token = ""
             while True:
                 request = types.ListModelsRequest(page_size=size, page_token=token)
-                page = await self._transport.unary(LIST_MODELS, request, types.ListModelsResponse, options=options, metadata=options.metadata)
+                page = await self._transport.unary(
+                    LIST_MODELS, request, types.ListModelsResponse, options=options, metadata=options.metadata
+                )
                 for model in page.models:
                     yield model
                 token = page.next_page_token
@@ -247,4 +318,6 @@ class AsyncModels(_ModelsCore):
     async def get(self, *, model: str, config: Any = None) -> types.Model:
         """A model's metadata; NotFoundError when it does not exist."""
         request, options = self._get(model, config)
-        return await self._transport.unary(GET_MODEL, request, types.Model, options=options, metadata=options.metadata)
+        return await self._transport.unary(
+            GET_MODEL, request, types.Model, options=options, metadata=options.metadata
+        )

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import enum
 import json
-import typing
 from typing import Any
 
 from google.protobuf.message import Message
@@ -49,11 +48,11 @@ _UNSET: Any = object()
 
 
 def _enum_name(wrapper: Any, value: int) -> str:
-    """The proto name of an enum value, or the number as text for a value this proto lacks."""
+    """The proto name of an enum value; ``UNKNOWN_<value>`` for a value this proto lacks."""
     try:
         return str(wrapper.Name(value))
     except ValueError:
-        return str(int(value))
+        return f"UNKNOWN_{int(value)}"
 
 
 def _text_of(cand: types.Candidate, thought: bool) -> str:
@@ -70,11 +69,6 @@ def _notable_ratings(ratings: Any) -> str:
         if r.blocked or r.probability in _NOTABLE
     ]
     return f" ({', '.join(found)})" if found else ""
-
-
-def _is_python_type(schema: Any) -> bool:
-    """True for classes and typing constructs (``list[X]``, ``X | None``, ``Literal[...]``)."""
-    return isinstance(schema, type) or typing.get_origin(schema) is not None
 
 
 def _strip_fence(text: str) -> str:
@@ -107,13 +101,13 @@ class SafetyRating:
         return self._raw
 
     @property
-    def category(self) -> enum.IntEnum | int:
-        """``HarmCategory`` member (a plain ``int`` for a value this proto does not know)."""
+    def category(self) -> enum.IntEnum:
+        """``HarmCategory`` member (``UNKNOWN_<value>`` for a value this proto does not know)."""
         return to_py_enum("HarmCategory", self._raw.category)
 
     @property
-    def probability(self) -> enum.IntEnum | int:
-        """``HarmProbability`` member (a plain ``int`` for a value this proto does not know)."""
+    def probability(self) -> enum.IntEnum:
+        """``HarmProbability`` member (``UNKNOWN_<value>`` for a value this proto does not know)."""
         return to_py_enum("HarmProbability", self._raw.probability)
 
     @property
@@ -168,8 +162,8 @@ class Candidate:
         return list(self._raw.content.parts)
 
     @property
-    def finish_reason(self) -> enum.IntEnum | int:
-        """``FinishReason`` member, e.g. ``.name == "STOP"`` (a plain ``int`` for an unknown value)."""
+    def finish_reason(self) -> enum.IntEnum:
+        """``FinishReason`` member, e.g. ``.name == "STOP"`` (``UNKNOWN_<value>`` for a new value)."""
         return to_py_enum("FinishReason", self._raw.finish_reason)
 
     @property
@@ -386,9 +380,10 @@ class GenerateContentResponse:
                 f"{hint}; text: {excerpt!r}"
             ) from exc
         schema = self._schema
-        if schema is None or not _is_python_type(schema):
+        if schema is None:
             return data
-        from genai._schema import parse_as  # type: ignore[import-not-found, unused-ignore]
+        # parse_as returns the data unchanged for a Schema message or a dict.
+        from genai._schema import parse_as
 
         try:
             return parse_as(data, schema)

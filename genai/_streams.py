@@ -29,7 +29,7 @@ OnComplete = Callable[[types.GenerateContentResponse], None]
 class _StreamState:
     """What the sync and async streams share: accumulation and completion bookkeeping."""
 
-    __slots__ = ("_accumulator", "_done", "_on_complete", "_schema", "_final")
+    __slots__ = ("_accumulator", "_done", "_final", "_on_complete", "_schema")
 
     def __init__(self, schema: Any, on_complete: OnComplete | None) -> None:
         self._accumulator = StreamAccumulator()
@@ -74,7 +74,11 @@ class GenerateContentStream(_StreamState):
     __slots__ = ("_stream",)
 
     def __init__(
-        self, stream: ServerStream[types.GenerateContentResponse], *, schema: Any = None, on_complete: OnComplete | None = None
+        self,
+        stream: ServerStream[types.GenerateContentResponse],
+        *,
+        schema: Any = None,
+        on_complete: OnComplete | None = None,
     ) -> None:
         super().__init__(schema, on_complete)
         self._stream = stream

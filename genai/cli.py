@@ -82,13 +82,18 @@ def _generate(client: Client, args: argparse.Namespace) -> None:
         if value is not None
     }
     if args.stream:
-        with client.models.generate_content_stream(model=args.model, contents=args.prompt, config=config) as stream:
+        with client.models.generate_content_stream(
+            model=args.model, contents=args.prompt, config=config
+        ) as stream:
             for chunk in stream:
                 print(chunk.text, end="", flush=True)
             print()
             usage = stream.response.usage_metadata
         if usage is not None:
-            print(f"[{usage.prompt_token_count} prompt + {usage.candidates_token_count} reply tokens]", file=sys.stderr)
+            print(
+                f"[{usage.prompt_token_count} prompt + {usage.candidates_token_count} reply tokens]",
+                file=sys.stderr,
+            )
         return
     print(client.models.generate_content(model=args.model, contents=args.prompt, config=config).text)
 

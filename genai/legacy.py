@@ -37,7 +37,10 @@ def configure(
 ) -> None:
     """Set the default client of the facade (``genai.Client(api_key, endpoint=..., ...)``)."""
     global _default_client
-    previous, _default_client = _default_client, Client(api_key, endpoint=endpoint, insecure=insecure, **client_options)
+    previous, _default_client = (
+        _default_client,
+        Client(api_key, endpoint=endpoint, insecure=insecure, **client_options),
+    )
     if previous is not None:
         previous.close()
 
@@ -147,7 +150,9 @@ def _request_config(
     retry = options.pop("retry", None)
     metadata = options.pop("metadata", None)
     if options:
-        raise ValueError(f"request_options: unknown keys {sorted(options)}; accepted: timeout, retry, metadata")
+        raise ValueError(
+            f"request_options: unknown keys {sorted(options)}; accepted: timeout, retry, metadata"
+        )
     return GenerateContentConfig(
         system_instruction=model._system_instruction,
         generation_config=merged,
@@ -176,7 +181,9 @@ class GenerativeModel:
     ) -> None:
         self.model_name = to_model_name(model_name, path="model_name")
         self._generation_config = (
-            None if generation_config is None else to_generation_config(generation_config, path="generation_config")
+            None
+            if generation_config is None
+            else to_generation_config(generation_config, path="generation_config")
         )
         self._safety_settings = safety_settings
         self._tools = tools
@@ -202,7 +209,9 @@ class GenerativeModel:
         request_options: Any = None,
     ) -> GenerateContentResponse:
         """Generate a reply; with ``stream=True`` iterate the returned response for chunks."""
-        config = _request_config(self, generation_config, safety_settings, tools, tool_config, request_options)
+        config = _request_config(
+            self, generation_config, safety_settings, tools, tool_config, request_options
+        )
         return self._generate(contents, config, stream, None)
 
     def _generate(
@@ -231,7 +240,9 @@ class GenerativeModel:
         request_options: Any = None,
     ) -> GenerateContentResponse:
         """The asyncio twin of generate_content (stream: ``async for chunk in response``)."""
-        config = _request_config(self, generation_config, safety_settings, tools, tool_config, request_options)
+        config = _request_config(
+            self, generation_config, safety_settings, tools, tool_config, request_options
+        )
         return await self._generate_async(contents, config, stream, None)
 
     async def _generate_async(
@@ -249,24 +260,38 @@ class GenerativeModel:
         return GenerateContentResponse(result=view)
 
     def count_tokens(
-        self, contents: ContentsLike, *, generation_config: Any = None, tools: Any = None, request_options: Any = None
+        self,
+        contents: ContentsLike,
+        *,
+        generation_config: Any = None,
+        tools: Any = None,
+        request_options: Any = None,
     ) -> types.CountTokensResponse:
         """Tokens the contents (with this model's system instruction and tools) use."""
         config = _request_config(self, generation_config, None, tools, None, request_options)
         return self.client.models.count_tokens(model=self.model_name, contents=contents, config=config)
 
     async def count_tokens_async(
-        self, contents: ContentsLike, *, generation_config: Any = None, tools: Any = None, request_options: Any = None
+        self,
+        contents: ContentsLike,
+        *,
+        generation_config: Any = None,
+        tools: Any = None,
+        request_options: Any = None,
     ) -> types.CountTokensResponse:
         config = _request_config(self, generation_config, None, tools, None, request_options)
-        return await self.client.aio.models.count_tokens(model=self.model_name, contents=contents, config=config)
+        return await self.client.aio.models.count_tokens(
+            model=self.model_name, contents=contents, config=config
+        )
 
     def start_chat(
         self, *, history: Iterable[ContentLike] | None = None, enable_automatic_function_calling: bool = False
     ) -> ChatSession:
         """A ChatSession that keeps the conversation's history."""
         if enable_automatic_function_calling:
-            raise UsageError("automatic function calling is not supported yet; handle function_calls yourself")
+            raise UsageError(
+                "automatic function calling is not supported yet; handle function_calls yourself"
+            )
         return ChatSession(self, history=history)
 
     def __repr__(self) -> str:
@@ -298,7 +323,7 @@ class ChatSession:
         """The most recent response."""
         return self._last
 
-    def _begin(self, content: ContentsLike) -> Turn:
+    def _begin(self, content: ContentLike) -> Turn:
         stream = self._open_stream
         if isinstance(stream, GenerateContentStream) and not stream.done:
             stream.close()  # the previous streamed turn was abandoned: it never commits
@@ -308,7 +333,7 @@ class ChatSession:
 
     def send_message(
         self,
-        content: ContentsLike,
+        content: ContentLike,
         *,
         generation_config: Any = None,
         safety_settings: Any = None,
@@ -319,10 +344,15 @@ class ChatSession:
     ) -> GenerateContentResponse:
         """Send one user message with the history; the exchange is recorded when it completes."""
         turn = self._begin(content)
-        config = _request_config(self.model, generation_config, safety_settings, tools, tool_config, request_options)
+        config = _request_config(
+            self.model, generation_config, safety_settings, tools, tool_config, request_options
+        )
         try:
             response = self.model._generate(
-                self._core.request_contents(turn), config, stream, lambda reply: self._core.commit(turn, reply)
+                self._core.request_contents(turn),
+                config,
+                stream,
+                lambda reply: self._core.commit(turn, reply),
             )
         except BaseException:
             self._core.abandon(turn)
@@ -333,7 +363,7 @@ class ChatSession:
 
     async def send_message_async(
         self,
-        content: ContentsLike,
+        content: ContentLike,
         *,
         generation_config: Any = None,
         safety_settings: Any = None,
@@ -347,10 +377,15 @@ class ChatSession:
         if isinstance(stream_before, AsyncGenerateContentStream) and not stream_before.done:
             await stream_before.aclose()
         turn = self._begin(content)
-        config = _request_config(self.model, generation_config, safety_settings, tools, tool_config, request_options)
+        config = _request_config(
+            self.model, generation_config, safety_settings, tools, tool_config, request_options
+        )
         try:
             response = await self.model._generate_async(
-                self._core.request_contents(turn), config, stream, lambda reply: self._core.commit(turn, reply)
+                self._core.request_contents(turn),
+                config,
+                stream,
+                lambda reply: self._core.commit(turn, reply),
             )
         except BaseException:
             self._core.abandon(turn)

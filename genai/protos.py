@@ -1,6 +1,6 @@
 """The message classes under the module name google-generativeai users know (``genai.protos``).
 
-    >>> genai.protos.Content(parts=[genai.protos.Part(text="hi")])
+>>> genai.protos.Content(parts=[genai.protos.Part(text="hi")])
 """
 
 from genai_protos.flat import *  # noqa: F403

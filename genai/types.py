@@ -11,11 +11,12 @@ the generated protobuf classes; they live in a private descriptor pool so that g
 cleanly next to the official packages.
 """
 
+from genai_protos.flat import *  # noqa: F403
+from genai_protos.flat import __all__ as _messages
+
 from genai._config import EmbedContentConfig, GenerateContentConfig
 from genai._options import CallOptions, RetryOptions
 from genai.errors import BlockedCandidateError, BlockedPromptError, IncompleteIterationError
-from genai_protos.flat import *  # noqa: F403
-from genai_protos.flat import __all__ as _messages
 
 # google-generativeai spells these in genai.types; the same classes under their familiar names.
 BlockedPromptException = BlockedPromptError

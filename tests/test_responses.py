@@ -66,7 +66,9 @@ def test_text_skips_non_text_parts() -> None:
     "raw",
     [
         types.GenerateContentResponse(),
-        types.GenerateContentResponse(usage_metadata=types.GenerateContentResponseUsageMetadata(total_token_count=3)),
+        types.GenerateContentResponse(
+            usage_metadata=types.GenerateContentResponseUsageMetadata(total_token_count=3)
+        ),
         types.GenerateContentResponse(candidates=[types.Candidate(finish_reason="STOP")]),
         types.GenerateContentResponse(candidates=[types.Candidate(finish_reason="MAX_TOKENS")]),
         types.GenerateContentResponse(candidates=[types.Candidate(finish_reason="MALFORMED_FUNCTION_CALL")]),
@@ -74,7 +76,16 @@ def test_text_skips_non_text_parts() -> None:
         types.GenerateContentResponse(candidates=[types.Candidate(finish_reason=999)]),
         types.GenerateContentResponse(prompt_feedback=types.PromptFeedback()),
     ],
-    ids=["empty", "usage-only", "stop-only", "max-tokens", "malformed-call", "bare-candidate", "unknown", "feedback"],
+    ids=[
+        "empty",
+        "usage-only",
+        "stop-only",
+        "max-tokens",
+        "malformed-call",
+        "bare-candidate",
+        "unknown",
+        "feedback",
+    ],
 )
 def test_text_is_empty_without_raising_for_ordinary_chunks(raw: types.GenerateContentResponse) -> None:
     assert GenerateContentResponse(raw).text == ""
@@ -111,7 +122,9 @@ def test_blocked_prompt_raises_with_reason_and_notable_categories() -> None:
 
 
 def test_blocked_prompt_without_ratings_names_the_reason_only() -> None:
-    raw = types.GenerateContentResponse(prompt_feedback=types.PromptFeedback(block_reason="PROHIBITED_CONTENT"))
+    raw = types.GenerateContentResponse(
+        prompt_feedback=types.PromptFeedback(block_reason="PROHIBITED_CONTENT")
+    )
     with pytest.raises(errors.BlockedPromptError, match=r"^the prompt was blocked: PROHIBITED_CONTENT$"):
         _ = GenerateContentResponse(raw).text
 
@@ -130,7 +143,9 @@ def test_blocked_candidate_message_has_ratings_and_finish_message() -> None:
     cand = types.Candidate(
         finish_reason="SAFETY",
         finish_message="unsafe",
-        safety_ratings=[types.SafetyRating(category="HARM_CATEGORY_HARASSMENT", probability="LOW", blocked=True)],
+        safety_ratings=[
+            types.SafetyRating(category="HARM_CATEGORY_HARASSMENT", probability="LOW", blocked=True)
+        ],
     )
     with pytest.raises(errors.BlockedCandidateError) as info:
         _ = GenerateContentResponse(types.GenerateContentResponse(candidates=[cand])).text
@@ -190,7 +205,7 @@ def test_finish_reason_names() -> None:
     assert _reply(_part("x"), finish="MAX_TOKENS").finish_reason == "MAX_TOKENS"
     assert _reply(_part("x"), finish="FINISH_REASON_UNSPECIFIED").finish_reason is None
     unknown = types.GenerateContentResponse(candidates=[types.Candidate(finish_reason=321)])
-    assert GenerateContentResponse(unknown).finish_reason == "321"
+    assert GenerateContentResponse(unknown).finish_reason == "UNKNOWN_321"
 
 
 def test_to_dict_uses_proto_field_names() -> None:
@@ -253,14 +268,11 @@ def test_subclass_can_add_attributes() -> None:
 
 def test_parsed_decodes_json() -> None:
     assert _json_reply('{"a": [1, 2], "b": null}').parsed == {"a": [1, 2], "b": None}
-    assert _json_reply("[1, 2]", schema={"type": "ARRAY"}).parsed == [1, 2]
-    schema_message = types.Schema(type="ARRAY", items=types.Schema(type="INTEGER"))
-    assert _json_reply("[3]", schema=schema_message).parsed == [3]
 
 
 def test_parsed_tolerates_a_code_fence() -> None:
     assert _json_reply('```json\n{"a": 1}\n```').parsed == {"a": 1}
-    assert _json_reply('```\n[1]\n```').parsed == [1]
+    assert _json_reply("```\n[1]\n```").parsed == [1]
 
 
 def test_parsed_is_cached() -> None:
@@ -308,7 +320,9 @@ def _parse_as_available() -> bool:
     return True
 
 
-needs_parse_as = pytest.mark.skipif(not _parse_as_available(), reason="genai._schema.parse_as not available yet")
+needs_parse_as = pytest.mark.skipif(
+    not _parse_as_available(), reason="genai._schema.parse_as not available yet"
+)
 
 
 @needs_parse_as
@@ -324,13 +338,20 @@ def test_parsed_typed_list_of_dataclasses() -> None:
 
 
 @needs_parse_as
+def test_parsed_with_a_schema_message_or_dict_is_plain_json() -> None:
+    assert _json_reply("[1, 2]", schema={"type": "ARRAY"}).parsed == [1, 2]
+    schema_message = types.Schema(type="ARRAY", items=types.Schema(type="INTEGER"))
+    assert _json_reply("[3]", schema=schema_message).parsed == [3]
+
+
+@needs_parse_as
 def test_parsed_typed_mismatch_raises_parse_error() -> None:
-    with pytest.raises(errors.ResponseParseError):
+    with pytest.raises(errors.ResponseParseError, match="parsed"):
         _ = _json_reply('{"name": "soup"}', schema=Recipe).parsed
 
 
-def test_parsed_typed_uses_parse_as(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Independent of the real coercion module: a stand-in parse_as receives the data and the type.
+def test_parsed_hands_the_data_and_schema_to_parse_as(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Independent of the real coercion module: a stand-in parse_as receives the data and the schema.
     import sys
     import types as pytypes
 
@@ -349,8 +370,10 @@ def test_parsed_typed_uses_parse_as(monkeypatch: pytest.MonkeyPatch) -> None:
     assert _json_reply('{"x": 1}', schema=Recipe).parsed == ("converted", {"x": 1})
     assert _json_reply("[1]", schema=list[int]).parsed == ("converted", [1])
     assert calls == [({"x": 1}, Recipe), ([1], list[int])]
-    # Schema messages and dicts are not Python types: plain JSON comes back.
-    assert _json_reply("[1]", schema={"type": "ARRAY"}).parsed == [1]
+    # Without a schema there is nothing to convert to.
+    assert _json_reply("[1]").parsed == [1]
+    assert len(calls) == 2
+    # Other errors from the conversion become ResponseParseError, with the cause chained.
     with pytest.raises(errors.ResponseParseError, match="does not fit") as info:
         _ = _json_reply('"bad"', schema=Recipe).parsed
     assert isinstance(info.value.__cause__, TypeError)
@@ -429,7 +452,7 @@ def test_safety_rating_views() -> None:
     ]
     view = Candidate(types.Candidate(safety_ratings=ratings))
     got = view.safety_ratings
-    assert [(r.category.name, r.probability.name) for r in got] == [  # type: ignore[union-attr]
+    assert [(r.category.name, r.probability.name) for r in got] == [
         ("HARM_CATEGORY_HARASSMENT", "LOW"),
         ("HARM_CATEGORY_HATE_SPEECH", "HIGH"),
     ]
@@ -440,15 +463,22 @@ def test_safety_rating_views() -> None:
     assert got[0].ListFields()  # delegated
 
 
-def test_unknown_enum_values_stay_ints() -> None:
+def test_unknown_enum_values_keep_the_int_and_do_not_crash() -> None:
     cand = Candidate(
         types.Candidate(finish_reason=77, safety_ratings=[types.SafetyRating(category=88, probability=99)])
     )
-    assert cand.finish_reason == 77
-    assert type(cand.finish_reason) is int
+    reason = cand.finish_reason
+    assert reason == 77
+    assert isinstance(reason, enum.IntEnum)
+    assert reason.name == "UNKNOWN_77"
+    assert cand.finish_reason is reason
     rating = cand.safety_ratings[0]
     assert (rating.category, rating.probability) == (88, 99)
-    assert type(rating.category) is int
+    assert (rating.category.name, rating.probability.name) == ("UNKNOWN_88", "UNKNOWN_99")
+    assert pickle.loads(pickle.dumps(reason)) is reason
+    view = GenerateContentResponse(types.GenerateContentResponse(candidates=[cand.raw]))
+    assert view.finish_reason == "UNKNOWN_77"
+    assert view.text == ""
 
 
 # --- _enums ----------------------------------------------------------------------------------------
@@ -469,7 +499,7 @@ def test_enums_are_built_once_and_match_the_descriptors() -> None:
     with pytest.raises(AttributeError):
         _enums.py_enum("Nope")
     with pytest.raises(AttributeError):
-        _ = _enums.Nope  # type: ignore[attr-defined]
+        _ = _enums.Nope
 
 
 def test_enum_members_pickle() -> None:
@@ -482,3 +512,4 @@ def test_enum_from_descriptor_any_enum() -> None:
     assert cls.__name__ == "Mode"
     assert cls(0).name == "MODE_UNSPECIFIED"
     assert _enums.to_py_enum("HarmProbability", 12345) == 12345
+    assert issubclass(cls, _enums.ProtoEnum)

@@ -26,7 +26,8 @@ Type = content_pb2.Type
 
 def _string(rng: Rng, fmt: str, min_length: int, max_length: int) -> str:
     if fmt == "date-time":
-        return f"2025-{1 + rng.below(12):02d}-{1 + rng.below(28):02d}T{rng.below(24):02d}:{rng.below(60):02d}:00Z"
+        day = f"2025-{1 + rng.below(12):02d}-{1 + rng.below(28):02d}"
+        return f"{day}T{rng.below(24):02d}:{rng.below(60):02d}:00Z"
     if fmt == "date":
         return f"2025-{1 + rng.below(12):02d}-{1 + rng.below(28):02d}"
     text = " ".join(rng.words(1 + rng.below(3)))

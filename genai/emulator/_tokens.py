@@ -14,20 +14,20 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from typing import Any
-
-from google.protobuf import json_format
-from google.protobuf.message import Message
+from typing import Any, TypeAlias
 
 from genai_protos import content_pb2
+from google.protobuf import json_format
+from google.protobuf.message import Message
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 
 MEDIA_TOKENS = {"image": 258, "audio": 320, "video": 2630}
 OTHER_MEDIA_TOKENS = 258
 
-TEXT = content_pb2.Modality.TEXT
-_MODALITY_BY_FAMILY = {
+Modality: TypeAlias = content_pb2.Modality.ValueType
+TEXT: Modality = content_pb2.Modality.TEXT
+_MODALITY_BY_FAMILY: dict[str, Modality] = {
     "image": content_pb2.Modality.IMAGE,
     "audio": content_pb2.Modality.AUDIO,
     "video": content_pb2.Modality.VIDEO,
@@ -60,13 +60,13 @@ def json_text(value: Any) -> str:
     return json.dumps(value, sort_keys=True)
 
 
-def _media(mime_type: str) -> tuple[int, int]:
+def _media(mime_type: str) -> tuple[Modality, int]:
     family = mime_type.split("/", 1)[0].lower()
     modality = _MODALITY_BY_FAMILY.get(family, content_pb2.Modality.DOCUMENT)
     return modality, MEDIA_TOKENS.get(family, OTHER_MEDIA_TOKENS)
 
 
-def part_tokens(part: content_pb2.Part) -> tuple[int, int]:
+def part_tokens(part: content_pb2.Part) -> tuple[Modality, int]:
     """(modality, tokens) of one part."""
     kind = part.WhichOneof("data")
     if kind == "text":
@@ -109,9 +109,9 @@ def count_prompt(
     contents: Iterable[content_pb2.Content],
     system_instruction: content_pb2.Content | None = None,
     tools: Iterable[content_pb2.Tool] = (),
-) -> dict[int, int]:
+) -> dict[Modality, int]:
     """Prompt tokens per modality for contents + system instruction + tools (text modality)."""
-    counts: dict[int, int] = {}
+    counts: dict[Modality, int] = {}
     groups: list[Iterable[content_pb2.Content]] = [contents]
     if system_instruction is not None:
         groups.append((system_instruction,))
@@ -126,10 +126,6 @@ def count_prompt(
     return counts
 
 
-def details(counts: dict[int, int]) -> list[content_pb2.ModalityTokenCount]:
+def details(counts: dict[Modality, int]) -> list[content_pb2.ModalityTokenCount]:
     """ModalityTokenCount entries for the non-zero modalities, in enum order."""
-    return [
-        content_pb2.ModalityTokenCount(modality=m, token_count=n)  # type: ignore[arg-type]
-        for m, n in sorted(counts.items())
-        if n
-    ]
+    return [content_pb2.ModalityTokenCount(modality=m, token_count=n) for m, n in sorted(counts.items()) if n]

@@ -14,7 +14,11 @@ from genai.testing import Emulator
 def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if k not in ("GEMINI_API_KEY", "GOOGLE_API_KEY")}
     return subprocess.run(
-        [sys.executable, "-m", "genai.cli", *args], capture_output=True, text=True, timeout=60, env={**base, **(env or {})}
+        [sys.executable, "-m", "genai.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**base, **(env or {})},
     )
 
 
@@ -47,7 +51,15 @@ def test_demo(command: str) -> None:
 
 
 def test_errors_exit_non_zero_with_a_message(emulator: Emulator) -> None:
-    result = _run("--endpoint", emulator.endpoint, "--insecure", "generate", "x", "--model", "nope",
-                  env={"GEMINI_API_KEY": "k"})
+    result = _run(
+        "--endpoint",
+        emulator.endpoint,
+        "--insecure",
+        "generate",
+        "x",
+        "--model",
+        "nope",
+        env={"GEMINI_API_KEY": "k"},
+    )
     assert result.returncode == 1
     assert "NOT_FOUND" in result.stderr

@@ -42,7 +42,9 @@ def test_quickstart_flow() -> None:
     config_model = genai.GenerativeModel("gemini-1.5-pro-latest")
     capped = config_model.generate_content(
         "Tell me a story about a magic backpack.",
-        generation_config=genai.types.GenerationConfig(candidate_count=1, stop_sequences=["x"], max_output_tokens=4),
+        generation_config=genai.types.GenerationConfig(
+            candidate_count=1, stop_sequences=["x"], max_output_tokens=4
+        ),
     )
     assert capped.candidates[0].finish_reason.name in {"MAX_TOKENS", "STOP"}
 
@@ -74,7 +76,9 @@ def test_chat_errors_and_abandoned_streams_leave_history_intact() -> None:
     chat = genai.GenerativeModel("gemini-2.5-flash").start_chat()
     chat.send_message("hello")
     with pytest.raises(genai.errors.InvalidArgumentError):
-        chat.send_message("fail", request_options={"metadata": [("x-emulator-fail", "INVALID_ARGUMENT:always")]})
+        chat.send_message(
+            "fail", request_options={"metadata": [("x-emulator-fail", "INVALID_ARGUMENT:always")]}
+        )
     assert len(chat.history) == 2
     abandoned = chat.send_message("a long story", stream=True)
     next(iter(abandoned))
@@ -109,10 +113,16 @@ def test_async_facade() -> None:
 
 @pytest.mark.usefixtures("configured")
 def test_embed_content_dict_shape() -> None:
-    result = genai.embed_content(model="models/embedding-001", content="What is the meaning of life?",
-                                 task_type="retrieval_document", title="Embedding of single string")
+    result = genai.embed_content(
+        model="models/embedding-001",
+        content="What is the meaning of life?",
+        task_type="retrieval_document",
+        title="Embedding of single string",
+    )
     assert len(result["embedding"]) == 768
-    many = genai.embed_content(model="models/embedding-001", content=["a", "b", "c"], output_dimensionality=16)
+    many = genai.embed_content(
+        model="models/embedding-001", content=["a", "b", "c"], output_dimensionality=16
+    )
     assert [len(v) for v in many["embedding"]] == [16, 16, 16]
     model = genai.get_model("models/embedding-001")
     assert "embedContent" in model.supported_generation_methods
@@ -124,7 +134,9 @@ def test_safety_settings_shortcut_unblocks() -> None:
     blocked = model.generate_content("[[block-candidate]] questionable")
     with pytest.raises(genai.types.StopCandidateException):
         _ = blocked.text
-    allowed = model.generate_content("[[block-candidate]] questionable", safety_settings={"HARASSMENT": "block_none"})
+    allowed = model.generate_content(
+        "[[block-candidate]] questionable", safety_settings={"HARASSMENT": "block_none"}
+    )
     assert allowed.text
 
 

@@ -124,7 +124,9 @@ def test_blocked_candidate_raises_unless_block_none(client: genai.Client) -> Non
     with pytest.raises(genai.errors.BlockedCandidateError, match="SAFETY"):
         _ = blocked.text
     allowed = client.models.generate_content(
-        model=MODEL, contents="rude [[block-candidate]]", config={"safety_settings": {"harassment": "block_none"}}
+        model=MODEL,
+        contents="rude [[block-candidate]]",
+        config={"safety_settings": {"harassment": "block_none"}},
     )
     assert allowed.text
 
@@ -136,10 +138,14 @@ def test_embed_single_and_batched_in_order(client: genai.Client) -> None:
     assert math.isclose(sum(v * v for v in embedding.values), 1.0, rel_tol=1e-4)
 
     texts = [f"text number {i}" for i in range(250)]  # 3 BatchEmbedContents calls of <= 100
-    many = client.models.embed_content(model="text-embedding-004", contents=texts, config={"output_dimensionality": 8})
+    many = client.models.embed_content(
+        model="text-embedding-004", contents=texts, config={"output_dimensionality": 8}
+    )
     assert len(many.embeddings) == 250
     assert all(len(e.values) == 8 for e in many.embeddings)
-    single = client.models.embed_content(model="text-embedding-004", contents=texts[137], config={"output_dimensionality": 8})
+    single = client.models.embed_content(
+        model="text-embedding-004", contents=texts[137], config={"output_dimensionality": 8}
+    )
     assert list(many.embeddings[137].values) == pytest.approx(list(single.embeddings[0].values))
 
 
@@ -183,11 +189,16 @@ def test_async_methods(client: genai.Client) -> None:
         assert (await aio.get(model=MODEL)).name == f"models/{MODEL}"
         with pytest.raises(genai.errors.NotFoundError):
             await aio.get(model="missing")
-        await client.aio.aclose()
+
+    async def second_loop() -> str:
+        try:
+            return (await client.aio.models.get(model=MODEL)).name
+        finally:
+            await client.aio.aclose()
 
     asyncio.run(main())
-    # The same client keeps working in a second event loop.
-    asyncio.run(client.aio.models.get(model=MODEL))
+    # The same client keeps working in a second event loop (its channels are per loop).
+    assert asyncio.run(second_loop()) == f"models/{MODEL}"
 
 
 def test_many_concurrent_async_calls(client: genai.Client) -> None:

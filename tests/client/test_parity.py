@@ -25,11 +25,32 @@ def test_models_twins_match() -> None:
 def test_public_api_snapshot() -> None:
     assert sorted(genai.__all__) == sorted(
         [
-            "APIError", "AsyncClient", "AsyncGenerateContentStream", "AsyncModels", "CallOptions", "Candidate",
-            "ChatSession", "Client", "EmbedContentConfig", "GenAIError", "GenerateContentConfig",
-            "GenerateContentResponse", "GenerateContentStream", "GenerationConfig", "GenerativeModel",
-            "IncompleteIterationError", "Models", "RetryOptions", "StreamAccumulator", "configure",
-            "embed_content", "errors", "get_model", "list_models", "protos", "types",
+            "APIError",
+            "AsyncClient",
+            "AsyncGenerateContentStream",
+            "AsyncModels",
+            "CallOptions",
+            "Candidate",
+            "ChatSession",
+            "Client",
+            "EmbedContentConfig",
+            "GenAIError",
+            "GenerateContentConfig",
+            "GenerateContentResponse",
+            "GenerateContentStream",
+            "GenerationConfig",
+            "GenerativeModel",
+            "IncompleteIterationError",
+            "Models",
+            "RetryOptions",
+            "StreamAccumulator",
+            "configure",
+            "embed_content",
+            "errors",
+            "get_model",
+            "list_models",
+            "protos",
+            "types",
         ]
     )
     for name in genai.__all__:
@@ -38,8 +59,15 @@ def test_public_api_snapshot() -> None:
 
 def test_every_status_users_catch_has_a_class() -> None:
     for name in [
-        "InvalidArgumentError", "NotFoundError", "PermissionDeniedError", "UnauthenticatedError",
-        "ResourceExhaustedError", "DeadlineExceededError", "UnavailableError", "InternalError", "CancelledError",
+        "InvalidArgumentError",
+        "NotFoundError",
+        "PermissionDeniedError",
+        "UnauthenticatedError",
+        "ResourceExhaustedError",
+        "DeadlineExceededError",
+        "UnavailableError",
+        "InternalError",
+        "CancelledError",
     ]:
         cls = getattr(genai.errors, name)
         assert issubclass(cls, genai.errors.APIError) and issubclass(cls, genai.GenAIError)

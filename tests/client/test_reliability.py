@@ -46,7 +46,9 @@ def test_resource_exhausted_is_retried_honouring_retry_info(client: genai.Client
 def test_zero_quota_is_not_retried(client: genai.Client, emulator: Emulator) -> None:
     marker = _marker()
     with pytest.raises(genai.errors.ResourceExhaustedError) as caught:
-        client.models.generate_content(model=MODEL, contents=marker, config=_fault("RESOURCE_EXHAUSTED:always;quota_limit=0"))
+        client.models.generate_content(
+            model=MODEL, contents=marker, config=_fault("RESOURCE_EXHAUSTED:always;quota_limit=0")
+        )
     assert _attempts(emulator, marker) == 1
     assert caught.value.quota_violations and caught.value.quota_violations[0].limit_is_zero
     assert caught.value.retry_delay is not None
@@ -92,7 +94,9 @@ def test_deadline_exceeded(client: genai.Client) -> None:
 
 def test_stream_retried_before_the_first_chunk(client: genai.Client, emulator: Emulator) -> None:
     marker = _marker()
-    with client.models.generate_content_stream(model=MODEL, contents=marker, config=_fault("UNAVAILABLE:1")) as s:
+    with client.models.generate_content_stream(
+        model=MODEL, contents=marker, config=_fault("UNAVAILABLE:1")
+    ) as s:
         text = "".join(chunk.text for chunk in s)
     assert text == client.models.generate_content(model=MODEL, contents=marker).text
     assert _attempts(emulator, marker) == 3  # failed stream, retried stream, the unary call
@@ -102,10 +106,12 @@ def test_stream_broken_mid_way_is_not_retried(client: genai.Client, emulator: Em
     marker = _marker()
     config = {"metadata": [("x-emulator-break-after", "2"), ("x-emulator-chunks", "6")]}
     received = []
-    with pytest.raises(genai.errors.UnavailableError):  # noqa: PT012  (the error comes mid-iteration)
-        with client.models.generate_content_stream(model=MODEL, contents=marker, config=config) as stream:
-            for chunk in stream:
-                received.append(chunk.text)
+    with (  # noqa: PT012  (the error comes mid-iteration)
+        pytest.raises(genai.errors.UnavailableError),
+        client.models.generate_content_stream(model=MODEL, contents=marker, config=config) as stream,
+    ):
+        for chunk in stream:
+            received.append(chunk.text)
     assert len(received) == 2
     assert _attempts(emulator, marker) == 1
     with pytest.raises(genai.IncompleteIterationError):
@@ -135,13 +141,19 @@ def test_async_faults_and_early_exit(client: genai.Client, emulator: Emulator) -
     marker = _marker()
 
     async def main() -> None:
-        response = await client.aio.models.generate_content(model=MODEL, contents=marker, config=_fault("UNAVAILABLE:2"))
+        response = await client.aio.models.generate_content(
+            model=MODEL, contents=marker, config=_fault("UNAVAILABLE:2")
+        )
         assert response.text
         with pytest.raises(genai.errors.InvalidArgumentError):
-            await client.aio.models.generate_content(model=MODEL, contents=_marker(), config=_fault("INVALID_ARGUMENT:always"))
+            await client.aio.models.generate_content(
+                model=MODEL, contents=_marker(), config=_fault("INVALID_ARGUMENT:always")
+            )
         config = {"metadata": [("x-emulator-chunks", "50"), ("x-emulator-chunk-delay", "0.05")]}
         cancelled_before = emulator.cancelled_streams
-        stream = await client.aio.models.generate_content_stream(model=MODEL, contents=_marker(), config=config)
+        stream = await client.aio.models.generate_content_stream(
+            model=MODEL, contents=_marker(), config=config
+        )
         async with stream:
             async for _ in stream:
                 break
@@ -159,7 +171,9 @@ def test_async_faults_and_early_exit(client: genai.Client, emulator: Emulator) -
 def test_async_task_cancellation_cancels_the_stream(client: genai.Client, emulator: Emulator) -> None:
     async def consume() -> None:
         config = {"metadata": [("x-emulator-chunks", "100"), ("x-emulator-chunk-delay", "0.05")]}
-        stream = await client.aio.models.generate_content_stream(model=MODEL, contents=_marker(), config=config)
+        stream = await client.aio.models.generate_content_stream(
+            model=MODEL, contents=_marker(), config=config
+        )
         async for _ in stream:
             pass
 

@@ -20,7 +20,10 @@ def test_key_absent_from_reprs(client: genai.Client) -> None:
 
 def test_key_absent_from_errors_and_logs(client: genai.Client, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
-    config = {"metadata": [("x-emulator-fail", "UNAVAILABLE:always")], "retry": genai.RetryOptions(attempts=2, initial=0.01)}
+    config = {
+        "metadata": [("x-emulator-fail", "UNAVAILABLE:always")],
+        "retry": genai.RetryOptions(attempts=2, initial=0.01),
+    }
     with pytest.raises(genai.errors.UnavailableError) as caught:
         client.models.generate_content(model="gemini-2.5-flash", contents="secret?", config=config)
     error = caught.value
@@ -32,9 +35,11 @@ def test_key_absent_from_errors_and_logs(client: genai.Client, caplog: pytest.Lo
 
 def test_rejected_key_error_does_not_echo_it() -> None:
     with Emulator(api_keys={"the-right-key"}) as emulator:
-        with genai.Client(SECRET_KEY, endpoint=emulator.endpoint, insecure=True) as client:
-            with pytest.raises(genai.errors.PermissionDeniedError) as caught:
-                client.models.get(model="gemini-2.5-flash")
+        with (
+            genai.Client(SECRET_KEY, endpoint=emulator.endpoint, insecure=True) as client,
+            pytest.raises(genai.errors.PermissionDeniedError) as caught,
+        ):
+            client.models.get(model="gemini-2.5-flash")
         assert SECRET_KEY not in str(caught.value) + repr(caught.value)
         with genai.Client("the-right-key", endpoint=emulator.endpoint, insecure=True) as client:
             assert client.models.get(model="gemini-2.5-flash").name

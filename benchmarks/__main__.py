@@ -1,0 +1,145 @@
+"""``python -m benchmarks [--quick] [--write|--no-write] [--strict]``: run everything, print, write docs."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from benchmarks import report
+from benchmarks._emulator import EmulatorProcess
+from benchmarks._sides import Official, Ours, RawStub, Side, official_available
+from benchmarks.imports import import_times
+from benchmarks.report import Params, Results
+from benchmarks.sync_cpu import stream_cpu, unary_cpu
+from benchmarks.throughput import async_throughput
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+
+FULL = Params(
+    quick=False,
+    unary_calls=2000,
+    unary_repeats=5,
+    stream_sizes=(1000, 5000),
+    streams_per_repeat={1000: 6, 5000: 2},
+    stream_repeats=5,
+    async_total=5000,
+    async_concurrency=64,
+    async_repeats=3,
+    import_runs=10,
+)
+QUICK = Params(
+    quick=True,
+    unary_calls=300,
+    unary_repeats=3,
+    stream_sizes=(1000, 5000),
+    streams_per_repeat={1000: 2, 5000: 1},
+    stream_repeats=3,
+    async_total=1000,
+    async_concurrency=64,
+    async_repeats=2,
+    import_runs=3,
+)
+# Only these sizes are measured for the official client (proto-plus wrapping makes it slow).
+OFFICIAL_STREAM_SIZES = (1000,)
+
+NOT_APPLICABLE = [
+    "google-genai: not applicable. It speaks REST (HTTP/JSON) only and cannot talk to a gRPC "
+    "endpoint such as the emulator, so there is no like-for-like number for it here "
+    "(its import time is in the cold-import table when installed).",
+    "google-generativeai: not measured. Its last release (0.8.6) requires "
+    "google-ai-generativelanguage==0.6.15, which conflicts with the 0.12.1 this repo installs for "
+    "its wire tests, so the two cannot share one environment.",
+]
+
+
+def _progress(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def _sides(endpoint: str, notes: list[str]) -> Iterator[list[Side]]:
+    sides: list[Side] = []
+    try:
+        sides.append(Ours(endpoint))
+        sides.append(RawStub(endpoint))
+        sides.append(RawStub(endpoint, build=True))
+        if official_available():
+            sides.append(Official(endpoint))
+        else:
+            notes.append(
+                "google-ai-generativelanguage: not installed, so the official client was not measured."
+            )
+        yield sides
+    finally:
+        for side in sides:
+            side.close()
+
+
+def run(params: Params) -> Results:
+    results = Results(params, load=os.getloadavg())
+    started = time.perf_counter()
+    with EmulatorProcess() as emulator:
+        _progress(f"emulator (separate process) at {emulator.endpoint}")
+        with _sides(emulator.endpoint, results.notes) as sides:
+            _progress(f"unary: {params.unary_repeats} x {params.unary_calls} calls per side")
+            results.unary = unary_cpu(
+                sides,
+                calls=params.unary_calls,
+                warmup=max(50, params.unary_calls // 10),
+                repeats=params.unary_repeats,
+            )
+            for size in params.stream_sizes:
+                chosen = [s for s in sides if s.label != "official" or size in OFFICIAL_STREAM_SIZES]
+                _progress(
+                    f"streams of {size:,} chunks: {params.stream_repeats} x {params.streams_per_repeat[size]}"
+                )
+                results.streams[size] = stream_cpu(
+                    chosen,
+                    chunks=size,
+                    streams=params.streams_per_repeat[size],
+                    warmup=1,
+                    repeats=params.stream_repeats,
+                )
+        _progress(f"async: {params.async_repeats} x {params.async_total:,} calls per side")
+        results.throughput = async_throughput(
+            emulator.endpoint,
+            total=params.async_total,
+            concurrency=params.async_concurrency,
+            warmup=max(params.async_concurrency * 4, params.async_total // 10),
+            repeats=params.async_repeats,
+        )
+    _progress(f"cold import: {params.import_runs} runs per statement")
+    results.imports = import_times(params.import_runs)
+    results.notes.extend(NOT_APPLICABLE)
+    results.elapsed = time.perf_counter() - started
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="fewer iterations (smoke run, < 30 s)")
+    write = parser.add_mutually_exclusive_group()
+    write.add_argument(
+        "--write", dest="write", action="store_true", default=None, help="rewrite the docs file"
+    )
+    write.add_argument("--no-write", dest="write", action="store_false", help="print only")
+    parser.add_argument("--output", type=Path, default=DOCS, help=f"the docs file (default {DOCS})")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    args = parser.parse_args(argv)
+
+    results = run(QUICK if args.quick else FULL)
+    print(report.text(results), flush=True)
+    if args.write if args.write is not None else not args.quick:
+        args.output.write_text(report.markdown(results), encoding="utf-8")
+        _progress(f"wrote {args.output}")
+    missed = [v for v in report.verdicts(results) if v.passed is False]
+    return 1 if args.strict and missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

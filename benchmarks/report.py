@@ -1,0 +1,417 @@
+"""Results: targets, the plain-text table for the terminal and docs/benchmarks.md."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import platform
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from benchmarks._stats import Sample, ratio
+from benchmarks.imports import ImportTime
+from benchmarks.throughput import Throughput
+
+UNARY_TARGET = 1.10  # ours / raw stub, client CPU per call
+STREAM_TARGET = 1.10  # ours / raw stub, client CPU per streamed reply
+ASYNC_TARGET = 0.95  # ours / raw stub, calls per second
+IMPORT_TARGET = 0.300  # seconds, `import genai`
+
+SIDE_ORDER = ("ours", "raw", "raw+build", "official")
+
+
+@dataclass(frozen=True)
+class Params:
+    quick: bool
+    unary_calls: int
+    unary_repeats: int
+    stream_sizes: tuple[int, ...]
+    streams_per_repeat: dict[int, int]
+    stream_repeats: int
+    async_total: int
+    async_concurrency: int
+    async_repeats: int
+    import_runs: int
+
+
+@dataclass
+class Results:
+    params: Params
+    unary: dict[str, Sample] = field(default_factory=dict)
+    streams: dict[int, dict[str, Sample]] = field(default_factory=dict)
+    throughput: dict[str, Throughput] = field(default_factory=dict)
+    imports: list[ImportTime] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    elapsed: float = 0.0
+    load: tuple[float, float, float] = (0.0, 0.0, 0.0)  # 1/5/15-minute load average at the start
+
+
+@dataclass(frozen=True)
+class Verdict:
+    name: str
+    ours: str
+    baseline: str
+    ratio: str
+    target: str
+    passed: bool | None  # None: not measured
+    spread: str
+
+
+def _version(dist: str) -> str:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def machine(results: Results) -> list[tuple[str, str]]:
+    from google.protobuf.internal import api_implementation
+
+    return [
+        (
+            "cores (nproc)",
+            str(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()),
+        ),
+        ("cpu", _cpu_model()),
+        ("os", f"{platform.system()} {platform.release()}"),
+        ("python", f"{platform.python_implementation()} {platform.python_version()}"),
+        ("grpcio", _version("grpcio")),
+        ("protobuf", f"{_version('protobuf')} ({api_implementation.Type()} backend)"),
+        ("google-ai-generativelanguage", _version("google-ai-generativelanguage")),
+        ("google-genai", _version("google-genai")),
+        ("google-generativeai", _version("google-generativeai")),
+        ("load average at start (1/5/15 min)", " / ".join(f"{x:.2f}" for x in results.load)),
+    ]
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+# -------------------------------------------------------------------------------------------- format
+
+
+def us(seconds: float) -> str:
+    return f"{seconds * 1e6:,.1f} µs"
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1e3:,.1f} ms"
+
+
+def pct(fraction: float) -> str:
+    return f"±{fraction * 50:.1f}%"  # half the (max - min) range, relative to the median
+
+
+def _cpu(seconds: float) -> str:
+    return us(seconds) if seconds < 1e-3 else ms(seconds)
+
+
+def verdicts(results: Results) -> list[Verdict]:
+    out: list[Verdict] = []
+    unary = results.unary
+    if "ours" in unary and "raw" in unary:
+        r = ratio(unary["ours"], unary["raw"])
+        out.append(
+            Verdict(
+                "unary CPU per call (sync)",
+                us(unary["ours"].median),
+                us(unary["raw"].median),
+                f"{r:.2f}x",
+                f"<= {UNARY_TARGET:.2f}x",
+                r <= UNARY_TARGET,
+                f"{pct(unary['ours'].spread)} / {pct(unary['raw'].spread)}",
+            )
+        )
+    for size, samples in sorted(results.streams.items()):
+        if "ours" in samples and "raw" in samples:
+            r = ratio(samples["ours"], samples["raw"])
+            out.append(
+                Verdict(
+                    f"stream CPU per reply, {size:,} chunks",
+                    _cpu(samples["ours"].median),
+                    _cpu(samples["raw"].median),
+                    f"{r:.2f}x",
+                    f"<= {STREAM_TARGET:.2f}x",
+                    r <= STREAM_TARGET,
+                    f"{pct(samples['ours'].spread)} / {pct(samples['raw'].spread)}",
+                )
+            )
+    tp = results.throughput
+    if "ours" in tp and "raw" in tp:
+        r = ratio(tp["ours"].calls_per_second, tp["raw"].calls_per_second)
+        out.append(
+            Verdict(
+                f"async calls/s, {results.params.async_concurrency} in flight",
+                f"{tp['ours'].calls_per_second.median:,.0f}/s",
+                f"{tp['raw'].calls_per_second.median:,.0f}/s",
+                f"{r:.2f}x",
+                f">= {ASYNC_TARGET:.2f}x",
+                r >= ASYNC_TARGET,
+                f"{pct(tp['ours'].calls_per_second.spread)} / {pct(tp['raw'].calls_per_second.spread)}",
+            )
+        )
+    genai_import = next((i for i in results.imports if i.label == "import genai"), None)
+    if genai_import is not None and genai_import.importtime is None:
+        target = f"<= {IMPORT_TARGET * 1e3:.0f} ms"
+        out.append(Verdict("cold import (import genai)", genai_import.problem, "-", "-", target, False, "-"))
+    elif genai_import is not None and genai_import.importtime is not None:
+        t = genai_import.importtime.median
+        out.append(
+            Verdict(
+                "cold import (import genai)",
+                ms(t),
+                "-",
+                "-",
+                f"<= {IMPORT_TARGET * 1e3:.0f} ms",
+                t <= IMPORT_TARGET,
+                pct(genai_import.importtime.spread),
+            )
+        )
+    return out
+
+
+def _mark(passed: bool | None) -> str:
+    return "n/a" if passed is None else ("PASS" if passed else "FAIL")
+
+
+def _sides_rows(results: Results) -> list[list[str]]:
+    """One row per side: unary CPU and per-size stream CPU, each with its ratio to the raw stub."""
+    rows = []
+    labels = [s for s in SIDE_ORDER if s in results.unary or any(s in v for v in results.streams.values())]
+    for label in labels:
+        row = [label]
+        cells = [(results.unary, lambda s: us(s.median))]
+        cells += [(results.streams[size], lambda s: _cpu(s.median)) for size in sorted(results.streams)]
+        for samples, fmt in cells:
+            sample, raw = samples.get(label), samples.get("raw")
+            if sample is None:
+                row += ["-", "-"]
+            else:
+                row += [f"{fmt(sample)} {pct(sample.spread)}", f"{ratio(sample, raw):.2f}x" if raw else "-"]
+        rows.append(row)
+    return rows
+
+
+def _sides_header(results: Results) -> list[str]:
+    header = ["side", "unary CPU/call", "vs raw"]
+    for size in sorted(results.streams):
+        header += [f"stream {size:,} CPU/reply", "vs raw"]
+    return header
+
+
+def _throughput_rows(results: Results) -> list[list[str]]:
+    rows = []
+    raw = results.throughput.get("raw")
+    for label in SIDE_ORDER:
+        tp = results.throughput.get(label)
+        if tp is None:
+            continue
+        rate = tp.calls_per_second
+        rows.append(
+            [
+                label,
+                f"{rate.median:,.0f}/s {pct(rate.spread)}",
+                f"{ratio(rate, raw.calls_per_second):.2f}x" if raw else "-",
+                f"{us(tp.cpu_per_call.median)} {pct(tp.cpu_per_call.spread)}",
+                f"{ratio(tp.cpu_per_call, raw.cpu_per_call):.2f}x" if raw else "-",
+            ]
+        )
+    return rows
+
+
+def _import_rows(results: Results) -> list[list[str]]:
+    rows = []
+    for item in results.imports:
+        if item.importtime is None or item.wall is None:
+            rows.append([item.label, item.problem or "not measured", "-", "-"])
+            continue
+        rows.append(
+            [
+                item.label,
+                ms(item.importtime.median),
+                f"{ms(item.importtime.low)} .. {ms(item.importtime.high)}",
+                ms(item.wall.median),
+            ]
+        )
+    return rows
+
+
+# ------------------------------------------------------------------------------------------ terminal
+
+
+def _text_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    line = "  ".join("-" * w for w in widths)
+    out = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)), line]
+    out += ["  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    return "\n".join(out)
+
+
+def _verdict_rows(results: Results) -> list[list[str]]:
+    return [
+        [v.name, v.ours, v.baseline, v.ratio, v.target, _mark(v.passed), v.spread] for v in verdicts(results)
+    ]
+
+
+VERDICT_HEADER = ["benchmark", "ours", "raw stub", "ratio", "target", "result", "spread ours / raw"]
+
+
+def text(results: Results) -> str:
+    p = results.params
+    parts = [
+        f"genai benchmarks ({'quick' if p.quick else 'full'} run, {results.elapsed:.0f} s)",
+        "; ".join(f"{k}: {v}" for k, v in machine(results) if k != "cpu"),
+        "",
+        _text_table(VERDICT_HEADER, _verdict_rows(results)),
+        "",
+        "Client CPU by side (median of repeats, ± half the min..max range):",
+        _text_table(_sides_header(results), _sides_rows(results)),
+        "",
+        f"Async, {p.async_total:,} unary calls, {p.async_concurrency} in flight:",
+        _text_table(["side", "calls/s", "vs raw", "client CPU/call", "vs raw"], _throughput_rows(results)),
+        "",
+        f"Cold import, {p.import_runs} fresh interpreters each:",
+        _text_table(
+            ["statement", "importtime median", "min .. max", "wall - bare python"], _import_rows(results)
+        ),
+    ]
+    if results.notes:
+        parts += ["", "Notes:", *(f"- {note}" for note in results.notes)]
+    passed = [v.passed for v in verdicts(results) if v.passed is not None]
+    parts += ["", f"targets met: {sum(passed)}/{len(passed)}"]
+    return "\n".join(parts)
+
+
+# ------------------------------------------------------------------------------------------ markdown
+
+
+def _md_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    def esc(cell: str) -> str:
+        return str(cell).replace("|", "\\|")
+
+    out = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
+    out += ["| " + " | ".join(esc(c) for c in r) + " |" for r in rows]
+    return "\n".join(out)
+
+
+_METHOD = """\
+All numbers come from one run of `python -m benchmarks` on the machine below. The emulator
+(`python -m genai.emulator --port 0`) always runs in a **separate process** on loopback, so its CPU
+is not charged to the client; each benchmark talks to the same emulator.
+
+Sides compared (all send the same request, one short user prompt to `models/gemini-2.5-flash`,
+with the metadata our client sends on every call, `x-goog-api-key` and `x-goog-api-client`, and a
+60 s deadline; all read the reply text):
+
+* `ours`: `client.models.generate_content(model="gemini-2.5-flash", contents=PROMPT).text`; the
+  request is built from plain input, as a user writes it.
+* `raw`: the generated `GenerativeServiceStub` (same pb2 classes) with a **prebuilt** request
+  message, reading `candidates[0].content.parts[0].text`. The headline baseline.
+* `raw+build`: the same stub, building the `GenerateContentRequest` on every call (what
+  hand-written stub code pays).
+* `official`: google-ai-generativelanguage's `GenerativeServiceClient` over
+  `GenerativeServiceGrpcTransport(channel=grpc.insecure_channel(...))`, called with flattened
+  `model=`/`contents=` arguments (proto-plus types).
+
+What is measured:
+
+1. **Unary CPU per call (sync).** `time.process_time()` of the client process (all its threads,
+   gRPC's included) over {unary_calls:,} GenerateContent calls, divided by the count; a warm-up first;
+   {unary_repeats} repeats, sides measured in turn within each repeat in a rotating order.
+2. **Streaming CPU per reply (sync).** The same, per StreamGenerateContent reply of {sizes}
+   chunks (request metadata `x-emulator-chunks: N`), {streams} replies per repeat,
+   {stream_repeats} repeats. `ours` iterates the stream, reads `chunk.text` of every chunk and then
+   `stream.response.text` (the merged reply); `raw` iterates the stub's call and `''.join`s
+   `candidates[0].content.parts[0].text` itself. Every side is first checked to receive exactly
+   N chunks and a reply of at least N words.
+3. **Async throughput.** {async_total:,} unary calls through `grpc.aio` (raw stub, one channel) and
+   through `client.aio.models.generate_content` (its default channel pool), {concurrency} workers
+   (so {concurrency} calls in flight), after a warm-up; wall-clock calls/s, and the client's CPU per call
+   next to it; {async_repeats} alternating runs, each in a fresh event loop. The emulator shares
+   the machine's cores with the client, so on a 2-core machine it can be what limits both sides:
+   read the CPU column too.
+4. **Cold import.** Fresh interpreters, {import_runs} runs per statement after one warm-up run
+   (bytecode cached), from a neutral working directory. `importtime` sums the cumulative time of
+   the top-level imports reported by `python -X importtime -c STMT` (those that a bare
+   `python -c pass` does not also make); `wall - bare python` is the wall-clock of
+   `python -c STMT` minus the median of `python -c pass`. The target applies to the `importtime`
+   median of `import genai`.
+
+Every figure is the **median** of its repeats; "±" is half the min..max range of the repeats,
+relative to the median (the spread). Ratios are ours / raw stub (medians): below 1 is better for
+CPU, above 1 is better for calls/s.
+"""
+
+_HOW_TO_RUN = """\
+```sh
+make bench                             # full run (< 3 minutes); rewrites this file
+.venv/bin/python -m benchmarks --quick # smoke run (< 30 s); prints only
+.venv/bin/python -m benchmarks --quick --write   # ... and rewrites this file too
+.venv/bin/python -m benchmarks.profile # cProfile of our per-call path (where the time goes)
+```
+
+`--strict` makes the run exit 1 when a target is missed. Numbers move with the machine: compare
+ratios, not absolute microseconds, between machines.
+"""
+
+
+def markdown(results: Results) -> str:
+    p = results.params
+    method = _METHOD.format(
+        unary_calls=p.unary_calls,
+        unary_repeats=p.unary_repeats,
+        sizes=" and ".join(f"{s:,}" for s in p.stream_sizes),
+        streams=", ".join(f"{p.streams_per_repeat[s]} ({s:,})" for s in p.stream_sizes),
+        stream_repeats=p.stream_repeats,
+        async_total=p.async_total,
+        concurrency=p.async_concurrency,
+        async_repeats=p.async_repeats,
+        import_runs=p.import_runs,
+    )
+    stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    parts = [
+        "# Benchmarks",
+        "",
+        "How much client-side cost genai adds over the raw generated grpcio stub, and how it compares",
+        "with the official google-ai-generativelanguage client. Written by `make bench`",
+        "(`python -m benchmarks`); do not edit the results by hand.",
+        "",
+        "## Method",
+        "",
+        method,
+        "Machine:",
+        "",
+        _md_table(["", ""], machine(results)),
+        "",
+        f"## Latest results ({'quick' if p.quick else 'full'} run, {stamp}, {results.elapsed:.0f} s)",
+        "",
+        _md_table(VERDICT_HEADER, _verdict_rows(results)),
+        "",
+        "### Client CPU by side",
+        "",
+        _md_table(_sides_header(results), _sides_rows(results)),
+        "",
+        f"### Async throughput ({p.async_total:,} calls, {p.async_concurrency} in flight)",
+        "",
+        _md_table(["side", "calls/s", "vs raw", "client CPU/call", "vs raw"], _throughput_rows(results)),
+        "",
+        f"### Cold import ({p.import_runs} fresh interpreters each)",
+        "",
+        _md_table(
+            ["statement", "importtime median", "min .. max", "wall - bare python"], _import_rows(results)
+        ),
+        "",
+    ]
+    if results.notes:
+        parts += ["### Notes", "", *(f"- {note}" for note in results.notes), ""]
+    parts += ["## How to run", "", _HOW_TO_RUN]
+    return "\n".join(parts)

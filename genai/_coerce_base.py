@@ -1,0 +1,269 @@
+"""Shared rungs of the coercion ladder: error messages, enum names, interop detection.
+
+    >>> describe(b"\\x89PNG" * 1000)[:21]
+    'bytes of length 4000 '
+
+Error messages from every coercer have one shape: ``"<path>: expected <accepted shapes>; got <type>
+<bounded repr>"``; `describe` keeps the repr short whatever the value (never a whole payload).
+Interop objects are recognised without importing their packages: proto-plus messages by the ``pb``
+class method, other protobuf pools by ``DESCRIPTOR.full_name``, google-genai pydantic objects by their
+module and ``model_dump``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import enum
+import reprlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeGuard
+
+from google.protobuf import message_factory
+from google.protobuf.descriptor import EnumDescriptor
+from google.protobuf.message import DecodeError, Message
+
+from genai import types
+
+__all__ = [
+    "POOL",
+    "SupportsImageSave",
+    "SupportsModelDump",
+    "describe",
+    "enum_number",
+    "foreign_to_own",
+    "is_genai_model",
+    "is_list",
+    "own_class",
+    "suggest",
+    "type_error",
+]
+
+POOL = types.Content.DESCRIPTOR.file.pool
+
+
+class SupportsModelDump(Protocol):
+    """A pydantic model such as the google-genai types (``model_dump`` is all we use)."""
+
+    def model_dump(self, *, exclude_none: bool = ...) -> dict[str, Any]: ...
+
+
+class SupportsImageSave(Protocol):
+    """A PIL image (``save`` to a file object in a given format is all we use)."""
+
+    def save(self, fp: Any, format: str | None = ..., **params: Any) -> None: ...
+
+
+# ---------------------------------------------------------------------------------------------------
+# Error helpers
+
+
+class _ShortRepr(reprlib.Repr):
+    def __init__(self) -> None:
+        super().__init__()
+        self.maxstring = self.maxother = 60
+        self.maxlist = self.maxtuple = self.maxset = self.maxfrozenset = self.maxdeque = 4
+        self.maxdict = 3
+        self.maxlevel = 2
+
+    def repr_bytes(self, x: bytes, level: int) -> str:  # never render a large payload in full
+        return repr(x[:24]) + ("..." if len(x) > 24 else "")
+
+    def repr_bytearray(self, x: bytearray, level: int) -> str:
+        return f"bytearray({self.repr_bytes(bytes(x[:24]), level)})"
+
+
+_SHORT = _ShortRepr()
+
+
+def describe(value: Any) -> str:
+    """The type and a bounded repr of `value`, for error messages.
+
+    >>> describe(b"x" * 10_000)
+    "bytes of length 10000 (b'xxxxxxxxxxxxxxxxxxxxxxxx'...)"
+    """
+    if value is None:
+        return "None"
+    if isinstance(value, bytes | bytearray | memoryview):
+        head = bytes(value[:24])
+        more = "..." if len(value) > 24 else ""
+        return f"{type(value).__name__} of length {len(value)} ({head!r}{more})"
+    try:
+        text = _SHORT.repr(value)
+    except Exception:  # a broken __repr__ must not hide the real error
+        text = f"<{type(value).__name__} object>"
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{type(value).__name__} {text}"
+
+
+def type_error(path: str, expected: str, value: Any) -> TypeError:
+    """The TypeError for a value of the wrong kind at `path`.
+
+    >>> str(type_error("contents[1]", "a str", 5))
+    'contents[1]: expected a str; got int 5'
+    """
+    return TypeError(f"{path}: expected {expected}; got {describe(value)}")
+
+
+def suggest(key: str, names: Iterable[str]) -> str:
+    """A "; did you mean ...?" clause for a close match of `key` among `names`, or "".
+
+    >>> suggest("temprature", ["temperature", "top_p"])
+    "; did you mean 'temperature'?"
+    """
+    close = difflib.get_close_matches(key, list(names), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def is_list(value: Any) -> TypeGuard[Sequence[Any]]:
+    """Whether `value` is a list-like sequence (list, tuple, repeated field), not str/bytes.
+
+    >>> is_list((1, 2)), is_list("ab")
+    (True, False)
+    """
+    if isinstance(value, list | tuple):
+        return True
+    return isinstance(value, Sequence) and not isinstance(value, str | bytes | bytearray | memoryview)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Enums
+
+
+@dataclass(frozen=True, slots=True)
+class _EnumTable:
+    by_name: dict[str, int]
+    numbers: frozenset[int]
+    names: tuple[str, ...]
+
+
+_ENUMS: dict[str, _EnumTable] = {}
+
+
+def _normalize(name: str) -> str:
+    return name.strip().upper().replace("-", "_").replace(" ", "_")
+
+
+def _enum_table(desc: EnumDescriptor) -> _EnumTable:
+    table = _ENUMS.get(desc.full_name)
+    if table is not None:
+        return table
+    names = tuple(v.name for v in desc.values)
+    by_name = {name: desc.values_by_name[name].number for name in names}
+    prefix = _common_prefix(names)
+    for name in names:
+        if prefix:
+            by_name.setdefault(name[len(prefix) :], by_name[name])
+        if name.endswith("_UNSPECIFIED"):
+            by_name.setdefault("UNSPECIFIED", by_name[name])
+    table = _EnumTable(by_name, frozenset(by_name.values()), names)
+    _ENUMS[desc.full_name] = table
+    return table
+
+
+def _common_prefix(names: Sequence[str]) -> str:
+    """The longest prefix ending in '_' shared by every name ('HARM_CATEGORY_' for HarmCategory)."""
+    if len(names) < 2:
+        return ""
+    first = names[0]
+    end = 0
+    for i, ch in enumerate(first):
+        if any(len(n) <= i or n[i] != ch for n in names[1:]):
+            break
+        if ch == "_":
+            end = i + 1
+    return first[:end]
+
+
+def enum_number(
+    desc: EnumDescriptor, value: Any, *, path: str, aliases: Mapping[str, int] | None = None
+) -> int:
+    """The number of an enum value given by name (any case, prefix optional), number or Python enum.
+
+    >>> enum_number(types.HarmCategory.DESCRIPTOR, "harassment", path="category")
+    7
+    """
+    if isinstance(value, enum.Enum) and not isinstance(value, int | str):
+        value = value.value if isinstance(value.value, int | str) else value.name
+    table = _enum_table(desc)
+    if isinstance(value, bool):
+        raise type_error(path, f"a {desc.name} name or number", value)
+    if isinstance(value, int):
+        number = int(value)
+        if number in table.numbers:
+            return number
+        raise ValueError(f"{path}: {number} is not a {desc.name} number; accepted: {_enum_choices(table)}")
+    if isinstance(value, str):
+        key = _normalize(value)
+        if aliases is not None and key in aliases:
+            return aliases[key]
+        found = table.by_name.get(key)
+        if found is not None:
+            return found
+        extra = f" or one of the aliases {', '.join(a.lower() for a in aliases)}" if aliases else ""
+        raise ValueError(
+            f"{path}: unknown {desc.name} {value!r}{suggest(key, table.by_name)}; "
+            f"accepted: {_enum_choices(table)} (any case){extra}"
+        )
+    raise type_error(path, f"a {desc.name} name (str) or number (int)", value)
+
+
+def _enum_choices(table: _EnumTable) -> str:
+    return ", ".join(table.names)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Interop: messages of other pools, proto-plus, google-genai pydantic
+
+
+def own_class(full_name: str) -> type[Message] | None:
+    """Our message class for a protobuf full name, or None if the API has no such message.
+
+    >>> own_class("google.ai.generativelanguage.v1beta.Part") is types.Part
+    True
+    """
+    try:
+        desc = POOL.FindMessageTypeByName(full_name)
+    except KeyError:
+        return None
+    return message_factory.GetMessageClass(desc)
+
+
+def foreign_to_own(value: Any) -> Message | None:
+    """Our copy of a proto-plus message or of a protobuf message from another pool; else None.
+
+    >>> foreign_to_own("text") is None
+    True
+    """
+    if isinstance(value, Message):
+        if value.DESCRIPTOR.file.pool is POOL:
+            return None
+        raw: Any = value
+    else:
+        pb = getattr(type(value), "pb", None)
+        if pb is None or not callable(pb):
+            return None
+        try:
+            raw = pb(value)
+        except Exception:
+            return None
+        if not isinstance(raw, Message):
+            return None
+    cls = own_class(raw.DESCRIPTOR.full_name)
+    if cls is None:
+        return None
+    try:
+        return cls.FromString(raw.SerializeToString())
+    except DecodeError:  # pragma: no cover - same descriptors on both sides
+        return None
+
+
+def is_genai_model(value: Any) -> TypeGuard[SupportsModelDump]:
+    """Whether `value` is a google-genai pydantic object (converted via ``model_dump``).
+
+    >>> is_genai_model({"text": "hi"})
+    False
+    """
+    module = type(value).__module__ or ""
+    return module.startswith("google.genai") and hasattr(value, "model_dump")

@@ -1,0 +1,481 @@
+"""Model names, generation/safety/thinking configs, tools and tool config from convenient shapes.
+
+    >>> to_safety_settings({"harassment": "block_none"})[0].threshold == types.HarmBlockThreshold.BLOCK_NONE
+    True
+
+Same ladder as genai/_coerce_content.py: our messages pass through unchanged; dicts (snake_case or
+camelCase keys), proto-plus / other-pool messages and google-genai pydantic objects are converted;
+errors are TypeError/ValueError whose message starts with the path of the bad value and says what is
+accepted. Python functions become FunctionDeclarations (name, docstring, typed parameters).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import inspect
+import re
+import typing
+import weakref
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar, cast
+
+from genai import types
+from genai._coerce_base import (
+    SupportsModelDump,
+    describe,
+    enum_number,
+    foreign_to_own,
+    is_genai_model,
+    is_list,
+    type_error,
+)
+from genai._coerce_dict import register_hook, to_message
+from genai._schema import to_schema
+
+if TYPE_CHECKING:
+    from google.protobuf.internal.enum_type_wrapper import _EnumTypeWrapper
+
+__all__ = [
+    "GenerationConfigLike",
+    "SafetySettingsLike",
+    "ThinkingConfigLike",
+    "ToolConfigLike",
+    "ToolLike",
+    "ToolsLike",
+    "to_enum",
+    "to_function_declaration",
+    "to_generation_config",
+    "to_model_name",
+    "to_safety_setting",
+    "to_safety_settings",
+    "to_thinking_config",
+    "to_tool_config",
+    "to_tools",
+]
+
+V = TypeVar("V", bound=int)
+
+GenerationConfigLike: TypeAlias = types.GenerationConfig | Mapping[str, Any] | SupportsModelDump
+SafetySettingLike: TypeAlias = types.SafetySetting | Mapping[str, Any] | SupportsModelDump
+SafetySettingsLike: TypeAlias = Mapping[Any, Any] | SafetySettingLike | Sequence[SafetySettingLike]
+"""{category: threshold} shortcuts, one setting, or a list of settings (messages or dicts)."""
+ThinkingConfigLike: TypeAlias = types.ThinkingConfig | Mapping[str, Any] | int | SupportsModelDump
+"""A ThinkingConfig, its dict, or an int thinking budget (0 disables thinking, -1 is dynamic)."""
+ToolConfigLike: TypeAlias = (
+    types.ToolConfig | types.FunctionCallingConfig | Mapping[str, Any] | str | SupportsModelDump
+)
+"""A ToolConfig, a FunctionCallingConfig, their dicts, or a mode: "auto", "any", "none", "validated"."""
+ToolLike: TypeAlias = (
+    types.Tool | types.FunctionDeclaration | Mapping[str, Any] | Callable[..., Any] | str | SupportsModelDump
+)
+ToolsLike: TypeAlias = ToolLike | Sequence[ToolLike]
+"""Tools, function declarations, Python functions, or "code_execution"/"google_search"/"url_context"."""
+
+
+def to_enum(enum_type: _EnumTypeWrapper[V], value: Any, *, path: str) -> V:
+    """An enum number from its name (any case, common prefix optional), number or Python enum.
+
+    >>> to_enum(types.TaskType, "retrieval_document", path="task_type") == types.TaskType.RETRIEVAL_DOCUMENT
+    True
+    """
+    return cast(V, enum_number(enum_type.DESCRIPTOR, value, path=path))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Model names
+
+_MODEL_PREFIXES = ("models/", "tunedModels/")
+
+
+def to_model_name(model: str, *, path: str = "model") -> str:
+    """A model's resource name: "gemini-x" -> "models/gemini-x"; "models/..." and "tunedModels/..." as is.
+
+    >>> to_model_name("gemini-2.5-flash")
+    'models/gemini-2.5-flash'
+    """
+    if not isinstance(model, str):
+        raise type_error(
+            path, "a model name str such as 'gemini-2.5-flash' or 'models/gemini-2.5-flash'", model
+        )
+    collection, slash, model_id = model.partition("/")
+    valid = bool(model_id if slash else model) and "/" not in model_id and not any(c.isspace() for c in model)
+    if valid and (not slash or collection + "/" in _MODEL_PREFIXES):
+        return model if slash else "models/" + model
+    raise ValueError(
+        f"{path}: expected a model id such as 'gemini-2.5-flash', 'models/gemini-2.5-flash' "
+        f"or 'tunedModels/my-model'; got {model!r}"
+    )
+
+
+# ---------------------------------------------------------------------------------------------------
+# Generation and thinking config
+
+
+def to_generation_config(
+    value: GenerationConfigLike, *, path: str = "generation_config"
+) -> types.GenerationConfig:
+    """A GenerationConfig from the message (as is), a dict, proto-plus or google-genai objects.
+
+    >>> to_generation_config({"temperature": 0.5, "maxOutputTokens": 64}).max_output_tokens
+    64
+    """
+    if type(value) is types.GenerationConfig:
+        return value
+    return to_message(
+        types.GenerationConfig,
+        value,
+        path=path,
+        expected="a types.GenerationConfig or a dict such as {'temperature': 0.2, 'max_output_tokens': 256}",
+    )
+
+
+def to_thinking_config(value: ThinkingConfigLike, *, path: str = "thinking_config") -> types.ThinkingConfig:
+    """A ThinkingConfig from the message (as is), a dict, or an int thinking budget.
+
+    >>> to_thinking_config(1024).thinking_budget
+    1024
+    """
+    if type(value) is types.ThinkingConfig:
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value < -1:
+            raise ValueError(f"{path}: a thinking budget is >= 0 tokens, or -1 for dynamic; got {value}")
+        return types.ThinkingConfig(thinking_budget=value)
+    return to_message(
+        types.ThinkingConfig,
+        value,
+        path=path,
+        expected="a types.ThinkingConfig, a dict such as {'thinking_budget': 1024, 'include_thoughts': True}"
+        " or an int budget",
+    )
+
+
+# ---------------------------------------------------------------------------------------------------
+# Safety settings
+
+_CATEGORY_ALIASES = {
+    "HARASSMENT": types.HarmCategory.HARM_CATEGORY_HARASSMENT,
+    "HATE": types.HarmCategory.HARM_CATEGORY_HATE_SPEECH,
+    "HATE_SPEECH": types.HarmCategory.HARM_CATEGORY_HATE_SPEECH,
+    "SEXUAL": types.HarmCategory.HARM_CATEGORY_SEXUALLY_EXPLICIT,
+    "SEXUALLY_EXPLICIT": types.HarmCategory.HARM_CATEGORY_SEXUALLY_EXPLICIT,
+    "DANGEROUS": types.HarmCategory.HARM_CATEGORY_DANGEROUS_CONTENT,
+    "DANGEROUS_CONTENT": types.HarmCategory.HARM_CATEGORY_DANGEROUS_CONTENT,
+    "CIVIC": types.HarmCategory.HARM_CATEGORY_CIVIC_INTEGRITY,
+    "CIVIC_INTEGRITY": types.HarmCategory.HARM_CATEGORY_CIVIC_INTEGRITY,
+}
+_THRESHOLD_ALIASES = {
+    "NONE": types.HarmBlockThreshold.BLOCK_NONE,
+    "LOW": types.HarmBlockThreshold.BLOCK_LOW_AND_ABOVE,
+    "LOW_AND_ABOVE": types.HarmBlockThreshold.BLOCK_LOW_AND_ABOVE,
+    "MEDIUM": types.HarmBlockThreshold.BLOCK_MEDIUM_AND_ABOVE,
+    "MEDIUM_AND_ABOVE": types.HarmBlockThreshold.BLOCK_MEDIUM_AND_ABOVE,
+    "HIGH": types.HarmBlockThreshold.BLOCK_ONLY_HIGH,
+    "ONLY_HIGH": types.HarmBlockThreshold.BLOCK_ONLY_HIGH,
+}
+_SAFETY_SHAPES = (
+    "safety settings: a dict {category: threshold} such as {'harassment': 'block_none'}, a "
+    "types.SafetySetting, a dict {'category': ..., 'threshold': ...}, or a list of those settings"
+)
+
+
+def _category(value: Any, path: str) -> Any:
+    return enum_number(types.HarmCategory.DESCRIPTOR, value, path=path, aliases=_CATEGORY_ALIASES)
+
+
+def _threshold(value: Any, path: str) -> Any:
+    return enum_number(types.HarmBlockThreshold.DESCRIPTOR, value, path=path, aliases=_THRESHOLD_ALIASES)
+
+
+def to_safety_setting(value: SafetySettingLike, *, path: str = "safety_setting") -> types.SafetySetting:
+    """One SafetySetting from the message (as is) or a dict whose category/threshold may be aliases.
+
+    >>> to_safety_setting({"category": "hate", "threshold": "low"}).category
+    8
+    """
+    if type(value) is types.SafetySetting:
+        return value
+    if is_genai_model(value):
+        value = value.model_dump(exclude_none=True)
+    if isinstance(value, Mapping):
+        converted = dict(value)
+        for key in ("category", "threshold"):
+            if converted.get(key) is not None:
+                convert = _category if key == "category" else _threshold
+                converted[key] = convert(converted[key], f"{path}.{key}")
+        return to_message(types.SafetySetting, converted, path=path)
+    return to_message(types.SafetySetting, value, path=path, expected=_SAFETY_SHAPES)
+
+
+def to_safety_settings(
+    value: SafetySettingsLike, *, path: str = "safety_settings"
+) -> list[types.SafetySetting]:
+    """Safety settings from {category: threshold} shortcuts, one setting, or a list of settings.
+
+    >>> len(to_safety_settings({"harassment": "none", "HARM_CATEGORY_HATE_SPEECH": "BLOCK_LOW_AND_ABOVE"}))
+    2
+
+    Category aliases (any case): harassment, hate/hate_speech, sexual/sexually_explicit,
+    dangerous/dangerous_content, civic/civic_integrity, or the full names. Threshold aliases:
+    none, low, medium, high, off, unspecified, the full names, or ints. A category given twice is an
+    error.
+    """
+    if type(value) is types.SafetySetting:
+        return [value]
+    if isinstance(value, Mapping) and "category" not in value and "threshold" not in value:
+        out = []
+        for key, threshold in value.items():
+            item_path = f"{path}[{key!r}]"
+            setting = types.SafetySetting(
+                category=_category(key, item_path), threshold=_threshold(threshold, item_path)
+            )
+            out.append(setting)
+    elif is_list(value):
+        items: Sequence[Any] = value
+        out = [to_safety_setting(item, path=f"{path}[{i}]") for i, item in enumerate(items)]
+    elif isinstance(value, Mapping) or is_genai_model(value) or foreign_to_own(value) is not None:
+        out = [to_safety_setting(value, path=path)]  # type: ignore[arg-type]
+    else:
+        raise type_error(path, _SAFETY_SHAPES, value)
+    seen: set[int] = set()
+    for setting in out:
+        if setting.category in seen:
+            name = types.HarmCategory.Name(setting.category)
+            raise ValueError(f"{path}: category {name} is given more than once")
+        seen.add(setting.category)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------
+# Tools
+
+_BUILTIN_TOOLS = {
+    "code_execution": "code_execution",
+    "google_search": "google_search",
+    "url_context": "url_context",
+    "google_search_retrieval": "google_search_retrieval",
+    "google_maps": "google_maps",
+}
+_TOOL_SHAPES = (
+    "tools: a types.Tool, a types.FunctionDeclaration, a Python function, a dict (Tool or "
+    "FunctionDeclaration fields), 'code_execution', 'google_search' or 'url_context', or a list of those"
+)
+_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$")
+_DECLARATIONS: weakref.WeakKeyDictionary[Callable[..., Any], types.FunctionDeclaration] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _builtin_tool(value: str, path: str) -> types.Tool:
+    key = re.sub(r"(?<=[a-z])(?=[A-Z])", "_", value.strip()).lower().replace("-", "_")
+    field = _BUILTIN_TOOLS.get(key)
+    if field is None:
+        raise ValueError(f"{path}: unknown built-in tool {value!r}; accepted: {', '.join(_BUILTIN_TOOLS)}")
+    tool = types.Tool()
+    getattr(tool, field).SetInParent()
+    return tool
+
+
+def _is_function(value: Any) -> bool:
+    return callable(value) and not isinstance(value, type | Mapping) and not hasattr(type(value), "pb")
+
+
+def to_function_declaration(value: Any, *, path: str = "function") -> types.FunctionDeclaration:
+    """A FunctionDeclaration from the message (as is), a dict, or a Python function.
+
+    >>> to_function_declaration({"name": "get_weather", "parameters": {"type": "object"}}).name
+    'get_weather'
+
+    For a function: its name; the first paragraph of its docstring as description; parameters
+    from the annotations (via to_schema), those without defaults being required; per-parameter
+    descriptions from a Google-style "Args:" section.
+    """
+    if type(value) is types.FunctionDeclaration:
+        return value
+    if _is_function(value):
+        declaration = types.FunctionDeclaration()
+        declaration.CopyFrom(_callable_declaration(value, path))
+        return declaration
+    return to_message(
+        types.FunctionDeclaration,
+        value,
+        path=path,
+        expected="a types.FunctionDeclaration, a dict {'name': ..., 'parameters': ...} or a Python function",
+    )
+
+
+def _callable_declaration(fn: Callable[..., Any], path: str) -> types.FunctionDeclaration:
+    try:
+        cached = _DECLARATIONS.get(fn)
+    except TypeError:  # not weak-referenceable / unhashable
+        return _build_declaration(fn, path)
+    if cached is None:
+        cached = _build_declaration(fn, path)
+        with contextlib.suppress(TypeError):
+            _DECLARATIONS[fn] = cached
+    return cached
+
+
+def _build_declaration(fn: Callable[..., Any], path: str) -> types.FunctionDeclaration:
+    target = fn.func if isinstance(fn, functools.partial) else fn
+    name = getattr(target, "__name__", None)
+    if not isinstance(name, str) or not _NAME_RE.match(name):
+        raise ValueError(
+            f"{path}: {describe(fn)} has no usable function name (letters, digits, _ . : -, at most 64, "
+            "not a lambda); use a def function or a FunctionDeclaration"
+        )
+    try:
+        signature = inspect.signature(fn)
+        hints = typing.get_type_hints(target, include_extras=True)
+    except (TypeError, ValueError, NameError) as exc:
+        raise ValueError(f"{path}: cannot read the signature of {name}(): {exc}") from None
+    description, arg_docs = _parse_docstring(inspect.getdoc(target) or "")
+    declaration = types.FunctionDeclaration(name=name, description=description)
+    parameters = types.Schema(type=types.Type.OBJECT)
+    for param in signature.parameters.values():
+        param_path = f"{path}.parameters[{param.name!r}]"
+        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            raise ValueError(
+                f"{param_path}: *args/**kwargs cannot be declared to the model; name each parameter"
+            )
+        annotation = hints.get(param.name, param.annotation)
+        if annotation is inspect.Parameter.empty:
+            raise ValueError(
+                f"{param_path}: {name}() parameter {param.name!r} needs a type annotation (e.g. str)"
+            )
+        schema = to_schema(annotation, path=param_path)
+        if param.name in arg_docs and not schema.description:
+            schema.description = arg_docs[param.name]
+        parameters.properties[param.name].CopyFrom(schema)
+        parameters.property_ordering.append(param.name)
+        if param.default is inspect.Parameter.empty:
+            parameters.required.append(param.name)
+    if parameters.properties:
+        declaration.parameters.CopyFrom(parameters)
+    return declaration
+
+
+_ARG_LINE = re.compile(r"^\s*(\*{0,2}\w+)\s*(?:\([^)]*\))?\s*:\s*(.*)$")
+
+
+def _parse_docstring(doc: str) -> tuple[str, dict[str, str]]:
+    """(first paragraph, {param: description}) of a docstring with an optional "Args:" section."""
+    paragraphs = doc.strip().split("\n\n")
+    first = paragraphs[0] if paragraphs and not paragraphs[0].lstrip().startswith("Args:") else ""
+    summary = " ".join(line.strip() for line in first.splitlines())
+    args: dict[str, str] = {}
+    lines = doc.splitlines()
+    try:
+        start = next(
+            i for i, line in enumerate(lines) if line.strip() in ("Args:", "Arguments:", "Parameters:")
+        )
+    except StopIteration:
+        return summary, args
+    indent: int | None = None
+    current: str | None = None
+    for line in lines[start + 1 :]:
+        if not line.strip():
+            continue
+        width = len(line) - len(line.lstrip())
+        if indent is None:
+            indent = width
+        if width < indent:
+            break
+        match = _ARG_LINE.match(line) if width == indent else None
+        if match:
+            current = match.group(1).lstrip("*")
+            args[current] = match.group(2).strip()
+        elif current is not None:
+            args[current] = f"{args[current]} {line.strip()}".strip()
+    return summary, args
+
+
+def _classify_tool(item: Any, path: str) -> types.Tool | types.FunctionDeclaration:
+    if type(item) is types.Tool or type(item) is types.FunctionDeclaration:
+        return item
+    if isinstance(item, str):
+        return _builtin_tool(item, path)
+    own = foreign_to_own(item)
+    if own is not None:
+        if isinstance(own, types.Tool | types.FunctionDeclaration):
+            return own
+        raise TypeError(f"{path}: expected {_TOOL_SHAPES}; got a {own.DESCRIPTOR.full_name} message")
+    if is_genai_model(item):
+        item = item.model_dump(exclude_none=True)
+    if isinstance(item, Mapping):
+        if "name" in item:
+            return to_function_declaration(item, path=path)
+        return to_message(types.Tool, item, path=path)
+    if _is_function(item):
+        return _callable_declaration(item, path)
+    raise type_error(path, _TOOL_SHAPES, item)
+
+
+def to_tools(value: ToolsLike, *, path: str = "tools") -> list[types.Tool]:
+    """The tools of a request; function declarations and Python functions are gathered into ONE Tool.
+
+    >>> to_tools(["code_execution", {"name": "f"}])[1].function_declarations[0].name
+    'f'
+
+    Tools (messages, dicts, built-in names) stay separate, in order; the Tool holding the gathered
+    declarations sits where the first declaration was. Two declarations with one name are an error.
+    """
+    if type(value) is types.Tool:
+        return [value]
+    single = not is_list(value)
+    items: Sequence[Any] = value if is_list(value) else [value]
+    tools: list[types.Tool] = []
+    gathered: types.Tool | None = None
+    names: dict[str, str] = {}
+    for i, item in enumerate(items):
+        item_path = path if single else f"{path}[{i}]"
+        tool = _classify_tool(item, item_path)
+        if isinstance(tool, types.Tool):
+            tools.append(tool)
+            continue
+        if tool.name in names:
+            raise ValueError(f"{item_path}: function {tool.name!r} is already declared at {names[tool.name]}")
+        names[tool.name] = item_path
+        if gathered is None:
+            gathered = types.Tool()
+            tools.append(gathered)
+        gathered.function_declarations.append(tool)
+    return tools
+
+
+def to_tool_config(value: ToolConfigLike, *, path: str = "tool_config") -> types.ToolConfig:
+    """A ToolConfig from the message (as is), a dict, a FunctionCallingConfig (or its dict), or a mode.
+
+    >>> to_tool_config("any").function_calling_config.mode == types.FunctionCallingConfigMode.ANY
+    True
+    """
+    if type(value) is types.ToolConfig:
+        return value
+    if isinstance(value, str):
+        mode = to_enum(types.FunctionCallingConfigMode, value, path=path)
+        return types.ToolConfig(function_calling_config=types.FunctionCallingConfig(mode=mode))
+    if type(value) is types.FunctionCallingConfig:
+        return types.ToolConfig(function_calling_config=value)
+    if isinstance(value, Mapping) and (
+        {"mode", "allowed_function_names", "allowedFunctionNames"} & value.keys()
+    ):
+        calling = to_message(types.FunctionCallingConfig, value, path=path)
+        return types.ToolConfig(function_calling_config=calling)
+    own = foreign_to_own(value)
+    if isinstance(own, types.FunctionCallingConfig):
+        return types.ToolConfig(function_calling_config=own)
+    return to_message(
+        types.ToolConfig,
+        own if own is not None else value,
+        path=path,
+        expected="a types.ToolConfig, a dict such as {'function_calling_config': {'mode': 'ANY'}}, "
+        "or a mode str: 'auto', 'any', 'none' or 'validated'",
+    )
+
+
+register_hook(types.GenerationConfig, lambda value, path: to_generation_config(value, path=path))
+register_hook(types.ThinkingConfig, lambda value, path: to_thinking_config(value, path=path))
+register_hook(types.SafetySetting, lambda value, path: to_safety_setting(value, path=path))
+register_hook(types.FunctionDeclaration, lambda value, path: to_function_declaration(value, path=path))
+register_hook(types.ToolConfig, lambda value, path: to_tool_config(value, path=path))

@@ -1,0 +1,395 @@
+"""The deterministic reply engine: GenerateContentRequest -> Reply (pure, no gRPC).
+
+The rules are documented for users in docs/emulator.md; in short, every invented word comes from a
+SplitMix64 stream seeded with SHA-256 of the request's contents, system instruction, generation
+config and tools, so the same request always gets the same reply.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from genai_protos import content_pb2, generative_service_pb2, safety_pb2
+from google.protobuf import json_format
+
+from . import _schema_values, _tokens
+from ._random import Rng, digest
+
+gs = generative_service_pb2
+FinishReason = gs.Candidate.FinishReason
+HarmCategory = safety_pb2.HarmCategory
+Probability = safety_pb2.SafetyRating.HarmProbability
+Threshold = safety_pb2.SafetySetting.HarmBlockThreshold
+Mode = content_pb2.FunctionCallingConfig.Mode
+
+BLOCK_PROMPT = "[[block-prompt]]"
+BLOCK_CANDIDATE = "[[block-candidate]]"
+PROMPT_TRIGGER_CATEGORY = HarmCategory.HARM_CATEGORY_DANGEROUS_CONTENT
+CANDIDATE_TRIGGER_CATEGORY = HarmCategory.HARM_CATEGORY_HARASSMENT
+STANDARD_CATEGORIES = (
+    HarmCategory.HARM_CATEGORY_SEXUALLY_EXPLICIT,
+    HarmCategory.HARM_CATEGORY_HATE_SPEECH,
+    HarmCategory.HARM_CATEGORY_HARASSMENT,
+    HarmCategory.HARM_CATEGORY_DANGEROUS_CONTENT,
+)
+EXCERPT_WORDS = 8
+MIN_FILLER, FILLER_SPREAD = 8, 17  # 8..24 invented words
+MIN_THOUGHT, THOUGHT_SPREAD = 6, 7  # 6..12 invented words
+
+
+@dataclass(frozen=True)
+class Shape:
+    """Call metadata that changes the reply (x-emulator-reply-words / x-emulator-chunks).
+
+    Streaming and unary calls with the same Shape produce the same text.
+    """
+
+    reply_words: int | None = None
+    chunks: int | None = None
+
+
+@dataclass
+class CandidateReply:
+    """One candidate, before it is laid out as a unary response or as stream chunks."""
+
+    index: int
+    finish_reason: FinishReason.ValueType
+    safety_ratings: list[safety_pb2.SafetyRating]
+    blocked: bool = False
+    thought: str = ""
+    thought_signature: bytes = b""
+    text: str = ""
+    calls: list[content_pb2.Part] = field(default_factory=list)
+
+    def thought_part(self) -> content_pb2.Part:
+        return content_pb2.Part(text=self.thought, thought=True, thought_signature=self.thought_signature)
+
+    def parts(self) -> list[content_pb2.Part]:
+        """All parts of the finished candidate: thought, then text or function calls."""
+        parts = [self.thought_part()] if self.thought else []
+        if self.text:
+            parts.append(content_pb2.Part(text=self.text))
+        parts.extend(self.calls)
+        return parts
+
+
+@dataclass
+class Reply:
+    """Everything needed to emit the response, unary or streamed."""
+
+    model_version: str
+    response_id: str
+    candidates: list[CandidateReply]
+    usage: gs.GenerateContentResponse.UsageMetadata
+    prompt_feedback: gs.GenerateContentResponse.PromptFeedback | None = None
+
+
+def request_digest(request: gs.GenerateContentRequest) -> bytes:
+    """SHA-256 over the serialized contents, system instruction, generation config and tools."""
+    pieces = [b"contents", *(c.SerializeToString(deterministic=True) for c in request.contents)]
+    if request.HasField("system_instruction"):
+        pieces += [b"system_instruction", request.system_instruction.SerializeToString(deterministic=True)]
+    if request.HasField("generation_config"):
+        pieces += [b"generation_config", request.generation_config.SerializeToString(deterministic=True)]
+    pieces += [b"tools", *(t.SerializeToString(deterministic=True) for t in request.tools)]
+    return digest(*pieces)
+
+
+def _text_of(content: content_pb2.Content) -> str:
+    return " ".join(part.text for part in content.parts if part.WhichOneof("data") == "text")
+
+
+def _last_turn(contents: Sequence[content_pb2.Content]) -> content_pb2.Content:
+    for content in reversed(contents):
+        if content.role != "model":
+            return content
+    return contents[-1]
+
+
+def _quote(text: str) -> list[str]:
+    """The first EXCERPT_WORDS words of `text`, quoted and ending a sentence."""
+    words = text.split()
+    if not words:
+        return []
+    cut = words[:EXCERPT_WORDS]
+    cut[-1] = cut[-1].rstrip(".!?,;:") or cut[-1]  # the quote ends its own sentence
+    if len(words) > EXCERPT_WORDS:
+        cut[-1] += "..."
+    cut[0] = '"' + cut[0]
+    cut[-1] += '".'
+    return cut
+
+
+def _media_summary(content: content_pb2.Content) -> str:
+    kinds = []
+    for part in content.parts:
+        kind = part.WhichOneof("data")
+        if kind == "inline_data":
+            kinds.append(part.inline_data.mime_type or "application/octet-stream")
+        elif kind == "file_data":
+            kinds.append(part.file_data.mime_type or part.file_data.file_uri)
+        elif kind is not None:
+            kinds.append(kind)
+    return "[" + ", ".join(kinds) + "]"
+
+
+def _integral(value: Any) -> Any:
+    """Struct numbers are doubles; echo 21.0 as 21 so the reply reads like the caller's data."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _integral(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_integral(v) for v in value]
+    return value
+
+
+def _prefix_words(request: gs.GenerateContentRequest) -> list[str]:
+    """The recognisable opening: an echo of the last turn (or of function results), then of the
+    system instruction."""
+    words: list[str] = []
+    responses = [p.function_response for p in request.contents[-1].parts if p.HasField("function_response")]
+    if responses:
+        for resp in responses:
+            payload = json.dumps(_integral(json_format.MessageToDict(resp.response)), sort_keys=True)
+            words += ["The", "function", resp.name, "returned", *payload.split()]
+            words[-1] += "."
+    else:
+        turn = _last_turn(request.contents)
+        text = _text_of(turn)
+        words += (
+            ["You", "said:", *_quote(text)]
+            if text.strip()
+            else ["You", "sent:", *_quote(_media_summary(turn))]
+        )
+    if request.HasField("system_instruction"):
+        system = _text_of(request.system_instruction)
+        if system.strip():
+            words += ["Instructions:", *_quote(system)]
+    return words
+
+
+def plain_words(request: gs.GenerateContentRequest, rng: Rng, shape: Shape) -> list[str]:
+    """The plain-text answer as words: the prefix, then invented words, ending with a period."""
+    prefix = _prefix_words(request)
+    filler = MIN_FILLER + rng.below(FILLER_SPREAD)
+    total = len(prefix) + filler if shape.reply_words is None else shape.reply_words
+    if shape.chunks is not None:
+        total = max(total, shape.chunks)
+    if total <= len(prefix):
+        return prefix[:total]
+    words = prefix + rng.words(total - len(prefix))
+    words[-1] += "."
+    return words
+
+
+def _json_text(request: gs.GenerateContentRequest, seed: bytes, shape: Shape) -> str:
+    config = request.generation_config
+    rng = Rng(digest(seed, b"json"))
+    value: Any
+    if config.HasField("response_schema"):
+        value = _schema_values.from_schema(config.response_schema, rng)
+    elif config.HasField("response_json_schema") or config.HasField("response_json_schema_ordered"):
+        which = (
+            "response_json_schema"
+            if config.HasField("response_json_schema")
+            else "response_json_schema_ordered"
+        )
+        value = _schema_values.from_json_schema(json_format.MessageToDict(getattr(config, which)), rng)
+    else:
+        value = {"text": " ".join(plain_words(request, Rng(seed), Shape(shape.reply_words)))}
+    text = json.dumps(value, ensure_ascii=False)
+    if shape.chunks is not None and len(text) < shape.chunks:
+        text += " " * (shape.chunks - len(text))  # trailing spaces keep the JSON valid
+    return text
+
+
+def _answer_text(
+    request: gs.GenerateContentRequest, seed: bytes, shape: Shape
+) -> tuple[str, FinishReason.ValueType]:
+    config = request.generation_config
+    mime = config.response_mime_type
+    if mime == "application/json":
+        text = _json_text(request, seed, shape)
+    elif mime == "text/x.enum":
+        text = Rng(digest(seed, b"enum")).choice(config.response_schema.enum)
+    else:
+        text = " ".join(plain_words(request, Rng(seed), shape))
+    finish = FinishReason.STOP
+    stops = [s for s in config.stop_sequences if s]
+    if stops:
+        cut = min((i for i in (text.find(s) for s in stops) if i >= 0), default=-1)
+        if cut >= 0:
+            text = text[:cut]
+    if config.HasField("max_output_tokens") and config.max_output_tokens > 0:
+        text, truncated = _tokens.truncate_tokens(text, config.max_output_tokens)
+        if truncated:
+            finish = FinishReason.MAX_TOKENS
+    return text, finish
+
+
+def _mentions(name: str, text: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text) is not None
+
+
+def _function_calls(request: gs.GenerateContentRequest, seed: bytes) -> list[content_pb2.Part]:
+    """Function-call parts per the documented rule (empty when the model should answer in text)."""
+    config = request.tool_config.function_calling_config
+    if config.mode == Mode.NONE:
+        return []
+    if any(p.HasField("function_response") for p in request.contents[-1].parts):
+        return []
+    allowed = set(config.allowed_function_names)
+    declarations: dict[str, content_pb2.FunctionDeclaration] = {}
+    for tool in request.tools:
+        for decl in tool.function_declarations:
+            if (not allowed or decl.name in allowed) and decl.name not in declarations:
+                declarations[decl.name] = decl
+    if not declarations:
+        return []
+    text = _text_of(_last_turn(request.contents))
+    chosen = [d for name, d in declarations.items() if _mentions(name, text)]
+    if not chosen and config.mode == Mode.ANY:
+        chosen = [next(iter(declarations.values()))]
+    parts = []
+    for decl in chosen:
+        rng = Rng(digest(seed, b"call", decl.name.encode()))
+        args: Any = {}
+        if decl.HasField("parameters"):
+            args = _schema_values.from_schema(decl.parameters, rng)
+        elif decl.HasField("parameters_json_schema"):
+            args = _schema_values.from_json_schema(
+                json_format.MessageToDict(decl.parameters_json_schema), rng
+            )
+        part = content_pb2.Part()
+        part.function_call.name = decl.name
+        part.function_call.args.update(args if isinstance(args, dict) else {})
+        parts.append(part)
+    return parts
+
+
+def _ratings(
+    high: HarmCategory.ValueType | None = None, blocked: bool = False
+) -> list[safety_pb2.SafetyRating]:
+    return [
+        safety_pb2.SafetyRating(
+            category=category,
+            probability=Probability.HIGH if category == high else Probability.NEGLIGIBLE,
+            blocked=blocked and category == high,
+        )
+        for category in STANDARD_CATEGORIES
+    ]
+
+
+def _thinking(request: gs.GenerateContentRequest) -> tuple[bool, int]:
+    config = request.generation_config.thinking_config
+    if not (request.generation_config.HasField("thinking_config") and config.include_thoughts):
+        return False, 0
+    budget = config.thinking_budget if config.HasField("thinking_budget") else -1
+    return budget != 0, budget
+
+
+def _candidate(request: gs.GenerateContentRequest, base: bytes, index: int, shape: Shape) -> CandidateReply:
+    seed = base if index == 0 else digest(base, b"candidate", str(index).encode())
+    candidate = CandidateReply(index=index, finish_reason=FinishReason.STOP, safety_ratings=_ratings())
+    thinking, budget = _thinking(request)
+    if thinking:
+        rng = Rng(digest(seed, b"thought"))
+        count = MIN_THOUGHT + rng.below(THOUGHT_SPREAD)
+        words = [
+            "Thinking",
+            "about:",
+            *_quote(_text_of(_last_turn(request.contents)) or "the request"),
+            *rng.words(count),
+        ]
+        thought = " ".join(words) + "."
+        if budget > 0:
+            thought, _ = _tokens.truncate_tokens(thought, budget)
+        candidate.thought = thought
+        candidate.thought_signature = digest(seed, b"thought-signature")
+    candidate.calls = _function_calls(request, seed)
+    if not candidate.calls:
+        candidate.text, candidate.finish_reason = _answer_text(request, seed, shape)
+    return candidate
+
+
+def _disabled(request: gs.GenerateContentRequest, category: HarmCategory.ValueType) -> bool:
+    return any(
+        s.category == category and s.threshold in (Threshold.BLOCK_NONE, Threshold.OFF)
+        for s in request.safety_settings
+    )
+
+
+def plan_reply(request: gs.GenerateContentRequest, shape: Shape = Shape()) -> Reply:
+    """Decide the whole reply for a validated request."""
+    base = request_digest(request)
+    system = request.system_instruction if request.HasField("system_instruction") else None
+    counts = _tokens.count_prompt(request.contents, system, request.tools)
+    prompt_tokens = sum(counts.values())
+    usage = gs.GenerateContentResponse.UsageMetadata(
+        prompt_token_count=prompt_tokens, prompt_tokens_details=_tokens.details(counts)
+    )
+    reply = Reply(
+        model_version=request.model.removeprefix("models/"),
+        response_id=base64.urlsafe_b64encode(base[:16]).decode().rstrip("="),
+        candidates=[],
+        usage=usage,
+    )
+    prompt_text = " ".join(_text_of(c) for c in request.contents)
+    if BLOCK_PROMPT in prompt_text and not _disabled(request, PROMPT_TRIGGER_CATEGORY):
+        reply.prompt_feedback = gs.GenerateContentResponse.PromptFeedback(
+            block_reason=gs.GenerateContentResponse.PromptFeedback.BlockReason.SAFETY,
+            safety_ratings=_ratings(PROMPT_TRIGGER_CATEGORY, blocked=True),
+        )
+        usage.total_token_count = prompt_tokens
+        return reply
+    config = request.generation_config
+    count = config.candidate_count if config.HasField("candidate_count") else 1
+    if BLOCK_CANDIDATE in prompt_text and not _disabled(request, CANDIDATE_TRIGGER_CATEGORY):
+        reply.candidates = [
+            CandidateReply(
+                index=i,
+                finish_reason=FinishReason.SAFETY,
+                safety_ratings=_ratings(CANDIDATE_TRIGGER_CATEGORY, blocked=True),
+                blocked=True,
+            )
+            for i in range(count)
+        ]
+        usage.total_token_count = prompt_tokens
+        return reply
+    reply.candidates = [_candidate(request, base, i, shape) for i in range(count)]
+    answer = 0
+    thoughts = 0
+    for candidate in reply.candidates:
+        answer += _tokens.text_tokens(candidate.text) + sum(
+            _tokens.part_tokens(p)[1] for p in candidate.calls
+        )
+        thoughts += _tokens.text_tokens(candidate.thought)
+    usage.candidates_token_count = answer
+    usage.thoughts_token_count = thoughts
+    usage.total_token_count = prompt_tokens + answer + thoughts
+    if answer:
+        usage.candidates_tokens_details.add(modality=_tokens.TEXT, token_count=answer)
+    return reply
+
+
+def to_response(reply: Reply) -> gs.GenerateContentResponse:
+    """The unary GenerateContentResponse for a reply."""
+    response = gs.GenerateContentResponse(
+        model_version=reply.model_version, response_id=reply.response_id, usage_metadata=reply.usage
+    )
+    if reply.prompt_feedback is not None:
+        response.prompt_feedback.CopyFrom(reply.prompt_feedback)
+    for c in reply.candidates:
+        candidate = response.candidates.add(
+            index=c.index, finish_reason=c.finish_reason, safety_ratings=c.safety_ratings
+        )
+        if not c.blocked:
+            candidate.content.role = "model"
+            candidate.content.parts.extend(c.parts())
+    return response

@@ -1,0 +1,136 @@
+"""EmulatorServer: wires the servicers into a grpc.aio server on loopback."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import grpc
+from genai_protos import (  # noqa: F401  (the imports load every service into the private pool)
+    _pool,
+    cache_service_pb2,
+    discuss_service_pb2,
+    file_service_pb2,
+    generative_service_pb2_grpc,
+    model_service_pb2_grpc,
+    permission_service_pb2,
+    prediction_service_pb2,
+    retriever_service_pb2,
+    text_service_pb2,
+)
+
+from ._servicers import GenerativeServicer, ModelServicer, abort
+from ._state import EmulatorOptions, ServerState
+from ._status import unimplemented
+
+PACKAGE = "google.ai.generativelanguage.v1beta"
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+
+_SERVER_OPTIONS = [
+    ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+    ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+    # Without this a second server could silently share a fixed port with the first.
+    ("grpc.so_reuseport", 0),
+]
+
+
+def format_endpoint(host: str, port: int) -> str:
+    """host:port, with IPv6 literals in brackets."""
+    return f"[{host}]:{port}" if ":" in host and not host.startswith("[") else f"{host}:{port}"
+
+
+if TYPE_CHECKING:
+    _HandlerBase = grpc.GenericRpcHandler[Any, Any]
+else:  # generic only in the type stubs
+    _HandlerBase = grpc.GenericRpcHandler
+
+
+class _Unimplemented(_HandlerBase):
+    """Answers every method of the API's other services with a clear UNIMPLEMENTED."""
+
+    def service(
+        self, handler_call_details: grpc.HandlerCallDetails
+    ) -> grpc.RpcMethodHandler[Any, Any] | None:
+        service_name, _, method_name = handler_call_details.method.lstrip("/").partition("/")
+        if not service_name.startswith(PACKAGE + "."):
+            return None
+        try:
+            method = _pool.POOL.FindServiceByName(service_name).methods_by_name[method_name]
+        except KeyError:
+            return None
+        failure = unimplemented(service_name.rpartition(".")[2], method_name)
+
+        async def handler(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> None:
+            await abort(context, failure)
+
+        if method.client_streaming and method.server_streaming:
+            return grpc.stream_stream_rpc_method_handler(handler)
+        if method.client_streaming:
+            return grpc.stream_unary_rpc_method_handler(handler)
+        if method.server_streaming:
+            return grpc.unary_stream_rpc_method_handler(handler)
+        return grpc.unary_unary_rpc_method_handler(handler)
+
+
+class EmulatorServer:
+    """An in-memory Gemini API (v1beta gRPC) server; start it on a running asyncio loop.
+
+    All state (options, call records, counters) belongs to this object, so several servers can run
+    side by side in one process.
+    """
+
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 0, options: EmulatorOptions | None = None
+    ) -> None:
+        self.host = host
+        self.options = options if options is not None else EmulatorOptions()
+        self.state = ServerState(self.options.max_recorded_calls)
+        self._requested_port = port
+        self._port = 0
+        self._server: grpc.aio.Server | None = None
+
+    @property
+    def port(self) -> int:
+        """The bound port (0 before start)."""
+        return self._port
+
+    @property
+    def endpoint(self) -> str:
+        """The "host:port" to dial (raises before start)."""
+        if not self._port:
+            raise RuntimeError("the emulator server has not been started")
+        return format_endpoint(self.host, self._port)
+
+    async def start(self) -> str:
+        """Bind, start serving, and return the endpoint."""
+        if self._server is not None:
+            raise RuntimeError("the emulator server is already started")
+        server = grpc.aio.server(options=_SERVER_OPTIONS)
+        generative_service_pb2_grpc.add_GenerativeServiceServicer_to_server(
+            GenerativeServicer(self.options, self.state), server
+        )
+        model_service_pb2_grpc.add_ModelServiceServicer_to_server(
+            ModelServicer(self.options, self.state), server
+        )
+        server.add_generic_rpc_handlers([_Unimplemented()])
+        address = format_endpoint(self.host, self._requested_port)
+        try:
+            port = server.add_insecure_port(address)
+        except RuntimeError as exc:
+            raise OSError(f"genai emulator could not bind {address}: {exc}") from exc
+        if port == 0:
+            raise OSError(f"genai emulator could not bind {address}")
+        await server.start()
+        self._server = server
+        self._port = port
+        return self.endpoint
+
+    async def stop(self, grace: float | None = 1.0) -> None:
+        """Stop accepting calls; running calls get `grace` seconds, then are cancelled."""
+        server, self._server = self._server, None
+        if server is not None:
+            await server.stop(grace)
+
+    async def wait_for_termination(self) -> None:
+        """Wait until the server stops."""
+        if self._server is not None:
+            await self._server.wait_for_termination()

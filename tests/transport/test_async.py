@@ -1,0 +1,400 @@
+"""AsyncTransport against a real loopback gRPC server; each test drives its own asyncio.run()."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TypeVar
+
+import grpc
+import pytest
+from genai_protos import content_pb2, generative_service_pb2
+
+from genai import errors
+from genai._options import CallOptions, RetryOptions
+from genai._transport import AsyncBidiStream, AsyncServerStream, AsyncTransport, ChannelSettings
+from tests.transport.conftest import FAST_RETRY, KEY, OPTIONS, FakeTime
+from tests.transport.server import BIDI, GENERATE, STREAM, Plan, TestServer, request, retry_info, zero_quota
+
+Response = generative_service_pb2.GenerateContentResponse
+ServerMessage = generative_service_pb2.BidiGenerateContentServerMessage
+ClientMessage = generative_service_pb2.BidiGenerateContentClientMessage
+T = TypeVar("T")
+CANCEL_WAIT = 5.0
+
+
+def text_of(response: Response) -> str:
+    return response.candidates[0].content.parts[0].text
+
+
+def run(
+    settings: ChannelSettings, body: Callable[[AsyncTransport], Awaitable[T]], *, fake: FakeTime | None = None
+) -> T:
+    """asyncio.run(body(transport)) with a bound on the whole test and the transport closed after."""
+    transport = AsyncTransport(settings)
+    if fake is not None:
+        fake.install(transport)
+
+    async def main() -> T:
+        async with transport:
+            return await asyncio.wait_for(body(transport), 15)
+
+    return asyncio.run(main())
+
+
+def test_unary_ok_and_bytes_request(fresh: TestServer, settings: ChannelSettings) -> None:
+    async def body(t: AsyncTransport) -> tuple[Response, Response]:
+        message = request("aio")
+        return (
+            await t.unary(GENERATE, message, Response, options=OPTIONS, metadata=[("x-extra", "2")]),
+            await t.unary(GENERATE, message.SerializeToString(), Response, options=OPTIONS),
+        )
+
+    as_message, as_bytes = run(settings, body)
+    assert text_of(as_message) == "echo: aio"
+    assert as_bytes == as_message
+    first, second = fresh.record.metadata
+    assert first["x-goog-api-key"] == second["x-goog-api-key"] == KEY
+    assert first["x-goog-api-client"] == settings.user_agent
+    assert first["x-extra"] == "2"
+    assert "x-extra" not in second
+
+
+def test_retries_unavailable_then_succeeds(fresh: TestServer, settings: ChannelSettings) -> None:
+    fresh.plan = Plan(fail_first=2)
+    fake = FakeTime()
+    response = run(settings, lambda t: t.unary(GENERATE, request(), Response, options=OPTIONS), fake=fake)
+    assert text_of(response) == "echo: hello"
+    assert fresh.record.calls[GENERATE] == 3
+    assert fake.sleeps == [0.01, 0.02]
+
+
+def test_retry_info_is_honoured(fresh: TestServer, settings: ChannelSettings) -> None:
+    fresh.plan = Plan(
+        fail_first=1, fail_code=grpc.StatusCode.RESOURCE_EXHAUSTED, fail_details=(retry_info(3.5),)
+    )
+    fake = FakeTime()
+    run(settings, lambda t: t.unary(GENERATE, request(), Response, options=OPTIONS), fake=fake)
+    assert fake.sleeps == [3.5]
+
+
+@pytest.mark.parametrize(
+    ("plan", "error"),
+    [
+        (Plan(fail_first=5, fail_code=grpc.StatusCode.INVALID_ARGUMENT), errors.InvalidArgumentError),
+        (
+            Plan(fail_first=5, fail_code=grpc.StatusCode.RESOURCE_EXHAUSTED, fail_details=(zero_quota(),)),
+            errors.ResourceExhaustedError,
+        ),
+    ],
+)
+def test_not_retried(
+    fresh: TestServer, settings: ChannelSettings, plan: Plan, error: type[errors.APIError]
+) -> None:
+    fresh.plan = plan
+    fake = FakeTime()
+
+    async def body(t: AsyncTransport) -> None:
+        with pytest.raises(error) as info:
+            await t.unary(GENERATE, request(), Response, options=OPTIONS)
+        assert isinstance(info.value.__cause__, grpc.aio.AioRpcError)
+
+    run(settings, body, fake=fake)
+    assert fresh.record.calls[GENERATE] == 1
+    assert fake.sleeps == []
+
+
+def test_attempts_and_budget_exhausted(fresh: TestServer, settings: ChannelSettings) -> None:
+    fresh.plan = Plan(fail_first=100)
+    fake = FakeTime()
+    attempts = CallOptions(timeout=5.0, retry=RetryOptions(attempts=3, initial=0.01, jitter=0.0))
+    budget = CallOptions(
+        timeout=5.0, retry=RetryOptions(attempts=10, initial=0.4, multiplier=1, jitter=0, budget=1)
+    )
+
+    async def body(t: AsyncTransport) -> None:
+        with pytest.raises(errors.UnavailableError, match=r"#3$"):
+            await t.unary(GENERATE, request(), Response, options=attempts)
+        with pytest.raises(errors.UnavailableError, match=r"#6$"):
+            await t.unary(GENERATE, request(), Response, options=budget)
+
+    run(settings, body, fake=fake)
+    assert fake.sleeps == [0.01, 0.02, 0.4, 0.4]
+
+
+def test_deadline_exceeded(fresh: TestServer, settings: ChannelSettings) -> None:
+    fresh.plan = Plan(delay=5.0)
+
+    async def body(t: AsyncTransport) -> None:
+        with pytest.raises(errors.DeadlineExceededError):
+            await t.unary(GENERATE, request(), Response, options=CallOptions(timeout=0.2, retry=FAST_RETRY))
+
+    run(settings, body)
+
+
+def test_closed_transport_refuses_calls(settings: ChannelSettings) -> None:
+    async def body(t: AsyncTransport) -> None:
+        await t.close()
+        with pytest.raises(errors.UsageError, match="closed"):
+            await t.unary(GENERATE, request(), Response, options=OPTIONS)
+        with pytest.raises(errors.UsageError, match="closed"):
+            t.server_stream(STREAM, request(), Response, options=OPTIONS)
+
+    run(settings, body)
+
+
+def test_one_transport_across_several_event_loops(fresh: TestServer, settings: ChannelSettings) -> None:
+    transport = AsyncTransport(settings)
+
+    async def call(text: str) -> str:
+        return text_of(await transport.unary(GENERATE, request(text), Response, options=OPTIONS))
+
+    assert asyncio.run(asyncio.wait_for(call("first"), 10)) == "echo: first"
+    assert asyncio.run(asyncio.wait_for(call("second"), 10)) == "echo: second"
+    assert len(transport._pools) == 1  # the first loop's pool was dropped once that loop closed
+    asyncio.run(transport.close())
+    assert transport._pools == {}
+
+
+def test_pool_spreads_concurrent_calls_over_distinct_connections(
+    fresh: TestServer, fresh_settings_pool: ChannelSettings
+) -> None:
+    async def body(t: AsyncTransport) -> None:
+        replies = await asyncio.gather(
+            *(t.unary(GENERATE, request(str(i)), Response, options=OPTIONS) for i in range(64))
+        )
+        assert [text_of(r) for r in replies] == [f"echo: {i}" for i in range(64)]
+        [pool] = t._pools.values()
+        assert [slot.inflight for slot in pool.slots] == [0, 0, 0, 0]
+
+    run(fresh_settings_pool, body)
+    ports = {peer.rpartition(":")[2] for peer in fresh.record.peers}
+    assert len(fresh.record.peers) == 64
+    assert len(ports) == 4  # least-in-flight spreads 64 simultaneous calls over all 4 connections
+
+
+@pytest.fixture
+def fresh_settings_pool(fresh: TestServer) -> ChannelSettings:
+    return ChannelSettings(endpoint=fresh.address, insecure=True, api_key=KEY, pool_size=4)
+
+
+def test_twenty_megabytes_each_way(fresh: TestServer, settings: ChannelSettings) -> None:
+    fresh.plan = Plan(echo_blob=True)
+    data = b"\x5a" * (20 * 1024 * 1024)
+    message = request()
+    message.contents[0].parts[0].inline_data.CopyFrom(
+        content_pb2.Blob(mime_type="application/octet-stream", data=data)
+    )
+    response = run(
+        settings, lambda t: t.unary(GENERATE, message, Response, options=CallOptions(timeout=30.0))
+    )
+    assert response.candidates[0].content.parts[0].inline_data.data == data
+
+
+# ------------------------------------------------------------------------------------------- streams
+
+
+async def collect(stream: AsyncServerStream[Response], into: list[str] | None = None) -> list[str]:
+    received = [] if into is None else into
+    async for response in stream:
+        received.append(text_of(response))
+    return received
+
+
+def test_stream_starts_lazily_and_streams(fresh: TestServer, settings: ChannelSettings) -> None:
+    async def body(t: AsyncTransport) -> list[str]:
+        stream = t.server_stream(STREAM, request(), Response, options=OPTIONS)
+        assert isinstance(stream, AsyncServerStream)
+        await asyncio.sleep(0.05)
+        assert fresh.record.calls[STREAM] == 0  # not started before the first __anext__
+        async with stream:
+            return await collect(stream)
+
+    assert run(settings, body) == ["chunk 0", "chunk 1", "chunk 2"]
+    assert fresh.record.cancelled_streams == 0
+
+
+def test_stream_retried_before_the_first_chunk(fresh: TestServer, settings: ChannelSettings) -> None:
+    fresh.plan = Plan(fail_first=2)
+    fake = FakeTime()
+    chunks = run(
+        settings, lambda t: collect(t.server_stream(STREAM, request(), Response, options=OPTIONS)), fake=fake
+    )
+    assert chunks == ["chunk 0", "chunk 1", "chunk 2"]
+    assert fresh.record.calls[STREAM] == 3
+    assert fake.sleeps == [0.01, 0.02]
+
+
+def test_stream_not_retried_after_a_chunk(fresh: TestServer, settings: ChannelSettings) -> None:
+    fresh.plan = Plan(chunks=5, fail_after_chunks=2)
+    fake = FakeTime()
+
+    async def body(t: AsyncTransport) -> list[str]:
+        received: list[str] = []
+        stream = t.server_stream(STREAM, request(), Response, options=OPTIONS)
+        with pytest.raises(errors.UnavailableError, match=r"#1$"):
+            await collect(stream, into=received)
+        assert [r async for r in stream] == []
+        return received
+
+    assert run(settings, body, fake=fake) == ["chunk 0", "chunk 1"]
+    assert fresh.record.calls[STREAM] == 1
+    assert fake.sleeps == []
+
+
+def test_stream_deadline(fresh: TestServer, settings: ChannelSettings) -> None:
+    fresh.plan = Plan(chunks=100, chunk_delay=0.1)
+
+    async def body(t: AsyncTransport) -> None:
+        with pytest.raises(errors.DeadlineExceededError):
+            await collect(t.server_stream(STREAM, request(), Response, options=CallOptions(timeout=0.3)))
+
+    run(settings, body)
+
+
+def _slow(server: TestServer) -> None:
+    server.plan = Plan(chunks=500, chunk_delay=0.02)
+
+
+def test_break_out_of_async_with_cancels_the_server_rpc(fresh: TestServer, settings: ChannelSettings) -> None:
+    _slow(fresh)
+
+    async def body(t: AsyncTransport) -> None:
+        async with t.server_stream(STREAM, request(), Response, options=OPTIONS) as stream:
+            async for i, _ in _enumerate(stream):
+                if i == 1:
+                    break
+        assert [r async for r in stream] == []
+        [pool] = t._pools.values()
+        assert sum(slot.inflight for slot in pool.slots) == 0
+
+    run(settings, body)
+    assert fresh.record.cancelled.wait(CANCEL_WAIT)
+
+
+async def _enumerate(stream: AsyncServerStream[Response]) -> AsyncIterator[tuple[int, Response]]:
+    i = 0
+    async for item in stream:
+        yield i, item
+        i += 1
+
+
+def test_aclose_cancels_the_server_rpc(fresh: TestServer, settings: ChannelSettings) -> None:
+    _slow(fresh)
+
+    async def body(t: AsyncTransport) -> None:
+        stream = t.server_stream(STREAM, request(), Response, options=OPTIONS)
+        await stream.__anext__()
+        await stream.aclose()
+        await stream.aclose()  # idempotent
+        with pytest.raises(StopAsyncIteration):
+            await stream.__anext__()
+
+    run(settings, body)
+    assert fresh.record.cancelled.wait(CANCEL_WAIT)
+
+
+def test_dropping_a_stream_cancels_the_server_rpc(fresh: TestServer, settings: ChannelSettings) -> None:
+    _slow(fresh)
+
+    async def body(t: AsyncTransport) -> None:
+        stream = t.server_stream(STREAM, request(), Response, options=OPTIONS)
+        await stream.__anext__()
+        del stream
+        gc.collect()
+        [pool] = t._pools.values()
+        assert sum(slot.inflight for slot in pool.slots) == 0
+
+    run(settings, body)
+    assert fresh.record.cancelled.wait(CANCEL_WAIT)
+
+
+def test_cancelling_the_consumer_task_cancels_the_rpc(fresh: TestServer, settings: ChannelSettings) -> None:
+    _slow(fresh)
+
+    async def body(t: AsyncTransport) -> None:
+        stream = t.server_stream(STREAM, request(), Response, options=OPTIONS)
+        first = asyncio.Event()
+
+        async def consume() -> None:
+            async for _ in stream:
+                first.set()
+
+        task = asyncio.create_task(consume())
+        await asyncio.wait_for(first.wait(), 5)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert stream._done
+        assert await asyncio.to_thread(fresh.record.cancelled.wait, CANCEL_WAIT)
+
+    run(settings, body)
+
+
+def test_cancel_from_another_task_ends_iteration_quietly(
+    fresh: TestServer, settings: ChannelSettings
+) -> None:
+    _slow(fresh)
+
+    async def body(t: AsyncTransport) -> int:
+        stream = t.server_stream(STREAM, request(), Response, options=OPTIONS)
+        await stream.__anext__()
+        asyncio.get_running_loop().call_later(0.1, stream.cancel)
+        return len(await collect(stream))  # ends without an error
+
+    assert run(settings, body) < 100
+    assert fresh.record.cancelled.wait(CANCEL_WAIT)
+
+
+# ---------------------------------------------------------------------------------------------- bidi
+
+
+def test_bidi(fresh: TestServer, settings: ChannelSettings) -> None:
+    async def body(t: AsyncTransport) -> list[ServerMessage]:
+        async with t.bidi(BIDI, ServerMessage, timeout=5.0) as stream:
+            assert isinstance(stream, AsyncBidiStream)
+            await stream.write(
+                ClientMessage(setup=generative_service_pb2.BidiGenerateContentSetup(model="models/live"))
+            )
+            setup = await stream.read()
+            turn = content_pb2.Content(role="user", parts=[content_pb2.Part(text="ping")])
+            await stream.write(
+                ClientMessage(
+                    client_content=generative_service_pb2.BidiGenerateContentClientContent(turns=[turn])
+                ).SerializeToString()
+            )
+            await stream.done_writing()
+            await stream.done_writing()  # idempotent
+            rest = [m async for m in stream]
+            assert await stream.read() is None
+            with pytest.raises(errors.UsageError):
+                await stream.write(ClientMessage())
+            assert setup is not None
+            return [setup, *rest]
+
+    setup, echo = run(settings, body)
+    assert setup.HasField("setup_complete")
+    assert echo.server_content.model_turn.parts[0].text == "echo: ping"
+    assert fresh.record.metadata[0]["x-goog-api-key"] == KEY
+
+
+def test_bidi_errors_are_translated_and_cancel_is_quiet(settings: ChannelSettings) -> None:
+    async def body(t: AsyncTransport) -> None:
+        stream = t.bidi(BIDI.replace("Bidi", "Nope"), ServerMessage, timeout=5.0)
+        with pytest.raises(errors.UnimplementedError):
+            await stream.read()
+        live = t.bidi(BIDI, ServerMessage, timeout=5.0)
+        await live.write(
+            ClientMessage(setup=generative_service_pb2.BidiGenerateContentSetup(model="models/live"))
+        )
+        assert await live.read() is not None
+        live.cancel()
+        live.cancel()
+        assert await live.read() is None
+        with pytest.raises(errors.UsageError):
+            await live.write(ClientMessage())
+        [pool] = t._pools.values()
+        assert sum(slot.inflight for slot in pool.slots) == 0
+
+    run(settings, body)

@@ -1,0 +1,312 @@
+"""Transport (sync) against a real loopback gRPC server."""
+
+from __future__ import annotations
+
+import gc
+import logging
+import threading
+from collections.abc import Iterator
+
+import grpc
+import pytest
+from genai_protos import content_pb2, generative_service_pb2
+
+from genai import errors
+from genai._options import CallOptions, RetryOptions
+from genai._transport import ChannelSettings, ServerStream, Transport
+from tests.transport.conftest import FAST_RETRY, KEY, OPTIONS, FakeTime
+from tests.transport.server import (
+    BIDI,
+    GENERATE,
+    STREAM,
+    Plan,
+    TestServer,
+    request,
+    retry_info,
+    zero_quota,
+)
+
+Response = generative_service_pb2.GenerateContentResponse
+CANCEL_WAIT = 5.0  # bound on how long the server may take to notice a cancellation
+
+
+def text_of(response: Response) -> str:
+    return response.candidates[0].content.parts[0].text
+
+
+def test_unary_ok(fresh: TestServer, transport: Transport) -> None:
+    response = transport.unary(GENERATE, request("hi"), Response, options=OPTIONS)
+    assert isinstance(response, Response)
+    assert text_of(response) == "echo: hi"
+    assert response.model_version == "models/test"
+    assert fresh.record.calls[GENERATE] == 1
+
+
+def test_preserialised_request_gets_the_same_reply(transport: Transport) -> None:
+    message = request("same")
+    as_message = transport.unary(GENERATE, message, Response, options=OPTIONS)
+    as_bytes = transport.unary(GENERATE, message.SerializeToString(), Response, options=OPTIONS)
+    assert as_bytes == as_message
+
+
+def test_metadata_carries_key_client_header_and_caller_metadata(
+    fresh: TestServer, transport: Transport, settings: ChannelSettings
+) -> None:
+    transport.unary(GENERATE, request(), Response, options=OPTIONS, metadata=[("x-extra", "1")])
+    list(transport.server_stream(STREAM, request(), Response, options=OPTIONS))
+    for seen in fresh.record.metadata:
+        assert seen["x-goog-api-key"] == KEY
+        assert seen["x-goog-api-client"] == settings.user_agent
+        assert seen["user-agent"].startswith(settings.user_agent)
+    assert fresh.record.metadata[0]["x-extra"] == "1"
+    assert "x-extra" not in fresh.record.metadata[1]
+
+
+def test_no_key_no_key_header(fresh: TestServer) -> None:
+    with Transport(ChannelSettings(endpoint=fresh.address, insecure=True)) as transport:
+        transport.unary(GENERATE, request(), Response, options=OPTIONS)
+    assert "x-goog-api-key" not in fresh.record.metadata[0]
+
+
+def test_retries_unavailable_then_succeeds(
+    fresh: TestServer, transport: Transport, fake_time: FakeTime
+) -> None:
+    fresh.plan = Plan(fail_first=2)
+    response = transport.unary(GENERATE, request("again"), Response, options=OPTIONS)
+    assert text_of(response) == "echo: again"
+    assert fresh.record.calls[GENERATE] == 3
+    assert fake_time.sleeps == [0.01, 0.02]  # FAST_RETRY backoff, jitter 0
+
+
+def test_resource_exhausted_honours_retry_info(
+    fresh: TestServer, transport: Transport, fake_time: FakeTime, caplog: pytest.LogCaptureFixture
+) -> None:
+    fresh.plan = Plan(
+        fail_first=1, fail_code=grpc.StatusCode.RESOURCE_EXHAUSTED, fail_details=(retry_info(7.25),)
+    )
+    with caplog.at_level(logging.DEBUG, logger="genai.transport"):
+        transport.unary(GENERATE, request(), Response, options=OPTIONS)
+    assert fake_time.sleeps == [7.25]  # the server's delay, not the 0.01 backoff
+    [record] = [r for r in caplog.records if r.name == "genai.transport"]
+    assert (record.method, record.attempt, record.status, record.delay) == (  # type: ignore[attr-defined]
+        GENERATE,
+        1,
+        "RESOURCE_EXHAUSTED",
+        7.25,
+    )
+
+
+def test_retry_info_jitter_only_adds(fresh: TestServer, transport: Transport, fake_time: FakeTime) -> None:
+    fresh.plan = Plan(
+        fail_first=1, fail_code=grpc.StatusCode.RESOURCE_EXHAUSTED, fail_details=(retry_info(2.0),)
+    )
+    transport._rand = lambda: 0.5
+    options = CallOptions(timeout=5.0, retry=RetryOptions(jitter=0.2))
+    transport.unary(GENERATE, request(), Response, options=options)
+    assert fake_time.sleeps == [pytest.approx(2.1)]  # 2.0 * (1 + 0.1 * 0.5)
+
+
+def test_zero_quota_is_not_retried(fresh: TestServer, transport: Transport, fake_time: FakeTime) -> None:
+    fresh.plan = Plan(
+        fail_first=5,
+        fail_code=grpc.StatusCode.RESOURCE_EXHAUSTED,
+        fail_details=(zero_quota(), retry_info(1.0)),
+    )
+    with pytest.raises(errors.ResourceExhaustedError) as info:
+        transport.unary(GENERATE, request(), Response, options=OPTIONS)
+    assert info.value.quota_violations[0].limit_is_zero
+    assert info.value.retry_delay == 1.0
+    assert fresh.record.calls[GENERATE] == 1
+    assert fake_time.sleeps == []
+
+
+def test_invalid_argument_is_not_retried(
+    fresh: TestServer, transport: Transport, fake_time: FakeTime
+) -> None:
+    fresh.plan = Plan(fail_first=5, fail_code=grpc.StatusCode.INVALID_ARGUMENT, fail_message="bad field")
+    with pytest.raises(errors.InvalidArgumentError, match="bad field #1") as info:
+        transport.unary(GENERATE, request(), Response, options=OPTIONS)
+    assert isinstance(info.value.__cause__, grpc.RpcError)
+    assert fresh.record.calls[GENERATE] == 1
+    assert fake_time.sleeps == []
+
+
+def test_budget_exhausted_raises_the_last_error(
+    fresh: TestServer, transport: Transport, fake_time: FakeTime
+) -> None:
+    fresh.plan = Plan(fail_first=100)
+    retry = RetryOptions(attempts=10, initial=0.4, multiplier=1.0, jitter=0.0, budget=1.0)
+    with pytest.raises(errors.UnavailableError, match=r"#3$"):
+        transport.unary(GENERATE, request(), Response, options=CallOptions(timeout=5.0, retry=retry))
+    assert fake_time.sleeps == [0.4, 0.4]  # a third wait would end at 1.2 s > budget
+    assert fresh.record.calls[GENERATE] == 3
+
+
+def test_attempts_exhausted_raises_the_last_error(
+    fresh: TestServer, transport: Transport, fake_time: FakeTime
+) -> None:
+    fresh.plan = Plan(fail_first=100)
+    options = CallOptions(timeout=5.0, retry=RetryOptions(attempts=3, initial=0.01, jitter=0.0))
+    with pytest.raises(errors.UnavailableError, match=r"#3$"):
+        transport.unary(GENERATE, request(), Response, options=options)
+    assert fresh.record.calls[GENERATE] == 3
+    assert len(fake_time.sleeps) == 2
+
+
+def test_retry_none_means_a_single_attempt(fresh: TestServer, transport: Transport) -> None:
+    fresh.plan = Plan(fail_first=1)
+    with pytest.raises(errors.UnavailableError):
+        transport.unary(GENERATE, request(), Response, options=CallOptions(timeout=5.0))
+    assert fresh.record.calls[GENERATE] == 1
+
+
+def test_deadline_exceeded(fresh: TestServer, transport: Transport) -> None:
+    fresh.plan = Plan(delay=5.0)
+    with pytest.raises(errors.DeadlineExceededError):
+        transport.unary(GENERATE, request(), Response, options=CallOptions(timeout=0.2, retry=FAST_RETRY))
+    assert fresh.record.calls[GENERATE] == 1  # DEADLINE_EXCEEDED is not retryable by default
+
+
+def test_closed_transport_refuses_calls(settings: ChannelSettings) -> None:
+    transport = Transport(settings)
+    transport.close()
+    transport.close()  # idempotent
+    with pytest.raises(errors.UsageError, match="closed"):
+        transport.unary(GENERATE, request(), Response, options=OPTIONS)
+    with pytest.raises(errors.UsageError, match="closed"):
+        transport.server_stream(STREAM, request(), Response, options=OPTIONS)
+
+
+def test_twenty_megabytes_each_way(fresh: TestServer, transport: Transport) -> None:
+    fresh.plan = Plan(echo_blob=True)
+    data = bytes(range(256)) * (20 * 1024 * 1024 // 256)
+    message = request("big")
+    message.contents[0].parts[0].inline_data.CopyFrom(
+        content_pb2.Blob(mime_type="application/octet-stream", data=data)
+    )
+    # a part holds one of text/inline_data: the blob replaces the text, so the echo text is empty
+    response = transport.unary(GENERATE, message, Response, options=CallOptions(timeout=30.0))
+    assert response.candidates[0].content.parts[0].inline_data.data == data
+
+
+# ------------------------------------------------------------------------------------------- streams
+
+
+def test_stream_ok(fresh: TestServer, transport: Transport) -> None:
+    with transport.server_stream(STREAM, request(), Response, options=OPTIONS) as stream:
+        assert isinstance(stream, ServerStream)
+        assert [text_of(r) for r in stream] == ["chunk 0", "chunk 1", "chunk 2"]
+        assert stream.code() == grpc.StatusCode.OK
+    assert list(stream) == []  # exhausted stays exhausted
+    assert fresh.record.cancelled_streams == 0
+
+
+def test_stream_bytes_request(transport: Transport) -> None:
+    stream = transport.server_stream(STREAM, request().SerializeToString(), Response, options=OPTIONS)
+    assert len(list(stream)) == 3
+
+
+def test_stream_retried_when_failing_before_the_first_chunk(
+    fresh: TestServer, transport: Transport, fake_time: FakeTime
+) -> None:
+    fresh.plan = Plan(fail_first=2)
+    stream = transport.server_stream(STREAM, request(), Response, options=OPTIONS)
+    assert [text_of(r) for r in stream] == ["chunk 0", "chunk 1", "chunk 2"]
+    assert fresh.record.calls[STREAM] == 3
+    assert fake_time.sleeps == [0.01, 0.02]
+
+
+def test_stream_not_retried_after_a_chunk(
+    fresh: TestServer, transport: Transport, fake_time: FakeTime
+) -> None:
+    fresh.plan = Plan(chunks=5, fail_after_chunks=2)
+    received: list[str] = []
+    stream = transport.server_stream(STREAM, request(), Response, options=OPTIONS)
+    with pytest.raises(errors.UnavailableError, match=r"#1$"):
+        received.extend(text_of(response) for response in stream)
+    assert received == ["chunk 0", "chunk 1"]
+    assert fresh.record.calls[STREAM] == 1
+    assert fake_time.sleeps == []
+    assert list(stream) == []
+
+
+def test_stream_deadline(fresh: TestServer, transport: Transport) -> None:
+    fresh.plan = Plan(chunks=100, chunk_delay=0.1)
+    stream = transport.server_stream(STREAM, request(), Response, options=CallOptions(timeout=0.3))
+    with pytest.raises(errors.DeadlineExceededError):
+        for _ in stream:
+            pass
+
+
+def _slow_stream(server: TestServer) -> None:
+    server.plan = Plan(chunks=500, chunk_delay=0.02)
+
+
+def test_break_and_close_cancels_the_server_rpc(fresh: TestServer, transport: Transport) -> None:
+    _slow_stream(fresh)
+    stream = transport.server_stream(STREAM, request(), Response, options=OPTIONS)
+    for i, _ in enumerate(stream):
+        if i == 1:
+            break
+    stream.close()
+    assert fresh.record.cancelled.wait(CANCEL_WAIT)
+    assert list(stream) == []
+
+
+def test_context_manager_exit_cancels_the_server_rpc(fresh: TestServer, transport: Transport) -> None:
+    _slow_stream(fresh)
+    with transport.server_stream(STREAM, request(), Response, options=OPTIONS) as stream:
+        next(stream)
+    assert fresh.record.cancelled.wait(CANCEL_WAIT)
+
+
+def test_dropping_a_stream_cancels_the_server_rpc(fresh: TestServer, transport: Transport) -> None:
+    _slow_stream(fresh)
+    stream = transport.server_stream(STREAM, request(), Response, options=OPTIONS)
+    next(stream)
+    del stream
+    gc.collect()
+    assert fresh.record.cancelled.wait(CANCEL_WAIT)
+
+
+def test_cancel_from_another_thread_ends_iteration_quietly(fresh: TestServer, transport: Transport) -> None:
+    _slow_stream(fresh)
+    stream = transport.server_stream(STREAM, request(), Response, options=OPTIONS)
+    next(stream)
+    timer = threading.Timer(0.1, stream.cancel)
+    timer.start()
+    rest = list(stream)  # ends with StopIteration, not an error
+    timer.join()
+    assert len(rest) < 100
+    assert fresh.record.cancelled.wait(CANCEL_WAIT)
+    stream.cancel()  # idempotent
+
+
+# ---------------------------------------------------------------------------------------------- bidi
+
+
+def test_bidi(fresh: TestServer, transport: Transport) -> None:
+    def client_messages() -> Iterator[generative_service_pb2.BidiGenerateContentClientMessage]:
+        yield generative_service_pb2.BidiGenerateContentClientMessage(
+            setup=generative_service_pb2.BidiGenerateContentSetup(model="models/live")
+        )
+        turn = content_pb2.Content(role="user", parts=[content_pb2.Part(text="ping")])
+        yield generative_service_pb2.BidiGenerateContentClientMessage(
+            client_content=generative_service_pb2.BidiGenerateContentClientContent(turns=[turn])
+        )
+
+    server_message = generative_service_pb2.BidiGenerateContentServerMessage
+    with transport.bidi(BIDI, client_messages(), server_message, timeout=5.0) as stream:
+        replies = list(stream)
+    assert replies[0].HasField("setup_complete")
+    assert replies[1].server_content.model_turn.parts[0].text == "echo: ping"
+    assert fresh.record.metadata[0]["x-goog-api-key"] == KEY
+
+
+def test_bidi_errors_are_translated(transport: Transport) -> None:
+    server_message = generative_service_pb2.BidiGenerateContentServerMessage
+    stream = transport.bidi(BIDI, iter(()), server_message, timeout=5.0)
+    assert list(stream) == []
+    stream = transport.bidi(BIDI.replace("Bidi", "Nope"), iter(()), server_message, timeout=5.0)
+    with pytest.raises(errors.UnimplementedError):
+        next(stream)
