@@ -1,7 +1,7 @@
-"""Channel construction for the transport: settings, validation, TLS, channel options, callable caches.
+"""What the sync and asyncio transports share: settings, channels, callable caches, retry logging.
 
-Split out of ``_transport.py`` to keep each file readable; nothing here issues an RPC. The only
-importers are ``genai/_transport.py`` (which re-exports :class:`ChannelSettings`) and tests.
+Part of the transport layer (``_transport.py`` sync, ``_transport_aio.py`` asyncio, this module);
+nothing here issues an RPC. ``genai._transport`` re-exports :class:`ChannelSettings`.
 """
 
 from __future__ import annotations
@@ -9,14 +9,23 @@ from __future__ import annotations
 import asyncio
 import importlib.metadata
 import ipaddress
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, TypeVar
 
 import grpc
 import grpc.aio
+from google.protobuf.message import Message
+
+from genai.errors import APIError, UsageError
 
 __all__ = ["ChannelSettings"]
+
+M = TypeVar("M", bound=Message)
+Metadata = tuple[tuple[str, str], ...]
+
+_log = logging.getLogger("genai.transport")
 
 
 def _version() -> str:
@@ -34,12 +43,13 @@ DEFAULT_USER_AGENT = f"genai-python/{_version()}"
 class ChannelSettings:
     """Where and how to connect: endpoint, API key, TLS or plaintext, limits, keepalive.
 
-        TLS is the default. ``insecure=True`` (plaintext) is accepted only for loopback endpoints
-        (127.0.0.0/8, ::1, ``localhost``, unix sockets) unless ``allow_insecure_remote=True`` as well.
-        The API key never appears in ``repr``/``str`` or in any validation message.
+    TLS is the default. ``insecure=True`` (plaintext) is accepted only for loopback endpoints
+    (127.0.0.0/8, ::1, ``localhost``, unix sockets) unless ``allow_insecure_remote=True`` as well.
+    The API key never appears in ``repr``/``str`` or in any validation message.
 
-        >>> repr(ChannelSettings(api_key="k", endpoint="localhost:50051", insecure=True))[:63]
-    "ChannelSettings(endpoint='localhost:50051', api_key=<set>, ins"
+    >>> settings = ChannelSettings(api_key="k", endpoint="localhost:50051", insecure=True)
+    >>> "api_key=<set>" in repr(settings), "'k'" in repr(settings)
+    (True, False)
     """
 
     endpoint: str = DEFAULT_ENDPOINT
@@ -273,3 +283,22 @@ class AioPool:
 
     async def close(self) -> None:
         await asyncio.gather(*(slot.channel.close(None) for slot in self.slots))
+
+
+def log_retry(method: str, attempt: int, error: APIError, delay: float) -> None:
+    """A structured DEBUG record (method, attempt, status, delay) before a retry's wait."""
+    # Never the metadata (it carries the key) and never the server's message: just the facts.
+    if _log.isEnabledFor(logging.DEBUG):
+        _log.debug(
+            "retrying %s: attempt %d failed with %s, next attempt in %.3fs",
+            method,
+            attempt,
+            error.status,
+            delay,
+            extra={"method": method, "attempt": attempt, "status": error.status, "delay": delay},
+        )
+
+
+def closed_error(what: str) -> UsageError:
+    """The error for a call on a closed transport."""
+    return UsageError(f"{what} is closed")

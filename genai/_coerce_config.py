@@ -201,9 +201,12 @@ def to_safety_setting(value: SafetySettingLike, *, path: str = "safety_setting")
     if isinstance(value, Mapping):
         converted = dict(value)
         for key in ("category", "threshold"):
-            if converted.get(key) is not None:
-                convert = _category if key == "category" else _threshold
-                converted[key] = convert(converted[key], f"{path}.{key}")
+            if converted.get(key) is None:
+                raise ValueError(
+                    f"{path}: a safety setting needs both 'category' and 'threshold'; got {describe(value)}"
+                )
+            convert = _category if key == "category" else _threshold
+            converted[key] = convert(converted[key], f"{path}.{key}")
         return to_message(types.SafetySetting, converted, path=path)
     return to_message(types.SafetySetting, value, path=path, expected=_SAFETY_SHAPES)
 

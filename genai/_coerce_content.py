@@ -131,9 +131,22 @@ def sniff_mime_type(data: bytes) -> str | None:
         return "audio/ogg"
     if head.startswith(b"ID3") or (len(head) > 1 and head[0] == 0xFF and _is_mpeg_audio_frame(head[1])):
         return "audio/mp3"
-    if head[4:8] == b"ftyp":
-        return "audio/mp4" if head[8:12] == b"M4A " else "video/mp4"
+    if head[4:8] == b"ftyp":  # ISO base media: the brand tells MP4 video from M4A, MOV, HEIC, ...
+        brand = head[8:12]
+        return _FTYP_BRANDS.get(brand, "video/3gpp" if brand.startswith(b"3g") else "video/mp4")
     return None
+
+
+_FTYP_BRANDS: dict[bytes, str | None] = {
+    b"M4A ": "audio/mp4",
+    b"M4B ": "audio/mp4",
+    b"qt  ": "video/quicktime",
+    b"heic": "image/heic",
+    b"heix": "image/heic",
+    b"mif1": "image/heif",
+    b"msf1": "image/heif",
+    b"avif": None,  # not a media type the API takes
+}
 
 
 def _is_mpeg_audio_frame(second: int) -> bool:
@@ -416,7 +429,7 @@ def to_contents(value: ContentsLike, *, path: str = "contents") -> list[types.Co
         if not _is_content_item(item):
             own = foreign_to_own(item)
             if own is None or not isinstance(own, types.Content):
-                pending.append(to_part(own if own is not None else item, path=item_path))
+                pending.append(_other_part(own if own is not None else item, item_path, CONTENT_SHAPES))
                 continue
             item = own
         if pending:

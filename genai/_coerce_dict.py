@@ -1,6 +1,6 @@
 """Plain Python data -> genai's protobuf messages, with errors that say where and what.
 
-    >>> to_message(types.Blob, {"mimeType": "text/plain", "data": "aGk="}, path="blob").data
+    >>> from genai import types; to_message(types.Blob, {"mimeType": "a/b", "data": "aGk="}, path="b").data
     b'hi'
 
 The shared bottom rung of the coercion ladder (genai/_coerce_content.py, _coerce_config.py and
@@ -25,6 +25,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
@@ -49,6 +50,7 @@ __all__ = ["fill_message", "register_hook", "set_field", "to_bytes", "to_message
 M = TypeVar("M", bound=Message)
 
 _MAX_DEPTH = 100
+_NESTING = threading.local()  # how deep fill_message calls are nested (dicts can be cyclic)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -147,8 +149,8 @@ def _message_plan(desc: Descriptor) -> _MessagePlan:
 def to_message(cls: type[M], value: Any, *, path: str, expected: str | None = None) -> M:
     """`value` as a `cls` message: our message unchanged, a dict, proto-plus, other pools, pydantic.
 
-    >>> to_message(types.FileData, {"file_uri": "gs://b/a.pdf"}, path="file").file_uri
-    'gs://b/a.pdf'
+    >>> from genai import types; to_message(types.FileData, {"fileUri": "gs://b/a"}, path="f").file_uri
+    'gs://b/a'
     """
     if isinstance(value, cls):
         return value
@@ -175,8 +177,19 @@ def _expected(cls: type[Message], expected: str | None) -> str:
 def fill_message(msg: Message, value: Mapping[Any, Any], *, path: str) -> None:
     """Set the fields of `msg` from a dict (proto or camelCase keys); None values are skipped.
 
-    >>> fill_message(types.Part(), {"text": "hi"}, path="part")
+    >>> from genai import types; fill_message(types.Part(), {"text": "hi"}, path="part")
     """
+    depth = getattr(_NESTING, "depth", 0)
+    if depth >= _MAX_DEPTH:
+        raise ValueError(f"{_clip(path)}: nested more than {_MAX_DEPTH} levels deep (a cycle?)")
+    _NESTING.depth = depth + 1
+    try:
+        _fill_fields(msg, value, path)
+    finally:
+        _NESTING.depth = depth
+
+
+def _fill_fields(msg: Message, value: Mapping[Any, Any], path: str) -> None:
     desc = cast(Descriptor, msg.DESCRIPTOR)
     plan = _message_plan(desc)
     seen: dict[str, str] = {}
@@ -215,7 +228,7 @@ def _unknown_key(desc: Descriptor, plan: _MessagePlan, key: Any, path: str) -> N
 def set_field(msg: Message, name: str, value: Any, *, path: str) -> None:
     """Set one field (proto or camelCase name) of `msg` with the same coercions as a dict would get.
 
-    >>> set_field(types.GenerationConfig(), "temperature", 0.5, path="config.temperature")
+    >>> from genai import types; set_field(types.GenerationConfig(), "top_k", 5, path="config.top_k")
     """
     desc = cast(Descriptor, msg.DESCRIPTOR)
     plan = _message_plan(desc)
@@ -343,7 +356,7 @@ def to_bytes(value: Any, *, path: str) -> bytes:
     if isinstance(value, bytearray | memoryview):
         return bytes(value)
     if isinstance(value, str):
-        text = value.strip()
+        text = "".join(value.split())
         try:
             altchars = b"-_" if "-" in text or "_" in text else None
             return base64.b64decode(text + "=" * (-len(text) % 4), altchars=altchars, validate=True)
@@ -369,29 +382,33 @@ def _own_or_foreign(target: Message, value: Any) -> bool:
 
 
 def _fill_struct(target: Message, value: Any, path: str, depth: int) -> None:
-    if isinstance(value, Mapping):
-        fields = getattr(target, "fields")  # noqa: B009 - Struct.fields, typed loosely on purpose
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise TypeError(f"{path}: keys must be str; got {describe(key)}")
-            _fill_value(fields[key], item, f"{path}[{key!r}]", depth + 1)
-    elif not _own_or_foreign(target, value):
+    if _own_or_foreign(target, value):
+        return
+    if not isinstance(value, Mapping):
         raise type_error(path, "a dict (JSON object)", value)
+    fields = getattr(target, "fields")  # noqa: B009 - Struct.fields, typed loosely on purpose
+    for key, item in value.items():
+        if not isinstance(key, str):
+            raise TypeError(f"{path}: keys must be str; got {describe(key)}")
+        _fill_value(fields[key], item, f"{path}[{key!r}]", depth + 1)
 
 
 def _fill_list(target: Message, value: Any, path: str, depth: int) -> None:
-    if isinstance(value, list | tuple):
-        values = getattr(target, "values")  # noqa: B009
-        for i, item in enumerate(value):
-            _fill_value(values.add(), item, f"{path}[{i}]", depth + 1)
-    elif not _own_or_foreign(target, value):
+    if _own_or_foreign(target, value):
+        return
+    if not isinstance(value, list | tuple):
         raise type_error(path, "a list (JSON array)", value)
+    values = getattr(target, "values")  # noqa: B009
+    for i, item in enumerate(value):
+        _fill_value(values.add(), item, f"{path}[{i}]", depth + 1)
+
+
+_VALUE_KINDS = {"google.protobuf.Struct": "struct_value", "google.protobuf.ListValue": "list_value"}
 
 
 def _fill_value(target: Any, value: Any, path: str, depth: int) -> None:
     if depth > _MAX_DEPTH:
-        clipped = path if len(path) <= 160 else f"{path[:100]}...{path[-50:]}"
-        raise ValueError(f"{clipped}: nested more than {_MAX_DEPTH} levels deep (a cycle?)")
+        raise ValueError(f"{_clip(path)}: nested more than {_MAX_DEPTH} levels deep (a cycle?)")
     if value is None:
         target.null_value = 0
     elif isinstance(value, bool):
@@ -403,21 +420,35 @@ def _fill_value(target: Any, value: Any, path: str, depth: int) -> None:
             raise ValueError(f"{path}: {describe(value)} is too large for a JSON number") from None
     elif isinstance(value, str):
         target.string_value = value if type(value) is str else str.__str__(value)
+    elif isinstance(value, Message):  # Value, Struct or ListValue of any pool (Struct is also a Mapping)
+        field = _VALUE_KINDS.get(value.DESCRIPTOR.full_name)
+        sub = getattr(target, field) if field else target
+        if field:
+            sub.SetInParent()
+        if not _own_or_foreign(sub, value):
+            raise type_error(path, _JSON, value)
     elif isinstance(value, Mapping):
         target.struct_value.SetInParent()
         _fill_struct(target.struct_value, value, path, depth)
     elif isinstance(value, list | tuple):
         target.list_value.SetInParent()
         _fill_list(target.list_value, value, path, depth)
-    elif not _own_or_foreign(target, value):
+    else:
         raise type_error(path, _JSON, value)
+
+
+def _clip(path: str) -> str:
+    return path if len(path) <= 160 else f"{path[:100]}...{path[-50:]}"
 
 
 def _fill_duration(target: Any, value: Any, path: str, depth: int) -> None:
     if isinstance(value, datetime.timedelta):
         target.FromTimedelta(value)
     elif isinstance(value, int | float) and not isinstance(value, bool):
-        target.FromNanoseconds(round(value * 1e9))
+        try:
+            target.FromNanoseconds(round(value * 1e9))
+        except (ValueError, OverflowError):
+            raise ValueError(f"{path}: {describe(value)} is not a valid number of seconds") from None
     elif isinstance(value, str):
         try:
             target.FromJsonString(value)

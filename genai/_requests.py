@@ -1,7 +1,7 @@
 """Request messages from (model, contents, config): the pure step before the transport.
 
-    >>> build_generate_request("gemini-2.5-flash", "Hi", {"temperature": 0.2}).generation_config.temperature
-    0.2
+    >>> build_generate_request("gemini-2.5-flash", "Hi", {"top_k": 40}).generation_config.top_k
+    40
 
 Builders sit on the hot path of every call, so they only convert what is not a message already, and
 copy each piece once into the request. Errors name the argument first: "contents[0].parts[1]",

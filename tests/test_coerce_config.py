@@ -374,6 +374,16 @@ def test_safety_settings_errors() -> None:
     )
     error(TypeError, to_safety_settings, 5, at="safety_settings", mentions=("{category: threshold}",))
     error(
+        ValueError,
+        to_safety_settings,
+        [{"category": "hate"}],
+        at="safety_settings[0]",
+        mentions=("'threshold'",),
+    )
+    error(
+        ValueError, to_safety_settings, {"threshold": "low"}, at="safety_settings", mentions=("'category'",)
+    )
+    error(
         TypeError,
         to_safety_settings,
         ["hate"],

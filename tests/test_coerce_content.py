@@ -248,6 +248,9 @@ SNIFFED = [
     (b"OggS\x00\x02" + b"\x00" * 10, "audio/ogg"),
     (b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 8, "video/mp4"),
     (b"\x00\x00\x00\x18ftypM4A " + b"\x00" * 8, "audio/mp4"),
+    (b"\x00\x00\x00\x18ftypqt  " + b"\x00" * 8, "video/quicktime"),
+    (b"\x00\x00\x00\x18ftypheic" + b"\x00" * 8, "image/heic"),
+    (b"\x00\x00\x00\x18ftyp3gp4" + b"\x00" * 8, "video/3gpp"),
 ]
 
 
@@ -258,7 +261,10 @@ def test_sniffing(data: bytes, mime: str) -> None:
     assert part.inline_data == types.Blob(mime_type=mime, data=data)
 
 
-@pytest.mark.parametrize("data", [b"", b"hello world", b"\xff\xf1\x50\x80", b"RIFF\x00\x00\x00\x00AVI "])
+@pytest.mark.parametrize(
+    "data",
+    [b"", b"hello world", b"\xff\xf1\x50\x80", b"RIFF\x00\x00\x00\x00AVI ", b"\x00\x00\x00\x1cftypavif"],
+)
 def test_unknown_bytes_sniff_to_none(data: bytes) -> None:
     assert sniff_mime_type(data) is None
 
@@ -582,6 +588,7 @@ def test_contents_google_genai_items() -> None:
 
 def test_contents_errors_name_the_item() -> None:
     error(ValueError, to_contents, [], at="contents", mentions=("empty list",))
+    error(TypeError, to_contents, [3], at="contents[0]", mentions=("a content", "{'role'", "a part"))
     error(TypeError, to_contents, ["a", 5], at="contents[1]", mentions=("a part",))
     error(
         TypeError,

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import doctest
+import importlib
 from typing import Any
 
 import pytest
@@ -577,3 +579,40 @@ def test_call_options_errors() -> None:
     error(TypeError, call_options, {"retry": 3}, at="config.retry", mentions=("RetryOptions",))
     error(TypeError, call_options, {"metadata": [("k",)]}, at="config.metadata[0]", mentions=("pair",))
     error(TypeError, call_options, {"metadata": 5}, at="config.metadata", mentions=("pairs",))
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "genai._coerce_base",
+        "genai._coerce_dict",
+        "genai._coerce_content",
+        "genai._coerce_config",
+        "genai._schema",
+        "genai._requests",
+    ],
+)
+def test_docstring_examples_hold(module: str) -> None:
+    """Every public function documents itself with a one-line example; they must stay true."""
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0
+    assert result.attempted > 0
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "genai._coerce_base",
+        "genai._coerce_dict",
+        "genai._coerce_content",
+        "genai._coerce_config",
+        "genai._schema",
+        "genai._requests",
+    ],
+)
+def test_public_functions_have_an_example(module: str) -> None:
+    loaded = importlib.import_module(module)
+    for name in loaded.__all__:
+        obj = getattr(loaded, name)
+        if callable(obj) and not isinstance(obj, type) and getattr(obj, "__module__", None) == module:
+            assert obj.__doc__ and ">>> " in obj.__doc__, f"{module}.{name} has no docstring example"

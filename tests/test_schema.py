@@ -180,6 +180,14 @@ def test_dict_errors() -> None:
     )
 
 
+def test_cyclic_schema_dict_is_a_value_error() -> None:
+    cyclic: dict[str, Any] = {"type": "array"}
+    cyclic["items"] = cyclic
+    with pytest.raises(ValueError, match="nested more than 100 levels") as info:
+        to_schema(cyclic)
+    assert str(info.value).startswith("response_schema.items.items")
+
+
 def test_dict_input_not_mutated() -> None:
     given = {"type": ["string", "null"], "properties": {"a": {"type": "string"}}}
     snapshot = copy.deepcopy(given)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TypeVar
 
@@ -169,9 +170,11 @@ def test_pool_spreads_concurrent_calls_over_distinct_connections(
         assert [slot.inflight for slot in pool.slots] == [0, 0, 0, 0]
 
     run(fresh_settings_pool, body)
-    ports = {peer.rpartition(":")[2] for peer in fresh.record.peers}
-    assert len(fresh.record.peers) == 64
-    assert len(ports) == 4  # least-in-flight spreads 64 simultaneous calls over all 4 connections
+    ports = Counter(peer.rpartition(":")[2] for peer in fresh.record.peers)
+    assert sum(ports.values()) == 64
+    assert len(ports) > 1
+    # Least-in-flight hands 64 simultaneous calls out 16 per channel (a reconnect would only split them).
+    assert max(ports.values()) <= 16
 
 
 @pytest.fixture
