@@ -27,8 +27,8 @@ check-generated: $(STAMP)
 	@echo "generated/ is up to date"
 
 lint: $(STAMP)
-	$(BIN)/ruff check genai tests scripts
-	$(BIN)/ruff format --check genai tests scripts
+	$(BIN)/ruff check genai tests benchmarks scripts
+	$(BIN)/ruff format --check genai tests benchmarks scripts
 	@tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
 	$(BIN)/python scripts/generate.py --image $$tmp/image.binpb && \
 	$(BIN)/buf lint $$tmp/image.binpb --config buf.yaml --path google/ai/generativelanguage/v1beta
