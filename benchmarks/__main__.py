@@ -22,27 +22,27 @@ DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 
 FULL = Params(
     quick=False,
-    unary_calls=2000,
-    unary_repeats=5,
+    unary_calls=1000,
+    unary_repeats=8,
     stream_sizes=(1000, 5000),
-    streams_per_repeat={1000: 6, 5000: 2},
-    stream_repeats=5,
+    streams_per_repeat={1000: 4, 5000: 1},
+    stream_repeats=8,
     async_total=5000,
     async_concurrency=64,
-    async_repeats=3,
-    import_runs=10,
+    async_repeats=4,
+    import_runs=8,
 )
 QUICK = Params(
     quick=True,
-    unary_calls=300,
-    unary_repeats=3,
+    unary_calls=250,
+    unary_repeats=4,
     stream_sizes=(1000, 5000),
-    streams_per_repeat={1000: 2, 5000: 1},
-    stream_repeats=3,
+    streams_per_repeat={1000: 1, 5000: 1},
+    stream_repeats=4,
     async_total=1000,
     async_concurrency=64,
     async_repeats=2,
-    import_runs=3,
+    import_runs=2,
 )
 # Only these sizes are measured for the official client (proto-plus wrapping makes it slow).
 OFFICIAL_STREAM_SIZES = (1000,)
@@ -57,8 +57,11 @@ NOT_APPLICABLE = [
 ]
 
 
+_START = time.perf_counter()
+
+
 def _progress(message: str) -> None:
-    print(f"[bench] {message}", file=sys.stderr, flush=True)
+    print(f"[bench {time.perf_counter() - _START:5.1f}s] {message}", file=sys.stderr, flush=True)
 
 
 @contextlib.contextmanager

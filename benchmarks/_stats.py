@@ -1,4 +1,4 @@
-"""Repeats and their summary: median, min, max and spread."""
+"""Repeats and their summary: median, min, max and spread; paired ratios between two sides."""
 
 from __future__ import annotations
 
@@ -31,5 +31,23 @@ class Sample:
         return (self.high - self.low) / median if median else 0.0
 
 
-def ratio(ours: Sample, baseline: Sample) -> float:
-    return ours.median / baseline.median if baseline.median else float("inf")
+@dataclass(frozen=True)
+class Ratio:
+    """ours / baseline: the median of the per-repeat ratios, and their min and max."""
+
+    median: float
+    low: float
+    high: float
+
+
+def ratio(ours: Sample, baseline: Sample) -> Ratio:
+    """Per-repeat ratios when both were measured in the same repeats (back to back), else of medians.
+
+    Repeat i of each side ran in the same stretch of time, so a slow stretch on a shared machine
+    hits both: the median of the paired ratios is steadier than the ratio of the two medians.
+    """
+    if len(ours.values) == len(baseline.values) and all(ours.values + baseline.values):
+        pairs = [a / b for a, b in zip(ours.values, baseline.values, strict=True)]
+        return Ratio(statistics.median(pairs), min(pairs), max(pairs))
+    value = ours.median / baseline.median if baseline.median else float("inf")
+    return Ratio(value, value, value)

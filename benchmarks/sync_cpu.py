@@ -1,8 +1,8 @@
 """Client CPU per sync call: unary GenerateContent and whole streamed replies.
 
 CPU is ``time.process_time()`` of this process (every thread, gRPC's own included); the emulator
-runs in another process. Sides are measured in turn within each repeat, in a rotating order, so
-that drift (frequency scaling, a noisy neighbour) spreads over all of them alike.
+runs in another process. Every repeat measures every side, ``ours`` and ``raw`` back to back, so
+that drift (a noisy neighbour on a shared machine, frequency scaling) hits the pair alike.
 """
 
 from __future__ import annotations
@@ -28,11 +28,15 @@ def _cpu_per_op(op: Callable[[], object], count: int) -> float:
 
 
 def _interleaved(ops: dict[str, Callable[[], object]], count: int, repeats: int) -> dict[str, Sample]:
-    names = list(ops)
-    values: dict[str, list[float]] = {name: [] for name in names}
+    """Each repeat measures every side once: ``ours`` and ``raw`` back to back (who goes first
+    alternates), then the others in a rotating order."""
+    pair = [name for name in ("ours", "raw") if name in ops]
+    others = [name for name in ops if name not in pair]
+    values: dict[str, list[float]] = {name: [] for name in ops}
     for r in range(repeats):
-        shift = r % len(names)
-        for name in names[shift:] + names[:shift]:
+        first = pair if r % 2 == 0 else pair[::-1]
+        shift = r % len(others) if others else 0
+        for name in first + others[shift:] + others[:shift]:
             values[name].append(_cpu_per_op(ops[name], count))
     return {name: Sample(tuple(v)) for name, v in values.items()}
 

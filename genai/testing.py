@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import importlib
 import threading
 import time
 from collections.abc import Callable, Iterable
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from genai.emulator import CallRecord, EmulatorOptions, EmulatorServer
+
+if TYPE_CHECKING:
+    from genai._client import Client
 
 __all__ = ["CallRecord", "Emulator"]
 
@@ -136,18 +138,19 @@ class Emulator:
     def port(self) -> int:
         return self.server.port
 
-    def client(self, **kwargs: Any) -> Any:
+    def client(self, **kwargs: Any) -> Client:
         """A `genai.Client` connected to this emulator over plaintext gRPC.
 
         The key is "emulator-key" (or, when `api_keys` excludes it, the smallest accepted key);
         keyword arguments go to `genai.Client` and may override it.
         """
-        genai = importlib.import_module("genai")
+        from genai._client import Client  # here, not at the top: the emulator must not need the client
+
         keys = self.options.api_keys
         kwargs.setdefault(
             "api_key", API_KEY if keys is None or API_KEY in keys else min(keys, default=API_KEY)
         )
-        return genai.Client(endpoint=self.endpoint, insecure=True, **kwargs)
+        return Client(endpoint=self.endpoint, insecure=True, **kwargs)
 
     # -- observability ---------------------------------------------------------------------------
 

@@ -25,23 +25,10 @@ from genai._coerce_config import (
     to_tools,
 )
 from genai._coerce_dict import fill_message, set_field, to_bytes, to_message
+from tests.expect import error
 
 HC = types.HarmCategory
 HT = types.HarmBlockThreshold
-
-
-def error(
-    exc_type: type[Exception], fn: Any, *args: Any, at: str, mentions: tuple[str, ...] = (), **kw: Any
-) -> str:
-    """Call fn(*args, **kw), expect exc_type whose message starts with `at:` and contains every mention."""
-    with pytest.raises(exc_type) as info:
-        fn(*args, **kw)
-    assert type(info.value) is exc_type, info.value
-    message = str(info.value)
-    assert message.startswith(f"{at}: "), message
-    for mention in mentions:
-        assert mention in message, (mention, message)
-    return message
 
 
 # ---------------------------------------------------------------------------------------------------

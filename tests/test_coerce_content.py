@@ -14,24 +14,11 @@ import pytest
 
 from genai import types
 from genai._coerce_content import sniff_mime_type, to_blob, to_content, to_contents, to_part
+from tests.expect import error
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 8
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 8
 PDF = b"%PDF-1.7\n..."
-
-
-def error(
-    exc_type: type[Exception], fn: Any, *args: Any, at: str, mentions: tuple[str, ...] = (), **kw: Any
-) -> str:
-    """Call fn(*args, **kw), expect exc_type whose message starts with `at:` and contains every mention."""
-    with pytest.raises(exc_type) as info:
-        fn(*args, **kw)
-    assert type(info.value) is exc_type, info.value
-    message = str(info.value)
-    assert message.startswith(f"{at}: "), message
-    for mention in mentions:
-        assert mention in message, (mention, message)
-    return message
 
 
 # ---------------------------------------------------------------------------------------------------

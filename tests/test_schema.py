@@ -14,22 +14,9 @@ import pytest
 from genai import types
 from genai._schema import is_python_type, parse_as, to_schema
 from genai.errors import ResponseParseError
+from tests.expect import error
 
 T = types.Type
-
-
-def error(
-    exc_type: type[Exception], fn: Any, *args: Any, at: str, mentions: tuple[str, ...] = (), **kw: Any
-) -> str:
-    """Call fn(*args, **kw), expect exc_type whose message starts with `at:` and contains every mention."""
-    with pytest.raises(exc_type) as info:
-        fn(*args, **kw)
-    assert type(info.value) is exc_type, info.value
-    message = str(info.value)
-    assert message.startswith(f"{at}: "), message
-    for mention in mentions:
-        assert mention in message, (mention, message)
-    return message
 
 
 class Color(enum.Enum):

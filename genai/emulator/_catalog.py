@@ -28,9 +28,11 @@ class CatalogEntry:
 
     @property
     def name(self) -> str:
+        """The full model name, "models/..."."""
         return self.model.name
 
     def supports(self, method: str) -> bool:
+        """Whether `method` (e.g. "generateContent") is in supported_generation_methods."""
         return method in self.model.supported_generation_methods
 
 

@@ -38,6 +38,7 @@ class AttemptCounter:
             return count
 
     def clear(self) -> None:
+        """Forget every count."""
         with self._lock:
             self._counts.clear()
 

@@ -42,6 +42,33 @@ MIN_FILLER, FILLER_SPREAD = 8, 17  # 8..24 invented words
 MIN_THOUGHT, THOUGHT_SPREAD = 6, 7  # 6..12 invented words
 
 
+# Enum values and rating lists are looked up once: protobuf enum attribute access is slow.
+STOP = FinishReason.STOP
+MAX_TOKENS = FinishReason.MAX_TOKENS
+SAFETY = FinishReason.SAFETY
+MODE_NONE = Mode.NONE
+MODE_ANY = Mode.ANY
+_NO_BLOCK = (Threshold.BLOCK_NONE, Threshold.OFF)
+
+
+def _ratings(
+    high: HarmCategory.ValueType | None = None, blocked: bool = False
+) -> tuple[safety_pb2.SafetyRating, ...]:
+    return tuple(
+        safety_pb2.SafetyRating(
+            category=category,
+            probability=Probability.HIGH if category == high else Probability.NEGLIGIBLE,
+            blocked=blocked and category == high,
+        )
+        for category in STANDARD_CATEGORIES
+    )
+
+
+NORMAL_RATINGS = _ratings()
+PROMPT_BLOCK_RATINGS = _ratings(PROMPT_TRIGGER_CATEGORY, blocked=True)
+CANDIDATE_BLOCK_RATINGS = _ratings(CANDIDATE_TRIGGER_CATEGORY, blocked=True)
+
+
 @dataclass(frozen=True)
 class Shape:
     """Call metadata that changes the reply (x-emulator-reply-words / x-emulator-chunks).
@@ -59,7 +86,7 @@ class CandidateReply:
 
     index: int
     finish_reason: FinishReason.ValueType
-    safety_ratings: list[safety_pb2.SafetyRating]
+    safety_ratings: Sequence[safety_pb2.SafetyRating]
     blocked: bool = False
     thought: str = ""
     thought_signature: bytes = b""
@@ -220,7 +247,7 @@ def _answer_text(
         text = Rng(digest(seed, b"enum")).choice(config.response_schema.enum)
     else:
         text = " ".join(plain_words(request, Rng(seed), shape))
-    finish = FinishReason.STOP
+    finish = STOP
     stops = [s for s in config.stop_sequences if s]
     if stops:
         cut = min((i for i in (text.find(s) for s in stops) if i >= 0), default=-1)
@@ -229,7 +256,7 @@ def _answer_text(
     if config.HasField("max_output_tokens") and config.max_output_tokens > 0:
         text, truncated = _tokens.truncate_tokens(text, config.max_output_tokens)
         if truncated:
-            finish = FinishReason.MAX_TOKENS
+            finish = MAX_TOKENS
     return text, finish
 
 
@@ -239,8 +266,10 @@ def _mentions(name: str, text: str) -> bool:
 
 def _function_calls(request: gs.GenerateContentRequest, seed: bytes) -> list[content_pb2.Part]:
     """Function-call parts per the documented rule (empty when the model should answer in text)."""
+    if not request.tools:
+        return []
     config = request.tool_config.function_calling_config
-    if config.mode == Mode.NONE:
+    if config.mode == MODE_NONE:
         return []
     if any(p.HasField("function_response") for p in request.contents[-1].parts):
         return []
@@ -254,7 +283,7 @@ def _function_calls(request: gs.GenerateContentRequest, seed: bytes) -> list[con
         return []
     text = _text_of(_last_turn(request.contents))
     chosen = [d for name, d in declarations.items() if _mentions(name, text)]
-    if not chosen and config.mode == Mode.ANY:
+    if not chosen and config.mode == MODE_ANY:
         chosen = [next(iter(declarations.values()))]
     parts = []
     for decl in chosen:
@@ -273,19 +302,6 @@ def _function_calls(request: gs.GenerateContentRequest, seed: bytes) -> list[con
     return parts
 
 
-def _ratings(
-    high: HarmCategory.ValueType | None = None, blocked: bool = False
-) -> list[safety_pb2.SafetyRating]:
-    return [
-        safety_pb2.SafetyRating(
-            category=category,
-            probability=Probability.HIGH if category == high else Probability.NEGLIGIBLE,
-            blocked=blocked and category == high,
-        )
-        for category in STANDARD_CATEGORIES
-    ]
-
-
 def _thinking(request: gs.GenerateContentRequest) -> tuple[bool, int]:
     config = request.generation_config.thinking_config
     if not (request.generation_config.HasField("thinking_config") and config.include_thoughts):
@@ -296,7 +312,7 @@ def _thinking(request: gs.GenerateContentRequest) -> tuple[bool, int]:
 
 def _candidate(request: gs.GenerateContentRequest, base: bytes, index: int, shape: Shape) -> CandidateReply:
     seed = base if index == 0 else digest(base, b"candidate", str(index).encode())
-    candidate = CandidateReply(index=index, finish_reason=FinishReason.STOP, safety_ratings=_ratings())
+    candidate = CandidateReply(index=index, finish_reason=STOP, safety_ratings=NORMAL_RATINGS)
     thinking, budget = _thinking(request)
     if thinking:
         rng = Rng(digest(seed, b"thought"))
@@ -319,10 +335,7 @@ def _candidate(request: gs.GenerateContentRequest, base: bytes, index: int, shap
 
 
 def _disabled(request: gs.GenerateContentRequest, category: HarmCategory.ValueType) -> bool:
-    return any(
-        s.category == category and s.threshold in (Threshold.BLOCK_NONE, Threshold.OFF)
-        for s in request.safety_settings
-    )
+    return any(s.category == category and s.threshold in _NO_BLOCK for s in request.safety_settings)
 
 
 def plan_reply(request: gs.GenerateContentRequest, shape: Shape = Shape()) -> Reply:
@@ -344,7 +357,7 @@ def plan_reply(request: gs.GenerateContentRequest, shape: Shape = Shape()) -> Re
     if BLOCK_PROMPT in prompt_text and not _disabled(request, PROMPT_TRIGGER_CATEGORY):
         reply.prompt_feedback = gs.GenerateContentResponse.PromptFeedback(
             block_reason=gs.GenerateContentResponse.PromptFeedback.BlockReason.SAFETY,
-            safety_ratings=_ratings(PROMPT_TRIGGER_CATEGORY, blocked=True),
+            safety_ratings=PROMPT_BLOCK_RATINGS,
         )
         usage.total_token_count = prompt_tokens
         return reply
@@ -354,8 +367,8 @@ def plan_reply(request: gs.GenerateContentRequest, shape: Shape = Shape()) -> Re
         reply.candidates = [
             CandidateReply(
                 index=i,
-                finish_reason=FinishReason.SAFETY,
-                safety_ratings=_ratings(CANDIDATE_TRIGGER_CATEGORY, blocked=True),
+                finish_reason=SAFETY,
+                safety_ratings=CANDIDATE_BLOCK_RATINGS,
                 blocked=True,
             )
             for i in range(count)

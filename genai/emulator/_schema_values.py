@@ -22,6 +22,9 @@ from ._random import Rng
 _MAX_DEPTH = 24
 
 Type = content_pb2.Type
+# Looked up once: protobuf enum attribute access is slow.
+_UNSPECIFIED, _OBJECT, _ARRAY, _STRING = Type.TYPE_UNSPECIFIED, Type.OBJECT, Type.ARRAY, Type.STRING
+_INTEGER, _NUMBER, _BOOLEAN, _NULL = Type.INTEGER, Type.NUMBER, Type.BOOLEAN, Type.NULL
 
 
 def _string(rng: Rng, fmt: str, min_length: int, max_length: int) -> str:
@@ -73,14 +76,14 @@ def from_schema(schema: content_pb2.Schema, rng: Rng, *, depth: int = 0) -> Any:
     if schema.enum:
         return rng.choice(schema.enum)
     kind = schema.type
-    if kind == Type.TYPE_UNSPECIFIED:
+    if kind == _UNSPECIFIED:
         if schema.properties:
-            kind = Type.OBJECT
+            kind = _OBJECT
         elif schema.HasField("items"):
-            kind = Type.ARRAY
+            kind = _ARRAY
         else:
-            kind = Type.STRING
-    if kind == Type.OBJECT:
+            kind = _STRING
+    if kind == _OBJECT:
         required = set(schema.required)
         order = [name for name in schema.property_ordering if name in schema.properties]
         order += sorted(set(schema.properties) - set(order))
@@ -94,19 +97,19 @@ def from_schema(schema: content_pb2.Schema, rng: Rng, *, depth: int = 0) -> Any:
         for name in schema.required:
             value.setdefault(name, _string(rng, "", 0, 0))
         return value
-    if kind == Type.ARRAY:
+    if kind == _ARRAY:
         n = _count(rng, schema.min_items, schema.max_items)
         items = schema.items
         return [from_schema(items, rng, depth=depth + 1) for _ in range(n)]
     low = schema.minimum if schema.HasField("minimum") else None
     high = schema.maximum if schema.HasField("maximum") else None
-    if kind == Type.INTEGER:
+    if kind == _INTEGER:
         return _integer(rng, low, high)
-    if kind == Type.NUMBER:
+    if kind == _NUMBER:
         return _number(rng, low, high)
-    if kind == Type.BOOLEAN:
+    if kind == _BOOLEAN:
         return rng.below(2) == 0
-    if kind == Type.NULL:
+    if kind == _NULL:
         return None
     return _string(rng, schema.format, schema.min_length, schema.max_length)
 

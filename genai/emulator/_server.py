@@ -116,9 +116,9 @@ class EmulatorServer:
         try:
             port = server.add_insecure_port(address)
         except RuntimeError as exc:
-            raise OSError(f"genai emulator could not bind {address}: {exc}") from exc
+            raise OSError(f"could not bind {address}: {exc}") from exc
         if port == 0:
-            raise OSError(f"genai emulator could not bind {address}")
+            raise OSError(f"could not bind {address}")
         await server.start()
         self._server = server
         self._port = port

@@ -83,14 +83,17 @@ class ServerState:
         self.attempts = AttemptCounter()
 
     def record(self, call: CallRecord) -> None:
+        """Remember a received call (the oldest is dropped beyond the bound)."""
         with self._lock:
             self._calls.append(call)
 
     def stream_started(self) -> None:
+        """Count a StreamGenerateContent call as active."""
         with self._lock:
             self._active += 1
 
     def stream_ended(self, *, completed: bool, cancelled: bool) -> None:
+        """Move an active stream to completed, cancelled, or neither (it failed)."""
         with self._lock:
             self._active -= 1
             self._completed += completed
@@ -98,6 +101,7 @@ class ServerState:
 
     @property
     def calls(self) -> list[CallRecord]:
+        """A copy of the recorded calls, oldest first."""
         with self._lock:
             return list(self._calls)
 

@@ -298,3 +298,12 @@ def test_json_reply_streams_to_the_same_text(gen: GenerativeServiceStub, chunks:
     req = request("json please", generation_config=_config(response_mime_type="application/json"))
     knobs = {"chunks": chunks} if chunks else {}
     assert joined(_stream(gen, req, **knobs)) == text_of(_unary(gen, req, **knobs))
+
+
+def test_the_documented_example_holds(gen: GenerativeServiceStub) -> None:
+    # docs/emulator.md quotes this reply; it pins the word list, the generator and the seed.
+    system = content_pb2.Content(parts=[content_pb2.Part(text="You are a pirate.")])
+    text = text_of(_unary(gen, request("Tell me about pineapples", system_instruction=system)))
+    assert text.startswith(
+        'You said: "Tell me about pineapples". Instructions: "You are a pirate". drift maple indigo juniper '
+    )
