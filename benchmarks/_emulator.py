@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
+import queue
 import re
-import selectors
+import signal
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import TracebackType
+from typing import IO
 
 _LISTENING = re.compile(r"listening on (?P<host>\[[^\]]+\]|[^\s:]+):(?P<port>\d+)")
 _LOOPBACK = {"127.0.0.1", "localhost", "[::1]", "::1"}
@@ -19,6 +22,25 @@ _ANY = {"0.0.0.0", "[::]", "::", "*"}
 
 class EmulatorError(RuntimeError):
     pass
+
+
+def _parent_death_signal() -> Callable[[], None] | None:
+    """On Linux, a ``preexec_fn`` that has the child terminated if this process dies abruptly.
+
+    Resolved here, in the parent: the child, between fork and exec, only makes the one call.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    pr_set_pdeathsig = 1
+
+    def arm() -> None:
+        prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+    return arm
 
 
 def _loopback_endpoint(host: str, port: str) -> str:
@@ -32,7 +54,8 @@ def _loopback_endpoint(host: str, port: str) -> str:
 class EmulatorProcess:
     """``python -m genai.emulator --port 0`` in a child process; ``endpoint`` once it is listening.
 
-    Always stopped on exit (terminate, then kill if it lingers), whatever happened inside the block.
+    Always stopped on exit (terminate, then kill if it lingers), whatever happened inside the block;
+    on Linux it is also told to exit should this process be killed outright.
     """
 
     def __init__(self, argv: Sequence[str] | None = None, *, start_timeout: float = 30.0) -> None:
@@ -55,6 +78,7 @@ class EmulatorProcess:
             stderr=subprocess.STDOUT,
             text=True,
             env=env,
+            preexec_fn=_parent_death_signal(),  # started before any gRPC thread exists
         )
         try:
             self.endpoint = self._wait_for_endpoint()
@@ -66,32 +90,31 @@ class EmulatorProcess:
     def _wait_for_endpoint(self) -> str:
         assert self._proc is not None
         assert self._proc.stdout is not None
-        stdout = self._proc.stdout
+        lines: queue.Queue[str | None] = queue.Queue()
+        # One reader for the child's whole life: it hands over lines until the port is known, then
+        # keeps draining so that a chatty emulator never blocks on a full pipe.
+        self._drain = threading.Thread(
+            target=_read_lines, args=(self._proc.stdout, lines), name="emulator-output", daemon=True
+        )
+        self._drain.start()
         seen: list[str] = []
         deadline = time.monotonic() + self._start_timeout
-        with selectors.DefaultSelector() as selector:
-            selector.register(stdout, selectors.EVENT_READ)
-            while True:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise EmulatorError(
-                        f"the emulator did not report its port within {self._start_timeout:.0f} s"
-                    )
-                if not selector.select(timeout=left):
-                    continue
-                line = stdout.readline()
-                if not line:  # EOF: it exited
-                    code = self._proc.wait(timeout=5)
-                    tail = "".join(seen[-20:])
-                    raise EmulatorError(f"the emulator exited with code {code} before listening:\n{tail}")
-                seen.append(line)
-                match = _LISTENING.search(line)
-                if match:
-                    break
-        # Keep reading its output so that a chatty emulator never blocks on a full pipe.
-        self._drain = threading.Thread(target=_discard, args=(stdout,), name="emulator-drain", daemon=True)
-        self._drain.start()
-        return _loopback_endpoint(match["host"], match["port"])
+        while True:
+            left = deadline - time.monotonic()
+            try:
+                line = lines.get(timeout=max(left, 0.0))
+            except queue.Empty:
+                raise EmulatorError(
+                    f"the emulator did not report its port within {self._start_timeout:.0f} s"
+                ) from None
+            if line is None:  # EOF: it exited
+                code = self._proc.wait(timeout=5)
+                tail = "".join(seen[-20:])
+                raise EmulatorError(f"the emulator exited with code {code} before listening:\n{tail}")
+            seen.append(line)
+            match = _LISTENING.search(line)
+            if match:
+                return _loopback_endpoint(match["host"], match["port"])
 
     def stop(self) -> None:
         proc, self._proc = self._proc, None
@@ -115,9 +138,15 @@ class EmulatorProcess:
         self.stop()
 
 
-def _discard(stream: object) -> None:
+def _read_lines(stream: IO[str], lines: queue.Queue[str | None]) -> None:
+    """Forward the child's output lines until the port line, then discard the rest; None at EOF."""
+    forwarding = True
     try:
-        for _ in stream:  # type: ignore[attr-defined]
-            pass
-    except (OSError, ValueError):  # closed under us at shutdown
+        for line in stream:
+            if forwarding:
+                lines.put(line)
+                forwarding = _LISTENING.search(line) is None
+    except (OSError, ValueError):  # the pipe was closed under us at shutdown
         pass
+    if forwarding:
+        lines.put(None)

@@ -14,6 +14,7 @@ absolute µs are inflated for code made of many small Python calls.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import cProfile
 import pstats
 import sys
@@ -22,12 +23,14 @@ from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
+from benchmarks import throughput
 from benchmarks._emulator import EmulatorProcess
 from benchmarks._sides import Ours, RawStub
 
 _LAYERS = (
     ("genai_protos", "generated stubs (genai_protos)"),
     ("/genai/", "genai"),
+    ("/grpc/aio/", "grpc.aio (Python layer)"),
     ("/grpc/", "grpc (Python layer)"),
     ("/google/protobuf/", "protobuf (Python layer)"),
     ("/asyncio/", "asyncio"),
@@ -71,6 +74,21 @@ def _profile(op: Callable[[], object], count: int) -> pstats.Stats:
         op()
     profiler.disable()
     return pstats.Stats(profiler)
+
+
+def _profile_async(side: str, endpoint: str, calls: int, concurrency: int) -> pstats.Stats:
+    async def run() -> pstats.Stats:
+        async with throughput.SIDES[side](endpoint) as call:
+            await asyncio.wait_for(throughput.drive(call, max(500, calls // 4), concurrency), timeout=120)
+            profiler = cProfile.Profile(time.process_time)
+            profiler.enable()
+            try:
+                await asyncio.wait_for(throughput.drive(call, calls, concurrency), timeout=120)
+            finally:
+                profiler.disable()
+            return pstats.Stats(profiler)
+
+    return asyncio.run(run())
 
 
 def _table(stats: pstats.Stats, per: int) -> tuple[dict[str, float], list[Row], float]:
@@ -119,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         "--chunks", type=int, default=1000, help="chunks in the profiled stream (default 1000)"
     )
     parser.add_argument("--streams", type=int, default=3, help="streamed replies to profile (default 3)")
+    parser.add_argument("--concurrency", type=int, default=64, help="async calls in flight (default 64)")
     parser.add_argument("--top", type=int, default=25, help="functions to list (default 25)")
     args = parser.parse_args(argv)
 
@@ -144,6 +163,12 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             ours.close()
             raw.close()
+        concurrent = (
+            _profile_async("ours", emulator.endpoint, args.calls, args.concurrency),
+            _profile_async("raw", emulator.endpoint, args.calls, args.concurrency),
+        )
+        title = f"async unary GenerateContent, {args.concurrency} in flight"
+        _print_section(title, "call", *concurrent, args.calls, args.top)
     return 0
 
 

@@ -18,7 +18,7 @@ STREAM_TARGET = 1.10  # ours / raw stub, client CPU per streamed reply
 ASYNC_TARGET = 0.95  # ours / raw stub, calls per second
 IMPORT_TARGET = 0.300  # seconds, `import genai`
 
-SIDE_ORDER = ("ours", "raw", "raw+build", "official")
+SIDE_ORDER = ("ours", "raw", "raw+build", "official", "ours, pool_size=1")
 
 
 @dataclass(frozen=True)
@@ -206,16 +206,16 @@ def _sides_rows(results: Results) -> list[list[str]]:
     """One row per side: unary CPU and per-size stream CPU, each with its ratio to the raw stub."""
     rows = []
     labels = [s for s in SIDE_ORDER if s in results.unary or any(s in v for v in results.streams.values())]
+    columns = [results.unary, *(results.streams[size] for size in sorted(results.streams))]
     for label in labels:
         row = [label]
-        cells = [(results.unary, lambda s: us(s.median))]
-        cells += [(results.streams[size], lambda s: _cpu(s.median)) for size in sorted(results.streams)]
-        for samples, fmt in cells:
+        for samples in columns:
             sample, raw = samples.get(label), samples.get("raw")
             if sample is None:
                 row += ["-", "-"]
             else:
-                row += [f"{fmt(sample)} {pct(sample.spread)}", _fmt_ratio(ratio(sample, raw)) if raw else "-"]
+                cell = f"{_cpu(sample.median)} {pct(sample.spread)}"
+                row += [cell, _fmt_ratio(ratio(sample, raw)) if raw else "-"]
         rows.append(row)
     return rows
 
@@ -334,8 +334,9 @@ def _md_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 _METHOD = """\
 All numbers come from one run of `python -m benchmarks` on the machine below. The emulator
-(`python -m genai.emulator --port 0`) always runs in a **separate process** on loopback, so its CPU
-is not charged to the client; each benchmark talks to the same emulator.
+(`python -m genai.emulator --host 127.0.0.1 --port 0`) always runs in a **separate process** on
+loopback, so its CPU is not charged to the client; every benchmark talks to that one emulator, and
+it is stopped (terminate, then kill) however the run ends.
 
 Sides compared (all send the same request, one short user prompt to `models/gemini-2.5-flash`,
 with the metadata our client sends on every call, `x-goog-api-key` and `x-goog-api-client`, and a
@@ -360,16 +361,23 @@ What is measured:
    chunks (request metadata `x-emulator-chunks: N`), {streams} replies per repeat,
    {stream_repeats} repeats. `ours` iterates the stream, reads `chunk.text` of every chunk and then
    `stream.response.text` (the merged reply); `raw` iterates the stub's call and `''.join`s
-   `candidates[0].content.parts[0].text` itself. Every side is first checked to receive exactly
-   N chunks and a reply of at least N words.
+   `candidates[0].content.parts[0].text` itself; `official` does the same through its client
+   (1,000 chunks only). `raw+build` is left out: with one request per reply it is the raw stub
+   again. Every side is first checked to receive exactly N chunks and a reply of at least N words
+   (that stream is the warm-up). One reply's CPU varies a lot from one reply to the next (how
+   often the reading thread has to wait for gRPC's receiving thread), hence the many repeats.
 3. **Async throughput.** {async_total:,} unary calls through `grpc.aio` (raw stub, one channel) and
-   through `client.aio.models.generate_content` (its default channel pool), {concurrency} workers
-   (so {concurrency} calls in flight), after a warm-up; wall-clock calls/s, and the client's CPU per call
-   next to it; {async_repeats} alternating runs, each in a fresh event loop. The emulator shares
-   the machine's cores with the client, so on a 2-core machine it can be what limits both sides:
-   read the CPU column too.
-4. **Cold import.** Fresh interpreters, {import_runs} runs per statement after one warm-up run
-   (bytecode cached), from a neutral working directory. `importtime` sums the cumulative time of
+   through `client.aio.models.generate_content` (its default pool of 4 channels), {concurrency}
+   workers (so {concurrency} calls in flight), after a warm-up; wall-clock calls/s, and the client's
+   CPU per call next to it; {async_repeats} runs per side, each in a fresh event loop. A third row,
+   `ours, pool_size=1`, runs our client on one channel to separate the pool's share from the rest.
+   The emulator shares the machine's cores with the client, so on a 2-core machine it can be what
+   limits both sides: read the CPU column too.
+4. **Cold import.** Fresh interpreters, {import_runs} runs per statement after one warm-up run,
+   from a neutral working directory, with bytecode cached as for an installed package (the
+   children use a private `PYTHONPYCACHEPREFIX` and ignore `PYTHONDONTWRITEBYTECODE`, which this
+   machine sets: with it, an editable checkout recompiles genai and the generated modules from
+   source at every start). `importtime` sums the cumulative time of
    the top-level imports reported by `python -X importtime -c STMT` (those that a bare
    `python -c pass` does not also make); `wall - bare python` is the wall-clock of
    `python -c STMT` minus the median of `python -c pass`. The target applies to the `importtime`
@@ -380,6 +388,11 @@ relative to the median (the spread). A ratio is ours / raw stub: each repeat mea
 to back (who goes first alternates), the ratio shown is the median of the per-repeat ratios and
 "min..max" their range. Pairing makes the ratio steadier than either side's absolute numbers on a
 shared machine. Below 1 is better for CPU, above 1 for calls/s.
+
+The machine is shared (other sessions' builds and tests run on the same 2 cores; the load average
+at the start is in the table below), so absolute numbers drift by 10-30% between runs. The paired
+ratios drift less, but a ratio within a few percent of its target can land on either side of it
+from one run to the next: look at "min..max" before reading much into a PASS or FAIL that close.
 """
 
 _HOW_TO_RUN = """\
@@ -387,7 +400,8 @@ _HOW_TO_RUN = """\
 make bench                             # full run (< 3 minutes); rewrites this file
 .venv/bin/python -m benchmarks --quick # smoke run (< 30 s); prints only
 .venv/bin/python -m benchmarks --quick --write   # ... and rewrites this file too
-.venv/bin/python -m benchmarks.profile # cProfile of our per-call path (where the time goes)
+.venv/bin/python -m benchmarks.profile # cProfile of our per-call paths (where the time goes)
+.venv/bin/python -m benchmarks.layers  # what each of our layers adds, measured in place
 ```
 
 `--strict` makes the run exit 1 when a target is missed. Numbers move with the machine: compare

@@ -27,7 +27,7 @@ def _cpu_per_op(op: Callable[[], object], count: int) -> float:
     return (time.process_time() - start) / count
 
 
-def _interleaved(ops: dict[str, Callable[[], object]], count: int, repeats: int) -> dict[str, Sample]:
+def interleaved(ops: dict[str, Callable[[], object]], count: int, repeats: int) -> dict[str, Sample]:
     """Each repeat measures every side once: ``ours`` and ``raw`` back to back (who goes first
     alternates), then the others in a rotating order."""
     pair = [name for name in ("ours", "raw") if name in ops]
@@ -61,7 +61,7 @@ def unary_cpu(sides: Sequence[Side], *, calls: int, warmup: int, repeats: int) -
         check_unary(side)
         for _ in range(warmup):
             side.unary()
-    return _interleaved({side.label: side.unary for side in sides}, calls, repeats)
+    return interleaved({side.label: side.unary for side in sides}, calls, repeats)
 
 
 def stream_cpu(
@@ -75,7 +75,7 @@ def stream_cpu(
     ops: dict[str, Callable[[], object]] = {}
     for side in sides:
         ops[side.label] = _bind_stream(side, chunks)
-    return _interleaved(ops, streams, repeats)
+    return interleaved(ops, streams, repeats)
 
 
 def _bind_stream(side: Side, chunks: int) -> Callable[[], object]:

@@ -8,10 +8,12 @@ machine the server may be what limits both sides.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from benchmarks._sides import API_KEY, MODEL, PROMPT, RAW_METADATA, TIMEOUT, raw_request
 from benchmarks._stats import Sample
@@ -25,7 +27,7 @@ class Throughput:
     cpu_per_call: Sample
 
 
-async def _drive(call: Call, total: int, concurrency: int) -> None:
+async def drive(call: Call, total: int, concurrency: int) -> None:
     remaining = total
 
     async def worker() -> None:
@@ -38,15 +40,17 @@ async def _drive(call: Call, total: int, concurrency: int) -> None:
 
 
 async def _timed(call: Call, total: int, concurrency: int, warmup: int, limit: float) -> tuple[float, float]:
-    await asyncio.wait_for(_drive(call, warmup, concurrency), timeout=limit)
+    await asyncio.wait_for(drive(call, warmup, concurrency), timeout=limit)
     gc.collect()
     cpu, wall = time.process_time(), time.perf_counter()
-    await asyncio.wait_for(_drive(call, total, concurrency), timeout=limit)
+    await asyncio.wait_for(drive(call, total, concurrency), timeout=limit)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     return total / wall, cpu / total
 
 
-async def _raw(endpoint: str, total: int, concurrency: int, warmup: int, limit: float) -> tuple[float, float]:
+@contextlib.asynccontextmanager
+async def raw_call(endpoint: str) -> AsyncIterator[Call]:
+    """One GenerateContent call on the raw grpc.aio stub (one channel), prebuilt request."""
     import grpc.aio
     from genai_protos import generative_service_pb2_grpc
 
@@ -59,17 +63,21 @@ async def _raw(endpoint: str, total: int, concurrency: int, warmup: int, limit: 
             response = await stub.GenerateContent(request, metadata=RAW_METADATA, timeout=TIMEOUT)
             return response.candidates[0].content.parts[0].text
 
-        return await _timed(call, total, concurrency, warmup, limit)
+        yield call
     finally:
-        await channel.close()
+        await channel.close(None)
 
 
-async def _ours(
-    endpoint: str, total: int, concurrency: int, warmup: int, limit: float
-) -> tuple[float, float]:
+@contextlib.asynccontextmanager
+async def ours_call(endpoint: str, pool_size: int | None = None) -> AsyncIterator[Call]:
+    """One ``client.aio.models.generate_content`` call from plain input, reading ``.text``.
+
+    ``pool_size=None`` keeps the client's default channel pool.
+    """
     import genai
 
-    client = genai.Client(API_KEY, endpoint=endpoint, insecure=True, timeout=TIMEOUT)
+    extra: dict[str, Any] = {} if pool_size is None else {"pool_size": pool_size}
+    client = genai.Client(API_KEY, endpoint=endpoint, insecure=True, timeout=TIMEOUT, **extra)
     models = client.aio.models
     try:
 
@@ -77,23 +85,45 @@ async def _ours(
             response = await models.generate_content(model=MODEL, contents=PROMPT)
             return response.text
 
-        return await _timed(call, total, concurrency, warmup, limit)
+        yield call
     finally:
         await client.aio.aclose()
         client.close()
 
 
+def _ours_one_channel(endpoint: str) -> contextlib.AbstractAsyncContextManager[Call]:
+    return ours_call(endpoint, pool_size=1)
+
+
+SIDES: dict[str, Callable[[str], contextlib.AbstractAsyncContextManager[Call]]] = {
+    "ours": ours_call,
+    "raw": raw_call,
+    "ours, pool_size=1": _ours_one_channel,
+}
+
+
+async def _run(
+    side: str, endpoint: str, total: int, concurrency: int, warmup: int, limit: float
+) -> tuple[float, float]:
+    async with SIDES[side](endpoint) as call:
+        return await _timed(call, total, concurrency, warmup, limit)
+
+
 def async_throughput(
     endpoint: str, *, total: int, concurrency: int, warmup: int, repeats: int, limit: float = 120.0
 ) -> dict[str, Throughput]:
-    """Per side (``raw``, ``ours``): calls/s and CPU per call, over ``repeats`` alternating runs."""
-    runners = {"raw": _raw, "ours": _ours}
-    rates: dict[str, list[float]] = {name: [] for name in runners}
-    cpus: dict[str, list[float]] = {name: [] for name in runners}
-    names = list(runners)
+    """Per side: calls/s and CPU per call over ``repeats`` runs (``ours`` and ``raw`` back to back).
+
+    ``ours`` uses the client's default channel pool, ``raw`` one grpc.aio channel; ``ours,
+    pool_size=1`` (one channel too) is there to tell the pool's share from the rest.
+    """
+    names = list(SIDES)
+    rates: dict[str, list[float]] = {name: [] for name in names}
+    cpus: dict[str, list[float]] = {name: [] for name in names}
     for r in range(repeats):
-        for name in names[r % 2 :] + names[: r % 2]:
-            rate, cpu = asyncio.run(runners[name](endpoint, total, concurrency, warmup, limit))
+        pair = names[:2] if r % 2 == 0 else names[1::-1]
+        for name in pair + names[2:]:
+            rate, cpu = asyncio.run(_run(name, endpoint, total, concurrency, warmup, limit))
             rates[name].append(rate)
             cpus[name].append(cpu)
     return {name: Throughput(Sample(tuple(rates[name])), Sample(tuple(cpus[name]))) for name in names}
