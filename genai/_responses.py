@@ -56,9 +56,12 @@ def _enum_name(wrapper: Any, value: int) -> str:
 
 
 def _text_of(cand: types.Candidate, thought: bool) -> str:
-    return "".join(
-        p.text for p in cand.content.parts if p.thought == thought and p.WhichOneof("data") == "text"
-    )
+    # A part that carries no text reads as "": no need to ask which oneof member is set.
+    parts = cand.content.parts
+    if len(parts) == 1:  # the common streamed chunk: skip the generator and join
+        part = parts[0]
+        return part.text if part.thought == thought else ""
+    return "".join(p.text for p in parts if p.thought == thought)
 
 
 def _notable_ratings(ratings: Any) -> str:
