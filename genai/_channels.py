@@ -18,7 +18,9 @@ import grpc
 import grpc.aio
 from google.protobuf.message import Message
 
-from genai.errors import APIError, UsageError
+from genai._options import RetryOptions
+from genai._retry import next_delay
+from genai.errors import APIError, UsageError, from_grpc_error
 
 __all__ = ["ChannelSettings"]
 
@@ -297,6 +299,26 @@ def log_retry(method: str, attempt: int, error: APIError, delay: float) -> None:
             delay,
             extra={"method": method, "attempt": attempt, "status": error.status, "delay": delay},
         )
+
+
+def consider_retry(
+    err: grpc.RpcError,
+    method: str,
+    attempts_done: int,
+    elapsed: float,
+    retry: RetryOptions | None,
+    rand: Callable[[], float],
+) -> tuple[APIError, float | None]:
+    """Translate a failed attempt and decide: the error, and the delay before the next attempt.
+
+    The delay is None when there is to be no retry (no policy, or `next_delay` says no); the
+    caller then raises the error ``from err``. A retry is logged here, before its wait.
+    """
+    error = from_grpc_error(err)
+    delay = None if retry is None else next_delay(error, attempts_done, elapsed, retry, rand)
+    if delay is not None:
+        log_retry(method, attempts_done, error, delay)
+    return error, delay
 
 
 def closed_error(what: str) -> UsageError:

@@ -36,11 +36,10 @@ from genai._channels import (
     base_metadata,
     build_callable,
     closed_error,
-    log_retry,
+    consider_retry,
     open_channel,
 )
 from genai._options import CallOptions
-from genai._retry import next_delay
 from genai._transport_aio import AsyncBidiStream, AsyncServerStream, AsyncTransport
 from genai.errors import from_grpc_error
 
@@ -117,16 +116,10 @@ class Transport:
     ) -> Any:
         attempt = 1
         while True:
-            error = from_grpc_error(err)
-            retry = options.retry
-            delay = (
-                None
-                if retry is None
-                else next_delay(error, attempt, self._clock() - start, retry, self._rand)
-            )
+            elapsed = self._clock() - start
+            error, delay = consider_retry(err, method, attempt, elapsed, options.retry, self._rand)
             if delay is None:
                 raise error from err
-            log_retry(method, attempt, error, delay)
             self._sleep(delay)
             attempt += 1
             try:
@@ -273,16 +266,13 @@ class ServerStream(_SyncStream, Iterator[M]):
             if self._cancelled:
                 self._done = True
                 raise StopIteration from None
-            error = from_grpc_error(err)
-            retry = self._options.retry
-            delay = None
-            if not self._yielded and retry is not None:
-                elapsed = transport._clock() - self._start
-                delay = next_delay(error, self._attempts, elapsed, retry, transport._rand)
+            # Once a message was yielded the stream is never retried.
+            retry = None if self._yielded else self._options.retry
+            elapsed = transport._clock() - self._start
+            error, delay = consider_retry(err, self._method, self._attempts, elapsed, retry, transport._rand)
             if delay is None:
                 self._done = True
                 raise error from err
-            log_retry(self._method, self._attempts, error, delay)
             transport._sleep(delay)
             if self._cancelled:
                 self._done = True

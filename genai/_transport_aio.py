@@ -29,10 +29,9 @@ from genai._channels import (
     Metadata,
     base_metadata,
     closed_error,
-    log_retry,
+    consider_retry,
 )
 from genai._options import CallOptions
-from genai._retry import next_delay
 from genai.errors import UsageError, from_grpc_error
 
 __all__ = ["AsyncTransport", "AsyncServerStream", "AsyncBidiStream"]
@@ -129,16 +128,10 @@ class AsyncTransport:
     ) -> Any:
         attempt = 1
         while True:
-            error = from_grpc_error(err)
-            retry = options.retry
-            delay = (
-                None
-                if retry is None
-                else next_delay(error, attempt, self._clock() - start, retry, self._rand)
-            )
+            elapsed = self._clock() - start
+            error, delay = consider_retry(err, method, attempt, elapsed, options.retry, self._rand)
             if delay is None:
                 raise error from err
-            log_retry(method, attempt, error, delay)
             await self._sleep(delay)
             attempt += 1
             slot = self._pick()  # possibly another connection this time
@@ -324,16 +317,13 @@ class AsyncServerStream(_AsyncStream, AsyncIterator[M]):
             if self._cancelled:
                 self._done = True
                 raise StopAsyncIteration from None
-            error = from_grpc_error(err)
-            retry = self._options.retry
-            delay = None
-            if not self._yielded and retry is not None:
-                elapsed = transport._clock() - self._start
-                delay = next_delay(error, self._attempts, elapsed, retry, transport._rand)
+            # Once a message was yielded the stream is never retried.
+            retry = None if self._yielded else self._options.retry
+            elapsed = transport._clock() - self._start
+            error, delay = consider_retry(err, self._key[0], self._attempts, elapsed, retry, transport._rand)
             if delay is None:
                 self._done = True
                 raise error from err
-            log_retry(self._key[0], self._attempts, error, delay)
             try:
                 await transport._sleep(delay)
             except asyncio.CancelledError:
