@@ -11,7 +11,7 @@ import random
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import grpc
 import grpc.aio
@@ -199,6 +199,9 @@ class AsyncTransport:
         await self.close()
 
 
+_S = TypeVar("_S", bound="_AsyncStream")
+
+
 class _AsyncStream:
     """Shared lifecycle of the asyncio stream wrappers: the channel slot, cancel, finalizer."""
 
@@ -235,6 +238,17 @@ class _AsyncStream:
 
     async def aclose(self) -> None:
         """Cancel the RPC if it has not finished."""
+        self.cancel()
+
+    async def __aenter__(self: _S) -> _S:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.cancel()
 
     def __del__(self) -> None:
@@ -349,17 +363,6 @@ class AsyncServerStream(_AsyncStream, AsyncIterator[M]):
             result: M = message
             return result
 
-    async def __aenter__(self) -> AsyncServerStream[M]:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.cancel()
-
 
 class AsyncBidiStream(_AsyncStream, AsyncIterator[M]):
     """A bidirectional call: ``await write(msg)``, ``await done_writing()``, ``await read()``.
@@ -455,14 +458,3 @@ class AsyncBidiStream(_AsyncStream, AsyncIterator[M]):
         if message is None:
             raise StopAsyncIteration
         return message
-
-    async def __aenter__(self) -> AsyncBidiStream[M]:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.cancel()
