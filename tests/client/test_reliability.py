@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections.abc import Callable
 
 import pytest
 
@@ -118,13 +119,14 @@ def test_stream_broken_mid_way_is_not_retried(client: genai.Client, emulator: Em
         _ = stream.response
 
 
-def _wait_for(condition: object, timeout: float = 5.0) -> bool:
+async def _eventually(condition: Callable[[], bool], timeout: float = 5.0) -> bool:
+    """Poll without blocking the event loop (the cancellation travels while we wait)."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
-            return True
-        time.sleep(0.01)
-    return False
+    while not condition():
+        if time.monotonic() >= deadline:
+            return False
+        await asyncio.sleep(0.01)
+    return True
 
 
 def test_leaving_a_stream_early_cancels_the_rpc(client: genai.Client, emulator: Emulator) -> None:
@@ -133,8 +135,8 @@ def test_leaving_a_stream_early_cancels_the_rpc(client: genai.Client, emulator: 
     with client.models.generate_content_stream(model=MODEL, contents=_marker(), config=config) as stream:
         for _ in stream:
             break
-    assert _wait_for(lambda: emulator.cancelled_streams > cancelled_before)
-    assert _wait_for(lambda: emulator.active_streams == 0)
+    assert emulator.wait_for(lambda: emulator.cancelled_streams > cancelled_before)
+    assert emulator.wait_for(lambda: emulator.active_streams == 0)
 
 
 def test_async_faults_and_early_exit(client: genai.Client, emulator: Emulator) -> None:
@@ -157,11 +159,7 @@ def test_async_faults_and_early_exit(client: genai.Client, emulator: Emulator) -
         async with stream:
             async for _ in stream:
                 break
-        for _ in range(500):
-            if emulator.cancelled_streams > cancelled_before:
-                break
-            await asyncio.sleep(0.01)
-        assert emulator.cancelled_streams > cancelled_before
+        assert await _eventually(lambda: emulator.cancelled_streams > cancelled_before)
         await client.aio.aclose()
 
     asyncio.run(main())
@@ -184,11 +182,7 @@ def test_async_task_cancellation_cancels_the_stream(client: genai.Client, emulat
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
-        for _ in range(500):
-            if emulator.cancelled_streams > cancelled_before:
-                break
-            await asyncio.sleep(0.01)
-        assert emulator.cancelled_streams > cancelled_before
+        assert await _eventually(lambda: emulator.cancelled_streams > cancelled_before)
         await client.aio.aclose()
 
     asyncio.run(main())
