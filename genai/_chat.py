@@ -52,6 +52,10 @@ class ChatCore:
             out.append(copy)
         return out
 
+    def __len__(self) -> int:
+        """How many contents are committed (counting needs no copies)."""
+        return len(self._history)
+
     def replace(self, history: Iterable[ContentLike] | None) -> None:
         """Set the history (e.g. ``chat.history = [...]``); any turn in flight will not commit."""
         self._history = self._coerce(history)

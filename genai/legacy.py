@@ -399,7 +399,7 @@ class ChatSession:
         return self._core.rewind()
 
     def __repr__(self) -> str:
-        return f"ChatSession(model={self.model.model_name!r}, turns={len(self._core.history) // 2})"
+        return f"ChatSession(model={self.model.model_name!r}, turns={len(self._core) // 2})"
 
 
 def list_models(*, page_size: int | None = None) -> Iterator[types.Model]:
