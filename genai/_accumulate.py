@@ -50,6 +50,37 @@ class _TextRun:
             part.thought_signature = self.signature
 
 
+# ListFields() returns the descriptor's own FieldDescriptor objects, so the hot paths compare with ``is``.
+_PART_TEXT = types.Part.DESCRIPTOR.fields_by_name["text"]
+_CANDIDATE_CONTENT = types.Candidate.DESCRIPTOR.fields_by_name["content"]
+_CANDIDATE_INDEX = types.Candidate.DESCRIPTOR.fields_by_name["index"]
+# The response fields StreamAccumulator.add() reads with direct accessors (cheaper than ListFields).
+_RESPONSE_FIELDS = frozenset(
+    {"candidates", "prompt_feedback", "usage_metadata", "model_version", "response_id"}
+)
+# Any other field (a newer proto) goes to the later-wins ``_extra`` merge.
+_RESPONSE_OTHERS = tuple(
+    field for field in types.GenerateContentResponse.DESCRIPTOR.fields if field.name not in _RESPONSE_FIELDS
+)
+
+
+def _may_be_set(msg: Message, fields: tuple[FieldDescriptor, ...]) -> bool:
+    """Whether ``msg.ListFields()`` may list one of ``fields``; a cheap test, never a false "no"."""
+    for field in fields:
+        if field.is_repeated:
+            if len(getattr(msg, field.name)):
+                return True
+        elif field.has_presence:
+            if msg.HasField(field.name):
+                return True
+        else:
+            value = getattr(msg, field.name)
+            # A float -0.0 is falsy yet listed (upb lists non-zero bits), so a float always asks.
+            if value or isinstance(value, float):
+                return True
+    return False
+
+
 def _is_plain_text(part: types.Part) -> bool:
     # A text part is merged only when text, thought and thought_signature are all it carries; one with
     # video_metadata or part_metadata is kept whole so nothing is lost.
@@ -117,65 +148,71 @@ class _CandidateState:
 
     def add(self, cand: types.Candidate) -> None:
         for field, value in cand.ListFields():
-            name = field.name
-            if name == "content":
+            # Nearly every chunk carries content, most an index: test those first, by identity.
+            if field is _CANDIDATE_CONTENT:
                 self.has_content = True
-                if value.role and not self.role:
+                if not self.role:  # read role only until one arrives: the first one is kept
                     self.role = value.role
                 self._add_parts(value.parts)
-            elif name == "index":
+            elif field is _CANDIDATE_INDEX:
                 self.has_index = True
-            elif name == "finish_reason":
-                self.finish_reason = value
-            elif name == "finish_message":
-                if value or self.finish_message is None:
-                    self.finish_message = value
-            elif name == "safety_ratings":
-                for rating in value:
-                    self.safety[rating.category] = rating
-            elif name == "citation_metadata":
-                if self.citation is None:
-                    self.citation = types.CitationMetadata()
-                _merge_later_wins(self.citation, value)
-            elif name == "grounding_metadata":
-                if self.grounding is None:
-                    self.grounding = types.GroundingMetadata()
-                _merge_later_wins(self.grounding, value)
-            elif name == "grounding_attributions":
-                self.grounding_attributions.extend(value)
-            elif name == "logprobs_result":
-                self._add_logprobs(value)
-            elif name == "avg_logprobs":
-                self.avg_logprobs = value
-            elif name == "token_count":
-                self.token_count = value
-            elif name == "url_context_metadata":
-                if self.url_context is None:
-                    self.url_context = types.UrlContextMetadata()
-                _merge_later_wins(self.url_context, value)
             else:
-                if self.extra is None:
-                    self.extra = types.Candidate()
-                _merge_field(self.extra, field, value)
+                self._add_field(field, value)
+
+    def _add_field(self, field: FieldDescriptor, value: Any) -> None:
+        name = field.name
+        if name == "finish_reason":
+            self.finish_reason = value
+        elif name == "finish_message":
+            if value or self.finish_message is None:
+                self.finish_message = value
+        elif name == "safety_ratings":
+            for rating in value:
+                self.safety[rating.category] = rating
+        elif name == "citation_metadata":
+            if self.citation is None:
+                self.citation = types.CitationMetadata()
+            _merge_later_wins(self.citation, value)
+        elif name == "grounding_metadata":
+            if self.grounding is None:
+                self.grounding = types.GroundingMetadata()
+            _merge_later_wins(self.grounding, value)
+        elif name == "grounding_attributions":
+            self.grounding_attributions.extend(value)
+        elif name == "logprobs_result":
+            self._add_logprobs(value)
+        elif name == "avg_logprobs":
+            self.avg_logprobs = value
+        elif name == "token_count":
+            self.token_count = value
+        elif name == "url_context_metadata":
+            if self.url_context is None:
+                self.url_context = types.UrlContextMetadata()
+            _merge_later_wins(self.url_context, value)
+        else:
+            if self.extra is None:
+                self.extra = types.Candidate()
+            _merge_field(self.extra, field, value)
 
     def _add_parts(self, parts: Any) -> None:
         entries = self.parts
         for part in parts:
-            if not _is_plain_text(part):
+            fields = part.ListFields()
+            if len(fields) == 1 and fields[0][0] is _PART_TEXT:
+                # The common part, text and nothing else: one ListFields call tells and reads it.
+                text, thought, signature = fields[0][1], False, b""
+            elif _is_plain_text(part):
+                text, thought, signature = part.text, part.thought, part.thought_signature
+            else:
                 entries.append(part)
                 continue
             last = entries[-1] if entries else None
-            signature = part.thought_signature
-            if (
-                isinstance(last, _TextRun)
-                and last.thought == part.thought
-                and not (signature and last.signature)
-            ):
-                last.pieces.append(part.text)
+            if isinstance(last, _TextRun) and last.thought == thought and not (signature and last.signature):
+                last.pieces.append(text)
                 if signature:
                     last.signature = signature
             else:
-                entries.append(_TextRun(part.text, part.thought, signature))
+                entries.append(_TextRun(text, thought, signature))
 
     def _add_logprobs(self, value: types.LogprobsResult) -> None:
         if self.logprobs is None:
@@ -297,26 +334,34 @@ class StreamAccumulator:
             )
         self._chunks += 1
         self._final = None
+        # Direct accessors instead of ListFields: this runs for every streamed chunk.
+        states = self._candidates
+        for position, cand in enumerate(chunk.candidates):
+            # An unset index reads 0, so only a 0 at a later position needs HasField to tell them apart.
+            key = cand.index
+            if not key and position and not cand.HasField("index"):
+                key = position
+            state = states.get(key)
+            if state is None:
+                state = states[key] = _CandidateState(key)
+            state.add(cand)
+        if chunk.HasField("usage_metadata"):
+            self._usage = chunk.usage_metadata
+        if self._prompt_feedback is None and chunk.HasField("prompt_feedback"):
+            self._prompt_feedback = chunk.prompt_feedback
+        model_version = chunk.model_version
+        if model_version:
+            self._model_version = model_version
+        response_id = chunk.response_id
+        if response_id:
+            self._response_id = response_id
+        if _RESPONSE_OTHERS and _may_be_set(chunk, _RESPONSE_OTHERS):
+            self._add_others(chunk)
+
+    def _add_others(self, chunk: types.GenerateContentResponse) -> None:
+        """Merge the set fields that :meth:`add` does not read itself, with later-wins rules."""
         for field, value in chunk.ListFields():
-            name = field.name
-            if name == "candidates":
-                states = self._candidates
-                for position, cand in enumerate(value):
-                    key = cand.index if cand.HasField("index") else position
-                    state = states.get(key)
-                    if state is None:
-                        state = states[key] = _CandidateState(key)
-                    state.add(cand)
-            elif name == "usage_metadata":
-                self._usage = value
-            elif name == "prompt_feedback":
-                if self._prompt_feedback is None:
-                    self._prompt_feedback = value
-            elif name == "model_version":
-                self._model_version = value
-            elif name == "response_id":
-                self._response_id = value
-            else:
+            if field.name not in _RESPONSE_FIELDS:
                 if self._extra is None:
                     self._extra = types.GenerateContentResponse()
                 _merge_field(self._extra, field, value)
