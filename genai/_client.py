@@ -40,7 +40,9 @@ class Client:
         timeout: default deadline of each attempt, seconds (None: no deadline).
         retry: default retry policy (``RetryOptions(attempts=1)`` disables retries).
         root_certificates: PEM roots for TLS to a private endpoint.
-        pool_size: connections in the asyncio channel pool.
+        pool_size: at most this many connections in the asyncio channel pool.
+        streams_per_channel: the asyncio pool opens another connection only when every open one
+            carries this many calls (default 100, what Google's front ends allow per connection).
     """
 
     def __init__(
@@ -54,6 +56,7 @@ class Client:
         retry: RetryOptions | None = None,
         root_certificates: bytes | None = None,
         pool_size: int = 4,
+        streams_per_channel: int = 100,
         channel_options: tuple[tuple[str, Any], ...] = (),
     ) -> None:
         key = api_key if api_key is not None else _key_from_environment()
@@ -69,6 +72,7 @@ class Client:
             allow_insecure_remote=allow_insecure_remote,
             root_certificates=root_certificates,
             pool_size=pool_size,
+            streams_per_channel=streams_per_channel,
             extra_options=channel_options,
         )
         self._defaults = CallOptions(timeout=timeout, retry=retry or RetryOptions())

@@ -23,6 +23,7 @@ from types import TracebackType
 from typing import Any
 
 import grpc
+import grpc.experimental
 from google.protobuf.message import Message
 
 from genai._channels import (
@@ -41,7 +42,7 @@ from genai._channels import (
 )
 from genai._options import CallOptions
 from genai._transport_aio import AsyncBidiStream, AsyncServerStream, AsyncTransport
-from genai.errors import from_grpc_error
+from genai.errors import UsageError, from_grpc_error
 
 __all__ = [
     "ChannelSettings",
@@ -179,6 +180,10 @@ class Transport:
         self.close()
 
 
+def _not_ended() -> UsageError:
+    return UsageError("the stream has not ended yet: read it to the end (or cancel it) first")
+
+
 class _SyncStream:
     """Shared lifecycle of the sync stream wrappers: cancel, close, status passthrough, finalizer."""
 
@@ -198,12 +203,23 @@ class _SyncStream:
         self.cancel()
 
     def trailing_metadata(self) -> Any:
-        """The trailing metadata of the current attempt (blocks until the RPC ends)."""
-        return self._call.trailing_metadata()
+        """The trailing metadata of the current attempt; see :meth:`code` for when it is known."""
+        try:
+            return self._call.trailing_metadata()
+        except grpc.experimental.UsageError:
+            raise _not_ended() from None
 
     def code(self) -> grpc.StatusCode:
-        """The status code of the current attempt (blocks until the RPC ends)."""
-        code: grpc.StatusCode = self._call.code()
+        """The status code of the current attempt.
+
+        A server stream is read on the caller's thread (see ``open_channel``), so its status is
+        known once it has been read to the end or cancelled; before that this raises UsageError.
+        A bidi stream's call blocks until the RPC ends.
+        """
+        try:
+            code: grpc.StatusCode = self._call.code()
+        except grpc.experimental.UsageError:
+            raise _not_ended() from None
         return code
 
     def __del__(self) -> None:

@@ -158,23 +158,44 @@ def test_one_transport_across_several_event_loops(fresh: TestServer, settings: C
     assert transport._pools == {}
 
 
-def test_pool_spreads_concurrent_calls_over_distinct_connections(
-    fresh: TestServer, fresh_settings_pool: ChannelSettings
-) -> None:
+def _gather_calls(settings: ChannelSettings, fresh: TestServer, count: int) -> list[int]:
+    """``count`` simultaneous unary calls; returns how many arrived on each connection (client port)."""
+
     async def body(t: AsyncTransport) -> None:
         replies = await asyncio.gather(
-            *(t.unary(GENERATE, request(str(i)), Response, options=OPTIONS) for i in range(64))
+            *(t.unary(GENERATE, request(str(i)), Response, options=OPTIONS) for i in range(count))
         )
-        assert [text_of(r) for r in replies] == [f"echo: {i}" for i in range(64)]
+        assert [text_of(r) for r in replies] == [f"echo: {i}" for i in range(count)]
         [pool] = t._pools.values()
-        assert [slot.inflight for slot in pool.slots] == [0, 0, 0, 0]
+        assert all(slot.inflight == 0 for slot in pool.slots)
 
-    run(fresh_settings_pool, body)
+    run(settings, body)
     ports = Counter(peer.rpartition(":")[2] for peer in fresh.record.peers)
-    assert sum(ports.values()) == 64
-    assert len(ports) > 1
-    # Least-in-flight hands 64 simultaneous calls out 16 per channel (a reconnect would only split them).
-    assert max(ports.values()) <= 16
+    assert sum(ports.values()) == count
+    return sorted(ports.values())
+
+
+def test_pool_keeps_calls_on_one_connection_below_the_stream_limit(
+    fresh: TestServer, fresh_settings_pool: ChannelSettings
+) -> None:
+    # 64 calls in flight stay under the default 100 streams per connection: no second connection.
+    assert _gather_calls(fresh_settings_pool, fresh, 64) == [64]
+
+
+def test_pool_opens_connections_as_the_stream_limit_is_reached(fresh: TestServer) -> None:
+    settings = ChannelSettings(
+        endpoint=fresh.address, insecure=True, api_key=KEY, pool_size=4, streams_per_channel=16
+    )
+    # Each connection fills to 16 before the next opens: four connections, 16 calls each.
+    assert _gather_calls(settings, fresh, 64) == [16, 16, 16, 16]
+
+
+def test_full_pool_spreads_calls_over_its_connections(fresh: TestServer) -> None:
+    settings = ChannelSettings(
+        endpoint=fresh.address, insecure=True, api_key=KEY, pool_size=2, streams_per_channel=8
+    )
+    # Both connections are open past 8 calls; from then on the least busy one takes the next call.
+    assert _gather_calls(settings, fresh, 64) == [32, 32]
 
 
 @pytest.fixture

@@ -65,6 +65,7 @@ def test_tls_is_the_default() -> None:
         ({"endpoint": ""}, "endpoint"),
         ({"endpoint": "  "}, "endpoint"),
         ({"pool_size": 0}, "pool_size"),
+        ({"streams_per_channel": 0}, "streams_per_channel"),
         ({"max_message_bytes": 0}, "max_message_bytes"),
         ({"insecure": True, "endpoint": "localhost:1", "root_certificates": b"x"}, "TLS"),
     ],

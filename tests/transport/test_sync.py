@@ -201,6 +201,19 @@ def test_stream_ok(fresh: TestServer, transport: Transport) -> None:
     assert fresh.record.cancelled_streams == 0
 
 
+def test_stream_status_is_known_once_the_stream_has_ended(fresh: TestServer, transport: Transport) -> None:
+    with transport.server_stream(STREAM, request(), Response, options=OPTIONS) as stream:
+        assert text_of(next(stream)) == "chunk 0"
+        # Read on this thread: nothing has seen the status yet, and asking must not hang.
+        with pytest.raises(errors.UsageError, match="not ended"):
+            stream.code()
+        with pytest.raises(errors.UsageError, match="not ended"):
+            stream.trailing_metadata()
+        assert [text_of(r) for r in stream] == ["chunk 1", "chunk 2"]
+        assert stream.code() == grpc.StatusCode.OK
+        assert stream.trailing_metadata() is not None
+
+
 def test_stream_bytes_request(transport: Transport) -> None:
     stream = transport.server_stream(STREAM, request().SerializeToString(), Response, options=OPTIONS)
     assert len(list(stream)) == 3
