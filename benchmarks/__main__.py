@@ -23,11 +23,11 @@ DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 
 FULL = Params(
     quick=False,
-    unary_calls=1000,
-    unary_repeats=8,
+    unary_calls=200,
+    unary_repeats=40,
     stream_sizes=(1000, 5000),
-    streams_per_repeat={1000: 2, 5000: 1},
-    stream_repeats=16,
+    streams_per_repeat={1000: 1, 5000: 1},
+    stream_repeats=24,
     async_total=5000,
     async_concurrency=64,
     async_repeats=3,
@@ -35,11 +35,11 @@ FULL = Params(
 )
 QUICK = Params(
     quick=True,
-    unary_calls=250,
-    unary_repeats=4,
+    unary_calls=100,
+    unary_repeats=10,
     stream_sizes=(1000, 5000),
     streams_per_repeat={1000: 1, 5000: 1},
-    stream_repeats=3,
+    stream_repeats=4,
     async_total=1000,
     async_concurrency=64,
     async_repeats=2,
@@ -73,6 +73,7 @@ def _sides(endpoint: str, notes: list[str]) -> Iterator[list[Side]]:
         sides.append(Ours(endpoint))
         sides.append(RawStub(endpoint))
         sides.append(RawStub(endpoint, build=True))
+        sides.append(RawStub(endpoint, single_threaded=True))
         if official_available():
             sides.append(Official(endpoint))
         else:
@@ -93,7 +94,7 @@ def run(params: Params) -> Results:
         with _sides(emulator.endpoint, results.notes) as sides:
             _progress(f"unary: {params.unary_repeats} x {params.unary_calls} calls per side")
             results.unary = unary_cpu(
-                sides,
+                [s for s in sides if s.label != "raw 1-thread"],  # a streaming-only option
                 calls=params.unary_calls,
                 warmup=max(50, params.unary_calls // 10),
                 repeats=params.unary_repeats,
@@ -102,7 +103,8 @@ def run(params: Params) -> Results:
                 chosen = [
                     s
                     for s in sides
-                    if s.label in ("ours", "raw") or (s.label == "official" and size in OFFICIAL_STREAM_SIZES)
+                    if s.label in ("ours", "raw", "raw 1-thread")
+                    or (s.label == "official" and size in OFFICIAL_STREAM_SIZES)
                 ]
                 _progress(
                     f"streams of {size:,} chunks: {params.stream_repeats} x {params.streams_per_repeat[size]}"

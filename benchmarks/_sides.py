@@ -7,6 +7,8 @@ same 60 s deadline, and reads the reply text. Sides:
 * ``ours``       genai.Client, from plain input (``contents="..."``) as a user writes it;
 * ``raw``        the generated grpcio stub with a prebuilt request message (the floor);
 * ``raw+build``  the same stub, building the request message on every call;
+* ``raw 1-thread`` the raw stub on a channel in grpc's single-threaded server-streaming mode, the
+                 mode our sync transport uses: the like-for-like floor for our streams;
 * ``official``   google-ai-generativelanguage's GenerativeServiceClient over its grpc transport.
 """
 
@@ -79,15 +81,21 @@ class Ours:
 
 
 class RawStub:
-    """The generated stub; ``build=True`` makes the request message on every call."""
+    """The generated stub; ``build=True`` makes the request message on every call.
 
-    def __init__(self, endpoint: str, *, build: bool = False) -> None:
+    ``single_threaded=True`` sets grpc's ``SingleThreadedUnaryStream`` channel option (server
+    streams read on the calling thread), as genai's sync transport does.
+    """
+
+    def __init__(self, endpoint: str, *, build: bool = False, single_threaded: bool = False) -> None:
         import grpc
+        import grpc.experimental
         from genai_protos import generative_service_pb2_grpc
 
-        self.label = "raw+build" if build else "raw"
+        self.label = "raw+build" if build else "raw 1-thread" if single_threaded else "raw"
         self._build = build
-        self._channel = grpc.insecure_channel(endpoint)
+        options = [(grpc.experimental.ChannelOptions.SingleThreadedUnaryStream, 1)] if single_threaded else []
+        self._channel = grpc.insecure_channel(endpoint, options=options)
         self._stub = generative_service_pb2_grpc.GenerativeServiceStub(self._channel)
         self._request = raw_request()
         self._stream_metadata: dict[int, tuple[tuple[str, str], ...]] = {}
