@@ -101,7 +101,7 @@ def _stream_layers(ours: Ours, raw: RawStub, chunks: int) -> dict[str, Op]:
         return stream.response.text
 
     return {
-        "raw stub, joins the texts itself": lambda: raw.stream(chunks),
+        "raw stub (1-thread mode), joins the texts": lambda: raw.stream(chunks),
         "+ our transport (ServerStream)": transport_only,
         "+ StreamAccumulator.add per chunk": plus_accumulate,
         "+ a response view and .text per chunk": plus_views,
@@ -139,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
 
     with EmulatorProcess() as emulator:
         ours, raw = Ours(emulator.endpoint), RawStub(emulator.endpoint)
+        # Streams compare with the raw stub in the streaming mode our transport uses.
+        raw_streams = RawStub(emulator.endpoint, single_threaded=True)
         try:
             unary = _unary_layers(ours, raw)
             for op in unary.values():
@@ -147,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
             samples = _reorder(interleaved(unary, args.calls, args.repeats), unary)
             _report("unary GenerateContent, per call", "/call", 1, samples)
 
-            streams = _stream_layers(ours, raw, args.chunks)
+            streams = _stream_layers(ours, raw_streams, args.chunks)
             for op in streams.values():
                 op()
             samples = _reorder(interleaved(streams, args.streams, args.repeats), streams)
@@ -157,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             ours.close()
             raw.close()
+            raw_streams.close()
     return 0
 
 

@@ -312,7 +312,11 @@ def _fill_generate(
     path: str,
 ) -> None:
     request.model = model
-    request.contents.extend(to_contents(contents))
+    if type(contents) is str:
+        # The most common call: build the turn in place instead of building one and copying it in.
+        request.contents.add(role="user").parts.add(text=contents)
+    else:
+        request.contents.extend(to_contents(contents))
     if cfg is None:
         return
     if cfg.system_instruction is not None:
