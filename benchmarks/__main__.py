@@ -28,9 +28,9 @@ FULL = Params(
     stream_sizes=(1000, 5000),
     streams_per_repeat={1000: 1, 5000: 1},
     stream_repeats=24,
-    async_total=2000,
+    async_total=1000,
     async_concurrency=64,
-    async_repeats=6,
+    async_repeats=16,
     import_runs=8,
 )
 QUICK = Params(

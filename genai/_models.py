@@ -52,6 +52,8 @@ class _ModelsCore:
         return self._defaults if override is None else self._defaults.merged(override)
 
     def _generate(self, model: str, contents: ContentsLike, config: Any) -> tuple[Any, CallOptions, Any]:
+        if config is None:  # the most common call: nothing to coerce, the client's own options
+            return build_generate_request(model, contents), self._defaults, None
         cfg = to_generate_config(config)
         request = build_generate_request(model, contents, cfg)
         schema = cfg.response_schema if cfg is not None else None

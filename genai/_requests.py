@@ -349,7 +349,7 @@ def build_generate_request(
     system_instruction keeps the role it was given (none for text); a response_schema or
     response_json_schema without response_mime_type gets "application/json".
     """
-    cfg = to_generate_config(config)
+    cfg = None if config is None else to_generate_config(config)
     request = types.GenerateContentRequest()
     _fill_generate(request, to_model_name(model), contents, cfg, "config")
     return request

@@ -262,10 +262,11 @@ class GenerateContentResponse:
         blocked, :class:`~genai.errors.BlockedCandidateError` when the candidate has no text because
         it finished for a reason that withholds content (SAFETY, RECITATION, ...).
         """
-        cand = self._first()
-        if cand is None:
+        candidates = self._raw.candidates
+        if not candidates:
             self._check_prompt()
             return ""
+        cand = candidates[0]
         text = _text_of(cand, thought=False)
         if text:
             return text
