@@ -20,6 +20,7 @@ from genai._requests import (
     build_embed_request,
     build_generate_request,
     call_options,
+    encode_text_request,
     to_embed_config,
     to_generate_config,
 )
@@ -53,6 +54,8 @@ class _ModelsCore:
 
     def _generate(self, model: str, contents: ContentsLike, config: Any) -> tuple[Any, CallOptions, Any]:
         if config is None:  # the most common call: nothing to coerce, the client's own options
+            if type(contents) is str:  # one prompt: straight to the wire bytes the transport sends
+                return encode_text_request(model, contents), self._defaults, None
             return build_generate_request(model, contents), self._defaults, None
         cfg = to_generate_config(config)
         request = build_generate_request(model, contents, cfg)

@@ -43,6 +43,7 @@ __all__ = [
     "build_count_tokens_request",
     "build_embed_request",
     "build_generate_request",
+    "encode_text_request",
     "call_options",
     "to_embed_config",
     "to_generate_config",
@@ -353,6 +354,53 @@ def build_generate_request(
     request = types.GenerateContentRequest()
     _fill_generate(request, to_model_name(model), contents, cfg, "config")
     return request
+
+
+def _varint(value: int) -> bytes:
+    if value < 0x80:
+        return bytes((value,))
+    out = bytearray()
+    while value >= 0x80:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+def _length_delimited(tag: bytes, payload: bytes) -> bytes:
+    return tag + _varint(len(payload)) + payload
+
+
+# Wire tags (field number << 3 | 2, length-delimited) of the fields a one-prompt request sets.
+_MODEL_TAG = b"\x0a"  # GenerateContentRequest.model = 1
+_CONTENTS_TAG = b"\x12"  # GenerateContentRequest.contents = 2
+_PARTS_TAG = b"\x0a"  # Content.parts = 1
+_USER_ROLE = b"\x12\x04user"  # Content.role = 2, "user"
+_TEXT_TAG = b"\x12"  # Part.text = 2
+
+
+def encode_text_request(model: str, text: str) -> bytes:
+    """The serialised GenerateContentRequest of one user prompt, without building the message.
+
+    >>> data = encode_text_request("gemini-2.5-flash", "Hi")
+    >>> data == build_generate_request("gemini-2.5-flash", "Hi").SerializeToString()
+    True
+
+    The most common call is a plain str to a model with no config; the transport sends these bytes
+    as they are, which spares building a message only to serialise it. The bytes are exactly what
+    protobuf's encoder writes for the same request (a test holds it to that).
+    """
+    name = to_model_name(model)
+    try:
+        encoded = text.encode()
+    except UnicodeEncodeError as err:
+        raise ValueError(
+            f"contents: the text cannot be encoded as UTF-8 ({err.reason} at position {err.start}); "
+            "pass valid Unicode text"
+        ) from err
+    # text is a oneof member, so even "" is written: the part then says it is an empty text.
+    content = _length_delimited(_PARTS_TAG, _length_delimited(_TEXT_TAG, encoded)) + _USER_ROLE
+    return _length_delimited(_MODEL_TAG, name.encode()) + _length_delimited(_CONTENTS_TAG, content)
 
 
 def _affects_generation(cfg: GenerateContentConfig) -> bool:

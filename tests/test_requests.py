@@ -10,6 +10,8 @@ import importlib
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from genai import types
 from genai._config import EmbedContentConfig, GenerateContentConfig
@@ -19,6 +21,7 @@ from genai._requests import (
     build_embed_request,
     build_generate_request,
     call_options,
+    encode_text_request,
     to_embed_config,
     to_generate_config,
 )
@@ -603,3 +606,29 @@ def test_public_functions_have_an_example(module: str) -> None:
         obj = getattr(loaded, name)
         if callable(obj) and not isinstance(obj, type) and getattr(obj, "__module__", None) == module:
             assert obj.__doc__ and ">>> " in obj.__doc__, f"{module}.{name} has no docstring example"
+
+
+# ---------------------------------------------------------------------------------------------------
+# The one-prompt request, encoded without building the message
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    model=st.sampled_from(["gemini-2.5-flash", "models/gemini-2.5-pro", "tunedModels/t-1", "m" * 200]),
+    text=st.text(st.characters(exclude_categories=("Cs",)), max_size=300),
+)
+def test_encoded_text_request_is_byte_for_byte_what_protobuf_writes(model: str, text: str) -> None:
+    assert encode_text_request(model, text) == build_generate_request(model, text).SerializeToString()
+
+
+@pytest.mark.parametrize("size", [0, 127, 128, 16_383, 16_384, 2_097_152])
+def test_encoded_text_request_at_varint_boundaries(size: int) -> None:
+    text = "x" * size
+    data = encode_text_request(MODEL, text)
+    assert data == build_generate_request(MODEL, text).SerializeToString()
+    assert types.GenerateContentRequest.FromString(data).contents[0].parts[0].text == text
+
+
+def test_encoded_text_request_refuses_what_the_message_refuses() -> None:
+    error(ValueError, encode_text_request, MODEL, "half a pair \ud800", at="contents", mentions=("UTF-8",))
+    error(ValueError, encode_text_request, "not a model", "Hi", at="model")

@@ -26,6 +26,32 @@ def test_generate_content_text_and_usage(client: genai.Client) -> None:
     assert counted.total_tokens == usage.prompt_token_count
 
 
+def test_a_plain_prompt_reaches_the_server_as_the_request_message(
+    client: genai.Client, emulator: Emulator
+) -> None:
+    # A str prompt without config is sent as pre-encoded bytes; the server must see the same request
+    # as for the message form, sync and async, unary and streamed.
+    expected = types.GenerateContentRequest(
+        model=f"models/{MODEL}",
+        contents=[types.Content(role="user", parts=[types.Part(text="Bonjour, ça va?")])],
+    )
+
+    async def both_async() -> None:
+        await client.aio.models.generate_content(model=MODEL, contents="Bonjour, ça va?")
+        stream = await client.aio.models.generate_content_stream(model=MODEL, contents="Bonjour, ça va?")
+        await stream.resolve()
+        await client.aio.aclose()
+
+    emulator.reset()
+    client.models.generate_content(model=MODEL, contents="Bonjour, ça va?")
+    client.models.generate_content_stream(model=MODEL, contents="Bonjour, ça va?").resolve()
+    asyncio.run(both_async())
+    seen = [(call.method, call.request) for call in emulator.calls]
+    assert seen == [("GenerateContent", expected), ("StreamGenerateContent", expected)] * 2
+    via_message = client.models.generate_content(model=MODEL, contents=expected.contents[0])
+    assert via_message.text == client.models.generate_content(model=MODEL, contents="Bonjour, ça va?").text
+
+
 def test_same_request_same_reply_and_model_name_forms(client: genai.Client) -> None:
     a = client.models.generate_content(model=MODEL, contents="determinism")
     b = client.models.generate_content(model=f"models/{MODEL}", contents="determinism")
