@@ -36,13 +36,13 @@ FULL = Params(
 QUICK = Params(
     quick=True,
     unary_calls=100,
-    unary_repeats=10,
+    unary_repeats=8,
     stream_sizes=(1000, 5000),
     streams_per_repeat={1000: 1, 5000: 1},
-    stream_repeats=4,
-    async_total=1000,
+    stream_repeats=3,
+    async_total=500,
     async_concurrency=64,
-    async_repeats=2,
+    async_repeats=4,
     import_runs=2,
 )
 # Streams: raw+build is left out (one request per reply makes it the raw stub again), and the
@@ -138,7 +138,7 @@ def _exit_on_sigterm(signum: int, frame: object) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="fewer iterations (smoke run, < 30 s)")
+    parser.add_argument("--quick", action="store_true", help="fewer iterations (smoke run, under a minute)")
     write = parser.add_mutually_exclusive_group()
     write.add_argument(
         "--write", dest="write", action="store_true", default=None, help="rewrite the docs file"

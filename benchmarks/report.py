@@ -360,7 +360,9 @@ with the metadata our client sends on every call, `x-goog-api-key` and `x-goog-a
 60 s deadline; all read the reply text):
 
 * `ours`: `client.models.generate_content(model="gemini-2.5-flash", contents=PROMPT).text`; the
-  request is built from plain input, as a user writes it.
+  request is made from plain input on every call, as a user writes it. (For this shape, one str
+  prompt and no config, genai encodes the request bytes directly instead of building a message;
+  any other input builds the message.)
 * `raw`: the generated `GenerativeServiceStub` (same pb2 classes) with a **prebuilt** request
   message, reading `candidates[0].content.parts[0].text`. The headline baseline.
 * `raw+build`: the same stub, building the `GenerateContentRequest` on every call (what
@@ -426,8 +428,8 @@ from one run to the next: look at "min..max" before reading much into a PASS or 
 
 _HOW_TO_RUN = """\
 ```sh
-make bench                             # full run (< 3 minutes); rewrites this file
-.venv/bin/python -m benchmarks --quick # smoke run (< 30 s); prints only
+make bench                             # full run (about 3 minutes); rewrites this file
+.venv/bin/python -m benchmarks --quick # smoke run (under a minute); prints only
 .venv/bin/python -m benchmarks --quick --write   # ... and rewrites this file too
 .venv/bin/python -m benchmarks.profile # cProfile of our per-call paths (where the time goes)
 .venv/bin/python -m benchmarks.layers  # what each of our layers adds, measured in place
