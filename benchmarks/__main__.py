@@ -28,9 +28,9 @@ FULL = Params(
     stream_sizes=(1000, 5000),
     streams_per_repeat={1000: 1, 5000: 1},
     stream_repeats=24,
-    async_total=1000,
+    async_total=500,
     async_concurrency=64,
-    async_repeats=16,
+    async_repeats=48,
     import_runs=8,
 )
 QUICK = Params(
@@ -42,7 +42,7 @@ QUICK = Params(
     stream_repeats=3,
     async_total=500,
     async_concurrency=64,
-    async_repeats=4,
+    async_repeats=6,
     import_runs=2,
 )
 # Streams: raw+build is left out (one request per reply makes it the raw stub again), and the

@@ -396,11 +396,13 @@ What is measured:
    The `raw 1-thread` row gives the raw stub the same option, so "ours vs raw 1-thread" (the
    "our layers alone" rows, for information) is what our Python layers cost on top of gRPC: the
    stream wrapper, a view per chunk with `.text`, and merging the chunks into the final response.
-3. **Async throughput.** {async_total:,} unary calls through `grpc.aio` (raw stub, one channel) and
+3. **Async throughput.** Blocks of {async_total:,} unary calls through `grpc.aio` (raw stub, one channel) and
    through `client.aio.models.generate_content` (default settings: its pool opens another
    connection only past 100 calls in flight, so here it uses one), {concurrency} workers (so
    {concurrency} calls in flight), after a warm-up; wall-clock calls/s, and the client's CPU per
-   call next to it; {async_repeats} runs per side, each in a fresh event loop. A third row,
+   call next to it; {async_repeats} blocks per side. All clients are opened once in one event
+   loop and warmed up, then every repeat runs one block on each side, `ours` and `raw` back to
+   back (who goes first alternates), so a pair runs a fraction of a second apart. A third row,
    `ours, 4 connections`, spreads the same load over four connections (`streams_per_channel=16`)
    to show what that costs on this machine. The emulator shares the machine's cores with the
    client, so on a 2-core machine it can be what limits both sides: read the CPU column too.
