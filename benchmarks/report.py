@@ -322,7 +322,7 @@ def text(results: Results) -> str:
         "Client CPU by side (median of repeats, ± half the min..max range):",
         _text_table(_sides_header(results), _sides_rows(results)),
         "",
-        f"Async, {p.async_total:,} unary calls, {p.async_concurrency} in flight:",
+        f"Async, {p.async_repeats} blocks of {p.async_total:,} unary calls, {p.async_concurrency} in flight:",
         _text_table(["side", "calls/s", "vs raw", "client CPU/call", "vs raw"], _throughput_rows(results)),
         "",
         f"Cold import, {p.import_runs} fresh interpreters each:",
@@ -471,7 +471,7 @@ _LOG_ROWS = (
         "of many)",
         "paired ratios behind each median (unary / streams / async)",
         "8 / 16 / 3",
-        "40 / 24 / 16",
+        "40 / 24 / 48",
     ),
 )
 _LOG_AFTER = """\
@@ -531,7 +531,8 @@ def markdown(results: Results) -> str:
         "",
         _md_table(_sides_header(results), _sides_rows(results)),
         "",
-        f"### Async throughput ({p.async_total:,} calls, {p.async_concurrency} in flight)",
+        f"### Async throughput ({p.async_repeats} blocks of {p.async_total:,} calls, "
+        f"{p.async_concurrency} in flight)",
         "",
         _md_table(["side", "calls/s", "vs raw", "client CPU/call", "vs raw"], _throughput_rows(results)),
         "",
