@@ -64,23 +64,6 @@ _RESPONSE_OTHERS = tuple(
 )
 
 
-def _may_be_set(msg: Message, fields: tuple[FieldDescriptor, ...]) -> bool:
-    """Whether ``msg.ListFields()`` may list one of ``fields``; a cheap test, never a false "no"."""
-    for field in fields:
-        if field.is_repeated:
-            if len(getattr(msg, field.name)):
-                return True
-        elif field.has_presence:
-            if msg.HasField(field.name):
-                return True
-        else:
-            value = getattr(msg, field.name)
-            # A float -0.0 is falsy yet listed (upb lists non-zero bits), so a float always asks.
-            if value or isinstance(value, float):
-                return True
-    return False
-
-
 def _is_plain_text(part: types.Part) -> bool:
     # A text part is merged only when text, thought and thought_signature are all it carries; one with
     # video_metadata or part_metadata is kept whole so nothing is lost.
@@ -355,7 +338,7 @@ class StreamAccumulator:
         response_id = chunk.response_id
         if response_id:
             self._response_id = response_id
-        if _RESPONSE_OTHERS and _may_be_set(chunk, _RESPONSE_OTHERS):
+        if _RESPONSE_OTHERS:  # empty for this proto; a field added later is merged, not dropped
             self._add_others(chunk)
 
     def _add_others(self, chunk: types.GenerateContentResponse) -> None:

@@ -208,26 +208,3 @@ def test_response_fields_of_a_newer_proto_reach_extra(monkeypatch: pytest.Monkey
     assert acc._extra == types.GenerateContentResponse(response_id="r2")
     assert acc.final().response_id == "r2"
     assert acc.final().model_version == "v1"
-
-
-def _one_field_messages() -> list[tuple[str, types.Candidate]]:
-    return [
-        ("index", types.Candidate(index=0)),
-        ("finish_message", types.Candidate(finish_message="")),
-        ("finish_reason", types.Candidate(finish_reason=types.FinishReason.STOP)),
-        ("token_count", types.Candidate(token_count=-1)),
-        ("avg_logprobs", types.Candidate(avg_logprobs=-0.0)),
-        ("safety_ratings", types.Candidate(safety_ratings=[types.SafetyRating()])),
-        ("citation_metadata", types.Candidate(citation_metadata=types.CitationMetadata())),
-    ]
-
-
-@pytest.mark.parametrize(("name", "message"), _one_field_messages())
-def test_may_be_set_never_misses_a_listed_field(name: str, message: types.Candidate) -> None:
-    field = types.Candidate.DESCRIPTOR.fields_by_name[name]
-    assert [f.name for f, _ in message.ListFields()] == [name]
-    assert acc_module._may_be_set(message, (field,))
-    others = tuple(
-        f for f in types.Candidate.DESCRIPTOR.fields if f.name != name and f.cpp_type != f.CPPTYPE_DOUBLE
-    )
-    assert not acc_module._may_be_set(message, others)

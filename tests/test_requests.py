@@ -571,17 +571,18 @@ def test_call_options_errors() -> None:
     error(TypeError, call_options, {"metadata": 5}, at="config.metadata", mentions=("pairs",))
 
 
-@pytest.mark.parametrize(
-    "module",
-    [
-        "genai._coerce_base",
-        "genai._coerce_dict",
-        "genai._coerce_content",
-        "genai._coerce_config",
-        "genai._schema",
-        "genai._requests",
-    ],
-)
+# The coercion layer: every public function there carries a docstring example.
+COERCION_MODULES = [
+    "genai._coerce_base",
+    "genai._coerce_dict",
+    "genai._coerce_content",
+    "genai._coerce_config",
+    "genai._schema",
+    "genai._requests",
+]
+
+
+@pytest.mark.parametrize("module", COERCION_MODULES)
 def test_docstring_examples_hold(module: str) -> None:
     """Every public function documents itself with a one-line example; they must stay true."""
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
@@ -589,17 +590,7 @@ def test_docstring_examples_hold(module: str) -> None:
     assert result.attempted > 0
 
 
-@pytest.mark.parametrize(
-    "module",
-    [
-        "genai._coerce_base",
-        "genai._coerce_dict",
-        "genai._coerce_content",
-        "genai._coerce_config",
-        "genai._schema",
-        "genai._requests",
-    ],
-)
+@pytest.mark.parametrize("module", COERCION_MODULES)
 def test_public_functions_have_an_example(module: str) -> None:
     loaded = importlib.import_module(module)
     for name in loaded.__all__:
