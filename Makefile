@@ -4,7 +4,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv install generate check-generated lint typecheck pytest test demo bench clean
+.PHONY: venv install generate check-generated lint typecheck pytest test test-matrix demo bench clean
+
+# The other Pythons setup.cfg claims (python_requires); `make test` covers the default one.
+MATRIX ?= 3.10 3.12 3.13
+PYENV_ROOT ?= $(shell pyenv root 2>/dev/null || echo $(HOME)/.pyenv)
+# setuptools' editable install is an import hook, which mypy cannot follow: a plain .pth naming the
+# source roots lets mypy (and any other static tool) see the checkout as the installed package.
+define checkout-pth
+printf '%s\n%s\n' "$(CURDIR)" "$(CURDIR)/generated" \
+  > "$$($(1)/bin/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')/genai-checkout.pth"
+endef
 
 venv install: $(STAMP)
 
@@ -12,6 +22,7 @@ $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	$(call checkout-pth,$(VENV))
 	touch $(STAMP)
 
 # Compile protos/ into generated/genai_protos (see scripts/generate.py for the post-processing).
@@ -43,6 +54,21 @@ pytest: $(STAMP)
 
 test: lint typecheck check-generated pytest
 
+# The pytest suite on each Python of MATRIX, each in its own .venv-X.Y (found via pyenv or PATH).
+test-matrix: $(addprefix matrix-,$(MATRIX))
+
+matrix-%: setup.cfg pyproject.toml
+	@py=$$(ls -d $(PYENV_ROOT)/versions/$*.*/bin/python$* 2>/dev/null | tail -n 1); \
+	py=$${py:-$$(command -v python$*)}; \
+	[ -n "$$py" ] || { echo "python$* not found: install it (pyenv install $*) or set MATRIX"; exit 1; }; \
+	if [ ! -f .venv-$*/.installed ] || [ setup.cfg -nt .venv-$*/.installed ] || [ pyproject.toml -nt .venv-$*/.installed ]; then \
+	  rm -rf .venv-$* && $$py -m venv .venv-$* && .venv-$*/bin/pip install --quiet --upgrade pip && \
+	  .venv-$*/bin/pip install --quiet -e '.[test]' && $(call checkout-pth,.venv-$*) && \
+	  touch .venv-$*/.installed; \
+	fi; \
+	echo "== pytest on $$(.venv-$*/bin/python -V)"; \
+	.venv-$*/bin/python -m pytest -q
+
 demo: $(STAMP)
 	$(BIN)/python -m genai.cli demo
 
@@ -50,5 +76,5 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .venv-* build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

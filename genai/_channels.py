@@ -23,7 +23,7 @@ from genai._options import RetryOptions
 from genai._retry import next_delay
 from genai.errors import APIError, UsageError, from_grpc_error
 
-__all__ = ["ChannelSettings"]
+__all__ = ["ChannelSettings", "RedactedKey", "redact_key"]
 
 M = TypeVar("M", bound=Message)
 Metadata = tuple[tuple[str, str], ...]
@@ -40,6 +40,53 @@ def _version() -> str:
 
 DEFAULT_ENDPOINT = "generativelanguage.googleapis.com:443"
 DEFAULT_USER_AGENT = f"genai-python/{_version()}"
+# A default gRPC server takes one keepalive ping per 5 minutes while no data flows and answers
+# faster pings with GOAWAY "too_many_pings"; pinging a little less often than that is always welcome.
+DEFAULT_KEEPALIVE_MS = 360_000
+
+
+class RedactedKey(str):
+    """An API key: a ``str`` whose ``repr()`` hides its value.
+
+    Tracebacks that show local variables (pytest ``-l``, rich, Sentry,
+    ``TracebackException(capture_locals=True)``) render values with ``repr()``; every frame of genai
+    (and gRPC's, which receives our metadata) holds the key only as this type.
+
+    >>> key = RedactedKey("AIza-secret")
+    >>> repr(key), repr(("x-goog-api-key", key)), key == "AIza-secret"
+    ("'<redacted>'", "('x-goog-api-key', '<redacted>')", True)
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "'<redacted>'"
+
+
+def redact_key(value: object, path: str = "api_key") -> RedactedKey | None:
+    """``value`` as a :class:`RedactedKey` (None stays None); a clear error that never shows it.
+
+    >>> redact_key(None) is None, type(redact_key("k")).__name__
+    (True, 'RedactedKey')
+    """
+    if value is None or isinstance(value, RedactedKey):
+        return value
+    if not isinstance(value, str):
+        # Never the value itself: a key passed as bytes would be shown in full.
+        raise TypeError(f"{path}: expected a str (the API key) or None; got {type(value).__name__}")
+    return RedactedKey(value)
+
+
+def _check_int(name: str, value: object, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name}: expected an int >= {minimum}; got {type(value).__name__} {value!r:.60}")
+    if value < minimum:
+        raise ValueError(f"{name}: expected an int >= {minimum}; got {value!r}")
+
+
+def _check_optional(name: str, value: object, kind: type, what: str) -> None:
+    if value is not None and not isinstance(value, kind):
+        raise TypeError(f"{name}: expected {what} or None; got {type(value).__name__} {value!r:.60}")
 
 
 @dataclass(frozen=True, kw_only=True, repr=False)
@@ -65,28 +112,47 @@ class ChannelSettings:
     # AsyncTransport opens another channel only when every open one carries this many calls.
     streams_per_channel: int = 100
     max_message_bytes: int = 64 * 1024 * 1024  # both directions; 20 MB of inline data must fit
-    keepalive_time_ms: int = 30_000
-    keepalive_timeout_ms: int = 10_000
+    # Pings only while calls are in flight (an idle connection is left alone), no more often than a
+    # default gRPC server accepts.
+    keepalive_time_ms: int = DEFAULT_KEEPALIVE_MS
+    keepalive_timeout_ms: int = 20_000
     user_agent: str = DEFAULT_USER_AGENT
     extra_options: tuple[tuple[str, Any], ...] = ()  # raw grpc channel args; they override ours
 
     def __post_init__(self) -> None:
-        if not self.endpoint or not self.endpoint.strip():
-            raise ValueError("ChannelSettings.endpoint must not be empty")
-        if self.pool_size < 1:
-            raise ValueError(f"ChannelSettings.pool_size must be >= 1, got {self.pool_size!r}")
-        if self.streams_per_channel < 1:
-            raise ValueError(
-                f"ChannelSettings.streams_per_channel must be >= 1, got {self.streams_per_channel!r}"
-            )
-        if self.max_message_bytes < 1:
-            raise ValueError(
-                f"ChannelSettings.max_message_bytes must be >= 1, got {self.max_message_bytes!r}"
+        # The key first, so that nothing below can fail while it is still a plain str.
+        object.__setattr__(self, "api_key", redact_key(self.api_key))
+        endpoint = self.endpoint
+        if not isinstance(endpoint, str):
+            got = f"{type(endpoint).__name__} {endpoint!r:.60}"
+            raise TypeError(f"endpoint: expected a 'host:port' str; got {got}")
+        if not self.endpoint.strip():
+            raise ValueError("endpoint: expected a 'host:port' str; got an empty string")
+        for name in ("insecure", "allow_insecure_remote"):
+            if not isinstance(getattr(self, name), bool):
+                raise TypeError(f"{name}: expected a bool; got {getattr(self, name)!r:.60}")
+        _check_int("pool_size", self.pool_size, 1)
+        _check_int("streams_per_channel", self.streams_per_channel, 1)
+        _check_int("max_message_bytes", self.max_message_bytes, 1)
+        _check_int("keepalive_time_ms", self.keepalive_time_ms, 1)
+        _check_int("keepalive_timeout_ms", self.keepalive_timeout_ms, 1)
+        _check_optional("root_certificates", self.root_certificates, bytes, "PEM bytes")
+        _check_optional("tls_server_name", self.tls_server_name, str, "a str")
+        agent = self.user_agent
+        if not isinstance(agent, str) or not _valid_metadata_value(agent.replace(" ", "_")):
+            raise ValueError(f"user_agent: expected printable ASCII text; got {agent!r:.60}")
+        if not isinstance(self.extra_options, tuple) or not all(
+            isinstance(o, tuple) and len(o) == 2 and isinstance(o[0], str) for o in self.extra_options
+        ):
+            raise TypeError(
+                "channel_options: expected a tuple of (name, value) pairs such as "
+                f"(('grpc.max_receive_message_length', 2**26),); got {self.extra_options!r:.60}"
             )
         if self.api_key is not None and not _valid_metadata_value(self.api_key):
             # gRPC would reject it per call, possibly echoing the value: refuse it here, unechoed.
             raise ValueError(
-                "ChannelSettings.api_key must be a non-empty string of printable ASCII without spaces"
+                "api_key: expected a non-empty string of printable ASCII without spaces or line breaks "
+                "(check for a stray newline in the environment variable)"
             )
         if self.insecure:
             if self.root_certificates is not None or self.tls_server_name is not None:
@@ -169,7 +235,8 @@ def channel_options(settings: ChannelSettings, *, distinct_connection: bool) -> 
         "grpc.max_receive_message_length": settings.max_message_bytes,
         "grpc.keepalive_time_ms": settings.keepalive_time_ms,
         "grpc.keepalive_timeout_ms": settings.keepalive_timeout_ms,
-        "grpc.keepalive_permit_without_calls": 1,
+        # Servers count pings on an idle connection as abuse; a long quiet stream still gets them.
+        "grpc.keepalive_permit_without_calls": 0,
         "grpc.http2.max_pings_without_data": 0,
         "grpc.primary_user_agent": settings.user_agent,
     }
@@ -302,6 +369,33 @@ class AioPool:
 
     async def close(self) -> None:
         await asyncio.gather(*(slot.channel.close(None) for slot in self.slots))
+
+
+class StreamOutcome:
+    """How a transport stream ended, for the sync and asyncio stream wrappers alike.
+
+    ``completed``: the server finished with OK and every message was read. ``error``: the APIError it
+    failed with (reading again raises it again). ``cancelled``: ``cancel()``/``close()`` ended it first.
+    """
+
+    _cancelled: bool = False
+    _completed: bool = False
+    _error: APIError | None = None
+
+    @property
+    def completed(self) -> bool:
+        """True once the server ended the stream with OK and every message was read."""
+        return self._completed
+
+    @property
+    def cancelled(self) -> bool:
+        """True once the stream was cancelled before it completed or failed."""
+        return self._cancelled and not self._completed and self._error is None
+
+    @property
+    def error(self) -> APIError | None:
+        """The error the stream failed with, if it did."""
+        return self._error
 
 
 def log_retry(method: str, attempt: int, error: APIError, delay: float) -> None:

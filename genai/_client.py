@@ -10,22 +10,25 @@ options. Close it (or use it as a context manager) to release the connections.
 from __future__ import annotations
 
 import os
+import weakref
 from types import TracebackType
 from typing import Any
 
+from genai._channels import RedactedKey, redact_key
+from genai._checks import check_retry, check_timeout
 from genai._models import AsyncModels, Models
 from genai._options import DEFAULT_TIMEOUT, CallOptions, RetryOptions
 from genai._transport import AsyncTransport, ChannelSettings, Transport
+from genai._transport_aio import close_pools_soon
 
 DEFAULT_ENDPOINT = "generativelanguage.googleapis.com:443"
 _KEY_VARIABLES = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
 
 
-def _key_from_environment() -> str | None:
+def _key_from_environment() -> RedactedKey | None:
     for name in _KEY_VARIABLES:
-        value = os.environ.get(name)
-        if value:
-            return value
+        if os.environ.get(name):
+            return redact_key(os.environ[name])
     return None
 
 
@@ -43,6 +46,12 @@ class Client:
         pool_size: at most this many connections in the asyncio channel pool.
         streams_per_channel: the asyncio pool opens another connection only when every open one
             carries this many calls (default 100, what Google's front ends allow per connection).
+        max_message_bytes: the largest message sent or received, both ways (default 64 MiB, room
+            for 20 MB of inline data); a larger one fails with MessageTooLargeError, never retried.
+        channel_options: raw gRPC channel arguments, ``(("grpc.name", value), ...)``; they win.
+
+    Every argument is checked here: a wrong value is a TypeError or ValueError naming it, never a
+    failure at the first call.
     """
 
     def __init__(
@@ -57,25 +66,32 @@ class Client:
         root_certificates: bytes | None = None,
         pool_size: int = 4,
         streams_per_channel: int = 100,
+        max_message_bytes: int = 64 * 1024 * 1024,
         channel_options: tuple[tuple[str, Any], ...] = (),
     ) -> None:
+        # First of all, so that no frame of ours holds the key as a plain str (tracebacks with locals).
+        api_key = redact_key(api_key)
         key = api_key if api_key is not None else _key_from_environment()
         if endpoint is None and not key:
             raise ValueError(
                 "no API key: pass api_key=..., or set GEMINI_API_KEY or GOOGLE_API_KEY "
                 "(for a local emulator pass endpoint= and insecure=True)"
             )
+        defaults = CallOptions(
+            timeout=check_timeout(timeout, "timeout"), retry=check_retry(retry, "retry") or RetryOptions()
+        )
         self._settings = ChannelSettings(
-            endpoint=endpoint or DEFAULT_ENDPOINT,
+            endpoint=DEFAULT_ENDPOINT if endpoint is None else endpoint,
             api_key=key or None,
             insecure=insecure,
             allow_insecure_remote=allow_insecure_remote,
             root_certificates=root_certificates,
             pool_size=pool_size,
             streams_per_channel=streams_per_channel,
+            max_message_bytes=max_message_bytes,
             extra_options=channel_options,
         )
-        self._defaults = CallOptions(timeout=timeout, retry=retry or RetryOptions())
+        self._defaults = defaults
         self._transport = Transport(self._settings)
         self.models = Models(self._transport, self._defaults)
         self._aio: AsyncClient | None = None
@@ -85,6 +101,8 @@ class Client:
         """The asyncio face, sharing this client's settings (its channels are its own)."""
         if self._aio is None:
             self._aio = AsyncClient(self._settings, self._defaults)
+            if self._transport._closed:
+                self._aio._transport.close_nowait()
         return self._aio
 
     @property
@@ -92,8 +110,24 @@ class Client:
         return self._settings.endpoint
 
     def close(self) -> None:
-        """Close the sync channel. Close ``client.aio`` from its event loop with ``await aclose()``."""
+        """Close the client for good, both faces: calls still running are cancelled. Idempotent.
+
+        The asyncio connections of a loop that is running close on that loop; to release them
+        sooner, or to keep using ``client.aio`` afterwards, use ``await client.aio.aclose()``.
+        """
         self._transport.close()
+        if self._aio is not None:
+            self._aio._transport.close_nowait()
+
+    def _retire(self) -> None:
+        """Stop relying on this client without cutting its running calls short.
+
+        Nothing is closed now: each transport closes its connections when it is collected, which is
+        once the calls and streams still using it are done (they hold it).
+        """
+        weakref.finalize(self._transport, self._transport._channel.close)
+        if self._aio is not None:
+            weakref.finalize(self._aio._transport, close_pools_soon, self._aio._transport._pools)
 
     def __enter__(self) -> Client:
         return self
@@ -104,12 +138,25 @@ class Client:
         self.close()
 
     def __repr__(self) -> str:
-        key = "set" if self._settings.api_key else "unset"
-        return f"Client(endpoint={self._settings.endpoint!r}, api_key=<{key}>)"
+        return _repr(self)
+
+
+def _repr(client: Client | AsyncClient) -> str:
+    # Also for a client whose constructor failed half-way (traceback renderers call repr on it).
+    settings: ChannelSettings | None = getattr(client, "_settings", None)
+    if settings is None:
+        return f"{type(client).__name__}(<not initialised>)"
+    key = "set" if settings.api_key else "unset"
+    return f"{type(client).__name__}(endpoint={settings.endpoint!r}, api_key=<{key}>)"
 
 
 class AsyncClient:
-    """The asyncio face of a Client: ``client.aio.models``."""
+    """The asyncio face of a Client: ``client.aio.models``.
+
+    It works across event loops (each gets its own connections). ``await aclose()`` (or leaving
+    ``async with client.aio:``) closes the running loop's connections and leaves the face usable: a
+    later call reconnects. ``client.close()`` closes it for good.
+    """
 
     def __init__(self, settings: ChannelSettings, defaults: CallOptions) -> None:
         self._settings = settings
@@ -117,8 +164,8 @@ class AsyncClient:
         self.models = AsyncModels(self._transport, defaults)
 
     async def aclose(self) -> None:
-        """Close the channels of the current event loop's pool."""
-        await self._transport.close()
+        """Close the running event loop's connections; calls on them are cancelled. Idempotent."""
+        await self._transport.close_loop()
 
     async def __aenter__(self) -> AsyncClient:
         return self
@@ -129,5 +176,4 @@ class AsyncClient:
         await self.aclose()
 
     def __repr__(self) -> str:
-        key = "set" if self._settings.api_key else "unset"
-        return f"AsyncClient(endpoint={self._settings.endpoint!r}, api_key=<{key}>)"
+        return _repr(self)

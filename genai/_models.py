@@ -25,7 +25,7 @@ from genai._requests import (
     to_generate_config,
 )
 from genai._responses import GenerateContentResponse
-from genai._streams import AsyncGenerateContentStream, GenerateContentStream, OnComplete
+from genai._streams import AsyncGenerateContentStream, GenerateContentStream, StreamHooks
 from genai._transport import AsyncTransport, Transport
 
 _GENERATIVE = "/google.ai.generativelanguage.v1beta.GenerativeService/"
@@ -137,14 +137,14 @@ class Models(_ModelsCore):
         return GenerateContentResponse(raw, schema=schema)
 
     def generate_content_stream(
-        self,
-        *,
-        model: str,
-        contents: ContentsLike,
-        config: Any = None,
-        _on_complete: OnComplete | None = None,
+        self, *, model: str, contents: ContentsLike, config: Any = None
     ) -> GenerateContentStream:
         """The reply as it is produced: iterate the chunks; `.response` afterwards holds them merged."""
+        return self._stream(model, contents, config, None)
+
+    def _stream(
+        self, model: str, contents: ContentsLike, config: Any, hooks: StreamHooks | None
+    ) -> GenerateContentStream:
         request, options, schema = self._generate(model, contents, config)
         stream = self._transport.server_stream(
             STREAM_GENERATE_CONTENT,
@@ -153,7 +153,7 @@ class Models(_ModelsCore):
             options=options,
             metadata=options.metadata,
         )
-        return GenerateContentStream(stream, schema=schema, on_complete=_on_complete)
+        return GenerateContentStream(stream, schema=schema, hooks=hooks)
 
     def count_tokens(
         self, *, model: str, contents: ContentsLike, config: Any = None
@@ -250,14 +250,14 @@ class AsyncModels(_ModelsCore):
         return GenerateContentResponse(raw, schema=schema)
 
     async def generate_content_stream(
-        self,
-        *,
-        model: str,
-        contents: ContentsLike,
-        config: Any = None,
-        _on_complete: OnComplete | None = None,
+        self, *, model: str, contents: ContentsLike, config: Any = None
     ) -> AsyncGenerateContentStream:
         """The reply as it is produced (``async for``); `.response` afterwards holds it merged."""
+        return self._stream(model, contents, config, None)
+
+    def _stream(
+        self, model: str, contents: ContentsLike, config: Any, hooks: StreamHooks | None
+    ) -> AsyncGenerateContentStream:
         request, options, schema = self._generate(model, contents, config)
         stream = self._transport.server_stream(
             STREAM_GENERATE_CONTENT,
@@ -266,7 +266,7 @@ class AsyncModels(_ModelsCore):
             options=options,
             metadata=options.metadata,
         )
-        return AsyncGenerateContentStream(stream, schema=schema, on_complete=_on_complete)
+        return AsyncGenerateContentStream(stream, schema=schema, hooks=hooks)
 
     async def count_tokens(
         self, *, model: str, contents: ContentsLike, config: Any = None

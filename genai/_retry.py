@@ -37,7 +37,8 @@ def next_delay(
 
     ``attempts_done`` counts the attempts made so far (the one that just failed included, so >= 1);
     ``elapsed`` is the time since the first attempt started. The call is not retried when the status
-    is not in ``options.codes``, the attempts are used up, a quota violation says the limit is zero
+    is not in ``options.codes`` or the error is one no retry can mend (``error.retryable`` is False: a
+    message over a size limit), the attempts are used up, a quota violation says the limit is zero
     (no amount of waiting helps), or the wait would end past ``options.budget``.
 
     The delay is the server's ``RetryInfo`` when it sent one (never shortened; up to
@@ -45,7 +46,7 @@ def next_delay(
     ``min(maximum, initial * multiplier ** (attempts_done - 1))`` scaled by a factor drawn uniformly
     from ``[1 - jitter, 1 + jitter]`` via ``rand()`` (which returns a value in [0, 1)).
     """
-    if error.code not in options.codes or attempts_done >= options.attempts:
+    if not error.retryable or error.code not in options.codes or attempts_done >= options.attempts:
         return None
     if any(v.limit_is_zero for v in error.quota_violations):
         return None

@@ -2,66 +2,112 @@
 
 Leaving a stream early (break + close, or the ``with`` block ending) cancels the RPC. The merged
 response is available once the stream is exhausted; reading it before raises
-IncompleteIterationError.
+IncompleteIterationError. A stream that failed raises its error again when read again (or when its
+response is asked for); one that was closed or cancelled before its end raises StreamClosedError:
+neither ever passes for complete.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+import contextlib
+from collections.abc import AsyncIterator, Iterator
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 
 from genai import types
 from genai._accumulate import StreamAccumulator
 from genai._responses import GenerateContentResponse
 from genai._transport import AsyncServerStream, ServerStream
-from genai.errors import IncompleteIterationError
+from genai.errors import GenAIError, IncompleteIterationError, StreamClosedError
 
 _INCOMPLETE = (
     "the stream has not been read to the end: iterate it fully (or call resolve()) before reading "
     "the accumulated response"
 )
+_CLOSED = (
+    "the stream was closed before its end (close(), a `with` block left early, or a cancelled task): "
+    "its reply is incomplete and was not kept"
+)
 
-# Called once with the merged response when a stream completes (chat history commits a turn here).
-OnComplete = Callable[[types.GenerateContentResponse], None]
+_OPEN, _COMPLETE, _FAILED, _CLOSED_STATE = range(4)
+
+
+class StreamHooks(Protocol):
+    """Told once how a stream ended (chat history commits or drops a turn here)."""
+
+    def completed(self, reply: types.GenerateContentResponse) -> None:
+        """The stream ended normally; ``reply`` is the merged response."""
+
+    def aborted(self) -> None:
+        """The stream failed, was closed or cancelled, or was dropped before its end.
+
+        May be called from a garbage-collector finalizer: it must not block or take locks.
+        """
 
 
 class _StreamState:
-    """What the sync and async streams share: accumulation and completion bookkeeping."""
+    """What the sync and async streams share: accumulation and how the stream ended."""
 
-    __slots__ = ("_accumulator", "_done", "_final", "_on_complete", "_schema")
+    __slots__ = ("__weakref__", "_accumulator", "_failure", "_final", "_hooks", "_schema", "_state")
 
-    def __init__(self, schema: Any, on_complete: OnComplete | None) -> None:
+    def __init__(self, schema: Any, hooks: StreamHooks | None) -> None:
         self._accumulator = StreamAccumulator()
         self._schema = schema
-        self._on_complete = on_complete
-        self._done = False
+        self._hooks = hooks
+        self._state = _OPEN
+        self._failure: GenAIError | None = None
         self._final: GenerateContentResponse | None = None
 
     def _view(self, chunk: types.GenerateContentResponse) -> GenerateContentResponse:
         self._accumulator.add(chunk)
         return GenerateContentResponse(chunk, schema=self._schema)
 
-    def _finish(self) -> None:
-        if self._done:
-            return
-        self._done = True
+    def _complete(self) -> None:
         final = self._accumulator.final()
         self._final = GenerateContentResponse(final, schema=self._schema)
-        if self._on_complete is not None:
-            self._on_complete(final)
+        self._state = _COMPLETE
+        hooks, self._hooks = self._hooks, None
+        if hooks is not None:
+            hooks.completed(final)
+
+    def _abort(self, state: int, failure: GenAIError | None) -> None:
+        if self._state != _OPEN:
+            return
+        self._state = state
+        self._failure = failure
+        hooks, self._hooks = self._hooks, None
+        if hooks is not None:
+            hooks.aborted()
+
+    def _ended(self) -> GenAIError:
+        """The error for reading a stream that failed or was closed."""
+        if self._failure is not None:
+            return self._failure
+        return StreamClosedError(_CLOSED)
 
     @property
     def done(self) -> bool:
         """True once the server ended the stream and every chunk was read."""
-        return self._done
+        return self._state == _COMPLETE
 
     @property
     def response(self) -> GenerateContentResponse:
-        """The merged response; raises IncompleteIterationError until the stream is exhausted."""
-        if self._final is None:
+        """The merged response.
+
+        Raises IncompleteIterationError until the stream is exhausted, the stream's own error if it
+        failed, and StreamClosedError if it was closed or cancelled before its end.
+        """
+        if self._final is not None:
+            return self._final
+        if self._state == _OPEN:
             raise IncompleteIterationError(_INCOMPLETE)
-        return self._final
+        raise self._ended()
+
+    def __del__(self) -> None:
+        # Dropped before its end (the transport stream cancels its own RPC when collected).
+        if self._state == _OPEN:
+            with contextlib.suppress(Exception):  # a finalizer must not raise
+                self._abort(_CLOSED_STATE, None)
 
 
 class GenerateContentStream(_StreamState):
@@ -78,19 +124,33 @@ class GenerateContentStream(_StreamState):
         stream: ServerStream[types.GenerateContentResponse],
         *,
         schema: Any = None,
-        on_complete: OnComplete | None = None,
+        hooks: StreamHooks | None = None,
     ) -> None:
-        super().__init__(schema, on_complete)
+        super().__init__(schema, hooks)
         self._stream = stream
 
     def __iter__(self) -> Iterator[GenerateContentResponse]:
         return self
 
     def __next__(self) -> GenerateContentResponse:
+        if self._state != _OPEN:
+            if self._state == _COMPLETE:
+                raise StopIteration
+            raise self._ended()
         try:
             chunk = next(self._stream)
         except StopIteration:
-            self._finish()
+            if self._stream.completed:
+                self._complete()
+                raise
+            self._abort(_CLOSED_STATE, None)  # closed from another thread while this one read
+            raise StreamClosedError(_CLOSED) from None
+        except GenAIError as error:
+            self._abort(_FAILED, error)
+            raise
+        except BaseException:  # interrupted (KeyboardInterrupt, ...): stop the RPC, keep nothing
+            self._stream.close()
+            self._abort(_CLOSED_STATE, None)
             raise
         return self._view(chunk)
 
@@ -101,8 +161,10 @@ class GenerateContentStream(_StreamState):
         return self.response
 
     def close(self) -> None:
-        """Cancel the RPC if it is still running; an unfinished turn is not committed."""
-        self._stream.close()
+        """Cancel the RPC if it is still running; an unfinished turn is not committed. Idempotent."""
+        if self._state == _OPEN:
+            self._stream.close()
+            self._abort(_CLOSED_STATE, None)
 
     def __enter__(self) -> GenerateContentStream:
         return self
@@ -127,19 +189,32 @@ class AsyncGenerateContentStream(_StreamState):
         stream: AsyncServerStream[types.GenerateContentResponse],
         *,
         schema: Any = None,
-        on_complete: OnComplete | None = None,
+        hooks: StreamHooks | None = None,
     ) -> None:
-        super().__init__(schema, on_complete)
+        super().__init__(schema, hooks)
         self._stream = stream
 
     def __aiter__(self) -> AsyncIterator[GenerateContentResponse]:
         return self
 
     async def __anext__(self) -> GenerateContentResponse:
+        if self._state != _OPEN:
+            if self._state == _COMPLETE:
+                raise StopAsyncIteration
+            raise self._ended()
         try:
             chunk = await self._stream.__anext__()
         except StopAsyncIteration:
-            self._finish()
+            if self._stream.completed:
+                self._complete()
+                raise
+            self._abort(_CLOSED_STATE, None)  # closed from another task while this one read
+            raise StreamClosedError(_CLOSED) from None
+        except GenAIError as error:
+            self._abort(_FAILED, error)
+            raise
+        except BaseException:  # the task was cancelled (its RPC is cancelled too): a closed stream
+            self._abort(_CLOSED_STATE, None)
             raise
         return self._view(chunk)
 
@@ -150,8 +225,10 @@ class AsyncGenerateContentStream(_StreamState):
         return self.response
 
     async def aclose(self) -> None:
-        """Cancel the RPC if it is still running; an unfinished turn is not committed."""
-        await self._stream.aclose()
+        """Cancel the RPC if it is still running; an unfinished turn is not committed. Idempotent."""
+        if self._state == _OPEN:
+            await self._stream.aclose()
+            self._abort(_CLOSED_STATE, None)
 
     async def __aenter__(self) -> AsyncGenerateContentStream:
         return self

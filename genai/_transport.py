@@ -17,6 +17,7 @@ metadata is a precomputed tuple, and nothing is logged or formatted unless a ret
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from types import TracebackType
@@ -34,6 +35,7 @@ from genai._channels import (
     ChannelSettings,
     M,
     Metadata,
+    StreamOutcome,
     base_metadata,
     build_callable,
     closed_error,
@@ -42,7 +44,7 @@ from genai._channels import (
 )
 from genai._options import CallOptions
 from genai._transport_aio import AsyncBidiStream, AsyncServerStream, AsyncTransport
-from genai.errors import UsageError, from_grpc_error
+from genai.errors import APIError, UsageError, from_grpc_error
 
 __all__ = [
     "ChannelSettings",
@@ -184,12 +186,42 @@ def _not_ended() -> UsageError:
     return UsageError("the stream has not ended yet: read it to the end (or cancel it) first")
 
 
-class _SyncStream:
+def _drain(call: Any) -> None:
+    """Take what a cancelled single-threaded call still has queued, so that gRPC can free it.
+
+    A server stream read on the caller's thread (see ``open_channel``) keeps its completion queue and
+    call state until every operation it started has been taken off that queue, and only its reader
+    takes them: a stream abandoned early would hold them (about 20 KB) for the life of the channel.
+    After a cancel the core completes every pending operation at once, so this returns promptly.
+    Never run it while another thread is inside the call's ``next()`` (see ``ServerStream``).
+    """
+    state = getattr(call, "_state", None)
+    consume = getattr(call, "_consume_next_event", None)
+    if state is None or consume is None:  # not a single-threaded call: gRPC's own thread drains it
+        return
+    try:
+        while state.due:
+            consume()
+    except Exception:  # best effort: a failure here costs memory, never correctness
+        pass
+
+
+class _SyncStream(StreamOutcome):
     """Shared lifecycle of the sync stream wrappers: cancel, close, status passthrough, finalizer."""
 
     _call: Any
     _done: bool = True
-    _cancelled: bool = False
+
+    def _ended(self) -> Any:
+        if self._error is not None:
+            raise self._error
+        raise StopIteration
+
+    def _fail(self, err: grpc.RpcError) -> APIError:
+        self._done = True
+        error = self._error = from_grpc_error(err)
+        error.__cause__ = err
+        return error
 
     def cancel(self) -> None:
         """Cancel the RPC (idempotent); iteration then simply ends."""
@@ -226,8 +258,8 @@ class _SyncStream:
         # Best effort: an abandoned stream must not keep the RPC (and the server) busy.
         try:
             if not self._done:
-                self._call.cancel()
-        except Exception:
+                self.cancel()
+        except Exception:  # a finalizer must not raise
             pass
 
 
@@ -235,8 +267,14 @@ class ServerStream(_SyncStream, Iterator[M]):
     """Responses of a server-streaming call; also a context manager that cancels on exit.
 
     An error before the first message re-issues the RPC per the retry policy; once a message has
-    been yielded, errors are translated and raised, never retried. After ``cancel()``/``close()``
-    iteration ends quietly (StopIteration), also in another thread that is iterating.
+    been yielded, errors are translated and raised, never retried. A failed stream raises its error
+    again when read again. After ``cancel()``/``close()`` iteration ends quietly (StopIteration),
+    also in another thread that is iterating.
+
+    The call is read on the caller's thread, so whoever stops it must also let gRPC free it
+    (``_drain``): the canceller does when no thread is inside ``next()``, else that reader does when
+    its ``next()`` returns. ``_reading`` tells them apart; ``_drain_claim`` makes sure only one
+    of them drains.
     """
 
     def __init__(
@@ -256,6 +294,8 @@ class ServerStream(_SyncStream, Iterator[M]):
         self._metadata = metadata
         self._attempts = 1
         self._yielded = False
+        self._reading = False
+        self._drain_claim = threading.Lock()
         self._start = transport._clock()
         self._call = fn(request, timeout=options.timeout, metadata=metadata)
         self._done = False
@@ -265,22 +305,42 @@ class ServerStream(_SyncStream, Iterator[M]):
 
     def __next__(self) -> M:
         if self._done:
-            raise StopIteration
+            return self._ended()  # type: ignore[no-any-return]
+        self._reading = True
         try:
             message: M = next(self._call)
         except StopIteration:
-            self._done = True
+            self._reading = False
+            self._done = self._completed = True
             raise
         except grpc.RpcError as err:
+            self._reading = False
             return self._recover(err)
+        self._reading = False
+        if self._cancelled:  # cancelled by another thread while this one was reading
+            self._release()
         self._yielded = True
         return message
+
+    def cancel(self) -> None:
+        """Cancel the RPC (idempotent); iteration then simply ends."""
+        self._cancelled = True
+        if not self._done:
+            self._done = True
+            self._call.cancel()
+            if not self._reading:
+                self._release()
+
+    def _release(self) -> None:
+        if self._drain_claim.acquire(blocking=False):
+            _drain(self._call)
 
     def _recover(self, err: grpc.RpcError) -> M:
         transport = self._transport
         while True:
             if self._cancelled:
                 self._done = True
+                self._release()
                 raise StopIteration from None
             # Once a message was yielded the stream is never retried.
             retry = None if self._yielded else self._options.retry
@@ -288,23 +348,34 @@ class ServerStream(_SyncStream, Iterator[M]):
             error, delay = consider_retry(err, self._method, self._attempts, elapsed, retry, transport._rand)
             if delay is None:
                 self._done = True
+                self._error = error
                 raise error from err
             transport._sleep(delay)
             if self._cancelled:
                 self._done = True
                 raise StopIteration
             self._attempts += 1
-            self._call = self._fn(self._request, timeout=self._options.timeout, metadata=self._metadata)
+            options = self._options
+            self._call = call = self._fn(self._request, timeout=options.timeout, metadata=self._metadata)
             if self._cancelled:  # cancel() raced with the re-issue and may have missed the new call
-                self._call.cancel()
-            try:
-                message: M = next(self._call)
-            except StopIteration:
+                call.cancel()
+                _drain(call)  # nobody else knows this call yet
                 self._done = True
+                raise StopIteration
+            self._reading = True
+            try:
+                message: M = next(call)
+            except StopIteration:
+                self._reading = False
+                self._done = self._completed = True
                 raise
             except grpc.RpcError as again:
+                self._reading = False
                 err = again
                 continue
+            self._reading = False
+            if self._cancelled:
+                self._release()
             self._yielded = True
             return message
 
@@ -335,17 +406,17 @@ class BidiStream(_SyncStream, Iterator[M]):
 
     def __next__(self) -> M:
         if self._done:
-            raise StopIteration
+            return self._ended()  # type: ignore[no-any-return]
         try:
             message: M = next(self._call)
         except StopIteration:
-            self._done = True
+            self._done = self._completed = True
             raise
         except grpc.RpcError as err:
             self._done = True
             if self._cancelled:
                 raise StopIteration from None
-            raise from_grpc_error(err) from err
+            raise self._fail(err) from err
         return message
 
     def __enter__(self) -> BidiStream[M]:

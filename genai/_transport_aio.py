@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import sys
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from types import TracebackType
@@ -27,23 +28,45 @@ from genai._channels import (
     ChannelSettings,
     M,
     Metadata,
+    StreamOutcome,
     base_metadata,
     closed_error,
     consider_retry,
 )
 from genai._options import CallOptions
-from genai.errors import UsageError, from_grpc_error
+from genai.errors import APIError, UsageError, from_grpc_error
 
 __all__ = ["AsyncTransport", "AsyncServerStream", "AsyncBidiStream"]
 
 _EOF: object = grpc.aio.EOF  # type: ignore[attr-defined]  # missing from grpc-stubs
 
 
-def _task_is_cancelling() -> bool:
-    """Whether the current task has a pending cancel request (3.11+; assume yes when unknown)."""
-    task = asyncio.current_task()
-    cancelling = getattr(task, "cancelling", None)
-    return cancelling is None or bool(cancelling())
+# Close tasks started from sync code (Client.close) on a running loop: asyncio keeps only weak
+# references to tasks, so they are held here until they finish.
+_CLOSING: set[asyncio.Task[None]] = set()
+
+if sys.version_info >= (3, 11):
+
+    def _task_cancelled(err: BaseException) -> bool:
+        """Whether a CancelledError means the current task itself is being cancelled."""
+        task = asyncio.current_task()
+        return task is None or task.cancelling() > 0
+
+else:
+
+    def _task_cancelled(err: BaseException) -> bool:
+        """Whether a CancelledError means the current task itself is being cancelled.
+
+        Python 3.10 keeps no count of cancel requests. grpc.aio raises a CancelledError of its own
+        from its status check (``_raise_for_status``) when the call was cancelled locally, while a
+        cancelled task gets it where it was awaiting: the innermost frame tells them apart.
+        """
+        tb = err.__traceback__
+        if tb is None:
+            return True
+        while tb.tb_next is not None:
+            tb = tb.tb_next
+        return tb.tb_frame.f_code.co_name != "_raise_for_status"
 
 
 class AsyncTransport:
@@ -175,17 +198,40 @@ class AsyncTransport:
         md = self._metadata + tuple(metadata) if metadata else self._metadata
         return AsyncBidiStream(self, key, timeout, md)
 
+    async def close_loop(self) -> None:
+        """Close the running loop's connections; the transport stays usable (the next call reconnects)."""
+        pool = self._pools.pop(asyncio.get_running_loop(), None)
+        for old in [old for old in self._pools if old.is_closed()]:
+            del self._pools[old]
+        if pool is not None:
+            await pool.close()
+
     async def close(self) -> None:
-        """Close every pool: this loop's now, other running loops' soon. Idempotent."""
+        """Close for good: this loop's pool now, other running loops' soon. Idempotent."""
+        current = asyncio.get_running_loop()
+        pool = self._close_others(current)
+        if pool is not None:
+            await pool.close()
+
+    def close_nowait(self) -> None:
+        """Close for good from any thread: each running loop's pool closes on that loop. Idempotent."""
+        try:
+            current: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            current = None
+        pool = self._close_others(current)
+        if pool is not None and current is not None:
+            task = current.create_task(pool.close())
+            _CLOSING.add(task)
+            task.add_done_callback(_CLOSING.discard)
+
+    def _close_others(self, current: asyncio.AbstractEventLoop | None) -> AioPool | None:
+        """Mark closed and close every pool but ``current``'s, which is returned to the caller."""
         self._closed = True
         pools, self._pools = self._pools, {}
-        current = asyncio.get_running_loop()
-        for loop, pool in pools.items():
-            if loop is current:
-                await pool.close()
-            elif loop.is_running() and not loop.is_closed():
-                asyncio.run_coroutine_threadsafe(pool.close(), loop)
-            # else: a closed/stopped loop's channels are destroyed when collected.
+        mine = pools.pop(current, None) if current is not None else None
+        close_pools_soon(pools)
+        return mine
 
     async def __aenter__(self) -> AsyncTransport:
         return self
@@ -199,16 +245,28 @@ class AsyncTransport:
         await self.close()
 
 
+def close_pools_soon(pools: dict[asyncio.AbstractEventLoop, AioPool]) -> None:
+    """Close each pool on its own loop when that loop is running (from any thread); empties ``pools``.
+
+    A pool whose loop has stopped or closed cannot be closed politely: its channels are destroyed
+    when collected.
+    """
+    items = list(pools.items())
+    pools.clear()
+    for loop, pool in items:
+        if loop.is_running() and not loop.is_closed():
+            asyncio.run_coroutine_threadsafe(pool.close(), loop)
+
+
 _S = TypeVar("_S", bound="_AsyncStream")
 
 
-class _AsyncStream:
+class _AsyncStream(StreamOutcome):
     """Shared lifecycle of the asyncio stream wrappers: the channel slot, cancel, finalizer."""
 
     _call: Any = None
     _slot: AioSlot | None = None
     _done: bool = False
-    _cancelled: bool = False
 
     def _release(self) -> None:
         slot = self._slot
@@ -217,12 +275,18 @@ class _AsyncStream:
             slot.inflight -= 1
 
     def _finish(self) -> None:
-        self._done = True
+        self._done = self._completed = True
         self._release()
 
-    def _cancelled_while_waiting(self) -> bool:
+    def _fail(self, err: grpc.RpcError) -> APIError:
+        self._done = True
+        self._release()
+        error = self._error = from_grpc_error(err)
+        return error
+
+    def _cancelled_while_waiting(self, err: BaseException) -> bool:
         """After a CancelledError from grpc: True if it only reflects our own cancel()."""
-        if self._cancelled and not _task_is_cancelling():
+        if self._cancelled and not _task_cancelled(err):
             return True
         self.cancel()
         return False
@@ -304,6 +368,8 @@ class AsyncServerStream(_AsyncStream, AsyncIterator[M]):
 
     async def __anext__(self) -> M:
         if self._done:
+            if self._error is not None:
+                raise self._error
             raise StopAsyncIteration
         call = self._call
         if call is None:
@@ -313,8 +379,8 @@ class AsyncServerStream(_AsyncStream, AsyncIterator[M]):
             message = await call.read()
         except grpc.RpcError as err:
             return await self._recover(err)
-        except asyncio.CancelledError:
-            if self._cancelled_while_waiting():
+        except asyncio.CancelledError as err:
+            if self._cancelled_while_waiting(err):
                 raise StopAsyncIteration from None
             raise
         if message is _EOF:
@@ -337,6 +403,7 @@ class AsyncServerStream(_AsyncStream, AsyncIterator[M]):
             error, delay = consider_retry(err, self._key[0], self._attempts, elapsed, retry, transport._rand)
             if delay is None:
                 self._done = True
+                self._error = error
                 raise error from err
             try:
                 await transport._sleep(delay)
@@ -352,8 +419,8 @@ class AsyncServerStream(_AsyncStream, AsyncIterator[M]):
             except grpc.RpcError as again:
                 err = again
                 continue
-            except asyncio.CancelledError:
-                if self._cancelled_while_waiting():
+            except asyncio.CancelledError as cancel:
+                if self._cancelled_while_waiting(cancel):
                     raise StopAsyncIteration from None
                 raise
             if message is _EOF:
@@ -406,12 +473,11 @@ class AsyncBidiStream(_AsyncStream, AsyncIterator[M]):
         try:
             await call.write(message)
         except grpc.RpcError as err:
-            self._finish()
-            raise from_grpc_error(err) from err
+            raise self._fail(err) from err
         except asyncio.InvalidStateError as err:
             raise UsageError(f"cannot write to this stream: {err}") from err
-        except asyncio.CancelledError:
-            if self._cancelled_while_waiting():
+        except asyncio.CancelledError as cancel:
+            if self._cancelled_while_waiting(cancel):
                 raise UsageError("cannot write to a cancelled stream") from None
             raise
 
@@ -423,25 +489,28 @@ class AsyncBidiStream(_AsyncStream, AsyncIterator[M]):
         try:
             await call.done_writing()
         except grpc.RpcError as err:
-            self._finish()
-            raise from_grpc_error(err) from err
-        except asyncio.CancelledError:
-            if self._cancelled_while_waiting():
+            raise self._fail(err) from err
+        except asyncio.CancelledError as cancel:
+            if self._cancelled_while_waiting(cancel):
                 return
             raise
 
     async def read(self) -> M | None:
-        """The next message, or None once the server has finished (or the stream was cancelled)."""
+        """The next message, or None once the server has finished (or the stream was cancelled).
+
+        A stream that failed raises its error again on every later read.
+        """
         if self._done:
+            if self._error is not None:
+                raise self._error
             return None
         call = self._ensure_call()
         try:
             message = await call.read()
         except grpc.RpcError as err:
-            self._finish()
-            raise from_grpc_error(err) from err
-        except asyncio.CancelledError:
-            if self._cancelled_while_waiting():
+            raise self._fail(err) from err
+        except asyncio.CancelledError as cancel:
+            if self._cancelled_while_waiting(cancel):
                 return None
             raise
         if message is _EOF:

@@ -8,8 +8,9 @@ familiar meaning).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import grpc
 from google.protobuf import any_pb2
@@ -35,8 +36,10 @@ __all__ = [
     "AbortedError",
     "UnimplementedError",
     "DataLossError",
+    "MessageTooLargeError",
     "UsageError",
     "IncompleteIterationError",
+    "StreamClosedError",
     "BlockedError",
     "BlockedPromptError",
     "BlockedCandidateError",
@@ -97,6 +100,8 @@ class APIError(GenAIError):
     """
 
     code: grpc.StatusCode = grpc.StatusCode.UNKNOWN
+    # False for failures that no retry can mend (the retry policy never repeats them).
+    retryable: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -141,8 +146,14 @@ class APIError(GenAIError):
         text = f"{self.status}: {self.message}"
         if self.reason:
             text += f" (reason: {self.reason})"
-        if self.field_violations:
-            text += "; " + "; ".join(f"{v.field}: {v.description}" for v in self.field_violations)
+        # Servers often repeat the violations in the message: list only those it does not show yet.
+        extra = [
+            f"{v.field}: {v.description}"
+            for v in self.field_violations
+            if not (v.field in self.message and v.description in self.message)
+        ]
+        if extra:
+            text += "; " + "; ".join(extra)
         return text
 
     def __repr__(self) -> str:
@@ -310,6 +321,66 @@ def error_class(code: grpc.StatusCode) -> type[APIError]:
     return _BY_CODE.get(code, APIError)
 
 
+class MessageTooLargeError(APIError):
+    """A message was over a gRPC size limit: a request too large to send, or a reply too large to take.
+
+    gRPC reports it as RESOURCE_EXHAUSTED, but it is no quota: it is never retried (the same message
+    fails the same way). ``size`` and ``limit`` are in bytes; ``direction`` is ``"request"`` or
+    ``"reply"``; ``side`` says whose limit it was (``"client"`` or ``"server"``).
+    """
+
+    code = grpc.StatusCode.RESOURCE_EXHAUSTED
+    retryable = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        size: int,
+        limit: int,
+        direction: str,
+        side: str,
+        code: grpc.StatusCode | None = None,
+        details: tuple[Any, ...] = (),
+    ) -> None:
+        super().__init__(message, code=code, details=details)
+        self.size = size
+        self.limit = limit
+        self.direction = direction
+        self.side = side
+
+
+# gRPC's own wording when a message is over max_send/max_receive_message_length, on either side.
+_SIZE_LIMIT = re.compile(
+    r"(?:(CLIENT|SERVER): )?(Sent|Received) message larger than max \((\d+) vs\. (\d+)\)"
+)
+
+
+def _too_large(message: str, details: tuple[Any, ...]) -> MessageTooLargeError | None:
+    found = _SIZE_LIMIT.search(message)
+    if found is None:
+        return None
+    side = (found.group(1) or "CLIENT").lower()
+    sent = found.group(2) == "Sent"
+    size, limit = int(found.group(3)), int(found.group(4))
+    # The client sends requests and receives replies; the server the other way round.
+    direction = "request" if sent == (side == "client") else "reply"
+    if side == "client":
+        where = "this client's limit"
+        remedy = "raise genai.Client(max_message_bytes=...)"
+        if direction == "request":
+            remedy += ", or upload large media with the Files API instead of inline data"
+    else:
+        where = "the server's limit"
+        remedy = "send large media with the Files API instead of inline data"
+    text = (
+        f"the {direction} is {size:,} bytes, over {where} of {limit:,} bytes per message; "
+        f"it was not {'sent' if direction == 'request' and side == 'client' else 'accepted'} and will not "
+        f"be retried ({remedy})"
+    )
+    return MessageTooLargeError(text, size=size, limit=limit, direction=direction, side=side, details=details)
+
+
 def from_grpc_error(error: grpc.RpcError) -> APIError:
     """Translate a grpc (sync or aio) error into genai's hierarchy; the only place this happens.
 
@@ -318,8 +389,13 @@ def from_grpc_error(error: grpc.RpcError) -> APIError:
     code = error.code() if hasattr(error, "code") else grpc.StatusCode.UNKNOWN
     message = error.details() if hasattr(error, "details") else str(error)
     trailers = error.trailing_metadata() if hasattr(error, "trailing_metadata") else None
+    details = _details_from_trailers(trailers)
+    if code == grpc.StatusCode.RESOURCE_EXHAUSTED and message:
+        too_large = _too_large(message, details)
+        if too_large is not None:
+            return too_large
     cls = error_class(code)
-    return cls(message or code.name, code=code, details=_details_from_trailers(trailers))
+    return cls(message or code.name, code=code, details=details)
 
 
 class UsageError(GenAIError):
@@ -328,6 +404,10 @@ class UsageError(GenAIError):
 
 class IncompleteIterationError(UsageError):
     """A streamed response's final value was read before the stream was iterated to the end."""
+
+
+class StreamClosedError(UsageError):
+    """The stream was closed or cancelled before its end: its reply is incomplete and was not kept."""
 
 
 class BlockedError(GenAIError, ValueError):

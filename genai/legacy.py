@@ -12,20 +12,32 @@ Code written for google-generativeai runs with only the import and configure lin
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Iterator
+import asyncio
+import contextlib
+import functools
+import threading
+import weakref
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from typing import Any
 
 from genai import types
-from genai._chat import ChatCore, Turn
+from genai._channels import redact_key
+from genai._chat import ChatCore, ChatHistory, Turn
 from genai._client import Client
+from genai._coerce_base import describe, is_list
 from genai._coerce_config import to_generation_config, to_model_name
 from genai._coerce_content import ContentLike, ContentsLike, to_content
 from genai._config import EmbedContentConfig, GenerateContentConfig
+from genai._options import RetryOptions
+from genai._responses import Candidate
 from genai._responses import GenerateContentResponse as ResponseView
-from genai._streams import AsyncGenerateContentStream, GenerateContentStream
+from genai._streams import AsyncGenerateContentStream, GenerateContentStream, StreamHooks
 from genai.errors import UsageError
 
 _default_client: Client | None = None
+# How often a send waiting for another thread's or task's turn looks again (a turn dropped by the
+# garbage collector may end without waking it).
+_TURN_POLL = 0.05
 
 
 def configure(
@@ -35,14 +47,17 @@ def configure(
     insecure: bool = False,
     **client_options: Any,
 ) -> None:
-    """Set the default client of the facade (``genai.Client(api_key, endpoint=..., ...)``)."""
+    """Set the default client of the facade (``genai.Client(api_key, endpoint=..., ...)``).
+
+    The previous default client is not closed under the calls still running on it: it is dropped,
+    and its connections close once those calls (and any stream still being read) are done.
+    """
     global _default_client
-    previous, _default_client = (
-        _default_client,
-        Client(api_key, endpoint=endpoint, insecure=insecure, **client_options),
-    )
+    api_key = redact_key(api_key)  # no frame of ours keeps the key as a plain str
+    client = Client(api_key, endpoint=endpoint, insecure=insecure, **client_options)
+    previous, _default_client = _default_client, client
     if previous is not None:
-        previous.close()
+        previous._retire()
 
 
 def default_client() -> Client:
@@ -110,15 +125,15 @@ class GenerateContentResponse:
         return self._view().parts
 
     @property
-    def candidates(self) -> list[Any]:
+    def candidates(self) -> list[Candidate]:
         return self._view().candidates
 
     @property
-    def prompt_feedback(self) -> Any:
+    def prompt_feedback(self) -> types.PromptFeedback | None:
         return self._view().prompt_feedback
 
     @property
-    def usage_metadata(self) -> Any:
+    def usage_metadata(self) -> types.GenerateContentResponseUsageMetadata | None:
         return self._view().usage_metadata
 
     def __getattr__(self, name: str) -> Any:
@@ -130,6 +145,45 @@ class GenerateContentResponse:
         if self._stream is not None and not self._stream.done:
             return "GenerateContentResponse(<streaming, not yet complete>)"
         return f"GenerateContentResponse({self._view().raw})"
+
+
+_REQUEST_OPTIONS = ("timeout", "retry", "metadata")
+
+
+def _request_options(value: Any) -> tuple[Any, RetryOptions | None, Any]:
+    """(timeout, retry, metadata) from google-generativeai's ``request_options`` (a dict or Mapping).
+
+    ``retry`` may be a ``genai.RetryOptions`` or a ``google.api_core.retry.Retry``, whose backoff
+    and time budget are carried over (its predicate is not: genai retries its own retryable codes).
+    The values themselves are checked where every call's options are.
+    """
+    if value is None:
+        return None, None, None
+    if not isinstance(value, Mapping):
+        raise TypeError(f"request_options: expected a dict such as {{'timeout': 60}}; got {describe(value)}")
+    unknown = sorted(str(key) for key in value if key not in _REQUEST_OPTIONS)
+    if unknown:
+        raise ValueError(f"request_options: unknown keys {unknown}; accepted: {', '.join(_REQUEST_OPTIONS)}")
+    return value.get("timeout"), _retry_option(value.get("retry")), value.get("metadata")
+
+
+def _retry_option(retry: Any) -> Any:
+    module = type(retry).__module__ or ""
+    if not module.startswith("google.api_core"):
+        return retry
+    # api_core's Retry keeps its settings in these attributes (seconds).
+    kwargs: dict[str, Any] = {}
+    for ours, theirs in (("initial", "_initial"), ("maximum", "_maximum"), ("multiplier", "_multiplier")):
+        number = getattr(retry, theirs, None)
+        if isinstance(number, int | float) and not isinstance(number, bool):
+            kwargs[ours] = float(number)
+    budget = getattr(retry, "_timeout", None) or getattr(retry, "_deadline", None)
+    if isinstance(budget, int | float) and not isinstance(budget, bool):
+        kwargs["budget"] = float(budget)
+    try:
+        return RetryOptions(**kwargs)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"request_options.retry: cannot use this google.api_core Retry: {exc}") from None
 
 
 def _request_config(
@@ -145,14 +199,7 @@ def _request_config(
         merged.MergeFrom(model._generation_config)
     if generation_config is not None:
         merged.MergeFrom(to_generation_config(generation_config, path="generation_config"))
-    options = dict(request_options or {})
-    timeout = options.pop("timeout", None)
-    retry = options.pop("retry", None)
-    metadata = options.pop("metadata", None)
-    if options:
-        raise ValueError(
-            f"request_options: unknown keys {sorted(options)}; accepted: timeout, retry, metadata"
-        )
+    timeout, retry, metadata = _request_options(request_options)
     return GenerateContentConfig(
         system_instruction=model._system_instruction,
         generation_config=merged,
@@ -215,17 +262,14 @@ class GenerativeModel:
         return self._generate(contents, config, stream, None)
 
     def _generate(
-        self, contents: ContentsLike, config: GenerateContentConfig, stream: bool, on_complete: Any
+        self, contents: ContentsLike, config: GenerateContentConfig, stream: bool, hooks: StreamHooks | None
     ) -> GenerateContentResponse:
         models = self.client.models
         if stream:
-            s = models.generate_content_stream(
-                model=self.model_name, contents=contents, config=config, _on_complete=on_complete
-            )
-            return GenerateContentResponse(stream=s)
+            return GenerateContentResponse(stream=models._stream(self.model_name, contents, config, hooks))
         view = models.generate_content(model=self.model_name, contents=contents, config=config)
-        if on_complete is not None:
-            on_complete(view.raw)
+        if hooks is not None:
+            hooks.completed(view.raw)
         return GenerateContentResponse(result=view)
 
     async def generate_content_async(
@@ -246,17 +290,14 @@ class GenerativeModel:
         return await self._generate_async(contents, config, stream, None)
 
     async def _generate_async(
-        self, contents: ContentsLike, config: GenerateContentConfig, stream: bool, on_complete: Any
+        self, contents: ContentsLike, config: GenerateContentConfig, stream: bool, hooks: StreamHooks | None
     ) -> GenerateContentResponse:
         models = self.client.aio.models
         if stream:
-            s = await models.generate_content_stream(
-                model=self.model_name, contents=contents, config=config, _on_complete=on_complete
-            )
-            return GenerateContentResponse(stream=s)
+            return GenerateContentResponse(stream=models._stream(self.model_name, contents, config, hooks))
         view = await models.generate_content(model=self.model_name, contents=contents, config=config)
-        if on_complete is not None:
-            on_complete(view.raw)
+        if hooks is not None:
+            hooks.completed(view.raw)
         return GenerateContentResponse(result=view)
 
     def count_tokens(
@@ -301,21 +342,30 @@ class GenerativeModel:
 class ChatSession:
     """A conversation: each send appends (user, model) to `history` once the reply is complete.
 
-    A failed call, a blocked reply, or a stream abandoned before its end leaves `history` as it was.
+    A failed call, a blocked reply, or a stream closed or abandoned before its end leaves `history`
+    as it was. Sends never overlap: a send while another thread's (or task's) message is still in
+    flight waits for that turn to finish (a streamed reply finishes when it has been read to its end,
+    closed, or dropped), so every exchange lands in `history`, in order. A send from the thread (or
+    task) whose own streamed reply is still unread abandons that reply first (it raises
+    StreamClosedError if read later). `history` is a read-only copy; assign a new list to replace it.
     """
 
     def __init__(self, model: GenerativeModel, history: Iterable[ContentLike] | None = None) -> None:
         self.model = model
         self._core = ChatCore(history)
         self._last: GenerateContentResponse | None = None
-        self._open_stream: GenerateContentStream | AsyncGenerateContentStream | None = None
+        # The turn whose streamed reply is (or was) being read, and that stream, held weakly so that
+        # dropping the response still ends the turn.
+        self._streamed: tuple[Turn, weakref.ref[Any]] | None = None
 
     @property
-    def history(self) -> list[types.Content]:
+    def history(self) -> ChatHistory:
+        """The committed contents, oldest first (read-only copies)."""
         return self._core.history
 
     @history.setter
     def history(self, history: Iterable[ContentLike] | None) -> None:
+        self._close_own_stream(threading.get_ident())
         self._core.replace(history)
 
     @property
@@ -323,13 +373,58 @@ class ChatSession:
         """The most recent response."""
         return self._last
 
-    def _begin(self, content: ContentLike) -> Turn:
-        stream = self._open_stream
-        if isinstance(stream, GenerateContentStream) and not stream.done:
-            stream.close()  # the previous streamed turn was abandoned: it never commits
-        self._open_stream = None
-        user = to_content(content, path="content")
-        return self._core.begin([user])
+    # -- turns ----------------------------------------------------------------------------------
+
+    def _own_stream(self, owner: object) -> tuple[Turn, Any] | None:
+        streamed = self._streamed
+        if streamed is None or streamed[0].owner != owner or not streamed[0].open:
+            return None
+        return streamed[0], streamed[1]()
+
+    def _close_own_stream(self, owner: object) -> None:
+        own = self._own_stream(owner)
+        if own is not None:
+            turn, stream = own
+            if isinstance(stream, GenerateContentStream):
+                stream.close()
+            self._core.abandon(turn)
+
+    def _begin(self, user: types.Content) -> Turn:
+        owner = threading.get_ident()
+        while True:
+            turn, blocker = self._core.try_begin([user], owner)
+            if turn is not None:
+                return turn
+            assert blocker is not None
+            if blocker.owner == owner:
+                self._close_own_stream(owner)  # this thread left its streamed reply unread
+                self._core.abandon(blocker)
+            else:
+                self._core.wait(blocker, _TURN_POLL)
+
+    async def _begin_async(self, user: types.Content) -> Turn:
+        owner = asyncio.current_task()
+        loop = asyncio.get_running_loop()
+        while True:
+            turn, blocker = self._core.try_begin([user], owner)
+            if turn is not None:
+                return turn
+            assert blocker is not None
+            if blocker.owner == owner:
+                own = self._own_stream(owner)
+                if own is not None and isinstance(own[1], AsyncGenerateContentStream):
+                    await own[1].aclose()
+                self._core.abandon(blocker)
+                continue
+            ended: asyncio.Future[None] = loop.create_future()
+            self._core.on_end(blocker, functools.partial(_wake, loop, ended))
+            await asyncio.wait({ended}, timeout=_TURN_POLL)
+
+    def _sent(self, turn: Turn, response: GenerateContentResponse) -> GenerateContentResponse:
+        if response._stream is not None:
+            self._streamed = (turn, weakref.ref(response._stream))
+        self._last = response
+        return response
 
     def send_message(
         self,
@@ -343,23 +438,17 @@ class ChatSession:
         request_options: Any = None,
     ) -> GenerateContentResponse:
         """Send one user message with the history; the exchange is recorded when it completes."""
-        turn = self._begin(content)
+        user = to_content(content, path="content")
         config = _request_config(
             self.model, generation_config, safety_settings, tools, tool_config, request_options
         )
+        turn = self._begin(user)
         try:
-            response = self.model._generate(
-                self._core.request_contents(turn),
-                config,
-                stream,
-                lambda reply: self._core.commit(turn, reply),
-            )
+            response = self.model._generate(self._core.request_contents(turn), config, stream, turn)
         except BaseException:
             self._core.abandon(turn)
             raise
-        self._open_stream = response._stream
-        self._last = response
-        return response
+        return self._sent(turn, response)
 
     async def send_message_async(
         self,
@@ -372,34 +461,42 @@ class ChatSession:
         tool_config: Any = None,
         request_options: Any = None,
     ) -> GenerateContentResponse:
-        """The asyncio twin of send_message."""
-        stream_before = self._open_stream
-        if isinstance(stream_before, AsyncGenerateContentStream) and not stream_before.done:
-            await stream_before.aclose()
-        turn = self._begin(content)
+        """The asyncio twin of send_message (concurrent sends on one chat run one after another)."""
+        user = to_content(content, path="content")
         config = _request_config(
             self.model, generation_config, safety_settings, tools, tool_config, request_options
         )
+        turn = await self._begin_async(user)
         try:
             response = await self.model._generate_async(
-                self._core.request_contents(turn),
-                config,
-                stream,
-                lambda reply: self._core.commit(turn, reply),
+                self._core.request_contents(turn), config, stream, turn
             )
         except BaseException:
             self._core.abandon(turn)
             raise
-        self._open_stream = response._stream
-        self._last = response
-        return response
+        return self._sent(turn, response)
 
     def rewind(self) -> tuple[types.Content, types.Content]:
         """Remove the last exchange from the history and return it as (user, model)."""
+        self._close_own_stream(threading.get_ident())
         return self._core.rewind()
 
     def __repr__(self) -> str:
-        return f"ChatSession(model={self.model.model_name!r}, turns={len(self._core) // 2})"
+        model = getattr(getattr(self, "model", None), "model_name", "?")
+        core = getattr(self, "_core", None)
+        turns = len(core) // 2 if core is not None else 0
+        return f"ChatSession(model={model!r}, turns={turns})"
+
+
+def _wake(loop: asyncio.AbstractEventLoop, future: asyncio.Future[None]) -> None:
+    """Resolve ``future`` on its loop, from any thread (a no-op once the loop has closed)."""
+
+    def resolve() -> None:
+        if not future.done():
+            future.set_result(None)
+
+    with contextlib.suppress(RuntimeError):  # the waiting loop is gone
+        loop.call_soon_threadsafe(resolve)
 
 
 def list_models(*, page_size: int | None = None) -> Iterator[types.Model]:
@@ -421,15 +518,15 @@ def embed_content(
     request_options: Any = None,
 ) -> dict[str, Any]:
     """``{"embedding": [floats]}``, or ``{"embedding": [[floats], ...]}`` for a list of contents."""
-    options = dict(request_options or {})
+    timeout, retry, metadata = _request_options(request_options)
     config = EmbedContentConfig(
         task_type=task_type,
         title=title,
         output_dimensionality=output_dimensionality,
-        timeout=options.get("timeout"),
-        retry=options.get("retry"),
-        metadata=options.get("metadata"),
+        timeout=timeout,
+        retry=retry,
+        metadata=metadata,
     )
     result = default_client().models.embed_content(model=model, contents=content, config=config)
     vectors = [list(e.values) for e in result.embeddings]
-    return {"embedding": vectors if isinstance(content, list | tuple) else vectors[0]}
+    return {"embedding": vectors if is_list(content) else vectors[0]}

@@ -259,7 +259,9 @@ def test_stream_not_retried_after_a_chunk(fresh: TestServer, settings: ChannelSe
         stream = t.server_stream(STREAM, request(), Response, options=OPTIONS)
         with pytest.raises(errors.UnavailableError, match=r"#1$"):
             await collect(stream, into=received)
-        assert [r async for r in stream] == []
+        with pytest.raises(errors.UnavailableError, match=r"#1$"):  # read again: the same error
+            await stream.__anext__()
+        assert stream.error is not None and not stream.completed
         return received
 
     assert run(settings, body, fake=fake) == ["chunk 0", "chunk 1"]

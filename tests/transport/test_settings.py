@@ -109,8 +109,8 @@ def test_channel_options() -> None:
     sync = dict(channel_options(settings, distinct_connection=False))
     assert sync["grpc.max_send_message_length"] == sync["grpc.max_receive_message_length"] == 1234
     assert sync["grpc.keepalive_time_ms"] == 99  # extra options win
-    assert sync["grpc.keepalive_timeout_ms"] == 10_000
-    assert sync["grpc.keepalive_permit_without_calls"] == 1
+    assert sync["grpc.keepalive_timeout_ms"] == 20_000
+    assert sync["grpc.keepalive_permit_without_calls"] == 0  # an idle connection is never pinged
     assert sync["grpc.http2.max_pings_without_data"] == 0
     assert sync["grpc.primary_user_agent"].startswith("genai-python/")
     assert sync["grpc.ssl_target_name_override"] == "example.test"

@@ -240,7 +240,9 @@ def test_stream_not_retried_after_a_chunk(
     assert received == ["chunk 0", "chunk 1"]
     assert fresh.record.calls[STREAM] == 1
     assert fake_time.sleeps == []
-    assert list(stream) == []
+    with pytest.raises(errors.UnavailableError, match=r"#1$"):  # read again: the same error, never an end
+        next(stream)
+    assert stream.error is not None and not stream.completed
 
 
 def test_stream_deadline(fresh: TestServer, transport: Transport) -> None:
