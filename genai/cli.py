@@ -7,59 +7,49 @@
 With no API key in the environment and no --endpoint, the commands run against an embedded emulator
 (and say so on stderr), so they work offline. The key is only ever read from GEMINI_API_KEY or
 GOOGLE_API_KEY: a key on the command line would show in process listings and shell history.
+
+Exit status: 0 on success (also when the reader of stdout goes away early, as with `| head`),
+1 when the service (or the connection to it) fails, 2 for a usage error (bad arguments or values, an
+unusable key), 130 on Ctrl-C. Every failure is one ``genai: ...`` line on stderr, never a traceback,
+and never shows the API key.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 from collections.abc import Iterator, Sequence
 
+from genai._cli_args import DEFAULT_MODEL, CommandLineError, parse_args
 from genai._client import Client, _key_from_environment
-from genai.errors import GenAIError
+from genai.errors import APIError, BlockedError, GenAIError, ResponseParseError, UsageError
 
-DEFAULT_MODEL = "gemini-2.5-flash"
-DEFAULT_EMBED_MODEL = "gemini-embedding-001"
 DEMO_PROMPT = "Explain in a few sentences why streaming replies feel faster."
 
+# Which failures mean "the service said no" (1) and which "the command was wrong" (2). Order
+# matters: BlockedError and ResponseParseError are ValueErrors too, but about the service's reply.
+_SERVICE_ERRORS = (APIError, BlockedError, ResponseParseError)
+_USAGE_ERRORS = (CommandLineError, UsageError, ValueError, TypeError)
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="genai", description="Gemini API over gRPC, from the shell.")
-    parser.add_argument("--emulator", action="store_true", help="run against an embedded local emulator")
-    parser.add_argument("--endpoint", help="host:port of the API (default: the Gemini API over TLS)")
-    parser.add_argument("--insecure", action="store_true", help="plaintext gRPC (loopback endpoints only)")
-    parser.add_argument("--timeout", type=float, default=60.0, help="deadline per attempt, seconds")
-    commands = parser.add_subparsers(dest="command", required=True)
 
-    generate = commands.add_parser("generate", help="generate a reply to a prompt")
-    generate.add_argument("prompt")
-    generate.add_argument("--model", default=DEFAULT_MODEL)
-    generate.add_argument("--stream", action="store_true", help="print the reply as it arrives")
-    generate.add_argument("--system", help="system instruction")
-    generate.add_argument("--max-output-tokens", type=int)
-    generate.add_argument("--temperature", type=float)
-
-    models = commands.add_parser("models", help="list the available models")
-    models.add_argument("--page-size", type=int)
-
-    count = commands.add_parser("count-tokens", help="count the tokens of a prompt")
-    count.add_argument("prompt")
-    count.add_argument("--model", default=DEFAULT_MODEL)
-
-    embed = commands.add_parser("embed", help="embed one or more texts")
-    embed.add_argument("texts", nargs="+")
-    embed.add_argument("--model", default=DEFAULT_EMBED_MODEL)
-    embed.add_argument("--dimensions", type=int, help="output dimensionality")
-
-    commands.add_parser("demo", help="a streamed generation (what `make demo` runs)")
-    return parser
+def _checked_key() -> str | None:
+    """The key from the environment (None if unset), refused unechoed if it cannot be a key."""
+    key = _key_from_environment()
+    if key is not None and not all("!" <= c <= "~" for c in key):
+        name = "GEMINI_API_KEY" if os.environ.get("GEMINI_API_KEY") else "GOOGLE_API_KEY"
+        raise CommandLineError(
+            f"{name} does not hold a usable API key: a key is printable ASCII without spaces or "
+            f"line breaks (check for a stray newline or quote)"
+        )
+    return key
 
 
 @contextlib.contextmanager
 def _client(args: argparse.Namespace) -> Iterator[Client]:
-    use_emulator = args.emulator or (args.endpoint is None and _key_from_environment() is None)
-    if use_emulator:
+    key = None if args.emulator else _checked_key()
+    if args.emulator or (args.endpoint is None and key is None):
         from genai.testing import Emulator
 
         if not args.emulator:
@@ -67,7 +57,7 @@ def _client(args: argparse.Namespace) -> Iterator[Client]:
         with Emulator() as emulator, emulator.client(timeout=args.timeout) as client:
             yield client
         return
-    with Client(endpoint=args.endpoint, insecure=args.insecure, timeout=args.timeout) as client:
+    with Client(key, endpoint=args.endpoint, insecure=args.insecure, timeout=args.timeout) as client:
         yield client
 
 
@@ -82,6 +72,7 @@ def _generate(client: Client, args: argparse.Namespace) -> None:
         if value is not None
     }
     if args.stream:
+        # Leaving this block for any reason (a closed pipe, Ctrl-C, an error) cancels the RPC.
         with client.models.generate_content_stream(
             model=args.model, contents=args.prompt, config=config
         ) as stream:
@@ -114,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
         elif args.command == "count-tokens":
             print(client.models.count_tokens(model=args.model, contents=args.prompt).total_tokens)
         elif args.command == "embed":
-            config = {"output_dimensionality": args.dimensions} if args.dimensions else None
+            config = None if args.dimensions is None else {"output_dimensionality": args.dimensions}
             result = client.models.embed_content(model=args.model, contents=list(args.texts), config=config)
             for text, embedding in zip(args.texts, result.embeddings, strict=True):
                 values = ", ".join(f"{v:.4f}" for v in embedding.values[:4])
@@ -122,15 +113,49 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+def _fail(error: BaseException, status: int) -> int:
+    """Report one failure as one line on stderr and return its exit status."""
+    message = " ".join(line.strip() for line in str(error).splitlines() if line.strip())
+    print(f"genai: {message or type(error).__name__}", file=sys.stderr)
+    return status
+
+
+def _discard_stdout() -> None:
+    """Point stdout at the null device, so the interpreter's last flush of it cannot fail again.
+
+    The recipe of the `signal` module's documentation for SIGPIPE: after the reader has gone away
+    (or the output device failed), whatever is still buffered can only be dropped.
+    """
     try:
-        return run(args)
-    except GenAIError as error:
-        print(f"genai: {error}", file=sys.stderr)
-        return 1
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # replaced or closed: no descriptor to redirect
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        status = run(parse_args(argv))
+        sys.stdout.flush()  # here, so a closed pipe or a full disk is reported like any other failure
+        return status
+    except BrokenPipeError:  # `genai models | head -1`: the reader has what it wanted
+        _discard_stdout()
+        return 0
     except KeyboardInterrupt:
         return 130
+    except _SERVICE_ERRORS as error:
+        return _fail(error, 1)
+    except _USAGE_ERRORS as error:
+        return _fail(error, 2)
+    except GenAIError as error:
+        return _fail(error, 1)
+    except OSError as error:  # e.g. writing to a full disk
+        _discard_stdout()
+        return _fail(error, 1)
 
 
 if __name__ == "__main__":
