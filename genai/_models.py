@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, cast
 
 from genai import types
+from genai._coerce_base import is_list
 from genai._coerce_config import to_model_name
 from genai._coerce_content import ContentLike, ContentsLike
 from genai._options import CallOptions
@@ -72,7 +73,7 @@ class _ModelsCore:
         """One EmbedContentRequest for a single content; BatchEmbedContents requests for a list."""
         cfg = to_embed_config(config)
         name = to_model_name(model)
-        if not isinstance(contents, list | tuple):
+        if not is_list(contents):
             single = cast(ContentLike, contents)  # everything but a list is one content
             return build_embed_request(name, single, cfg, path="contents"), self._options(cfg)
         items = cast(Sequence[ContentLike], contents)

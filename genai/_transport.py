@@ -75,8 +75,11 @@ class Transport:
         self._rand: Callable[[], float] = random.random
 
     def __repr__(self) -> str:
+        settings = getattr(self, "_settings", None)
+        if settings is None:
+            return "Transport(<not initialised>)"
         state = "closed" if self._closed else "open"
-        return f"Transport(endpoint={self._settings.endpoint!r}, insecure={self._settings.insecure}, {state})"
+        return f"Transport(endpoint={settings.endpoint!r}, insecure={settings.insecure}, {state})"
 
     def _build(self, key: CallKey) -> Any:
         if self._closed:

@@ -89,10 +89,13 @@ class AsyncTransport:
         self._rand: Callable[[], float] = random.random
 
     def __repr__(self) -> str:
+        settings = getattr(self, "_settings", None)
+        if settings is None:
+            return "AsyncTransport(<not initialised>)"
         state = "closed" if self._closed else "open"
         return (
-            f"AsyncTransport(endpoint={self._settings.endpoint!r}, insecure={self._settings.insecure}, "
-            f"pool_size={self._settings.pool_size}, {state})"
+            f"AsyncTransport(endpoint={settings.endpoint!r}, insecure={settings.insecure}, "
+            f"pool_size={settings.pool_size}, {state})"
         )
 
     def _pick(self) -> AioSlot:

@@ -32,7 +32,7 @@ from genai._options import RetryOptions
 from genai._responses import Candidate
 from genai._responses import GenerateContentResponse as ResponseView
 from genai._streams import AsyncGenerateContentStream, GenerateContentStream, StreamHooks
-from genai.errors import UsageError
+from genai.errors import GenAIError, IncompleteIterationError, UsageError
 
 _default_client: Client | None = None
 # How often a send waiting for another thread's or task's turn looks again (a turn dropped by the
@@ -142,9 +142,12 @@ class GenerateContentResponse:
         return getattr(self._view(), name)
 
     def __repr__(self) -> str:
-        if self._stream is not None and not self._stream.done:
+        try:
+            return f"GenerateContentResponse({self._view().raw})"
+        except IncompleteIterationError:
             return "GenerateContentResponse(<streaming, not yet complete>)"
-        return f"GenerateContentResponse({self._view().raw})"
+        except GenAIError as error:  # a stream that failed or was closed before its end
+            return f"GenerateContentResponse(<incomplete: {type(error).__name__}>)"
 
 
 _REQUEST_OPTIONS = ("timeout", "retry", "metadata")
@@ -336,7 +339,7 @@ class GenerativeModel:
         return ChatSession(self, history=history)
 
     def __repr__(self) -> str:
-        return f"GenerativeModel(model_name={self.model_name!r})"
+        return f"GenerativeModel(model_name={getattr(self, 'model_name', '<not initialised>')!r})"
 
 
 class ChatSession:

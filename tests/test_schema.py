@@ -5,11 +5,17 @@ from __future__ import annotations
 import copy
 import dataclasses
 import enum
+import sys
 import typing
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal, NewType, Optional, TypedDict, Union
 
 import pytest
+
+if sys.version_info >= (3, 11):
+    from typing import Required
+else:  # Required is new in 3.11; typing_extensions has it for 3.10
+    from typing_extensions import Required
 
 from genai import types
 from genai._schema import is_python_type, parse_as, to_schema
@@ -47,7 +53,7 @@ class Person:
 
 
 class Movie(TypedDict, total=False):
-    title: typing.Required[str]
+    title: Required[str]
     year: int
 
 
