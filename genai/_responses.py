@@ -15,14 +15,25 @@ from __future__ import annotations
 
 import enum
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic
 
 from google.protobuf.message import Message
 
 from genai import errors, types
 from genai._enums import to_py_enum
 
-__all__ = ["Candidate", "GenerateContentResponse", "SafetyRating"]
+__all__ = ["Candidate", "GenerateContentResponse", "PromptFeedback", "SafetyRating"]
+
+# What ``.parsed`` returns: the Python type given as ``response_schema``, ``Any`` when unknown. The
+# default (PEP 696) is for type checkers only: typing.TypeVar takes none before Python 3.13.
+if TYPE_CHECKING:
+    from typing_extensions import TypeVar
+
+    T = TypeVar("T", default=Any)
+else:
+    from typing import TypeVar
+
+    T = TypeVar("T")
 
 _FR = types.FinishReason
 # Finish reasons that mean the candidate's content was withheld (blocked or filtered). STOP and
@@ -74,6 +85,15 @@ def _notable_ratings(ratings: Any) -> str:
     return f" ({', '.join(found)})" if found else ""
 
 
+def _takes_bare_text(schema: Any) -> bool:
+    """Whether ``schema`` is a Python Enum or str Literal, which text/x.enum answers in bare text."""
+    import typing
+
+    if isinstance(schema, type) and issubclass(schema, enum.Enum):
+        return True
+    return typing.get_origin(schema) is typing.Literal
+
+
 def _strip_fence(text: str) -> str:
     """The body of a single Markdown code fence around the whole text (```json ... ```), else the text."""
     stripped = text.strip()
@@ -118,10 +138,12 @@ class SafetyRating:
         """Whether this rating caused the block."""
         return self._raw.blocked
 
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("__") or name == "_raw":
-            raise AttributeError(name)
-        return getattr(self._raw, name)
+    if not TYPE_CHECKING:  # fields a newer proto adds; typed code reads them from `.raw`
+
+        def __getattr__(self, name: str) -> Any:
+            if name.startswith("__") or name == "_raw":
+                raise AttributeError(name)
+            return getattr(self._raw, name)
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, SafetyRating):
@@ -199,13 +221,82 @@ class Candidate:
         """The grounding message (empty when unset)."""
         return self._raw.grounding_metadata
 
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("__") or name == "_raw":
-            raise AttributeError(name)
-        return getattr(self._raw, name)
+    @property
+    def finish_message(self) -> str:
+        """Why the model stopped, in words, when the server says (``""`` otherwise)."""
+        return self._raw.finish_message
+
+    @property
+    def grounding_attributions(self) -> list[types.GroundingAttribution]:
+        """Attributions of the sources the answer drew on."""
+        return list(self._raw.grounding_attributions)
+
+    @property
+    def avg_logprobs(self) -> float:
+        """Average log probability of the candidate's tokens (0.0 when not returned)."""
+        return self._raw.avg_logprobs
+
+    @property
+    def logprobs_result(self) -> types.LogprobsResult:
+        """Per-token log probabilities (empty unless requested)."""
+        return self._raw.logprobs_result
+
+    @property
+    def url_context_metadata(self) -> types.UrlContextMetadata:
+        """What the URL context tool retrieved (empty when unused)."""
+        return self._raw.url_context_metadata
+
+    if not TYPE_CHECKING:  # fields a newer proto adds; typed code reads them from `.raw`
+
+        def __getattr__(self, name: str) -> Any:
+            if name.startswith("__") or name == "_raw":
+                raise AttributeError(name)
+            return getattr(self._raw, name)
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Candidate):
+            return self._raw == other._raw
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({_text_format(self._raw)})"
+
+
+class PromptFeedback:
+    """A view of ``types.PromptFeedback``: ``block_reason`` as an ``IntEnum`` member, rating views.
+
+    Never None: a reply without feedback reads as an empty one (``block_reason.name`` is
+    ``"BLOCK_REASON_UNSPECIFIED"``, which is falsy), as google-generativeai users expect.
+
+    >>> fb = PromptFeedback(types.PromptFeedback(block_reason="SAFETY"))
+    >>> fb.block_reason.name, bool(PromptFeedback(types.PromptFeedback()).block_reason)
+    ('SAFETY', False)
+    """
+
+    __slots__ = ("_raw",)
+
+    def __init__(self, raw: types.PromptFeedback) -> None:
+        self._raw = raw
+
+    @property
+    def raw(self) -> types.PromptFeedback:
+        """The wrapped message."""
+        return self._raw
+
+    @property
+    def block_reason(self) -> enum.IntEnum:
+        """``BlockReason`` member (``BLOCK_REASON_UNSPECIFIED``, 0, when the prompt was not blocked)."""
+        return to_py_enum("BlockReason", self._raw.block_reason)
+
+    @property
+    def safety_ratings(self) -> list[SafetyRating]:
+        """The prompt's ratings as :class:`SafetyRating` views."""
+        return [SafetyRating(r) for r in self._raw.safety_ratings]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, PromptFeedback):
             return self._raw == other._raw
         return NotImplemented
 
@@ -222,14 +313,14 @@ def _text_format(msg: Message) -> str:
     return "{\n" + "\n".join("  " + line for line in body.split("\n")) + "\n}" if body else "{}"
 
 
-class GenerateContentResponse:
+class GenerateContentResponse(Generic[T]):
     """A view of a ``types.GenerateContentResponse`` (one reply, or one streamed chunk).
 
         >>> GenerateContentResponse(types.GenerateContentResponse()).text
         ''
 
     ``schema`` is the ``response_schema`` the request used: when it is a Python type (a class,
-    ``list[X]``, ...) :attr:`parsed` converts the JSON into it.
+    ``list[X]``, an Enum, ...) :attr:`parsed` converts the reply into it (and is typed as it).
     """
 
     __slots__ = ("_parsed", "_raw", "_schema")
@@ -321,16 +412,17 @@ class GenerateContentResponse:
         return [Candidate(c) for c in self._raw.candidates]
 
     @property
-    def prompt_feedback(self) -> types.PromptFeedback | None:
-        """The prompt feedback message, or ``None`` when the reply has none."""
-        raw = self._raw
-        return raw.prompt_feedback if raw.HasField("prompt_feedback") else None
+    def prompt_feedback(self) -> PromptFeedback:
+        """Why the prompt was blocked, if it was (an empty feedback, never None, when it was not)."""
+        return PromptFeedback(self._raw.prompt_feedback)
 
     @property
-    def usage_metadata(self) -> types.GenerateContentResponseUsageMetadata | None:
-        """Token counts, or ``None`` when this reply (or chunk) carries none."""
-        raw = self._raw
-        return raw.usage_metadata if raw.HasField("usage_metadata") else None
+    def usage_metadata(self) -> types.GenerateContentResponseUsageMetadata:
+        """Token counts; all zero (never None) when this reply or chunk carries none.
+
+        ``response.raw.HasField("usage_metadata")`` tells whether the server sent any.
+        """
+        return self._raw.usage_metadata
 
     @property
     def finish_reason(self) -> str | None:
@@ -351,20 +443,22 @@ class GenerateContentResponse:
         return self._raw.response_id
 
     @property
-    def parsed(self) -> Any:
+    def parsed(self) -> T:
         """The JSON reply decoded; converted to the requested type when ``schema`` was a Python type.
 
             >>> GenerateContentResponse(types.GenerateContentResponse(candidates=[types.Candidate(
             ...     content=types.Content(parts=[types.Part(text='{"a": 1}')]))])).parsed
             {'a': 1}
 
-        A single Markdown code fence around the JSON is tolerated. Raises
-        :class:`~genai.errors.ResponseParseError` (a ``ValueError``) when the text is not JSON or does
-        not fit the type. The result is computed once.
+        A single Markdown code fence around the JSON is tolerated. With ``response_mime_type``
+        ``"text/x.enum"`` the reply is the bare value (``DRAMA``, not JSON): it is matched against an
+        Enum or Literal schema as it is. Raises :class:`~genai.errors.ResponseParseError` (a
+        ``ValueError``) when the text is not JSON or does not fit the type. Computed once.
         """
         if self._parsed is _UNSET:
             self._parsed = self._parse()
-        return self._parsed
+        parsed: T = self._parsed
+        return parsed
 
     def _parse(self) -> Any:
         text = self.text
@@ -374,18 +468,24 @@ class GenerateContentResponse:
                 "the response has no text to parse as JSON"
                 + (f" (finish reason: {reason})" if reason else "")
             )
+        schema = self._schema
         try:
             data = json.loads(_strip_fence(text))
         except json.JSONDecodeError as exc:
+            if _takes_bare_text(schema):  # text/x.enum replies are the value itself, not JSON
+                return self._fit(text.strip(), schema)
             excerpt = text if len(text) <= 80 else text[:77] + "..."
             hint = " (the reply was cut off: MAX_TOKENS)" if self.finish_reason == "MAX_TOKENS" else ""
             raise errors.ResponseParseError(
                 f"the response is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
                 f"{hint}; text: {excerpt!r}"
             ) from exc
-        schema = self._schema
         if schema is None:
             return data
+        return self._fit(data, schema)
+
+    @staticmethod
+    def _fit(data: Any, schema: Any) -> Any:
         # parse_as returns the data unchanged for a Schema message or a dict.
         from genai._schema import parse_as
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import pickle
+from typing import Literal
 
 import pytest
 
@@ -117,8 +118,9 @@ def test_blocked_prompt_raises_with_reason_and_notable_categories() -> None:
     assert "HARM_CATEGORY_DANGEROUS_CONTENT: MEDIUM" in message
     assert "HATE_SPEECH" not in message
     assert isinstance(info.value, ValueError)
-    assert view.prompt_feedback is not None
     assert view.prompt_feedback.block_reason == types.PromptFeedbackBlockReason.SAFETY
+    assert view.prompt_feedback.block_reason.name == "SAFETY"  # an enum member, as candidates' are
+    assert view.prompt_feedback.safety_ratings[0].category.name.startswith("HARM_CATEGORY")
 
 
 def test_blocked_prompt_without_ratings_names_the_reason_only() -> None:
@@ -183,8 +185,11 @@ def test_properties_without_candidates() -> None:
     assert view.thought_parts == []
     assert view.candidates == []
     assert view.finish_reason is None
-    assert view.prompt_feedback is None
-    assert view.usage_metadata is None
+    # Never None: an empty feedback (a falsy block reason) and zero counts, as google-generativeai has it.
+    assert view.prompt_feedback.block_reason.name == "BLOCK_REASON_UNSPECIFIED"
+    assert not view.prompt_feedback.block_reason and view.prompt_feedback.safety_ratings == []
+    assert view.usage_metadata == types.GenerateContentResponseUsageMetadata()
+    assert view.usage_metadata.total_token_count == 0
     assert view.model_version == ""
     assert view.response_id == ""
 
@@ -513,3 +518,32 @@ def test_enum_from_descriptor_any_enum() -> None:
     assert cls(0).name == "MODE_UNSPECIFIED"
     assert _enums.to_py_enum("HarmProbability", 12345) == 12345
     assert issubclass(cls, _enums.ProtoEnum)
+
+
+def test_parsed_bare_enum_text() -> None:
+    """text/x.enum replies are the bare value, not JSON: an Enum or Literal schema takes them as they are."""
+
+    class Genre(enum.Enum):
+        DRAMA = "DRAMA"
+        COMEDY = "COMEDY"
+
+    assert GenerateContentResponse(_reply(_part("COMEDY")).raw, schema=Genre).parsed is Genre.COMEDY
+    assert GenerateContentResponse(_reply(_part(' "DRAMA" ')).raw, schema=Genre).parsed is Genre.DRAMA
+    assert GenerateContentResponse(_reply(_part("b\n")).raw, schema=Literal["a", "b"]).parsed == "b"
+    with pytest.raises(errors.ResponseParseError, match="COMEDY"):
+        _ = GenerateContentResponse(_reply(_part("ROMANCE")).raw, schema=Genre).parsed
+    with pytest.raises(errors.ResponseParseError, match="not valid JSON"):
+        _ = GenerateContentResponse(_reply(_part("ROMANCE")).raw, schema=int).parsed
+
+
+def test_candidate_fields_are_typed_properties() -> None:
+    raw = types.Candidate(
+        finish_message="done",
+        avg_logprobs=-0.5,
+        grounding_attributions=[types.GroundingAttribution()],
+    )
+    candidate = GenerateContentResponse(types.GenerateContentResponse(candidates=[raw])).candidates[0]
+    assert candidate.finish_message == "done" and candidate.avg_logprobs == -0.5
+    assert len(candidate.grounding_attributions) == 1
+    assert candidate.logprobs_result == types.LogprobsResult()
+    assert candidate.url_context_metadata == types.UrlContextMetadata()
