@@ -1,0 +1,208 @@
+"""Snippets of google-genai's documentation (its README's tour), run against the emulator on genai.Client.
+
+The client line changes (``genai.Client(api_key=..., endpoint=..., insecure=True)`` for the
+emulator); ``types`` is genai's where our messages take the same arguments, and google-genai's own
+``types`` objects (pydantic) where the snippet builds them with google-genai helpers: both are accepted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import io
+from collections.abc import Iterator
+
+import pydantic
+import pytest
+from google.genai import types as gtypes
+from PIL import Image
+
+import genai
+from genai import types
+from genai.testing import Emulator
+
+MODEL = "gemini-2.0-flash-001"
+
+
+@pytest.fixture
+def client(emulator: Emulator) -> Iterator[genai.Client]:
+    with genai.Client(api_key="GEMINI_API_KEY", endpoint=emulator.endpoint, insecure=True) as client:
+        yield client
+
+
+def test_generate_and_config(client: genai.Client) -> None:
+    response = client.models.generate_content(model=MODEL, contents="Why is the sky blue?")
+    assert response.text.startswith('You said: "Why is the sky blue".')
+
+    response = client.models.generate_content(
+        model=MODEL,
+        contents="high",
+        config=types.GenerateContentConfig(
+            system_instruction="I say high, you say low", max_output_tokens=3, temperature=0.3
+        ),
+    )
+    assert response.text == "You said:"  # three tokens under the emulator's rule
+    assert response.finish_reason == "MAX_TOKENS" and response.usage_metadata.candidates_token_count == 3
+
+    contents = gtypes.Content(role="user", parts=[gtypes.Part.from_text(text="Why is the sky blue?")])
+    assert client.models.generate_content(model=MODEL, contents=contents).text.startswith("You said")
+    conversation = [
+        gtypes.UserContent(parts=[gtypes.Part.from_text(text="Hello")]),
+        gtypes.ModelContent(parts=[gtypes.Part.from_text(text="Hi, how can I help?")]),
+        gtypes.UserContent(parts=[gtypes.Part.from_text(text="Why is the sky blue?")]),
+    ]
+    response = client.models.generate_content(model=MODEL, contents=conversation)
+    assert response.text.startswith('You said: "Why is the sky blue".')
+
+
+def test_streams_and_async(client: genai.Client) -> None:
+    unary = client.models.generate_content(model=MODEL, contents="Tell me a story in 300 words.").text
+    pieces = []
+    for chunk in client.models.generate_content_stream(model=MODEL, contents="Tell me a story in 300 words."):
+        pieces.append(chunk.text)
+    assert "".join(pieces) == unary
+
+    async def main() -> str:
+        response = await client.aio.models.generate_content(
+            model=MODEL, contents="Tell me a story in 300 words."
+        )
+        text = ""
+        async for chunk in await client.aio.models.generate_content_stream(
+            model=MODEL, contents="Tell me a story in 300 words."
+        ):
+            text += chunk.text
+        assert text == response.text
+        await client.aio.aclose()
+        return text
+
+    assert asyncio.run(main()) == unary
+
+
+def test_images_tokens_embeddings_and_models(client: genai.Client) -> None:
+    image = Image.new("RGB", (4, 4), "blue")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    response = client.models.generate_content(model=MODEL, contents=["What is this image about?", image])
+    assert response.text.startswith('You said: "What is this image about".')
+    part = gtypes.Part.from_bytes(data=buffer.getvalue(), mime_type="image/png")
+    assert client.models.generate_content(model=MODEL, contents=[part, "Describe it"]).text
+
+    assert client.models.count_tokens(model=MODEL, contents="why is the sky blue?").total_tokens == 6
+
+    response_e = client.models.embed_content(model="text-embedding-004", contents="why is the sky blue?")
+    assert len(response_e.embeddings[0].values) == 768
+    response_e = client.models.embed_content(
+        model="text-embedding-004",
+        contents=["why is the sky blue?", "What is your age?"],
+        config=types.EmbedContentConfig(output_dimensionality=10),
+    )
+    assert [len(e.values) for e in response_e.embeddings] == [10, 10]
+
+    assert any(model.name == "models/gemini-2.0-flash-001" for model in client.models.list())
+    assert client.models.get(model=MODEL).name == "models/gemini-2.0-flash-001"
+
+
+class CountryInfo(pydantic.BaseModel):
+    name: str
+    population: int
+    capital: str
+
+
+class InstrumentEnum(enum.Enum):
+    PERCUSSION = "Percussion"
+    STRING = "String"
+    WOODWIND = "Woodwind"
+    BRASS = "Brass"
+    KEYBOARD = "Keyboard"
+
+
+def test_structured_output(client: genai.Client) -> None:
+    response = client.models.generate_content(
+        model=MODEL,
+        contents="Give me information for the United States.",
+        config=types.GenerateContentConfig(
+            response_mime_type="application/json", response_schema=CountryInfo
+        ),
+    )
+    assert isinstance(response.parsed, CountryInfo)
+
+    response = client.models.generate_content(
+        model=MODEL,
+        contents="Give me information for the United States.",
+        config=types.GenerateContentConfig(
+            response_mime_type="application/json",
+            response_schema={
+                "required": ["name", "population", "capital"],
+                "properties": {
+                    "name": {"type": "STRING"},
+                    "population": {"type": "INTEGER"},
+                    "capital": {"type": "STRING"},
+                },
+                "type": "OBJECT",
+            },
+        ),
+    )
+    assert set(response.parsed) == {"name", "population", "capital"}
+
+    response = client.models.generate_content(
+        model=MODEL,
+        contents="What instrument plays multiple notes at once?",
+        config={"response_mime_type": "text/x.enum", "response_schema": InstrumentEnum},
+    )
+    assert response.text in {i.value for i in InstrumentEnum}
+    assert response.parsed is InstrumentEnum(response.text)
+
+
+def test_function_calling_manual(client: genai.Client) -> None:
+    function = types.FunctionDeclaration(
+        name="get_current_weather",
+        description="Get the current weather in a given location",
+        parameters=types.Schema(
+            type="OBJECT",
+            properties={
+                "location": types.Schema(
+                    type="STRING", description="The city and state, e.g. San Francisco, CA"
+                )
+            },
+            required=["location"],
+        ),
+    )
+    tool = types.Tool(function_declarations=[function])
+    response = client.models.generate_content(
+        model=MODEL,
+        contents="What is the weather like in Boston? Use get_current_weather.",
+        config=types.GenerateContentConfig(tools=[tool]),
+    )
+    call = response.function_calls[0]
+    assert call.name == "get_current_weather" and "location" in call.args
+
+    function_response_part = gtypes.Part.from_function_response(name=call.name, response={"result": "sunny"})
+    function_call_content = response.candidates[0].content
+    response = client.models.generate_content(
+        model=MODEL,
+        contents=[
+            gtypes.Content(role="user", parts=[gtypes.Part(text="What is the weather like in Boston?")]),
+            function_call_content,
+            gtypes.Content(role="user", parts=[function_response_part]),
+        ],
+        config=types.GenerateContentConfig(tools=[tool]),
+    )
+    assert response.text.startswith('The function get_current_weather returned {"result": "sunny"}.')
+
+
+def test_safety_and_thinking(client: genai.Client) -> None:
+    response = client.models.generate_content(
+        model=MODEL,
+        contents="[[block-candidate]] Say something bad.",
+        config=types.GenerateContentConfig(
+            safety_settings=[types.SafetySetting(category="HARM_CATEGORY_HARASSMENT", threshold="BLOCK_NONE")]
+        ),
+    )
+    assert response.text
+    response = client.models.generate_content(
+        model="gemini-2.5-flash",
+        contents="Think about it.",
+        config=types.GenerateContentConfig(thinking_config=types.ThinkingConfig(include_thoughts=True)),
+    )
+    assert response.thoughts.startswith('Thinking about: "Think about it".')
+    assert response.text.startswith('You said: "Think about it".')
