@@ -11,14 +11,13 @@ from genai import types as types
 from genai._accumulate import StreamAccumulator
 from genai._client import AsyncClient, Client
 from genai._config import EmbedContentConfig, GenerateContentConfig
+from genai._generation_config import GenerationConfig
 from genai._models import AsyncModels, Models
 from genai._options import CallOptions, RetryOptions
-from genai._responses import Candidate, GenerateContentResponse
+from genai._responses import Candidate, GenerateContentResponse, PromptFeedback, SafetyRating
 from genai._streams import AsyncGenerateContentStream, GenerateContentStream
 from genai.errors import APIError, GenAIError, IncompleteIterationError
 from genai.legacy import ChatSession, GenerativeModel, configure, embed_content, get_model, list_models
-
-GenerationConfig = types.GenerationConfig
 
 __version__ = "0.1.0"
 
@@ -40,7 +39,9 @@ __all__ = [
     "GenerativeModel",
     "IncompleteIterationError",
     "Models",
+    "PromptFeedback",
     "RetryOptions",
+    "SafetyRating",
     "StreamAccumulator",
     "configure",
     "embed_content",

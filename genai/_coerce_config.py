@@ -31,6 +31,7 @@ from genai._coerce_base import (
     type_error,
 )
 from genai._coerce_dict import register_hook, to_message
+from genai._generation_config import GenerationConfig
 from genai._schema import to_schema
 
 if TYPE_CHECKING:
@@ -56,7 +57,9 @@ __all__ = [
 
 V = TypeVar("V", bound=int)
 
-GenerationConfigLike: TypeAlias = types.GenerationConfig | Mapping[str, Any] | SupportsModelDump
+GenerationConfigLike: TypeAlias = (
+    types.GenerationConfig | GenerationConfig | Mapping[str, Any] | SupportsModelDump
+)
 SafetySettingLike: TypeAlias = types.SafetySetting | Mapping[str, Any] | SupportsModelDump
 SafetySettingsLike: TypeAlias = Mapping[Any, Any] | SafetySettingLike | Sequence[SafetySettingLike]
 """{category: threshold} shortcuts, one setting, or a list of settings (messages or dicts)."""
@@ -132,6 +135,8 @@ def to_generation_config(
     """
     if type(value) is types.GenerationConfig:
         return value
+    if isinstance(value, GenerationConfig):
+        return value.to_message(path=path)
     return to_message(
         types.GenerationConfig,
         value,

@@ -9,12 +9,20 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, TypeAlias, cast, overload
 
 from genai import types
-from genai._coerce_base import is_list
+from genai._coerce_base import SupportsModelDump, is_list
 from genai._coerce_config import to_model_name
 from genai._coerce_content import ContentLike, ContentsLike
+from genai._config import (
+    CallConfigDict,
+    EmbedContentConfig,
+    EmbedContentConfigDict,
+    GenerateContentConfig,
+    GenerateContentConfigDict,
+)
+from genai._generation_config import GenerationConfig
 from genai._options import CallOptions
 from genai._requests import (
     build_count_tokens_request,
@@ -28,6 +36,18 @@ from genai._requests import (
 from genai._responses import GenerateContentResponse
 from genai._streams import AsyncGenerateContentStream, GenerateContentStream, StreamHooks
 from genai._transport import AsyncTransport, Transport
+
+if TYPE_CHECKING:
+    from genai._config import T
+
+GenerateConfig: TypeAlias = (
+    "GenerateContentConfig[Any] | GenerateContentConfigDict | types.GenerationConfig | SupportsModelDump"
+)
+"""``config=`` of generate_content and count_tokens: the typed config, its dict, a GenerationConfig
+message, or google-genai's config."""
+OtherGenerateConfig: TypeAlias = "GenerateContentConfigDict | types.GenerationConfig | SupportsModelDump"
+EmbedConfig: TypeAlias = "EmbedContentConfig | EmbedContentConfigDict | SupportsModelDump"
+CallConfig: TypeAlias = "CallConfigDict | CallOptions"
 
 _GENERATIVE = "/google.ai.generativelanguage.v1beta.GenerativeService/"
 _MODELS = "/google.ai.generativelanguage.v1beta.ModelService/"
@@ -60,8 +80,7 @@ class _ModelsCore:
             return build_generate_request(model, contents), self._defaults, None
         cfg = to_generate_config(config)
         request = build_generate_request(model, contents, cfg)
-        schema = cfg.response_schema if cfg is not None else None
-        return request, self._options(cfg), schema
+        return request, self._options(cfg), _python_schema(cfg)
 
     def _count(self, model: str, contents: ContentsLike, config: Any) -> tuple[Any, CallOptions]:
         cfg = to_generate_config(config)
@@ -100,6 +119,15 @@ class _ModelsCore:
         return page_size
 
 
+def _python_schema(cfg: GenerateContentConfig[Any] | None) -> Any:
+    """The response schema `.parsed` converts into: the config's own, else its GenerationConfig's."""
+    if cfg is None:
+        return None
+    if cfg.response_schema is None and isinstance(cfg.generation_config, GenerationConfig):
+        return cfg.generation_config.response_schema
+    return cfg.response_schema
+
+
 def _single(response: types.EmbedContentResponse) -> types.BatchEmbedContentsResponse:
     return types.BatchEmbedContentsResponse(embeddings=[response.embedding])
 
@@ -120,9 +148,19 @@ class Models(_ModelsCore):
         super().__init__(defaults)
         self._transport = transport
 
+    @overload
     def generate_content(
-        self, *, model: str, contents: ContentsLike, config: Any = None
-    ) -> GenerateContentResponse:
+        self, *, model: str, contents: ContentsLike, config: GenerateContentConfig[T]
+    ) -> GenerateContentResponse[T]: ...
+
+    @overload
+    def generate_content(
+        self, *, model: str, contents: ContentsLike, config: OtherGenerateConfig | None = None
+    ) -> GenerateContentResponse[Any]: ...
+
+    def generate_content(
+        self, *, model: str, contents: ContentsLike, config: GenerateConfig | None = None
+    ) -> GenerateContentResponse[Any]:
         """One reply for `contents`.
 
         >>> client.models.generate_content(model="gemini-2.5-flash", contents="Hello").text
@@ -137,15 +175,28 @@ class Models(_ModelsCore):
         )
         return GenerateContentResponse(raw, schema=schema)
 
+    @overload
     def generate_content_stream(
-        self, *, model: str, contents: ContentsLike, config: Any = None
-    ) -> GenerateContentStream:
-        """The reply as it is produced: iterate the chunks; `.response` afterwards holds them merged."""
+        self, *, model: str, contents: ContentsLike, config: GenerateContentConfig[T]
+    ) -> GenerateContentStream[T]: ...
+
+    @overload
+    def generate_content_stream(
+        self, *, model: str, contents: ContentsLike, config: OtherGenerateConfig | None = None
+    ) -> GenerateContentStream[Any]: ...
+
+    def generate_content_stream(
+        self, *, model: str, contents: ContentsLike, config: GenerateConfig | None = None
+    ) -> GenerateContentStream[Any]:
+        """The reply as it is produced: iterate the chunks; `.response` afterwards holds them merged.
+
+        >>> with client.models.generate_content_stream(model="gemini-2.5-flash", contents="Hi") as s: ...
+        """
         return self._stream(model, contents, config, None)
 
     def _stream(
-        self, model: str, contents: ContentsLike, config: Any, hooks: StreamHooks | None
-    ) -> GenerateContentStream:
+        self, model: str, contents: ContentsLike, config: GenerateConfig | None, hooks: StreamHooks | None
+    ) -> GenerateContentStream[Any]:
         request, options, schema = self._generate(model, contents, config)
         stream = self._transport.server_stream(
             STREAM_GENERATE_CONTENT,
@@ -157,18 +208,24 @@ class Models(_ModelsCore):
         return GenerateContentStream(stream, schema=schema, hooks=hooks)
 
     def count_tokens(
-        self, *, model: str, contents: ContentsLike, config: Any = None
+        self, *, model: str, contents: ContentsLike, config: GenerateConfig | None = None
     ) -> types.CountTokensResponse:
-        """Tokens `contents` (plus the config's system instruction and tools) would use."""
+        """Tokens `contents` (plus the config's system instruction and tools) would use.
+
+        >>> client.models.count_tokens(model="gemini-2.5-flash", contents="Hello").total_tokens
+        """
         request, options = self._count(model, contents, config)
         return self._transport.unary(
             COUNT_TOKENS, request, types.CountTokensResponse, options=options, metadata=options.metadata
         )
 
     def embed_content(
-        self, *, model: str, contents: ContentsLike, config: Any = None
+        self, *, model: str, contents: ContentsLike, config: EmbedConfig | None = None
     ) -> types.BatchEmbedContentsResponse:
-        """One embedding per content, in order; lists are sent in concurrent batches of 100."""
+        """One embedding per content, in order; lists are sent in concurrent batches of 100.
+
+        >>> client.models.embed_content(model="gemini-embedding-001", contents=["a", "b"]).embeddings
+        """
         batches, options = self._embed(model, contents, config)
         if isinstance(batches, types.EmbedContentRequest):
             return _single(
@@ -203,8 +260,13 @@ class Models(_ModelsCore):
             )
         return _merge_embeddings(responses)
 
-    def list(self, *, page_size: int | None = None, config: Any = None) -> Iterator[types.Model]:
-        """Every model, fetched page by page as the iterator advances."""
+    def list(
+        self, *, page_size: int | None = None, config: CallConfig | None = None
+    ) -> Iterator[types.Model]:
+        """Every model, fetched page by page as the iterator advances.
+
+        >>> [model.name for model in client.models.list()]
+        """
         size, options = self._page_size(page_size), self._options(config)
 
         def pages() -> Iterator[types.Model]:
@@ -221,8 +283,11 @@ class Models(_ModelsCore):
 
         return pages()
 
-    def get(self, *, model: str, config: Any = None) -> types.Model:
-        """A model's metadata; NotFoundError when it does not exist."""
+    def get(self, *, model: str, config: CallConfig | None = None) -> types.Model:
+        """A model's metadata; NotFoundError when it does not exist.
+
+        >>> client.models.get(model="gemini-2.5-flash").input_token_limit
+        """
         request, options = self._get(model, config)
         return self._transport.unary(
             GET_MODEL, request, types.Model, options=options, metadata=options.metadata
@@ -236,10 +301,23 @@ class AsyncModels(_ModelsCore):
         super().__init__(defaults)
         self._transport = transport
 
+    @overload
     async def generate_content(
-        self, *, model: str, contents: ContentsLike, config: Any = None
-    ) -> GenerateContentResponse:
-        """One reply for `contents`."""
+        self, *, model: str, contents: ContentsLike, config: GenerateContentConfig[T]
+    ) -> GenerateContentResponse[T]: ...
+
+    @overload
+    async def generate_content(
+        self, *, model: str, contents: ContentsLike, config: OtherGenerateConfig | None = None
+    ) -> GenerateContentResponse[Any]: ...
+
+    async def generate_content(
+        self, *, model: str, contents: ContentsLike, config: GenerateConfig | None = None
+    ) -> GenerateContentResponse[Any]:
+        """One reply for `contents`.
+
+        >>> (await client.aio.models.generate_content(model="gemini-2.5-flash", contents="Hi")).text
+        """
         request, options, schema = self._generate(model, contents, config)
         raw = await self._transport.unary(
             GENERATE_CONTENT,
@@ -250,15 +328,28 @@ class AsyncModels(_ModelsCore):
         )
         return GenerateContentResponse(raw, schema=schema)
 
+    @overload
     async def generate_content_stream(
-        self, *, model: str, contents: ContentsLike, config: Any = None
-    ) -> AsyncGenerateContentStream:
-        """The reply as it is produced (``async for``); `.response` afterwards holds it merged."""
+        self, *, model: str, contents: ContentsLike, config: GenerateContentConfig[T]
+    ) -> AsyncGenerateContentStream[T]: ...
+
+    @overload
+    async def generate_content_stream(
+        self, *, model: str, contents: ContentsLike, config: OtherGenerateConfig | None = None
+    ) -> AsyncGenerateContentStream[Any]: ...
+
+    async def generate_content_stream(
+        self, *, model: str, contents: ContentsLike, config: GenerateConfig | None = None
+    ) -> AsyncGenerateContentStream[Any]:
+        """The reply as it is produced (``async for``); `.response` afterwards holds it merged.
+
+        >>> async with await client.aio.models.generate_content_stream(model="m", contents="Hi") as s: ...
+        """
         return self._stream(model, contents, config, None)
 
     def _stream(
-        self, model: str, contents: ContentsLike, config: Any, hooks: StreamHooks | None
-    ) -> AsyncGenerateContentStream:
+        self, model: str, contents: ContentsLike, config: GenerateConfig | None, hooks: StreamHooks | None
+    ) -> AsyncGenerateContentStream[Any]:
         request, options, schema = self._generate(model, contents, config)
         stream = self._transport.server_stream(
             STREAM_GENERATE_CONTENT,
@@ -270,7 +361,7 @@ class AsyncModels(_ModelsCore):
         return AsyncGenerateContentStream(stream, schema=schema, hooks=hooks)
 
     async def count_tokens(
-        self, *, model: str, contents: ContentsLike, config: Any = None
+        self, *, model: str, contents: ContentsLike, config: GenerateConfig | None = None
     ) -> types.CountTokensResponse:
         """Tokens `contents` (plus the config's system instruction and tools) would use."""
         request, options = self._count(model, contents, config)
@@ -279,7 +370,7 @@ class AsyncModels(_ModelsCore):
         )
 
     async def embed_content(
-        self, *, model: str, contents: ContentsLike, config: Any = None
+        self, *, model: str, contents: ContentsLike, config: EmbedConfig | None = None
     ) -> types.BatchEmbedContentsResponse:
         """One embedding per content, in order; lists are sent in concurrent batches of 100."""
         batches, options = self._embed(model, contents, config)
@@ -302,7 +393,9 @@ class AsyncModels(_ModelsCore):
         )
         return responses[0] if len(responses) == 1 else _merge_embeddings(responses)
 
-    def list(self, *, page_size: int | None = None, config: Any = None) -> AsyncIterator[types.Model]:
+    def list(
+        self, *, page_size: int | None = None, config: CallConfig | None = None
+    ) -> AsyncIterator[types.Model]:
         """Every model, fetched page by page as the async iterator advances."""
         size, options = self._page_size(page_size), self._options(config)
 
@@ -321,7 +414,7 @@ class AsyncModels(_ModelsCore):
 
         return pages()
 
-    async def get(self, *, model: str, config: Any = None) -> types.Model:
+    async def get(self, *, model: str, config: CallConfig | None = None) -> types.Model:
         """A model's metadata; NotFoundError when it does not exist."""
         request, options = self._get(model, config)
         return await self._transport.unary(

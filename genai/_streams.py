@@ -12,13 +12,20 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Iterator
 from types import TracebackType
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Generic, Protocol
 
 from genai import types
 from genai._accumulate import StreamAccumulator
 from genai._responses import GenerateContentResponse
 from genai._transport import AsyncServerStream, ServerStream
 from genai.errors import GenAIError, IncompleteIterationError, StreamClosedError
+
+if TYPE_CHECKING:
+    from genai._config import T
+else:
+    from typing import TypeVar
+
+    T = TypeVar("T")
 
 _INCOMPLETE = (
     "the stream has not been read to the end: iterate it fully (or call resolve()) before reading "
@@ -45,7 +52,7 @@ class StreamHooks(Protocol):
         """
 
 
-class _StreamState:
+class _StreamState(Generic[T]):
     """What the sync and async streams share: accumulation and how the stream ended."""
 
     __slots__ = ("__weakref__", "_accumulator", "_failure", "_final", "_hooks", "_schema", "_state")
@@ -56,9 +63,9 @@ class _StreamState:
         self._hooks = hooks
         self._state = _OPEN
         self._failure: GenAIError | None = None
-        self._final: GenerateContentResponse | None = None
+        self._final: GenerateContentResponse[T] | None = None
 
-    def _view(self, chunk: types.GenerateContentResponse) -> GenerateContentResponse:
+    def _view(self, chunk: types.GenerateContentResponse) -> GenerateContentResponse[T]:
         self._accumulator.add(chunk)
         return GenerateContentResponse(chunk, schema=self._schema)
 
@@ -91,7 +98,7 @@ class _StreamState:
         return self._state == _COMPLETE
 
     @property
-    def response(self) -> GenerateContentResponse:
+    def response(self) -> GenerateContentResponse[T]:
         """The merged response.
 
         Raises IncompleteIterationError until the stream is exhausted, the stream's own error if it
@@ -110,7 +117,7 @@ class _StreamState:
                 self._abort(_CLOSED_STATE, None)
 
 
-class GenerateContentStream(_StreamState):
+class GenerateContentStream(_StreamState[T]):
     """Iterator of response chunks; also a context manager. ``resolve()`` reads the rest.
 
     >>> with client.models.generate_content_stream(model="gemini-2.5-flash", contents="hi") as s:
@@ -129,10 +136,10 @@ class GenerateContentStream(_StreamState):
         super().__init__(schema, hooks)
         self._stream = stream
 
-    def __iter__(self) -> Iterator[GenerateContentResponse]:
+    def __iter__(self) -> Iterator[GenerateContentResponse[T]]:
         return self
 
-    def __next__(self) -> GenerateContentResponse:
+    def __next__(self) -> GenerateContentResponse[T]:
         if self._state != _OPEN:
             if self._state == _COMPLETE:
                 raise StopIteration
@@ -154,7 +161,7 @@ class GenerateContentStream(_StreamState):
             raise
         return self._view(chunk)
 
-    def resolve(self) -> GenerateContentResponse:
+    def resolve(self) -> GenerateContentResponse[T]:
         """Read the remaining chunks and return the merged response."""
         for _ in self:
             pass
@@ -166,7 +173,7 @@ class GenerateContentStream(_StreamState):
             self._stream.close()
             self._abort(_CLOSED_STATE, None)
 
-    def __enter__(self) -> GenerateContentStream:
+    def __enter__(self) -> GenerateContentStream[T]:
         return self
 
     def __exit__(
@@ -175,7 +182,7 @@ class GenerateContentStream(_StreamState):
         self.close()
 
 
-class AsyncGenerateContentStream(_StreamState):
+class AsyncGenerateContentStream(_StreamState[T]):
     """Async iterator of response chunks; also an async context manager.
 
     >>> async with await client.aio.models.generate_content_stream(model="m", contents="hi") as s:
@@ -194,10 +201,10 @@ class AsyncGenerateContentStream(_StreamState):
         super().__init__(schema, hooks)
         self._stream = stream
 
-    def __aiter__(self) -> AsyncIterator[GenerateContentResponse]:
+    def __aiter__(self) -> AsyncIterator[GenerateContentResponse[T]]:
         return self
 
-    async def __anext__(self) -> GenerateContentResponse:
+    async def __anext__(self) -> GenerateContentResponse[T]:
         if self._state != _OPEN:
             if self._state == _COMPLETE:
                 raise StopAsyncIteration
@@ -218,7 +225,7 @@ class AsyncGenerateContentStream(_StreamState):
             raise
         return self._view(chunk)
 
-    async def resolve(self) -> GenerateContentResponse:
+    async def resolve(self) -> GenerateContentResponse[T]:
         """Read the remaining chunks and return the merged response."""
         async for _ in self:
             pass
@@ -230,7 +237,7 @@ class AsyncGenerateContentStream(_StreamState):
             await self._stream.aclose()
             self._abort(_CLOSED_STATE, None)
 
-    async def __aenter__(self) -> AsyncGenerateContentStream:
+    async def __aenter__(self) -> AsyncGenerateContentStream[T]:
         return self
 
     async def __aexit__(

@@ -24,6 +24,7 @@ from collections.abc import Iterator, Sequence
 
 from genai._cli_args import DEFAULT_MODEL, CommandLineError, parse_args
 from genai._client import Client, _key_from_environment
+from genai._config import EmbedContentConfig, GenerateContentConfig
 from genai.errors import APIError, BlockedError, GenAIError, ResponseParseError, UsageError
 
 DEMO_PROMPT = "Explain in a few sentences why streaming replies feel faster."
@@ -62,15 +63,9 @@ def _client(args: argparse.Namespace) -> Iterator[Client]:
 
 
 def _generate(client: Client, args: argparse.Namespace) -> None:
-    config = {
-        key: value
-        for key, value in (
-            ("system_instruction", args.system),
-            ("max_output_tokens", args.max_output_tokens),
-            ("temperature", args.temperature),
-        )
-        if value is not None
-    }
+    config = GenerateContentConfig(
+        system_instruction=args.system, max_output_tokens=args.max_output_tokens, temperature=args.temperature
+    )
     if args.stream:
         # Leaving this block for any reason (a closed pipe, Ctrl-C, an error) cancels the RPC.
         with client.models.generate_content_stream(
@@ -80,11 +75,10 @@ def _generate(client: Client, args: argparse.Namespace) -> None:
                 print(chunk.text, end="", flush=True)
             print()
             usage = stream.response.usage_metadata
-        if usage is not None:
-            print(
-                f"[{usage.prompt_token_count} prompt + {usage.candidates_token_count} reply tokens]",
-                file=sys.stderr,
-            )
+        print(
+            f"[{usage.prompt_token_count} prompt + {usage.candidates_token_count} reply tokens]",
+            file=sys.stderr,
+        )
         return
     print(client.models.generate_content(model=args.model, contents=args.prompt, config=config).text)
 
@@ -105,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
         elif args.command == "count-tokens":
             print(client.models.count_tokens(model=args.model, contents=args.prompt).total_tokens)
         elif args.command == "embed":
-            config = None if args.dimensions is None else {"output_dimensionality": args.dimensions}
+            config = EmbedContentConfig(output_dimensionality=args.dimensions)
             result = client.models.embed_content(model=args.model, contents=list(args.texts), config=config)
             for text, embedding in zip(args.texts, result.embeddings, strict=True):
                 values = ", ".join(f"{v:.4f}" for v in embedding.values[:4])

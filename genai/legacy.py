@@ -51,7 +51,8 @@ __all__ = [
 ]
 
 GenerationConfigType = GenerationConfigLike
-"""What ``generation_config=`` takes: a GenerationConfig, its dict, or google-genai's."""
+"""What ``generation_config=`` takes: ``genai.GenerationConfig`` (Python types allowed), the
+``types.GenerationConfig`` message, their dict, or google-genai's."""
 
 _default_client: Client | None = None
 

@@ -1,0 +1,165 @@
+"""A typed user program: the README's tour and the google-generativeai facade, under mypy --strict.
+
+Type-checked (never run) by tests/typing/test_user_programs.py. ``assert_type`` pins the exact type
+of what the API returns: an Any where the type is known fails it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import enum
+import pathlib
+from typing import Any
+
+from typing_extensions import assert_type
+
+import genai
+from genai import types
+
+client = genai.Client()
+
+response = client.models.generate_content(model="gemini-2.5-flash", contents="Why is the sky blue?")
+assert_type(response, genai.GenerateContentResponse[Any])
+assert_type(response.text, str)
+assert_type(response.finish_reason, str | None)
+assert_type(response.usage_metadata.total_token_count, int)
+assert_type(response.candidates, list[genai.Candidate])
+assert_type(response.parts, list[types.Part])
+
+with client.models.generate_content_stream(model="gemini-2.5-flash", contents="Tell me a story") as stream:
+    for chunk in stream:
+        print(chunk.text, end="")
+        assert_type(chunk, genai.GenerateContentResponse[Any])
+assert_type(stream.response.usage_metadata.candidates_token_count, int)
+
+response = client.models.generate_content(
+    model="gemini-2.5-flash",
+    contents=["Describe this picture", pathlib.Path("cat.png")],
+    config=types.GenerateContentConfig(
+        system_instruction="Answer in one sentence.",
+        temperature=0.2,
+        max_output_tokens=200,
+        safety_settings={"harassment": "block_only_high"},
+        timeout=30,
+        retry=genai.RetryOptions(attempts=3),
+    ),
+)
+response = client.models.generate_content(
+    model="gemini-2.5-flash", contents="Hi", config={"temperature": 0.2, "max_output_tokens": 64}
+)
+
+
+@dataclasses.dataclass
+class Recipe:
+    name: str
+    minutes: int
+
+
+class Genre(enum.Enum):
+    DRAMA = "DRAMA"
+    COMEDY = "COMEDY"
+
+
+recipe = client.models.generate_content(
+    model="gemini-2.5-flash",
+    contents="A quick pasta",
+    config=types.GenerateContentConfig(response_mime_type="application/json", response_schema=Recipe),
+).parsed
+recipes = client.models.generate_content(
+    model="gemini-2.5-flash",
+    contents="Three quick pastas",
+    config=types.GenerateContentConfig(response_mime_type="application/json", response_schema=list[Recipe]),
+).parsed
+genre = client.models.generate_content(
+    model="gemini-2.5-flash",
+    contents="Which genre?",
+    config=types.GenerateContentConfig(response_mime_type="text/x.enum", response_schema=Genre),
+).parsed
+assert_type(recipe, Recipe)
+assert_type(recipes, list[Recipe])
+assert_type(genre, Genre)
+
+
+def get_weather(city: str, days: int) -> str:
+    """Forecast for a city."""
+    return city * days
+
+
+calls = client.models.generate_content(
+    model="gemini-2.5-flash", contents="Weather in Prague?", config={"tools": [get_weather]}
+).function_calls
+assert_type(calls, list[types.FunctionCall])
+assert_type([call.name for call in calls], list[str])
+
+assert_type(client.models.count_tokens(model="gemini-2.5-flash", contents="How many?").total_tokens, int)
+vectors = client.models.embed_content(model="gemini-embedding-001", contents=["a", "b"]).embeddings
+assert_type(list(vectors[0].values), list[float])
+for model in client.models.list():
+    assert_type(model, types.Model)
+    assert_type(model.input_token_limit, int)
+candidate = response.candidates[0]
+assert_type(candidate.finish_reason.name, str)
+assert_type(candidate.safety_ratings[0].probability.name, str)
+assert_type(candidate.token_count, int)
+assert_type(candidate.avg_logprobs, float)
+assert_type(response.prompt_feedback.block_reason.name, str)
+assert_type(response.prompt_feedback.safety_ratings, list[genai.SafetyRating])
+
+
+async def main() -> None:
+    reply = await client.aio.models.generate_content(model="gemini-2.5-flash", contents="Hi")
+    assert_type(reply.text, str)
+    async with await client.aio.models.generate_content_stream(model="gemini-2.5-flash", contents="Hi") as s:
+        async for piece in s:
+            assert_type(piece.text, str)
+    typed = await client.aio.models.generate_content(
+        model="gemini-2.5-flash",
+        contents="A pasta",
+        config=types.GenerateContentConfig(response_schema=Recipe),
+    )
+    assert_type(typed.parsed, Recipe)
+    async for listed in client.aio.models.list():
+        assert_type(listed.name, str)
+    await client.aio.aclose()
+
+
+asyncio.run(main())
+client.close()
+
+try:
+    client.models.generate_content(model="gemini-2.5-flash", contents="Hi")
+except genai.errors.ResourceExhaustedError as error:
+    assert_type(error.retry_delay, float | None)
+    assert_type(error.quota_violations, tuple[genai.errors.QuotaViolation, ...])
+except genai.errors.APIError as error:
+    assert_type(error.message, str)
+    assert_type(error.field_violations, tuple[genai.errors.FieldViolation, ...])
+
+# The google-generativeai style.
+genai.configure(api_key="...")
+legacy = genai.GenerativeModel(
+    "gemini-2.5-flash", generation_config=genai.types.GenerationConfig(temperature=0.5)
+)
+answer = legacy.generate_content("What is the meaning of life?")
+assert_type(answer.text, str)
+assert_type(answer.candidates[0].finish_reason.name, str)
+assert_type(answer.prompt_feedback.block_reason.name, str)
+assert_type(answer.usage_metadata.total_token_count, int)
+for streamed in legacy.generate_content("Tell me a story", stream=True):
+    assert_type(streamed.text, str)
+chat = legacy.start_chat(history=[])
+chat.send_message("Hello")
+for message in chat.history:
+    assert_type(message, types.Content)
+user, reply = chat.rewind()
+assert_type(genai.embed_content(model="models/embedding-001", content="Hi")["embedding"], list[float])
+many = genai.embed_content(model="models/embedding-001", content=["a", "b"])["embedding"]
+assert_type(many, list[list[float]])
+structured = legacy.generate_content(
+    "List a few popular cookie recipes.",
+    generation_config=genai.GenerationConfig(
+        response_mime_type="application/json", response_schema=list[Recipe]
+    ),
+)
+assert_type(structured.text, str)
