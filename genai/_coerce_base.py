@@ -1,10 +1,11 @@
-"""Shared rungs of the coercion ladder: error messages, enum names, interop detection.
+"""Shared rungs of the coercion ladder: enum names, interop detection, and the error helpers.
 
     >>> describe(b"\\x89PNG" * 1000)[:21]
     'bytes of length 4000 '
 
 Error messages from every coercer have one shape: ``"<path>: expected <accepted shapes>; got <type>
-<bounded repr>"``; `describe` keeps the repr short whatever the value (never a whole payload).
+<bounded repr>"``; the helpers for them (`describe`, `type_error`, ...) live in genai/_coerce_errors.py
+and are re-exported here.
 Interop objects are recognised without importing their packages: proto-plus messages by the ``pb``
 class method, other protobuf pools by ``DESCRIPTOR.full_name``, google-genai pydantic objects by their
 module and ``model_dump``.
@@ -12,10 +13,8 @@ module and ``model_dump``.
 
 from __future__ import annotations
 
-import difflib
 import enum
-import reprlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeGuard
 
@@ -24,6 +23,7 @@ from google.protobuf.descriptor import EnumDescriptor
 from google.protobuf.message import DecodeError, Message
 
 from genai import types
+from genai._coerce_errors import describe, is_list, suggest, text_error, type_error
 
 __all__ = [
     "POOL",
@@ -37,6 +37,7 @@ __all__ = [
     "own_class",
     "suggest",
     "type_error",
+    "text_error",
 ]
 
 POOL = types.Content.DESCRIPTOR.file.pool
@@ -52,79 +53,6 @@ class SupportsImageSave(Protocol):
     """A PIL image (``save`` to a file object in a given format is all we use)."""
 
     def save(self, fp: Any, format: str | None = ..., **params: Any) -> None: ...
-
-
-# ---------------------------------------------------------------------------------------------------
-# Error helpers
-
-
-class _ShortRepr(reprlib.Repr):
-    def __init__(self) -> None:
-        super().__init__()
-        self.maxstring = self.maxother = 60
-        self.maxlist = self.maxtuple = self.maxset = self.maxfrozenset = self.maxdeque = 4
-        self.maxdict = 3
-        self.maxlevel = 2
-
-    def repr_bytes(self, x: bytes, level: int) -> str:  # never render a large payload in full
-        return repr(x[:24]) + ("..." if len(x) > 24 else "")
-
-    def repr_bytearray(self, x: bytearray, level: int) -> str:
-        return f"bytearray({self.repr_bytes(bytes(x[:24]), level)})"
-
-
-_SHORT = _ShortRepr()
-
-
-def describe(value: Any) -> str:
-    """The type and a bounded repr of `value`, for error messages.
-
-    >>> describe(b"x" * 10_000)
-    "bytes of length 10000 (b'xxxxxxxxxxxxxxxxxxxxxxxx'...)"
-    """
-    if value is None:
-        return "None"
-    if isinstance(value, bytes | bytearray | memoryview):
-        head = bytes(value[:24])
-        more = "..." if len(value) > 24 else ""
-        return f"{type(value).__name__} of length {len(value)} ({head!r}{more})"
-    try:
-        text = _SHORT.repr(value)
-    except Exception:  # a broken __repr__ must not hide the real error
-        text = f"<{type(value).__name__} object>"
-    if len(text) > 60:
-        text = text[:57] + "..."
-    return f"{type(value).__name__} {text}"
-
-
-def type_error(path: str, expected: str, value: Any) -> TypeError:
-    """The TypeError for a value of the wrong kind at `path`.
-
-    >>> str(type_error("contents[1]", "a str", 5))
-    'contents[1]: expected a str; got int 5'
-    """
-    return TypeError(f"{path}: expected {expected}; got {describe(value)}")
-
-
-def suggest(key: str, names: Iterable[str]) -> str:
-    """A "; did you mean ...?" clause for a close match of `key` among `names`, or "".
-
-    >>> suggest("temprature", ["temperature", "top_p"])
-    "; did you mean 'temperature'?"
-    """
-    close = difflib.get_close_matches(key, list(names), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
-
-
-def is_list(value: Any) -> TypeGuard[Sequence[Any]]:
-    """Whether `value` is a list-like sequence (list, tuple, repeated field), not str/bytes.
-
-    >>> is_list((1, 2)), is_list("ab")
-    (True, False)
-    """
-    if isinstance(value, list | tuple):
-        return True
-    return isinstance(value, Sequence) and not isinstance(value, str | bytes | bytearray | memoryview)
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, cast
 
 from genai import types
+from genai._checks import check_metadata, check_retry, check_timeout
 from genai._coerce_base import (
     SupportsModelDump,
     describe,
     foreign_to_own,
     is_genai_model,
-    is_list,
     suggest,
     type_error,
 )
@@ -35,7 +35,7 @@ from genai._coerce_config import (
 from genai._coerce_content import ContentLike, ContentsLike, to_content, to_contents
 from genai._coerce_dict import set_field
 from genai._config import EmbedContentConfig, GenerateContentConfig
-from genai._options import CallOptions, RetryOptions
+from genai._options import CallOptions, checked_call_options
 
 __all__ = [
     "ConfigLike",
@@ -127,9 +127,9 @@ def _google_genai_kwargs(
     for name in value.model_dump(exclude_none=True):
         item = getattr(value, name)
         if name == "http_options":
-            timeout = getattr(item, "timeout", None)
+            timeout = _google_genai_timeout(value, path)
             if timeout is not None:
-                kwargs["timeout"] = timeout / 1000
+                kwargs["timeout"] = timeout
         elif name in _GOOGLE_GENAI_DROPPED:
             continue
         elif name in names:
@@ -217,56 +217,41 @@ def call_options(config: Any) -> CallOptions | None:
     5.0
 
     Takes the coerced configs, None, or a raw `config=` value (dict, google-genai config); values
-    that carry no call options give None.
+    that carry no call options give None. Metadata is pairs or a dict (see genai._checks).
     """
     if config is None:
         return None
     if isinstance(config, CallOptions):
         return config
     if isinstance(config, GenerateContentConfig | EmbedContentConfig):
-        timeout, retry, metadata = config.timeout, config.retry, getattr(config, "metadata", None)
+        timeout, retry, metadata = config.timeout, config.retry, config.metadata
     elif isinstance(config, Mapping):
         timeout, retry, metadata = config.get("timeout"), config.get("retry"), config.get("metadata")
     elif is_genai_model(config):
-        ms = getattr(getattr(config, "http_options", None), "timeout", None)
-        timeout, retry, metadata = (ms / 1000 if ms is not None else None), None, None
+        timeout, retry, metadata = _google_genai_timeout(config, "config"), None, None
     else:
         return None
-    if timeout is None and retry is None and not metadata:
+    if timeout is None and retry is None and metadata is None:
         return None
-    return CallOptions(
-        timeout=_timeout(timeout), retry=_retry(retry), metadata=_metadata(metadata, "config.metadata")
-    )
-
-
-def _timeout(value: Any) -> float | None:
-    if value is None:
+    seconds = check_timeout(timeout, "config.timeout")
+    policy = check_retry(retry, "config.retry")
+    pairs = check_metadata(metadata, "config.metadata")
+    if seconds is None and policy is None and not pairs:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise type_error("config.timeout", "a number of seconds", value)
-    if not value > 0:
-        raise ValueError(f"config.timeout: expected a positive number of seconds; got {value!r}")
-    return float(value)
+    return checked_call_options(seconds, policy, cast(tuple[tuple[str, str], ...], pairs))
 
 
-def _retry(value: Any) -> RetryOptions | None:
-    if value is None or isinstance(value, RetryOptions):
-        return value
-    raise type_error("config.retry", "a genai.RetryOptions", value)
-
-
-def _metadata(value: Any, path: str) -> tuple[tuple[str, str], ...]:
-    if not value:
-        return ()
-    pairs = list(value.items()) if isinstance(value, Mapping) else value
-    if not is_list(pairs):
-        raise type_error(path, "a list of (key, value) str pairs or a dict", value)
-    out = []
-    for i, pair in enumerate(pairs):
-        if not (isinstance(pair, tuple | list) and len(pair) == 2 and all(isinstance(x, str) for x in pair)):
-            raise type_error(f"{path}[{i}]", "a (key, value) pair of str", pair)
-        out.append((pair[0], pair[1]))
-    return tuple(out)
+def _google_genai_timeout(config: Any, path: str) -> float | None:
+    """http_options.timeout of a google-genai config (milliseconds) in seconds."""
+    ms = getattr(getattr(config, "http_options", None), "timeout", None)
+    if ms is None:
+        return None
+    try:
+        return check_timeout(ms / 1000 if isinstance(ms, int | float) else ms, f"{path}.http_options.timeout")
+    except ValueError:
+        raise ValueError(
+            f"{path}.http_options.timeout: expected a positive number of milliseconds; got {describe(ms)}"
+        ) from None
 
 
 # ---------------------------------------------------------------------------------------------------
