@@ -7,8 +7,8 @@ Error messages from every coercer have one shape: ``"<path>: expected <accepted 
 <bounded repr>"``; the helpers for them (`describe`, `type_error`, ...) live in genai/_coerce_errors.py
 and are re-exported here.
 Interop objects are recognised without importing their packages: proto-plus messages by the ``pb``
-class method, other protobuf pools by ``DESCRIPTOR.full_name``, google-genai pydantic objects by their
-module and ``model_dump``.
+class method, other protobuf pools by ``DESCRIPTOR.full_name``, google-genai pydantic objects by the
+module of a class in their MRO and ``model_dump``.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ __all__ = [
     "describe",
     "enum_number",
     "foreign_to_own",
+    "is_genai_instance",
     "is_genai_model",
     "is_list",
     "own_class",
@@ -192,6 +193,20 @@ def is_genai_model(value: Any) -> TypeGuard[SupportsModelDump]:
 
     >>> is_genai_model({"text": "hi"})
     False
+
+    Subclasses count too: google-genai's own (``UserContent`` is a ``Content``) and the caller's.
     """
-    module = type(value).__module__ or ""
-    return module.startswith("google.genai") and hasattr(value, "model_dump")
+    return bool(_genai_class_names(type(value))) and hasattr(value, "model_dump")
+
+
+def is_genai_instance(value: Any, name: str) -> bool:
+    """Whether `value` is an instance of the google-genai class `name` or of a subclass of it.
+
+    >>> is_genai_instance("text", "Content")
+    False
+    """
+    return name in _genai_class_names(type(value)) and hasattr(value, "model_dump")
+
+
+def _genai_class_names(cls: type) -> list[str]:
+    return [c.__name__ for c in cls.__mro__ if (c.__module__ or "").startswith("google.genai")]

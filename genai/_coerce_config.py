@@ -12,6 +12,7 @@ accepted. Python functions become FunctionDeclarations (name, docstring, typed p
 from __future__ import annotations
 
 import contextlib
+import enum
 import functools
 import inspect
 import re
@@ -28,6 +29,7 @@ from genai._coerce_base import (
     foreign_to_own,
     is_genai_model,
     is_list,
+    suggest,
     type_error,
 )
 from genai._coerce_dict import register_hook, to_message
@@ -164,21 +166,71 @@ def to_thinking_config(value: ThinkingConfigLike, *, path: str = "thinking_confi
 # ---------------------------------------------------------------------------------------------------
 # Safety settings
 
-_CATEGORY_ALIASES = {
-    "HARASSMENT": types.HarmCategory.HARM_CATEGORY_HARASSMENT,
-    "HATE": types.HarmCategory.HARM_CATEGORY_HATE_SPEECH,
-    "HATE_SPEECH": types.HarmCategory.HARM_CATEGORY_HATE_SPEECH,
-    "SEXUAL": types.HarmCategory.HARM_CATEGORY_SEXUALLY_EXPLICIT,
-    "SEXUALLY_EXPLICIT": types.HarmCategory.HARM_CATEGORY_SEXUALLY_EXPLICIT,
-    "DANGEROUS": types.HarmCategory.HARM_CATEGORY_DANGEROUS_CONTENT,
-    "DANGEROUS_CONTENT": types.HarmCategory.HARM_CATEGORY_DANGEROUS_CONTENT,
-    "CIVIC": types.HarmCategory.HARM_CATEGORY_CIVIC_INTEGRITY,
-    "CIVIC_INTEGRITY": types.HarmCategory.HARM_CATEGORY_CIVIC_INTEGRITY,
+_HC = types.HarmCategory
+_Category: TypeAlias = types.HarmCategory.ValueType
+_GEMINI_CATEGORIES: tuple[_Category, ...] = (
+    _HC.HARM_CATEGORY_HARASSMENT,
+    _HC.HARM_CATEGORY_HATE_SPEECH,
+    _HC.HARM_CATEGORY_SEXUALLY_EXPLICIT,
+    _HC.HARM_CATEGORY_DANGEROUS_CONTENT,
+    _HC.HARM_CATEGORY_CIVIC_INTEGRITY,
+)
+# A bare threshold applies to these, as in google-generativeai (civic integrity is not among them).
+_BARE_THRESHOLD_CATEGORIES = _GEMINI_CATEGORIES[:4]
+# Names google-generativeai takes (any case), all mapped to Gemini's categories; the PaLM-era
+# HARM_CATEGORY_SEXUAL and HARM_CATEGORY_DANGEROUS names mean their Gemini successors here.
+_CATEGORY_NAMES: dict[str, _Category] = {
+    "UNSPECIFIED": _HC.HARM_CATEGORY_UNSPECIFIED,
+    "HARM_CATEGORY_UNSPECIFIED": _HC.HARM_CATEGORY_UNSPECIFIED,
+    "HARASSMENT": _HC.HARM_CATEGORY_HARASSMENT,
+    "HARM_CATEGORY_HARASSMENT": _HC.HARM_CATEGORY_HARASSMENT,
+    "HATE": _HC.HARM_CATEGORY_HATE_SPEECH,
+    "HATE_SPEECH": _HC.HARM_CATEGORY_HATE_SPEECH,
+    "HARM_CATEGORY_HATE_SPEECH": _HC.HARM_CATEGORY_HATE_SPEECH,
+    "SEX": _HC.HARM_CATEGORY_SEXUALLY_EXPLICIT,
+    "SEXUAL": _HC.HARM_CATEGORY_SEXUALLY_EXPLICIT,
+    "SEXUALLY_EXPLICIT": _HC.HARM_CATEGORY_SEXUALLY_EXPLICIT,
+    "HARM_CATEGORY_SEXUAL": _HC.HARM_CATEGORY_SEXUALLY_EXPLICIT,
+    "HARM_CATEGORY_SEXUALLY_EXPLICIT": _HC.HARM_CATEGORY_SEXUALLY_EXPLICIT,
+    "DANGER": _HC.HARM_CATEGORY_DANGEROUS_CONTENT,
+    "DANGEROUS": _HC.HARM_CATEGORY_DANGEROUS_CONTENT,
+    "DANGEROUS_CONTENT": _HC.HARM_CATEGORY_DANGEROUS_CONTENT,
+    "HARM_CATEGORY_DANGEROUS": _HC.HARM_CATEGORY_DANGEROUS_CONTENT,
+    "HARM_CATEGORY_DANGEROUS_CONTENT": _HC.HARM_CATEGORY_DANGEROUS_CONTENT,
+    "CIVIC": _HC.HARM_CATEGORY_CIVIC_INTEGRITY,
+    "CIVIC_INTEGRITY": _HC.HARM_CATEGORY_CIVIC_INTEGRITY,
+    "HARM_CATEGORY_CIVIC_INTEGRITY": _HC.HARM_CATEGORY_CIVIC_INTEGRITY,
 }
+# PaLM's categories, which Gemini rejects: refused by name (PaLM's short names too) and by number.
+_PALM_CATEGORY_NAMES: dict[str, _Category] = {
+    "DEROGATORY": _HC.HARM_CATEGORY_DEROGATORY,
+    "HARM_CATEGORY_DEROGATORY": _HC.HARM_CATEGORY_DEROGATORY,
+    "TOXIC": _HC.HARM_CATEGORY_TOXICITY,
+    "TOXICITY": _HC.HARM_CATEGORY_TOXICITY,
+    "HARM_CATEGORY_TOXICITY": _HC.HARM_CATEGORY_TOXICITY,
+    "VIOLENT": _HC.HARM_CATEGORY_VIOLENCE,
+    "VIOLENCE": _HC.HARM_CATEGORY_VIOLENCE,
+    "HARM_CATEGORY_VIOLENCE": _HC.HARM_CATEGORY_VIOLENCE,
+    "MED": _HC.HARM_CATEGORY_MEDICAL,
+    "MEDICAL": _HC.HARM_CATEGORY_MEDICAL,
+    "HARM_CATEGORY_MEDICAL": _HC.HARM_CATEGORY_MEDICAL,
+}
+_PALM_SUCCESSORS: dict[_Category, _Category] = {
+    _HC.HARM_CATEGORY_SEXUAL: _HC.HARM_CATEGORY_SEXUALLY_EXPLICIT,
+    _HC.HARM_CATEGORY_DANGEROUS: _HC.HARM_CATEGORY_DANGEROUS_CONTENT,
+}
+_CATEGORY_HINTS = tuple(name.lower() for name in _CATEGORY_NAMES)  # "did you mean" offers only these
+_GEMINI_CHOICES = (
+    f"{', '.join(_HC.Name(c) for c in _GEMINI_CATEGORIES)} (any case, prefix optional) or the short "
+    "names hate, sex, sexual, danger, dangerous, civic"
+)
 _THRESHOLD_ALIASES = {
+    "UNSPECIFIED": types.HarmBlockThreshold.HARM_BLOCK_THRESHOLD_UNSPECIFIED,
+    "BLOCK_THRESHOLD_UNSPECIFIED": types.HarmBlockThreshold.HARM_BLOCK_THRESHOLD_UNSPECIFIED,
     "NONE": types.HarmBlockThreshold.BLOCK_NONE,
     "LOW": types.HarmBlockThreshold.BLOCK_LOW_AND_ABOVE,
     "LOW_AND_ABOVE": types.HarmBlockThreshold.BLOCK_LOW_AND_ABOVE,
+    "MED": types.HarmBlockThreshold.BLOCK_MEDIUM_AND_ABOVE,
     "MEDIUM": types.HarmBlockThreshold.BLOCK_MEDIUM_AND_ABOVE,
     "MEDIUM_AND_ABOVE": types.HarmBlockThreshold.BLOCK_MEDIUM_AND_ABOVE,
     "HIGH": types.HarmBlockThreshold.BLOCK_ONLY_HIGH,
@@ -186,12 +238,41 @@ _THRESHOLD_ALIASES = {
 }
 _SAFETY_SHAPES = (
     "safety settings: a dict {category: threshold} such as {'harassment': 'block_none'}, a "
-    "types.SafetySetting, a dict {'category': ..., 'threshold': ...}, or a list of those settings"
+    "types.SafetySetting, a dict {'category': ..., 'threshold': ...}, a list of those settings, or "
+    "one threshold for every category such as 'block_none'"
 )
 
 
-def _category(value: Any, path: str) -> Any:
-    return enum_number(types.HarmCategory.DESCRIPTOR, value, path=path, aliases=_CATEGORY_ALIASES)
+def _category(value: Any, path: str) -> _Category:
+    """A Gemini harm category from its name (any case, prefix optional, aliases), number or enum."""
+    if isinstance(value, enum.Enum) and not isinstance(value, int | str):
+        value = value.value if isinstance(value.value, int | str) else value.name
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise type_error(path, "a harm category name (str) or number (int)", value)
+    if isinstance(value, int):
+        number = _HC.ValueType(value)
+        if number in _GEMINI_CATEGORIES or number == _HC.HARM_CATEGORY_UNSPECIFIED:
+            return number
+        if number in _HC.values():
+            raise ValueError(f"{path}: {number} is {_HC.Name(number)}, {_palm_refusal(number)}")
+        raise ValueError(f"{path}: {number} is not a HarmCategory number; accepted: {_GEMINI_CHOICES}")
+    key = value.strip().upper().replace("-", "_").replace(" ", "_")
+    found = _CATEGORY_NAMES.get(key)
+    if found is not None:
+        return found
+    palm = _PALM_CATEGORY_NAMES.get(key)
+    if palm is not None:
+        raise ValueError(f"{path}: {value!r} is {_HC.Name(palm)}, {_palm_refusal(palm)}")
+    raise ValueError(
+        f"{path}: unknown HarmCategory {value!r}{suggest(key.lower(), _CATEGORY_HINTS)}; "
+        f"accepted: {_GEMINI_CHOICES}"
+    )
+
+
+def _palm_refusal(number: _Category) -> str:
+    successor = _PALM_SUCCESSORS.get(number)
+    use = f"use {_HC.Name(successor)}" if successor is not None else f"use one of {_GEMINI_CHOICES}"
+    return f"a PaLM-era category: not a Gemini harm category (Gemini rejects it); {use}"
 
 
 def _threshold(value: Any, path: str) -> Any:
@@ -229,13 +310,18 @@ def to_safety_settings(
     >>> len(to_safety_settings({"harassment": "none", "HARM_CATEGORY_HATE_SPEECH": "BLOCK_LOW_AND_ABOVE"}))
     2
 
-    Category aliases (any case): harassment, hate/hate_speech, sexual/sexually_explicit,
-    dangerous/dangerous_content, civic/civic_integrity, or the full names. Threshold aliases:
-    none, low, medium, high, off, unspecified, the full names, or ints. A category given twice is an
-    error.
+    Category aliases (any case), as google-generativeai takes them: harassment, hate/hate_speech,
+    sex/sexual/sexually_explicit/harm_category_sexual, danger/dangerous/dangerous_content/
+    harm_category_dangerous, civic/civic_integrity, or the full names; PaLM's categories (derogatory,
+    toxicity, violence, medical, ...) are refused, Gemini rejects them. Threshold aliases: none/block_none,
+    low, medium/med, high, off, unspecified, the full names, or ints. A bare threshold (a str, int or
+    enum member) applies to harassment, hate speech, sexually explicit and dangerous content. A
+    category given twice is an error.
     """
     if type(value) is types.SafetySetting:
         return [value]
+    if isinstance(value, str | int | enum.Enum) and not isinstance(value, bool):
+        return _bare_threshold(value, path)
     if isinstance(value, Mapping) and "category" not in value and "threshold" not in value:
         out = []
         for key, threshold in value.items():
@@ -258,6 +344,22 @@ def to_safety_settings(
             raise ValueError(f"{path}: category {name} is given more than once")
         seen.add(setting.category)
     return out
+
+
+def _bare_threshold(value: Any, path: str) -> list[types.SafetySetting]:
+    """One threshold for harassment, hate speech, sexually explicit and dangerous content."""
+    try:
+        threshold = _threshold(value, path)
+    except ValueError as exc:
+        if isinstance(value, str) and value.strip().upper().replace("-", "_") in _CATEGORY_NAMES:
+            raise ValueError(
+                f"{path}: {value!r} is a category with no threshold; give {{{value!r}: 'block_none'}} "
+                "(a str alone is a threshold for every category, such as 'block_only_high')"
+            ) from None
+        raise exc from None
+    return [
+        types.SafetySetting(category=category, threshold=threshold) for category in _BARE_THRESHOLD_CATEGORIES
+    ]
 
 
 # ---------------------------------------------------------------------------------------------------

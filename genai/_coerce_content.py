@@ -28,6 +28,7 @@ from genai._coerce_base import (
     SupportsModelDump,
     describe,
     foreign_to_own,
+    is_genai_instance,
     is_genai_model,
     is_list,
     type_error,
@@ -283,7 +284,7 @@ def _other_part(value: Any, path: str, expected: str) -> types.Part:
             return _other_part(own, path, expected)
         raise TypeError(f"{path}: expected {expected}; got a {own.DESCRIPTOR.full_name} message")
     if is_genai_model(value):
-        if type(value).__name__ == "File":
+        if is_genai_instance(value, "File"):
             return _uploaded_file_part(
                 getattr(value, "uri", None),
                 getattr(value, "mime_type", None),
@@ -356,7 +357,7 @@ def _dict_content(value: Mapping[Any, Any], path: str, default_role: str) -> typ
 
 
 def _genai_is_content(value: Any) -> bool:
-    return is_genai_model(value) and type(value).__name__ == "Content"
+    return is_genai_instance(value, "Content")  # UserContent and ModelContent included
 
 
 def to_content(value: ContentLike, *, path: str = "content", default_role: str = "user") -> types.Content:
@@ -392,8 +393,11 @@ def to_content(value: ContentLike, *, path: str = "content", default_role: str =
 
 
 def _is_content_item(item: Any) -> bool:
-    if type(item) is types.Content:
+    cls = type(item)
+    if cls is types.Content:
         return True
+    if cls is types.Part:
+        return False
     if isinstance(item, Mapping):
         return "role" in item or "parts" in item
     if isinstance(item, str | bytes | bytearray | memoryview):
