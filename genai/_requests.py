@@ -149,7 +149,9 @@ def _google_genai_kwargs(
 def _with_extras(base: Any, extra: Mapping[str, Any], path: str) -> types.GenerationConfig:
     merged = types.GenerationConfig()
     if base is not None:
-        merged.CopyFrom(to_generation_config(base, path=f"{path}.generation_config"))
+        base_msg = to_generation_config(base, path=f"{path}.generation_config")
+        _refuse_clashes(base_msg, list(extra), path, path)
+        merged.CopyFrom(base_msg)
     for name, item in extra.items():
         set_field(merged, name, item, path=f"{path}.{name}")
     return merged
@@ -275,12 +277,25 @@ def _generation_config(cfg: GenerateContentConfig, path: str) -> types.Generatio
         return base_msg
     merged = types.GenerationConfig()
     if base_msg is not None:
+        _refuse_clashes(base_msg, [name for name, _ in explicit], path, path)
         merged.CopyFrom(base_msg)
     for name, value in explicit:
         set_field(merged, name, value, path=f"{path}.{name}")
     if _needs_json_mime(merged):
         merged.response_mime_type = "application/json"
     return merged
+
+
+def _refuse_clashes(base: types.GenerationConfig, keys: list[str], base_path: str, path: str) -> None:
+    """A setting given both inside generation_config and on its own is refused: neither may win."""
+    given = {field.name for field, _ in base.ListFields()}
+    for key in keys:
+        name = _GENERATION_KEYS[key]
+        if name in given:
+            raise ValueError(
+                f"{path}.{key}: {name} is also set in {base_path}.generation_config.{name}; "
+                "give it in one place"
+            )
 
 
 def _needs_json_mime(config: types.GenerationConfig) -> bool:
