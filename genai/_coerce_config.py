@@ -30,6 +30,7 @@ from genai._coerce_base import (
     is_genai_model,
     is_list,
     suggest,
+    text_error,
     type_error,
 )
 from genai._coerce_dict import register_hook, to_message
@@ -110,6 +111,10 @@ def to_model_name(model: str, *, path: str = "model") -> str:
     collection, slash, model_id = model.partition("/")
     valid = bool(model_id if slash else model) and "/" not in model_id and not any(c.isspace() for c in model)
     if valid and (not slash or collection + "/" in _MODEL_PREFIXES):
+        try:
+            model.encode()  # once per name (cached below): the request's model field is UTF-8
+        except UnicodeEncodeError as err:
+            raise text_error(path, err, "the model name") from None
         name = model if slash else "models/" + model
         if len(_MODEL_NAMES) < 1024:
             _MODEL_NAMES[model] = name
@@ -446,7 +451,11 @@ def _build_declaration(fn: Callable[..., Any], path: str) -> types.FunctionDecla
     except (TypeError, ValueError, NameError) as exc:
         raise ValueError(f"{path}: cannot read the signature of {name}(): {exc}") from None
     description, arg_docs = _parse_docstring(inspect.getdoc(target) or "")
-    declaration = types.FunctionDeclaration(name=name, description=description)
+    declaration = types.FunctionDeclaration(name=name)
+    try:
+        declaration.description = description
+    except UnicodeEncodeError as err:
+        raise text_error(f"{path}.description", err, f"the docstring of {name}()") from None
     parameters = types.Schema(type=types.Type.OBJECT)
     for param in signature.parameters.values():
         param_path = f"{path}.parameters[{param.name!r}]"
@@ -461,7 +470,10 @@ def _build_declaration(fn: Callable[..., Any], path: str) -> types.FunctionDecla
             )
         schema = to_schema(annotation, path=param_path)
         if param.name in arg_docs and not schema.description:
-            schema.description = arg_docs[param.name]
+            try:
+                schema.description = arg_docs[param.name]
+            except UnicodeEncodeError as err:
+                raise text_error(param_path, err, f"the docstring of {name}() about it") from None
         parameters.properties[param.name].CopyFrom(schema)
         parameters.property_ordering.append(param.name)
         if param.default is inspect.Parameter.empty:

@@ -31,6 +31,7 @@ from genai._coerce_base import (
     is_genai_instance,
     is_genai_model,
     is_list,
+    text_error,
     type_error,
 )
 from genai._coerce_dict import fill_message, register_hook, to_message
@@ -253,8 +254,18 @@ def to_part(value: PartLike, *, path: str = "part") -> types.Part:
     if cls is types.Part:
         return value  # type: ignore[return-value]
     if cls is str:
-        return types.Part(text=value)  # type: ignore[arg-type]
+        try:
+            return types.Part(text=value)  # type: ignore[arg-type]
+        except UnicodeEncodeError as err:  # protobuf encodes the text as UTF-8 here
+            raise text_error(path, err) from None
     return _other_part(value, path, PART_SHAPES)
+
+
+def _text_part(text: str, path: str) -> types.Part:
+    try:
+        return types.Part(text=text if type(text) is str else str.__str__(text))
+    except UnicodeEncodeError as err:
+        raise text_error(path, err) from None
 
 
 def _other_part(value: Any, path: str, expected: str) -> types.Part:
@@ -267,7 +278,7 @@ def _other_part(value: Any, path: str, expected: str) -> types.Part:
     if isinstance(value, types.Part):
         return value
     if isinstance(value, str):
-        return types.Part(text=str.__str__(value))
+        return _text_part(value, path)
     if isinstance(value, Mapping):
         return _dict_part(value, path)
     if isinstance(value, bytes | bytearray | memoryview):
@@ -298,7 +309,9 @@ def _other_part(value: Any, path: str, expected: str) -> types.Part:
 def _uploaded_file_part(uri: Any, mime_type: Any, name: Any, path: str) -> types.Part:
     if not uri:
         raise ValueError(f"{path}: the file {name!r} has no uri (is it uploaded and ACTIVE?)")
-    return types.Part(file_data=types.FileData(file_uri=uri, mime_type=mime_type or ""))
+    data = types.FileData()
+    fill_message(data, {"file_uri": uri, "mime_type": mime_type or ""}, path=path)
+    return types.Part(file_data=data)
 
 
 def _dict_part(value: Mapping[Any, Any], path: str) -> types.Part:
@@ -374,7 +387,7 @@ def to_content(value: ContentLike, *, path: str = "content", default_role: str =
     if cls is types.Content:
         return value  # type: ignore[return-value]
     if cls is str:
-        return types.Content(role=default_role, parts=[types.Part(text=value)])  # type: ignore[arg-type]
+        return types.Content(role=default_role, parts=[_text_part(value, path)])  # type: ignore[arg-type]
     if isinstance(value, Mapping):
         if "role" in value or "parts" in value:
             return _dict_content(value, path, default_role)
@@ -428,7 +441,10 @@ def to_contents(value: ContentsLike, *, path: str = "contents") -> list[types.Co
     for i, item in enumerate(items):
         item_path = f"{path}[{i}]"
         if type(item) is str:
-            pending.append(types.Part(text=item))
+            try:
+                pending.append(types.Part(text=item))
+            except UnicodeEncodeError as err:
+                raise text_error(item_path, err) from None
             continue
         if not _is_content_item(item):
             own = foreign_to_own(item)

@@ -42,6 +42,7 @@ from genai._coerce_base import (
     is_genai_model,
     is_list,
     suggest,
+    text_error,
     type_error,
 )
 
@@ -249,7 +250,11 @@ def _set(msg: Message, field: _Plan, value: Any, path: str, depth: int) -> None:
         target.SetInParent()
         _fill_sub(target, field, value, path, depth)
     else:
-        setattr(msg, field.name, _scalar(field, value, path))
+        converted = _scalar(field, value, path)
+        try:
+            setattr(msg, field.name, converted)
+        except UnicodeEncodeError as err:  # protobuf encodes str fields as UTF-8 when they are set
+            raise text_error(path, err) from None
 
 
 def _set_repeated(msg: Message, field: _Plan, value: Any, path: str, depth: int) -> None:
@@ -261,7 +266,22 @@ def _set_repeated(msg: Message, field: _Plan, value: Any, path: str, depth: int)
         for i, item in enumerate(value):
             _fill_sub(container.add(), field, item, f"{path}[{i}]", depth)
     else:
-        container.extend([_scalar(field, item, f"{path}[{i}]") for i, item in enumerate(value)])
+        items = [_scalar(field, item, f"{path}[{i}]") for i, item in enumerate(value)]
+        try:
+            container.extend(items)
+        except UnicodeEncodeError as err:
+            raise text_error(f"{path}[{_unencodable(items)}]", err) from None
+
+
+def _unencodable(items: list[Any]) -> int:
+    """The index of the first str that cannot be encoded as UTF-8 (called once one is known to exist)."""
+    for i, item in enumerate(items):
+        if isinstance(item, str):
+            try:
+                item.encode()
+            except UnicodeEncodeError:
+                return i
+    return 0  # pragma: no cover - the caller saw one
 
 
 def _set_map(msg: Message, field: _Plan, value: Any, path: str, depth: int) -> None:
@@ -278,9 +298,19 @@ def _set_map(msg: Message, field: _Plan, value: Any, path: str, depth: int) -> N
         if item is None:
             continue
         if value_plan.kind == _MESSAGE:
-            _fill_sub(container[converted_key], value_plan, item, item_path, depth)
+            try:
+                entry = container[converted_key]
+            except UnicodeEncodeError as err:
+                raise text_error(item_path, err, "the key") from None
+            _fill_sub(entry, value_plan, item, item_path, depth)
         else:
-            container[converted_key] = _scalar(value_plan, item, item_path)
+            converted = _scalar(value_plan, item, item_path)
+            try:
+                container[converted_key] = converted
+            except UnicodeEncodeError as err:
+                raise text_error(
+                    item_path, err, "the key" if err.object is converted_key else "the value"
+                ) from None
 
 
 def _fill_sub(target: Message, field: _Plan, value: Any, path: str, depth: int) -> None:
@@ -390,7 +420,11 @@ def _fill_struct(target: Message, value: Any, path: str, depth: int) -> None:
     for key, item in value.items():
         if not isinstance(key, str):
             raise TypeError(f"{path}: keys must be str; got {describe(key)}")
-        _fill_value(fields[key], item, f"{path}[{key!r}]", depth + 1)
+        try:
+            entry = fields[key]
+        except UnicodeEncodeError as err:
+            raise text_error(f"{path}[{key!r}]", err, "the key") from None
+        _fill_value(entry, item, f"{path}[{key!r}]", depth + 1)
 
 
 def _fill_list(target: Message, value: Any, path: str, depth: int) -> None:
@@ -419,7 +453,10 @@ def _fill_value(target: Any, value: Any, path: str, depth: int) -> None:
         except OverflowError:
             raise ValueError(f"{path}: {describe(value)} is too large for a JSON number") from None
     elif isinstance(value, str):
-        target.string_value = value if type(value) is str else str.__str__(value)
+        try:
+            target.string_value = value if type(value) is str else str.__str__(value)
+        except UnicodeEncodeError as err:
+            raise text_error(path, err) from None
     elif isinstance(value, Message):  # Value, Struct or ListValue of any pool (Struct is also a Mapping)
         field = _VALUE_KINDS.get(value.DESCRIPTOR.full_name)
         sub = getattr(target, field) if field else target

@@ -22,6 +22,7 @@ from genai._coerce_base import (
     foreign_to_own,
     is_genai_model,
     suggest,
+    text_error,
     type_error,
 )
 from genai._coerce_config import (
@@ -266,6 +267,13 @@ def _cached_content_name(value: Any, path: str) -> str:
     return value if "/" in value else "cachedContents/" + value
 
 
+def _set_text(msg: Any, name: str, value: str, path: str) -> None:
+    try:
+        setattr(msg, name, value)
+    except UnicodeEncodeError as err:  # protobuf encodes str fields as UTF-8 when they are set
+        raise text_error(path, err) from None
+
+
 def _generation_config(cfg: GenerateContentConfig, path: str) -> types.GenerationConfig | None:
     """config.generation_config overlaid by the explicit fields; None when nothing is set."""
     explicit = [(name, value) for name in _OVERLAY if (value := getattr(cfg, name)) is not None]
@@ -315,7 +323,10 @@ def _fill_generate(
     request.model = model
     if type(contents) is str:
         # The most common call: build the turn in place instead of building one and copying it in.
-        request.contents.add(role="user").parts.add(text=contents)
+        try:
+            request.contents.add(role="user").parts.add(text=contents)
+        except UnicodeEncodeError as err:
+            raise text_error("contents", err) from None
     else:
         request.contents.extend(to_contents(contents))
     if cfg is None:
@@ -333,7 +344,8 @@ def _fill_generate(
             to_safety_settings(cfg.safety_settings, path=f"{path}.safety_settings")
         )
     if cfg.cached_content is not None:
-        request.cached_content = _cached_content_name(cfg.cached_content, f"{path}.cached_content")
+        name = _cached_content_name(cfg.cached_content, f"{path}.cached_content")
+        _set_text(request, "cached_content", name, f"{path}.cached_content")
     generation = _generation_config(cfg, path)
     if generation is not None:
         request.generation_config.CopyFrom(generation)
@@ -394,10 +406,7 @@ def encode_text_request(model: str, text: str) -> bytes:
     try:
         encoded = text.encode()
     except UnicodeEncodeError as err:
-        raise ValueError(
-            f"contents: the text cannot be encoded as UTF-8 ({err.reason} at position {err.start}); "
-            "pass valid Unicode text"
-        ) from err
+        raise text_error("contents", err) from None
     # text is a oneof member, so even "" is written: the part then says it is an empty text.
     content = _length_delimited(_PARTS_TAG, _length_delimited(_TEXT_TAG, encoded)) + _USER_ROLE
     return _length_delimited(_MODEL_TAG, name.encode()) + _length_delimited(_CONTENTS_TAG, content)
@@ -446,7 +455,7 @@ def build_embed_request(
     if cfg.title is not None:
         if not isinstance(cfg.title, str):
             raise type_error("config.title", "a str", cfg.title)
-        request.title = cfg.title
+        _set_text(request, "title", cfg.title, "config.title")
     if cfg.output_dimensionality is not None:
         size = cfg.output_dimensionality
         if isinstance(size, bool) or not isinstance(size, int):

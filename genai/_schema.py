@@ -30,6 +30,7 @@ from genai._coerce_base import (
     type_error,
 )
 from genai._coerce_dict import fill_message, register_hook
+from genai._coerce_errors import text_problem
 from genai.errors import ResponseParseError
 
 __all__ = ["SchemaLike", "is_python_type", "parse_as", "to_schema"]
@@ -201,7 +202,10 @@ def _type_schema(tp: Any, stack: tuple[type, ...], rel: str) -> types.Schema:
         if _is_pydantic_model(tp):
             schema = _object_schema(_pydantic_fields(tp), inner, rel)
             if tp.__doc__:
-                schema.description = tp.__doc__.strip()
+                try:
+                    schema.description = tp.__doc__.strip()
+                except UnicodeEncodeError as err:
+                    raise _Problem(rel, text_problem(err, f"the docstring of {tp.__name__}")) from None
             return schema
     raise _Problem(rel, f"cannot describe {_type_name(tp)} as a Schema; supported: {_SUPPORTED}")
 
@@ -223,7 +227,16 @@ def _literal_schema(args: tuple[Any, ...], rel: str) -> types.Schema:
     values = [a for a in args if a is not None]
     if not values or not all(isinstance(v, str) for v in values):
         raise _Problem(rel, f"only str literals can be described (Schema enums hold strings); got {args!r}")
-    return types.Schema(type=types.Type.STRING, format="enum", enum=values, nullable=len(values) < len(args))
+    schema = types.Schema(type=types.Type.STRING, format="enum", nullable=len(values) < len(args))
+    _set_enum(schema, values, rel)
+    return schema
+
+
+def _set_enum(schema: types.Schema, values: list[str], rel: str) -> None:
+    try:
+        schema.enum.extend(values)
+    except UnicodeEncodeError as err:
+        raise _Problem(rel, text_problem(err, "an enum value")) from None
 
 
 def _tuple_schema(args: tuple[Any, ...], stack: tuple[type, ...], rel: str) -> types.Schema:
@@ -242,7 +255,9 @@ def _enum_schema(tp: type[enum.Enum], rel: str) -> types.Schema:
         if isinstance(value, bool) or not isinstance(value, str | int):
             raise _Problem(rel, f"{tp.__name__}.{member.name}: only str and int enum values can be described")
         values.append(str(value))
-    return types.Schema(type=types.Type.STRING, format="enum", enum=values)
+    schema = types.Schema(type=types.Type.STRING, format="enum")
+    _set_enum(schema, values, rel)
+    return schema
 
 
 _Field: TypeAlias = tuple[str, Any, bool, str]  # name, annotation, required, description
@@ -297,9 +312,16 @@ def _pydantic_fields(tp: type) -> list[_Field]:
 def _object_schema(fields: list[_Field], stack: tuple[type, ...], rel: str) -> types.Schema:
     schema = types.Schema(type=types.Type.OBJECT)
     for name, annotation, required, description in fields:
+        try:
+            name.encode()  # a field name with a lone surrogate (from a functional TypedDict, an alias)
+        except UnicodeEncodeError as err:
+            raise _Problem(rel, text_problem(err, f"the field name {name!r}")) from None
         sub = _type_schema(annotation, stack, f"{rel}.{name}")
         if description and not sub.description:
-            sub.description = description
+            try:
+                sub.description = description
+            except UnicodeEncodeError as err:
+                raise _Problem(f"{rel}.{name}", text_problem(err, "the description")) from None
         schema.properties[name].CopyFrom(sub)
         schema.property_ordering.append(name)
         if required:
