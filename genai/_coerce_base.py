@@ -37,8 +37,8 @@ __all__ = [
     "is_list",
     "own_class",
     "suggest",
-    "type_error",
     "text_error",
+    "type_error",
 ]
 
 POOL = types.Content.DESCRIPTOR.file.pool
@@ -159,11 +159,14 @@ def own_class(full_name: str) -> type[Message] | None:
     return message_factory.GetMessageClass(desc)
 
 
-def foreign_to_own(value: Any) -> Message | None:
+def foreign_to_own(value: Any, *, path: str) -> Message | None:
     """Our copy of a proto-plus message or of a protobuf message from another pool; else None.
 
-    >>> foreign_to_own("text") is None
+    >>> foreign_to_own("text", path="contents") is None
     True
+
+    The copy goes through the wire format; a message nested too deeply for protobuf to read back
+    (more than 100 levels) is a ValueError naming `path`, as it would be for the API.
     """
     if isinstance(value, Message):
         if value.DESCRIPTOR.file.pool is POOL:
@@ -184,8 +187,11 @@ def foreign_to_own(value: Any) -> Message | None:
         return None
     try:
         return cls.FromString(raw.SerializeToString())
-    except DecodeError:  # pragma: no cover - same descriptors on both sides
-        return None
+    except DecodeError as err:  # same descriptors on both sides: only protobuf's depth limit is left
+        raise ValueError(
+            f"{path}: nested too deeply: protobuf cannot read this {raw.DESCRIPTOR.full_name} back ({err}); "
+            "protobuf decoders (the API's too) refuse more than 100 message levels"
+        ) from None
 
 
 def is_genai_model(value: Any) -> TypeGuard[SupportsModelDump]:

@@ -34,6 +34,7 @@ from genai._coerce_base import (
     type_error,
 )
 from genai._coerce_dict import register_hook, to_message
+from genai._coerce_nesting import check_nesting
 from genai._schema import to_schema
 
 if TYPE_CHECKING:
@@ -338,7 +339,7 @@ def to_safety_settings(
     elif is_list(value):
         items: Sequence[Any] = value
         out = [to_safety_setting(item, path=f"{path}[{i}]") for i, item in enumerate(items)]
-    elif isinstance(value, Mapping) or is_genai_model(value) or foreign_to_own(value) is not None:
+    elif isinstance(value, Mapping) or is_genai_model(value) or foreign_to_own(value, path=path) is not None:
         out = [to_safety_setting(value, path=path)]  # type: ignore[arg-type]
     else:
         raise type_error(path, _SAFETY_SHAPES, value)
@@ -523,7 +524,7 @@ def _classify_tool(item: Any, path: str) -> types.Tool | types.FunctionDeclarati
         return item
     if isinstance(item, str):
         return _builtin_tool(item, path)
-    own = foreign_to_own(item)
+    own = foreign_to_own(item, path=path)
     if own is not None:
         if isinstance(own, types.Tool | types.FunctionDeclaration):
             return own
@@ -539,7 +540,7 @@ def _classify_tool(item: Any, path: str) -> types.Tool | types.FunctionDeclarati
     raise type_error(path, _TOOL_SHAPES, item)
 
 
-def to_tools(value: ToolsLike, *, path: str = "tools") -> list[types.Tool]:
+def to_tools(value: ToolsLike, *, path: str = "tools", level: int | None = None) -> list[types.Tool]:
     """The tools of a request; function declarations and Python functions are gathered into ONE Tool.
 
     >>> to_tools(["code_execution", {"name": "f"}])[1].function_declarations[0].name
@@ -547,8 +548,12 @@ def to_tools(value: ToolsLike, *, path: str = "tools") -> list[types.Tool]:
 
     Tools (messages, dicts, built-in names) stay separate, in order; the Tool holding the gathered
     declarations sits where the first declaration was. Two declarations with one name are an error.
+    With `level` (where the tools sit in the request, see genai/_coerce_nesting.py), schemas that
+    nest too deeply for protobuf are refused.
     """
     if type(value) is types.Tool:
+        if level is not None:
+            check_nesting(value, level=level, path=path)
         return [value]
     single = not is_list(value)
     items: Sequence[Any] = value if is_list(value) else [value]
@@ -559,8 +564,12 @@ def to_tools(value: ToolsLike, *, path: str = "tools") -> list[types.Tool]:
         item_path = path if single else f"{path}[{i}]"
         tool = _classify_tool(item, item_path)
         if isinstance(tool, types.Tool):
+            if level is not None:
+                check_nesting(tool, level=level, path=item_path)
             tools.append(tool)
             continue
+        if level is not None:  # gathered into a Tool: one level further down
+            check_nesting(tool, level=level + 1, path=item_path)
         if tool.name in names:
             raise ValueError(f"{item_path}: function {tool.name!r} is already declared at {names[tool.name]}")
         names[tool.name] = item_path
@@ -589,7 +598,7 @@ def to_tool_config(value: ToolConfigLike, *, path: str = "tool_config") -> types
     ):
         calling = to_message(types.FunctionCallingConfig, value, path=path)
         return types.ToolConfig(function_calling_config=calling)
-    own = foreign_to_own(value)
+    own = foreign_to_own(value, path=path)
     if isinstance(own, types.FunctionCallingConfig):
         return types.ToolConfig(function_calling_config=own)
     return to_message(

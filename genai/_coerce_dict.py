@@ -155,7 +155,7 @@ def to_message(cls: type[M], value: Any, *, path: str, expected: str | None = No
     """
     if isinstance(value, cls):
         return value
-    own = foreign_to_own(value)
+    own = foreign_to_own(value, path=path)
     if own is not None:
         if isinstance(own, cls):
             return own
@@ -182,7 +182,7 @@ def fill_message(msg: Message, value: Mapping[Any, Any], *, path: str) -> None:
     """
     depth = getattr(_NESTING, "depth", 0)
     if depth >= _MAX_DEPTH:
-        raise ValueError(f"{_clip(path)}: nested more than {_MAX_DEPTH} levels deep (a cycle?)")
+        raise ValueError(f"{_clip(path)}: nested too deeply: more than {_MAX_DEPTH} levels (a cycle?)")
     _NESTING.depth = depth + 1
     try:
         _fill_fields(msg, value, path)
@@ -401,10 +401,10 @@ def to_bytes(value: Any, *, path: str) -> bytes:
 _JSON = "a JSON value (dict with str keys, list, str, int, float, bool or None)"
 
 
-def _own_or_foreign(target: Message, value: Any) -> bool:
+def _own_or_foreign(target: Message, value: Any, path: str) -> bool:
     """Copy `value` into `target` when it is a message of the same type (ours or foreign)."""
     if isinstance(value, Message) and value.DESCRIPTOR.full_name == target.DESCRIPTOR.full_name:
-        own = value if value.DESCRIPTOR.file.pool is POOL else foreign_to_own(value)
+        own = value if value.DESCRIPTOR.file.pool is POOL else foreign_to_own(value, path=path)
         if own is not None:
             target.CopyFrom(own)
             return True
@@ -412,7 +412,7 @@ def _own_or_foreign(target: Message, value: Any) -> bool:
 
 
 def _fill_struct(target: Message, value: Any, path: str, depth: int) -> None:
-    if _own_or_foreign(target, value):
+    if _own_or_foreign(target, value, path):
         return
     if not isinstance(value, Mapping):
         raise type_error(path, "a dict (JSON object)", value)
@@ -428,7 +428,7 @@ def _fill_struct(target: Message, value: Any, path: str, depth: int) -> None:
 
 
 def _fill_list(target: Message, value: Any, path: str, depth: int) -> None:
-    if _own_or_foreign(target, value):
+    if _own_or_foreign(target, value, path):
         return
     if not isinstance(value, list | tuple):
         raise type_error(path, "a list (JSON array)", value)
@@ -442,7 +442,7 @@ _VALUE_KINDS = {"google.protobuf.Struct": "struct_value", "google.protobuf.ListV
 
 def _fill_value(target: Any, value: Any, path: str, depth: int) -> None:
     if depth > _MAX_DEPTH:
-        raise ValueError(f"{_clip(path)}: nested more than {_MAX_DEPTH} levels deep (a cycle?)")
+        raise ValueError(f"{_clip(path)}: nested too deeply: more than {_MAX_DEPTH} levels (a cycle?)")
     if value is None:
         target.null_value = 0
     elif isinstance(value, bool):
@@ -462,7 +462,7 @@ def _fill_value(target: Any, value: Any, path: str, depth: int) -> None:
         sub = getattr(target, field) if field else target
         if field:
             sub.SetInParent()
-        if not _own_or_foreign(sub, value):
+        if not _own_or_foreign(sub, value, path):
             raise type_error(path, _JSON, value)
     elif isinstance(value, Mapping):
         target.struct_value.SetInParent()
@@ -493,7 +493,7 @@ def _fill_duration(target: Any, value: Any, path: str, depth: int) -> None:
             raise ValueError(f"{path}: expected a duration such as '1.5s'; got {value!r}") from None
     elif isinstance(value, Mapping):
         fill_message(target, value, path=path)
-    elif not _own_or_foreign(target, value):
+    elif not _own_or_foreign(target, value, path):
         raise type_error(path, "seconds (int/float), a datetime.timedelta or a str such as '1.5s'", value)
 
 
@@ -507,7 +507,7 @@ def _fill_timestamp(target: Any, value: Any, path: str, depth: int) -> None:
             raise ValueError(f"{path}: expected an RFC 3339 timestamp; got {value!r}") from None
     elif isinstance(value, Mapping):
         fill_message(target, value, path=path)
-    elif not _own_or_foreign(target, value):
+    elif not _own_or_foreign(target, value, path):
         raise type_error(path, "a datetime.datetime or an RFC 3339 str", value)
 
 

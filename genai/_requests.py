@@ -14,6 +14,8 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any, TypeAlias, cast
 
+from google.protobuf.message import Message
+
 from genai import types
 from genai._checks import check_metadata, check_retry, check_timeout
 from genai._coerce_base import (
@@ -35,6 +37,7 @@ from genai._coerce_config import (
 )
 from genai._coerce_content import ContentLike, ContentsLike, to_content, to_contents
 from genai._coerce_dict import set_field
+from genai._coerce_nesting import check_nesting, levels
 from genai._config import EmbedContentConfig, GenerateContentConfig
 from genai._options import CallOptions, checked_call_options
 
@@ -62,6 +65,15 @@ _GENERATION_KEYS = {
     for field in types.GenerationConfig.DESCRIPTOR.fields
     for key in (field.name, field.json_name)
 }
+
+
+# Where things sit in the requests built here (genai/_coerce_nesting.py checks nesting against it).
+_GENERATION_LEVEL = levels(types.GenerateContentRequest.DESCRIPTOR, "generation_config")
+_TOOLS_LEVEL = levels(types.GenerateContentRequest.DESCRIPTOR, "tools")
+_COUNT_LEVEL = levels(types.CountTokensRequest.DESCRIPTOR, "generate_content_request")
+_NESTABLE_GENERATION_FIELDS = tuple(
+    field.name for field in types.GenerationConfig.DESCRIPTOR.fields if field.message_type is not None
+)
 
 
 def _config_keys(cls: type[Any]) -> dict[str, str]:
@@ -186,7 +198,7 @@ def to_generate_config(config: ConfigLike | None, *, path: str = "config") -> Ge
         return GenerateContentConfig(
             **_google_genai_kwargs(config, _GENERATE_NAMES, "GenerateContentConfig", path)
         )
-    own = foreign_to_own(config)
+    own = foreign_to_own(config, path=path)
     if isinstance(own, types.GenerationConfig):
         return GenerateContentConfig(generation_config=own)
     raise type_error(path, _GENERATE_SHAPES, config)
@@ -306,6 +318,21 @@ def _refuse_clashes(base: types.GenerationConfig, keys: list[str], base_path: st
             )
 
 
+def _check_generation_nesting(
+    config: types.GenerationConfig, cfg: GenerateContentConfig, path: str, level: int
+) -> None:
+    """Refuse schemas nested too deeply for protobuf; `config` sits at `level` of the request."""
+    message: Message = config  # HasField of a name from the descriptor, not a literal
+    for name in _NESTABLE_GENERATION_FIELDS:
+        if message.HasField(name):
+            where = (
+                f"{path}.{name}"
+                if getattr(cfg, name, None) is not None
+                else f"{path}.generation_config.{name}"
+            )
+            check_nesting(getattr(config, name), level=level + 1, path=where)
+
+
 def _needs_json_mime(config: types.GenerationConfig) -> bool:
     """A schema without a response_mime_type: the API wants application/json there, so we set it."""
     return not config.response_mime_type and (
@@ -319,7 +346,9 @@ def _fill_generate(
     contents: ContentsLike,
     cfg: GenerateContentConfig | None,
     path: str,
+    level: int,
 ) -> None:
+    """Fill `request`, which sits at `level` of the message sent (0: it is the message sent)."""
     request.model = model
     if type(contents) is str:
         # The most common call: build the turn in place instead of building one and copying it in.
@@ -336,7 +365,7 @@ def _fill_generate(
             to_content(cfg.system_instruction, path=f"{path}.system_instruction", default_role="")
         )
     if cfg.tools is not None:
-        request.tools.extend(to_tools(cfg.tools, path=f"{path}.tools"))
+        request.tools.extend(to_tools(cfg.tools, path=f"{path}.tools", level=level + _TOOLS_LEVEL))
     if cfg.tool_config is not None:
         request.tool_config.CopyFrom(to_tool_config(cfg.tool_config, path=f"{path}.tool_config"))
     if cfg.safety_settings is not None:
@@ -348,6 +377,12 @@ def _fill_generate(
         _set_text(request, "cached_content", name, f"{path}.cached_content")
     generation = _generation_config(cfg, path)
     if generation is not None:
+        if (
+            cfg.generation_config is not None
+            or cfg.response_schema is not None
+            or cfg.response_json_schema is not None
+        ):
+            _check_generation_nesting(generation, cfg, path, level + _GENERATION_LEVEL)
         request.generation_config.CopyFrom(generation)
 
 
@@ -364,7 +399,7 @@ def build_generate_request(
     """
     cfg = None if config is None else to_generate_config(config)
     request = types.GenerateContentRequest()
-    _fill_generate(request, to_model_name(model), contents, cfg, "config")
+    _fill_generate(request, to_model_name(model), contents, cfg, "config", 0)
     return request
 
 
@@ -433,7 +468,7 @@ def build_count_tokens_request(
     if cfg is None or not _affects_generation(cfg):
         request.contents.extend(to_contents(contents))
     else:
-        _fill_generate(request.generate_content_request, name, contents, cfg, "config")
+        _fill_generate(request.generate_content_request, name, contents, cfg, "config", _COUNT_LEVEL)
     return request
 
 

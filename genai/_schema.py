@@ -94,7 +94,7 @@ def to_schema(value: SchemaLike, *, path: str = "response_schema") -> types.Sche
         schema = types.Schema()
         schema.CopyFrom(_cached_type_schema(value, path))
         return schema
-    own = foreign_to_own(value)
+    own = foreign_to_own(value, path=path)
     if isinstance(own, types.Schema):
         return own
     if own is None and is_genai_model(value):
@@ -176,7 +176,7 @@ def _type_schema(tp: Any, stack: tuple[type, ...], rel: str) -> types.Schema:
     if origin in _LISTS:
         if not args:
             raise _Problem(rel, "give the item type, e.g. list[str]")
-        return types.Schema(type=types.Type.ARRAY, items=_type_schema(args[0], stack, f"{rel}.items"))
+        return _array_schema(_type_schema(args[0], stack, f"{rel}.items"))
     if origin is tuple:
         return _tuple_schema(args, stack, rel)
     if origin in _DICTS:
@@ -215,9 +215,9 @@ def _union_schema(args: tuple[Any, ...], stack: tuple[type, ...], rel: str) -> t
     if len(others) == 1:
         schema = _type_schema(others[0], stack, rel)
     else:
-        schema = types.Schema(
-            any_of=[_type_schema(a, stack, f"{rel}.any_of[{i}]") for i, a in enumerate(others)]
-        )
+        schema = types.Schema()
+        for i, option in enumerate(others):
+            schema.any_of.add().CopyFrom(_type_schema(option, stack, f"{rel}.any_of[{i}]"))
     if len(others) < len(args):
         schema.nullable = True
     return schema
@@ -241,11 +241,21 @@ def _set_enum(schema: types.Schema, values: list[str], rel: str) -> None:
 
 def _tuple_schema(args: tuple[Any, ...], stack: tuple[type, ...], rel: str) -> types.Schema:
     if len(args) == 2 and args[1] is Ellipsis:
-        return types.Schema(type=types.Type.ARRAY, items=_type_schema(args[0], stack, f"{rel}.items"))
+        return _array_schema(_type_schema(args[0], stack, f"{rel}.items"))
     if not args or any(a != args[0] for a in args):
         raise _Problem(rel, "tuples must be tuple[X, ...] or hold one item type, e.g. tuple[float, float]")
-    items = _type_schema(args[0], stack, f"{rel}.items")
-    return types.Schema(type=types.Type.ARRAY, items=items, min_items=len(args), max_items=len(args))
+    schema = _array_schema(_type_schema(args[0], stack, f"{rel}.items"))
+    schema.min_items = schema.max_items = len(args)
+    return schema
+
+
+def _array_schema(items: types.Schema) -> types.Schema:
+    # CopyFrom, not Schema(items=...): upb builds message arguments (and MergeFrom, append, extend)
+    # by serialising and parsing, which raises DecodeError past 100 levels; the request builders
+    # refuse such a schema with a path instead.
+    schema = types.Schema(type=types.Type.ARRAY)
+    schema.items.CopyFrom(items)
+    return schema
 
 
 def _enum_schema(tp: type[enum.Enum], rel: str) -> types.Schema:

@@ -684,7 +684,7 @@ def test_struct_values() -> None:
 def test_cyclic_json_is_a_value_error() -> None:
     loop: dict[str, Any] = {}
     loop["self"] = loop
-    with pytest.raises(ValueError, match="nested more than 100 levels") as info:
+    with pytest.raises(ValueError, match="nested too deeply: more than 100 levels") as info:
         to_message(types.FunctionCall, {"args": loop}, path="c")
     assert str(info.value).startswith("c.args['self']['self']")
     assert len(str(info.value)) < 250

@@ -666,11 +666,15 @@ def test_call_options_errors() -> None:
 
 # The coercion layer: every public function there carries a docstring example.
 COERCION_MODULES = [
+    "genai._coerce_errors",
     "genai._coerce_base",
     "genai._coerce_dict",
+    "genai._coerce_nesting",
     "genai._coerce_content",
     "genai._coerce_config",
     "genai._schema",
+    "genai._checks",
+    "genai._options",
     "genai._requests",
 ]
 
