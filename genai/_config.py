@@ -19,12 +19,12 @@ from genai._options import RetryOptions
 if TYPE_CHECKING:
     from genai._coerce_config import (
         GenerationConfigLike,
-        SafetySettingsLike,
         ThinkingConfigLike,
         ToolConfigLike,
         ToolsLike,
     )
     from genai._coerce_content import ContentLike
+    from genai._coerce_safety import SafetySettingsLike
     from genai._schema import SchemaLike
 
 

@@ -31,13 +31,13 @@ from genai._coerce_config import (
     to_enum,
     to_generation_config,
     to_model_name,
-    to_safety_settings,
     to_tool_config,
     to_tools,
 )
 from genai._coerce_content import ContentLike, ContentsLike, to_content, to_contents
 from genai._coerce_dict import set_field
 from genai._coerce_nesting import check_nesting, levels
+from genai._coerce_safety import to_safety_settings
 from genai._config import EmbedContentConfig, GenerateContentConfig
 from genai._options import CallOptions, checked_call_options
 

@@ -671,6 +671,7 @@ COERCION_MODULES = [
     "genai._coerce_dict",
     "genai._coerce_nesting",
     "genai._coerce_content",
+    "genai._coerce_safety",
     "genai._coerce_config",
     "genai._schema",
     "genai._checks",
