@@ -1,21 +1,20 @@
-"""Shared rungs of the coercion ladder: error messages, enum names, interop detection.
+"""Shared rungs of the coercion ladder: enum names, interop detection, and the error helpers.
 
     >>> describe(b"\\x89PNG" * 1000)[:21]
     'bytes of length 4000 '
 
 Error messages from every coercer have one shape: ``"<path>: expected <accepted shapes>; got <type>
-<bounded repr>"``; `describe` keeps the repr short whatever the value (never a whole payload).
+<bounded repr>"``; the helpers for them (`describe`, `type_error`, ...) live in genai/_coerce_errors.py
+and are re-exported here.
 Interop objects are recognised without importing their packages: proto-plus messages by the ``pb``
-class method, other protobuf pools by ``DESCRIPTOR.full_name``, google-genai pydantic objects by their
-module and ``model_dump``.
+class method, other protobuf pools by ``DESCRIPTOR.full_name``, google-genai pydantic objects by the
+module of a class in their MRO and ``model_dump``.
 """
 
 from __future__ import annotations
 
-import difflib
 import enum
-import reprlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeGuard
 
@@ -24,6 +23,7 @@ from google.protobuf.descriptor import EnumDescriptor
 from google.protobuf.message import DecodeError, Message
 
 from genai import types
+from genai._coerce_errors import describe, is_list, suggest, text_error, type_error
 
 __all__ = [
     "POOL",
@@ -32,10 +32,12 @@ __all__ = [
     "describe",
     "enum_number",
     "foreign_to_own",
+    "is_genai_instance",
     "is_genai_model",
     "is_list",
     "own_class",
     "suggest",
+    "text_error",
     "type_error",
 ]
 
@@ -52,79 +54,6 @@ class SupportsImageSave(Protocol):
     """A PIL image (``save`` to a file object in a given format is all we use)."""
 
     def save(self, fp: Any, format: str | None = ..., **params: Any) -> None: ...
-
-
-# ---------------------------------------------------------------------------------------------------
-# Error helpers
-
-
-class _ShortRepr(reprlib.Repr):
-    def __init__(self) -> None:
-        super().__init__()
-        self.maxstring = self.maxother = 60
-        self.maxlist = self.maxtuple = self.maxset = self.maxfrozenset = self.maxdeque = 4
-        self.maxdict = 3
-        self.maxlevel = 2
-
-    def repr_bytes(self, x: bytes, level: int) -> str:  # never render a large payload in full
-        return repr(x[:24]) + ("..." if len(x) > 24 else "")
-
-    def repr_bytearray(self, x: bytearray, level: int) -> str:
-        return f"bytearray({self.repr_bytes(bytes(x[:24]), level)})"
-
-
-_SHORT = _ShortRepr()
-
-
-def describe(value: Any) -> str:
-    """The type and a bounded repr of `value`, for error messages.
-
-    >>> describe(b"x" * 10_000)
-    "bytes of length 10000 (b'xxxxxxxxxxxxxxxxxxxxxxxx'...)"
-    """
-    if value is None:
-        return "None"
-    if isinstance(value, bytes | bytearray | memoryview):
-        head = bytes(value[:24])
-        more = "..." if len(value) > 24 else ""
-        return f"{type(value).__name__} of length {len(value)} ({head!r}{more})"
-    try:
-        text = _SHORT.repr(value)
-    except Exception:  # a broken __repr__ must not hide the real error
-        text = f"<{type(value).__name__} object>"
-    if len(text) > 60:
-        text = text[:57] + "..."
-    return f"{type(value).__name__} {text}"
-
-
-def type_error(path: str, expected: str, value: Any) -> TypeError:
-    """The TypeError for a value of the wrong kind at `path`.
-
-    >>> str(type_error("contents[1]", "a str", 5))
-    'contents[1]: expected a str; got int 5'
-    """
-    return TypeError(f"{path}: expected {expected}; got {describe(value)}")
-
-
-def suggest(key: str, names: Iterable[str]) -> str:
-    """A "; did you mean ...?" clause for a close match of `key` among `names`, or "".
-
-    >>> suggest("temprature", ["temperature", "top_p"])
-    "; did you mean 'temperature'?"
-    """
-    close = difflib.get_close_matches(key, list(names), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
-
-
-def is_list(value: Any) -> TypeGuard[Sequence[Any]]:
-    """Whether `value` is a list-like sequence (list, tuple, repeated field), not str/bytes.
-
-    >>> is_list((1, 2)), is_list("ab")
-    (True, False)
-    """
-    if isinstance(value, list | tuple):
-        return True
-    return isinstance(value, Sequence) and not isinstance(value, str | bytes | bytearray | memoryview)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -230,11 +159,14 @@ def own_class(full_name: str) -> type[Message] | None:
     return message_factory.GetMessageClass(desc)
 
 
-def foreign_to_own(value: Any) -> Message | None:
+def foreign_to_own(value: Any, *, path: str) -> Message | None:
     """Our copy of a proto-plus message or of a protobuf message from another pool; else None.
 
-    >>> foreign_to_own("text") is None
+    >>> foreign_to_own("text", path="contents") is None
     True
+
+    The copy goes through the wire format; a message nested too deeply for protobuf to read back
+    (more than 100 levels) is a ValueError naming `path`, as it would be for the API.
     """
     if isinstance(value, Message):
         if value.DESCRIPTOR.file.pool is POOL:
@@ -255,8 +187,11 @@ def foreign_to_own(value: Any) -> Message | None:
         return None
     try:
         return cls.FromString(raw.SerializeToString())
-    except DecodeError:  # pragma: no cover - same descriptors on both sides
-        return None
+    except DecodeError as err:  # same descriptors on both sides: only protobuf's depth limit is left
+        raise ValueError(
+            f"{path}: nested too deeply: protobuf cannot read this {raw.DESCRIPTOR.full_name} back ({err}); "
+            "protobuf decoders (the API's too) refuse more than 100 message levels"
+        ) from None
 
 
 def is_genai_model(value: Any) -> TypeGuard[SupportsModelDump]:
@@ -264,6 +199,20 @@ def is_genai_model(value: Any) -> TypeGuard[SupportsModelDump]:
 
     >>> is_genai_model({"text": "hi"})
     False
+
+    Subclasses count too: google-genai's own (``UserContent`` is a ``Content``) and the caller's.
     """
-    module = type(value).__module__ or ""
-    return module.startswith("google.genai") and hasattr(value, "model_dump")
+    return bool(_genai_class_names(type(value))) and hasattr(value, "model_dump")
+
+
+def is_genai_instance(value: Any, name: str) -> bool:
+    """Whether `value` is an instance of the google-genai class `name` or of a subclass of it.
+
+    >>> is_genai_instance("text", "Content")
+    False
+    """
+    return name in _genai_class_names(type(value)) and hasattr(value, "model_dump")
+
+
+def _genai_class_names(cls: type) -> list[str]:
+    return [c.__name__ for c in cls.__mro__ if (c.__module__ or "").startswith("google.genai")]

@@ -1,12 +1,13 @@
-"""Model names, generation/safety/thinking configs, tools and tool config from convenient shapes.
+"""Model names, generation/thinking configs, tools and tool config from convenient shapes.
 
-    >>> to_safety_settings({"harassment": "block_none"})[0].threshold == types.HarmBlockThreshold.BLOCK_NONE
+    >>> to_tool_config("any").function_calling_config.mode == types.FunctionCallingConfigMode.ANY
     True
 
 Same ladder as genai/_coerce_content.py: our messages pass through unchanged; dicts (snake_case or
 camelCase keys), proto-plus / other-pool messages and google-genai pydantic objects are converted;
 errors are TypeError/ValueError whose message starts with the path of the bad value and says what is
 accepted. Python functions become FunctionDeclarations (name, docstring, typed parameters).
+Safety settings live in genai/_coerce_safety.py (re-exported here).
 """
 
 from __future__ import annotations
@@ -28,9 +29,12 @@ from genai._coerce_base import (
     foreign_to_own,
     is_genai_model,
     is_list,
+    text_error,
     type_error,
 )
 from genai._coerce_dict import register_hook, to_message
+from genai._coerce_nesting import check_nesting
+from genai._coerce_safety import SafetySettingsLike, to_safety_setting, to_safety_settings
 from genai._generation_config import GenerationConfig
 from genai._schema import to_schema
 
@@ -60,9 +64,6 @@ V = TypeVar("V", bound=int)
 GenerationConfigLike: TypeAlias = (
     types.GenerationConfig | GenerationConfig | Mapping[str, Any] | SupportsModelDump
 )
-SafetySettingLike: TypeAlias = types.SafetySetting | Mapping[str, Any] | SupportsModelDump
-SafetySettingsLike: TypeAlias = Mapping[Any, Any] | SafetySettingLike | Sequence[SafetySettingLike]
-"""{category: threshold} shortcuts, one setting, or a list of settings (messages or dicts)."""
 ThinkingConfigLike: TypeAlias = types.ThinkingConfig | Mapping[str, Any] | int | SupportsModelDump
 """A ThinkingConfig, its dict, or an int thinking budget (0 disables thinking, -1 is dynamic)."""
 ToolConfigLike: TypeAlias = (
@@ -111,6 +112,10 @@ def to_model_name(model: str, *, path: str = "model") -> str:
     collection, slash, model_id = model.partition("/")
     valid = bool(model_id if slash else model) and "/" not in model_id and not any(c.isspace() for c in model)
     if valid and (not slash or collection + "/" in _MODEL_PREFIXES):
+        try:
+            model.encode()  # once per name (cached below): the request's model field is UTF-8
+        except UnicodeEncodeError as err:
+            raise text_error(path, err, "the model name") from None
         name = model if slash else "models/" + model
         if len(_MODEL_NAMES) < 1024:
             _MODEL_NAMES[model] = name
@@ -164,105 +169,6 @@ def to_thinking_config(value: ThinkingConfigLike, *, path: str = "thinking_confi
         expected="a types.ThinkingConfig, a dict such as {'thinking_budget': 1024, 'include_thoughts': True}"
         " or an int budget",
     )
-
-
-# ---------------------------------------------------------------------------------------------------
-# Safety settings
-
-_CATEGORY_ALIASES = {
-    "HARASSMENT": types.HarmCategory.HARM_CATEGORY_HARASSMENT,
-    "HATE": types.HarmCategory.HARM_CATEGORY_HATE_SPEECH,
-    "HATE_SPEECH": types.HarmCategory.HARM_CATEGORY_HATE_SPEECH,
-    "SEXUAL": types.HarmCategory.HARM_CATEGORY_SEXUALLY_EXPLICIT,
-    "SEXUALLY_EXPLICIT": types.HarmCategory.HARM_CATEGORY_SEXUALLY_EXPLICIT,
-    "DANGEROUS": types.HarmCategory.HARM_CATEGORY_DANGEROUS_CONTENT,
-    "DANGEROUS_CONTENT": types.HarmCategory.HARM_CATEGORY_DANGEROUS_CONTENT,
-    "CIVIC": types.HarmCategory.HARM_CATEGORY_CIVIC_INTEGRITY,
-    "CIVIC_INTEGRITY": types.HarmCategory.HARM_CATEGORY_CIVIC_INTEGRITY,
-}
-_THRESHOLD_ALIASES = {
-    "NONE": types.HarmBlockThreshold.BLOCK_NONE,
-    "LOW": types.HarmBlockThreshold.BLOCK_LOW_AND_ABOVE,
-    "LOW_AND_ABOVE": types.HarmBlockThreshold.BLOCK_LOW_AND_ABOVE,
-    "MEDIUM": types.HarmBlockThreshold.BLOCK_MEDIUM_AND_ABOVE,
-    "MEDIUM_AND_ABOVE": types.HarmBlockThreshold.BLOCK_MEDIUM_AND_ABOVE,
-    "HIGH": types.HarmBlockThreshold.BLOCK_ONLY_HIGH,
-    "ONLY_HIGH": types.HarmBlockThreshold.BLOCK_ONLY_HIGH,
-}
-_SAFETY_SHAPES = (
-    "safety settings: a dict {category: threshold} such as {'harassment': 'block_none'}, a "
-    "types.SafetySetting, a dict {'category': ..., 'threshold': ...}, or a list of those settings"
-)
-
-
-def _category(value: Any, path: str) -> Any:
-    return enum_number(types.HarmCategory.DESCRIPTOR, value, path=path, aliases=_CATEGORY_ALIASES)
-
-
-def _threshold(value: Any, path: str) -> Any:
-    return enum_number(types.HarmBlockThreshold.DESCRIPTOR, value, path=path, aliases=_THRESHOLD_ALIASES)
-
-
-def to_safety_setting(value: SafetySettingLike, *, path: str = "safety_setting") -> types.SafetySetting:
-    """One SafetySetting from the message (as is) or a dict whose category/threshold may be aliases.
-
-    >>> to_safety_setting({"category": "hate", "threshold": "low"}).category
-    8
-    """
-    if type(value) is types.SafetySetting:
-        return value
-    if is_genai_model(value):
-        value = value.model_dump(exclude_none=True)
-    if isinstance(value, Mapping):
-        converted = dict(value)
-        for key in ("category", "threshold"):
-            if converted.get(key) is None:
-                raise ValueError(
-                    f"{path}: a safety setting needs both 'category' and 'threshold'; got {describe(value)}"
-                )
-            convert = _category if key == "category" else _threshold
-            converted[key] = convert(converted[key], f"{path}.{key}")
-        return to_message(types.SafetySetting, converted, path=path)
-    return to_message(types.SafetySetting, value, path=path, expected=_SAFETY_SHAPES)
-
-
-def to_safety_settings(
-    value: SafetySettingsLike, *, path: str = "safety_settings"
-) -> list[types.SafetySetting]:
-    """Safety settings from {category: threshold} shortcuts, one setting, or a list of settings.
-
-    >>> len(to_safety_settings({"harassment": "none", "HARM_CATEGORY_HATE_SPEECH": "BLOCK_LOW_AND_ABOVE"}))
-    2
-
-    Category aliases (any case): harassment, hate/hate_speech, sexual/sexually_explicit,
-    dangerous/dangerous_content, civic/civic_integrity, or the full names. Threshold aliases:
-    none, low, medium, high, off, unspecified, the full names, or ints. A category given twice is an
-    error.
-    """
-    if type(value) is types.SafetySetting:
-        return [value]
-    if isinstance(value, Mapping) and "category" not in value and "threshold" not in value:
-        out = []
-        for key, threshold in value.items():
-            item_path = f"{path}[{key!r}]"
-            setting = types.SafetySetting(
-                category=_category(key, item_path), threshold=_threshold(threshold, item_path)
-            )
-            out.append(setting)
-    elif is_list(value):
-        items: Sequence[Any] = value
-        out = [to_safety_setting(item, path=f"{path}[{i}]") for i, item in enumerate(items)]
-    elif isinstance(value, Mapping) or is_genai_model(value) or foreign_to_own(value) is not None:
-        out = [to_safety_setting(value, path=path)]  # type: ignore[arg-type]
-    else:
-        raise type_error(path, _SAFETY_SHAPES, value)
-    seen: set[int] = set()
-    for setting in out:
-        if setting.category in seen:
-            name = types.HarmCategory.Name(setting.category)
-            raise ValueError(f"{path}: category {name} is given more than once")
-        seen.add(setting.category)
-    return out
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -349,7 +255,11 @@ def _build_declaration(fn: Callable[..., Any], path: str) -> types.FunctionDecla
     except (TypeError, ValueError, NameError) as exc:
         raise ValueError(f"{path}: cannot read the signature of {name}(): {exc}") from None
     description, arg_docs = _parse_docstring(inspect.getdoc(target) or "")
-    declaration = types.FunctionDeclaration(name=name, description=description)
+    declaration = types.FunctionDeclaration(name=name)
+    try:
+        declaration.description = description
+    except UnicodeEncodeError as err:
+        raise text_error(f"{path}.description", err, f"the docstring of {name}()") from None
     parameters = types.Schema(type=types.Type.OBJECT)
     for param in signature.parameters.values():
         param_path = f"{path}.parameters[{param.name!r}]"
@@ -364,7 +274,10 @@ def _build_declaration(fn: Callable[..., Any], path: str) -> types.FunctionDecla
             )
         schema = to_schema(annotation, path=param_path)
         if param.name in arg_docs and not schema.description:
-            schema.description = arg_docs[param.name]
+            try:
+                schema.description = arg_docs[param.name]
+            except UnicodeEncodeError as err:
+                raise text_error(param_path, err, f"the docstring of {name}() about it") from None
         parameters.properties[param.name].CopyFrom(schema)
         parameters.property_ordering.append(param.name)
         if param.default is inspect.Parameter.empty:
@@ -414,7 +327,7 @@ def _classify_tool(item: Any, path: str) -> types.Tool | types.FunctionDeclarati
         return item
     if isinstance(item, str):
         return _builtin_tool(item, path)
-    own = foreign_to_own(item)
+    own = foreign_to_own(item, path=path)
     if own is not None:
         if isinstance(own, types.Tool | types.FunctionDeclaration):
             return own
@@ -430,7 +343,7 @@ def _classify_tool(item: Any, path: str) -> types.Tool | types.FunctionDeclarati
     raise type_error(path, _TOOL_SHAPES, item)
 
 
-def to_tools(value: ToolsLike, *, path: str = "tools") -> list[types.Tool]:
+def to_tools(value: ToolsLike, *, path: str = "tools", level: int | None = None) -> list[types.Tool]:
     """The tools of a request; function declarations and Python functions are gathered into ONE Tool.
 
     >>> to_tools(["code_execution", {"name": "f"}])[1].function_declarations[0].name
@@ -438,8 +351,12 @@ def to_tools(value: ToolsLike, *, path: str = "tools") -> list[types.Tool]:
 
     Tools (messages, dicts, built-in names) stay separate, in order; the Tool holding the gathered
     declarations sits where the first declaration was. Two declarations with one name are an error.
+    With `level` (where the tools sit in the request, see genai/_coerce_nesting.py), schemas that
+    nest too deeply for protobuf are refused.
     """
     if type(value) is types.Tool:
+        if level is not None:
+            check_nesting(value, level=level, path=path)
         return [value]
     single = not is_list(value)
     items: Sequence[Any] = value if is_list(value) else [value]
@@ -450,8 +367,12 @@ def to_tools(value: ToolsLike, *, path: str = "tools") -> list[types.Tool]:
         item_path = path if single else f"{path}[{i}]"
         tool = _classify_tool(item, item_path)
         if isinstance(tool, types.Tool):
+            if level is not None:
+                check_nesting(tool, level=level, path=item_path)
             tools.append(tool)
             continue
+        if level is not None:  # gathered into a Tool: one level further down
+            check_nesting(tool, level=level + 1, path=item_path)
         if tool.name in names:
             raise ValueError(f"{item_path}: function {tool.name!r} is already declared at {names[tool.name]}")
         names[tool.name] = item_path
@@ -480,7 +401,7 @@ def to_tool_config(value: ToolConfigLike, *, path: str = "tool_config") -> types
     ):
         calling = to_message(types.FunctionCallingConfig, value, path=path)
         return types.ToolConfig(function_calling_config=calling)
-    own = foreign_to_own(value)
+    own = foreign_to_own(value, path=path)
     if isinstance(own, types.FunctionCallingConfig):
         return types.ToolConfig(function_calling_config=own)
     return to_message(
@@ -494,6 +415,5 @@ def to_tool_config(value: ToolConfigLike, *, path: str = "tool_config") -> types
 
 register_hook(types.GenerationConfig, lambda value, path: to_generation_config(value, path=path))
 register_hook(types.ThinkingConfig, lambda value, path: to_thinking_config(value, path=path))
-register_hook(types.SafetySetting, lambda value, path: to_safety_setting(value, path=path))
 register_hook(types.FunctionDeclaration, lambda value, path: to_function_declaration(value, path=path))
 register_hook(types.ToolConfig, lambda value, path: to_tool_config(value, path=path))

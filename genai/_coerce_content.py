@@ -28,16 +28,20 @@ from genai._coerce_base import (
     SupportsModelDump,
     describe,
     foreign_to_own,
+    is_genai_instance,
     is_genai_model,
     is_list,
+    text_error,
     type_error,
 )
 from genai._coerce_dict import fill_message, register_hook, to_message
+from genai._coerce_nesting import PART_LEVEL, check_nesting
 
 __all__ = [
     "ContentLike",
     "ContentsLike",
     "PartLike",
+    "check_part_nesting",
     "sniff_mime_type",
     "to_blob",
     "to_content",
@@ -252,12 +256,45 @@ def to_part(value: PartLike, *, path: str = "part") -> types.Part:
     if cls is types.Part:
         return value  # type: ignore[return-value]
     if cls is str:
-        return types.Part(text=value)  # type: ignore[arg-type]
+        try:
+            return types.Part(text=value)  # type: ignore[arg-type]
+        except UnicodeEncodeError as err:  # protobuf encodes the text as UTF-8 here
+            raise text_error(path, err) from None
     return _other_part(value, path, PART_SHAPES)
 
 
-def _other_part(value: Any, path: str, expected: str) -> types.Part:
-    """to_part's general case; `expected` is the accepted-shapes text of a TypeError."""
+def _text_part(text: str, path: str) -> types.Part:
+    try:
+        return types.Part(text=text if type(text) is str else str.__str__(text))
+    except UnicodeEncodeError as err:
+        raise text_error(path, err) from None
+
+
+def _other_part(value: Any, path: str, expected: str, *, converted: bool = False) -> types.Part:
+    """to_part's general case; `expected` is the accepted-shapes text of a TypeError.
+
+    A part built here is checked for nesting; a Part message is sent as given, unless `converted`
+    (our copy of a proto-plus / other-pool message).
+    """
+    part = _convert_part(value, path, expected)
+    if converted or type(value) is not types.Part:
+        check_part_nesting(part, path)
+    return part
+
+
+def check_part_nesting(part: types.Part, path: str) -> None:
+    """Refuse a part whose function call/response or metadata nests too deeply for protobuf.
+
+    >>> check_part_nesting(types.Part(text="hi"), "contents[0]")
+    """
+    kind = part.WhichOneof("data")
+    if kind == "function_call" or kind == "function_response":
+        check_nesting(getattr(part, kind), level=PART_LEVEL + 1, path=f"{path}.{kind}")
+    if part.HasField("part_metadata"):
+        check_nesting(part.part_metadata, level=PART_LEVEL + 1, path=f"{path}.part_metadata")
+
+
+def _convert_part(value: Any, path: str, expected: str) -> types.Part:
     field = _PART_FIELD_BY_TYPE.get(type(value))
     if field is not None:
         part = types.Part()
@@ -266,7 +303,7 @@ def _other_part(value: Any, path: str, expected: str) -> types.Part:
     if isinstance(value, types.Part):
         return value
     if isinstance(value, str):
-        return types.Part(text=str.__str__(value))
+        return _text_part(value, path)
     if isinstance(value, Mapping):
         return _dict_part(value, path)
     if isinstance(value, bytes | bytearray | memoryview):
@@ -277,13 +314,13 @@ def _other_part(value: Any, path: str, expected: str) -> types.Part:
         return _uploaded_file_part(value.uri, value.mime_type, value.name, path)
     if _is_pil_image(value):
         return _image_part(value, path)
-    own = foreign_to_own(value)
+    own = foreign_to_own(value, path=path)
     if own is not None:
         if isinstance(own, types.Part | types.File) or type(own) in _PART_FIELD_BY_TYPE:
-            return _other_part(own, path, expected)
+            return _convert_part(own, path, expected)
         raise TypeError(f"{path}: expected {expected}; got a {own.DESCRIPTOR.full_name} message")
     if is_genai_model(value):
-        if type(value).__name__ == "File":
+        if is_genai_instance(value, "File"):
             return _uploaded_file_part(
                 getattr(value, "uri", None),
                 getattr(value, "mime_type", None),
@@ -297,7 +334,9 @@ def _other_part(value: Any, path: str, expected: str) -> types.Part:
 def _uploaded_file_part(uri: Any, mime_type: Any, name: Any, path: str) -> types.Part:
     if not uri:
         raise ValueError(f"{path}: the file {name!r} has no uri (is it uploaded and ACTIVE?)")
-    return types.Part(file_data=types.FileData(file_uri=uri, mime_type=mime_type or ""))
+    data = types.FileData()
+    fill_message(data, {"file_uri": uri, "mime_type": mime_type or ""}, path=path)
+    return types.Part(file_data=data)
 
 
 def _dict_part(value: Mapping[Any, Any], path: str) -> types.Part:
@@ -356,7 +395,7 @@ def _dict_content(value: Mapping[Any, Any], path: str, default_role: str) -> typ
 
 
 def _genai_is_content(value: Any) -> bool:
-    return is_genai_model(value) and type(value).__name__ == "Content"
+    return is_genai_instance(value, "Content")  # UserContent and ModelContent included
 
 
 def to_content(value: ContentLike, *, path: str = "content", default_role: str = "user") -> types.Content:
@@ -373,27 +412,35 @@ def to_content(value: ContentLike, *, path: str = "content", default_role: str =
     if cls is types.Content:
         return value  # type: ignore[return-value]
     if cls is str:
-        return types.Content(role=default_role, parts=[types.Part(text=value)])  # type: ignore[arg-type]
+        return types.Content(role=default_role, parts=[_text_part(value, path)])  # type: ignore[arg-type]
     if isinstance(value, Mapping):
         if "role" in value or "parts" in value:
             return _dict_content(value, path, default_role)
-        return types.Content(role=default_role, parts=[_dict_part(value, path)])
+        return types.Content(role=default_role, parts=[_other_part(value, path, CONTENT_SHAPES)])
     if is_list(value):
         return types.Content(role=default_role, parts=_parts(value, path))
-    own = foreign_to_own(value)
-    if own is not None:
-        if isinstance(own, types.Content):
-            return own
-        return types.Content(role=default_role, parts=[_other_part(own, path, CONTENT_SHAPES)])
+    own = foreign_to_own(value, path=path)
+    if isinstance(own, types.Content):
+        return _converted_content(own, path)
     if _genai_is_content(value):
         dumped = value.model_dump(exclude_none=True)  # type: ignore[union-attr]
         return _dict_content(dumped, path, default_role)
     return types.Content(role=default_role, parts=[_other_part(value, path, CONTENT_SHAPES)])
 
 
+def _converted_content(content: types.Content, path: str) -> types.Content:
+    """Our copy of a proto-plus / other-pool Content, once its parts are checked for nesting."""
+    for i, part in enumerate(content.parts):
+        check_part_nesting(part, f"{path}.parts[{i}]")
+    return content
+
+
 def _is_content_item(item: Any) -> bool:
-    if type(item) is types.Content:
+    cls = type(item)
+    if cls is types.Content:
         return True
+    if cls is types.Part:
+        return False
     if isinstance(item, Mapping):
         return "role" in item or "parts" in item
     if isinstance(item, str | bytes | bytearray | memoryview):
@@ -424,14 +471,20 @@ def to_contents(value: ContentsLike, *, path: str = "contents") -> list[types.Co
     for i, item in enumerate(items):
         item_path = f"{path}[{i}]"
         if type(item) is str:
-            pending.append(types.Part(text=item))
+            try:
+                pending.append(types.Part(text=item))
+            except UnicodeEncodeError as err:
+                raise text_error(item_path, err) from None
             continue
         if not _is_content_item(item):
-            own = foreign_to_own(item)
-            if own is None or not isinstance(own, types.Content):
-                pending.append(_other_part(own if own is not None else item, item_path, CONTENT_SHAPES))
+            own = foreign_to_own(item, path=item_path)
+            if not isinstance(own, types.Content):
+                converted = own is not None
+                pending.append(
+                    _other_part(item if own is None else own, item_path, CONTENT_SHAPES, converted=converted)
+                )
                 continue
-            item = own
+            item = _converted_content(own, item_path)
         if pending:
             out.append(types.Content(role="user", parts=pending))
             pending = []

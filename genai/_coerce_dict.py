@@ -42,6 +42,7 @@ from genai._coerce_base import (
     is_genai_model,
     is_list,
     suggest,
+    text_error,
     type_error,
 )
 
@@ -154,7 +155,7 @@ def to_message(cls: type[M], value: Any, *, path: str, expected: str | None = No
     """
     if isinstance(value, cls):
         return value
-    own = foreign_to_own(value)
+    own = foreign_to_own(value, path=path)
     if own is not None:
         if isinstance(own, cls):
             return own
@@ -181,7 +182,7 @@ def fill_message(msg: Message, value: Mapping[Any, Any], *, path: str) -> None:
     """
     depth = getattr(_NESTING, "depth", 0)
     if depth >= _MAX_DEPTH:
-        raise ValueError(f"{_clip(path)}: nested more than {_MAX_DEPTH} levels deep (a cycle?)")
+        raise ValueError(f"{_clip(path)}: nested too deeply: more than {_MAX_DEPTH} levels (a cycle?)")
     _NESTING.depth = depth + 1
     try:
         _fill_fields(msg, value, path)
@@ -249,7 +250,11 @@ def _set(msg: Message, field: _Plan, value: Any, path: str, depth: int) -> None:
         target.SetInParent()
         _fill_sub(target, field, value, path, depth)
     else:
-        setattr(msg, field.name, _scalar(field, value, path))
+        converted = _scalar(field, value, path)
+        try:
+            setattr(msg, field.name, converted)
+        except UnicodeEncodeError as err:  # protobuf encodes str fields as UTF-8 when they are set
+            raise text_error(path, err) from None
 
 
 def _set_repeated(msg: Message, field: _Plan, value: Any, path: str, depth: int) -> None:
@@ -261,7 +266,22 @@ def _set_repeated(msg: Message, field: _Plan, value: Any, path: str, depth: int)
         for i, item in enumerate(value):
             _fill_sub(container.add(), field, item, f"{path}[{i}]", depth)
     else:
-        container.extend([_scalar(field, item, f"{path}[{i}]") for i, item in enumerate(value)])
+        items = [_scalar(field, item, f"{path}[{i}]") for i, item in enumerate(value)]
+        try:
+            container.extend(items)
+        except UnicodeEncodeError as err:
+            raise text_error(f"{path}[{_unencodable(items)}]", err) from None
+
+
+def _unencodable(items: list[Any]) -> int:
+    """The index of the first str that cannot be encoded as UTF-8 (called once one is known to exist)."""
+    for i, item in enumerate(items):
+        if isinstance(item, str):
+            try:
+                item.encode()
+            except UnicodeEncodeError:
+                return i
+    return 0  # pragma: no cover - the caller saw one
 
 
 def _set_map(msg: Message, field: _Plan, value: Any, path: str, depth: int) -> None:
@@ -278,9 +298,19 @@ def _set_map(msg: Message, field: _Plan, value: Any, path: str, depth: int) -> N
         if item is None:
             continue
         if value_plan.kind == _MESSAGE:
-            _fill_sub(container[converted_key], value_plan, item, item_path, depth)
+            try:
+                entry = container[converted_key]
+            except UnicodeEncodeError as err:
+                raise text_error(item_path, err, "the key") from None
+            _fill_sub(entry, value_plan, item, item_path, depth)
         else:
-            container[converted_key] = _scalar(value_plan, item, item_path)
+            converted = _scalar(value_plan, item, item_path)
+            try:
+                container[converted_key] = converted
+            except UnicodeEncodeError as err:
+                raise text_error(
+                    item_path, err, "the key" if err.object is converted_key else "the value"
+                ) from None
 
 
 def _fill_sub(target: Message, field: _Plan, value: Any, path: str, depth: int) -> None:
@@ -371,10 +401,10 @@ def to_bytes(value: Any, *, path: str) -> bytes:
 _JSON = "a JSON value (dict with str keys, list, str, int, float, bool or None)"
 
 
-def _own_or_foreign(target: Message, value: Any) -> bool:
+def _own_or_foreign(target: Message, value: Any, path: str) -> bool:
     """Copy `value` into `target` when it is a message of the same type (ours or foreign)."""
     if isinstance(value, Message) and value.DESCRIPTOR.full_name == target.DESCRIPTOR.full_name:
-        own = value if value.DESCRIPTOR.file.pool is POOL else foreign_to_own(value)
+        own = value if value.DESCRIPTOR.file.pool is POOL else foreign_to_own(value, path=path)
         if own is not None:
             target.CopyFrom(own)
             return True
@@ -382,7 +412,7 @@ def _own_or_foreign(target: Message, value: Any) -> bool:
 
 
 def _fill_struct(target: Message, value: Any, path: str, depth: int) -> None:
-    if _own_or_foreign(target, value):
+    if _own_or_foreign(target, value, path):
         return
     if not isinstance(value, Mapping):
         raise type_error(path, "a dict (JSON object)", value)
@@ -390,11 +420,15 @@ def _fill_struct(target: Message, value: Any, path: str, depth: int) -> None:
     for key, item in value.items():
         if not isinstance(key, str):
             raise TypeError(f"{path}: keys must be str; got {describe(key)}")
-        _fill_value(fields[key], item, f"{path}[{key!r}]", depth + 1)
+        try:
+            entry = fields[key]
+        except UnicodeEncodeError as err:
+            raise text_error(f"{path}[{key!r}]", err, "the key") from None
+        _fill_value(entry, item, f"{path}[{key!r}]", depth + 1)
 
 
 def _fill_list(target: Message, value: Any, path: str, depth: int) -> None:
-    if _own_or_foreign(target, value):
+    if _own_or_foreign(target, value, path):
         return
     if not isinstance(value, list | tuple):
         raise type_error(path, "a list (JSON array)", value)
@@ -408,7 +442,7 @@ _VALUE_KINDS = {"google.protobuf.Struct": "struct_value", "google.protobuf.ListV
 
 def _fill_value(target: Any, value: Any, path: str, depth: int) -> None:
     if depth > _MAX_DEPTH:
-        raise ValueError(f"{_clip(path)}: nested more than {_MAX_DEPTH} levels deep (a cycle?)")
+        raise ValueError(f"{_clip(path)}: nested too deeply: more than {_MAX_DEPTH} levels (a cycle?)")
     if value is None:
         target.null_value = 0
     elif isinstance(value, bool):
@@ -419,13 +453,16 @@ def _fill_value(target: Any, value: Any, path: str, depth: int) -> None:
         except OverflowError:
             raise ValueError(f"{path}: {describe(value)} is too large for a JSON number") from None
     elif isinstance(value, str):
-        target.string_value = value if type(value) is str else str.__str__(value)
+        try:
+            target.string_value = value if type(value) is str else str.__str__(value)
+        except UnicodeEncodeError as err:
+            raise text_error(path, err) from None
     elif isinstance(value, Message):  # Value, Struct or ListValue of any pool (Struct is also a Mapping)
         field = _VALUE_KINDS.get(value.DESCRIPTOR.full_name)
         sub = getattr(target, field) if field else target
         if field:
             sub.SetInParent()
-        if not _own_or_foreign(sub, value):
+        if not _own_or_foreign(sub, value, path):
             raise type_error(path, _JSON, value)
     elif isinstance(value, Mapping):
         target.struct_value.SetInParent()
@@ -456,7 +493,7 @@ def _fill_duration(target: Any, value: Any, path: str, depth: int) -> None:
             raise ValueError(f"{path}: expected a duration such as '1.5s'; got {value!r}") from None
     elif isinstance(value, Mapping):
         fill_message(target, value, path=path)
-    elif not _own_or_foreign(target, value):
+    elif not _own_or_foreign(target, value, path):
         raise type_error(path, "seconds (int/float), a datetime.timedelta or a str such as '1.5s'", value)
 
 
@@ -470,7 +507,7 @@ def _fill_timestamp(target: Any, value: Any, path: str, depth: int) -> None:
             raise ValueError(f"{path}: expected an RFC 3339 timestamp; got {value!r}") from None
     elif isinstance(value, Mapping):
         fill_message(target, value, path=path)
-    elif not _own_or_foreign(target, value):
+    elif not _own_or_foreign(target, value, path):
         raise type_error(path, "a datetime.datetime or an RFC 3339 str", value)
 
 

@@ -26,12 +26,12 @@ if TYPE_CHECKING:
     from genai._coerce_base import SupportsModelDump
     from genai._coerce_config import (
         GenerationConfigLike,
-        SafetySettingsLike,
         ThinkingConfigLike,
         ToolConfigLike,
         ToolsLike,
     )
     from genai._coerce_content import ContentLike
+    from genai._coerce_safety import SafetySettingsLike
 
     # `.parsed` of a reply is typed as the Python type given as response_schema, else Any. The
     # default (PEP 696) is for type checkers only: typing.TypeVar takes none before Python 3.13.

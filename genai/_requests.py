@@ -12,30 +12,34 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, cast
+
+from google.protobuf.message import Message
 
 from genai import types
+from genai._checks import check_metadata, check_retry, check_timeout
 from genai._coerce_base import (
     SupportsModelDump,
     describe,
     foreign_to_own,
     is_genai_model,
-    is_list,
     suggest,
+    text_error,
     type_error,
 )
 from genai._coerce_config import (
     to_enum,
     to_generation_config,
     to_model_name,
-    to_safety_settings,
     to_tool_config,
     to_tools,
 )
 from genai._coerce_content import ContentLike, ContentsLike, to_content, to_contents
 from genai._coerce_dict import set_field
+from genai._coerce_nesting import check_nesting, levels
+from genai._coerce_safety import to_safety_settings
 from genai._config import EmbedContentConfig, GenerateContentConfig
-from genai._options import CallOptions, RetryOptions
+from genai._options import CallOptions, checked_call_options
 
 __all__ = [
     "ConfigLike",
@@ -61,6 +65,15 @@ _GENERATION_KEYS = {
     for field in types.GenerationConfig.DESCRIPTOR.fields
     for key in (field.name, field.json_name)
 }
+
+
+# Where things sit in the requests built here (genai/_coerce_nesting.py checks nesting against it).
+_GENERATION_LEVEL = levels(types.GenerateContentRequest.DESCRIPTOR, "generation_config")
+_TOOLS_LEVEL = levels(types.GenerateContentRequest.DESCRIPTOR, "tools")
+_COUNT_LEVEL = levels(types.CountTokensRequest.DESCRIPTOR, "generate_content_request")
+_NESTABLE_GENERATION_FIELDS = tuple(
+    field.name for field in types.GenerationConfig.DESCRIPTOR.fields if field.message_type is not None
+)
 
 
 def _config_keys(cls: type[Any]) -> dict[str, str]:
@@ -127,9 +140,9 @@ def _google_genai_kwargs(
     for name in value.model_dump(exclude_none=True):
         item = getattr(value, name)
         if name == "http_options":
-            timeout = getattr(item, "timeout", None)
+            timeout = _google_genai_timeout(value, path)
             if timeout is not None:
-                kwargs["timeout"] = timeout / 1000
+                kwargs["timeout"] = timeout
         elif name in _GOOGLE_GENAI_DROPPED:
             continue
         elif name in names:
@@ -149,7 +162,9 @@ def _google_genai_kwargs(
 def _with_extras(base: Any, extra: Mapping[str, Any], path: str) -> types.GenerationConfig:
     merged = types.GenerationConfig()
     if base is not None:
-        merged.CopyFrom(to_generation_config(base, path=f"{path}.generation_config"))
+        base_msg = to_generation_config(base, path=f"{path}.generation_config")
+        _refuse_clashes(base_msg, list(extra), path, path)
+        merged.CopyFrom(base_msg)
     for name, item in extra.items():
         set_field(merged, name, item, path=f"{path}.{name}")
     return merged
@@ -183,7 +198,7 @@ def to_generate_config(config: ConfigLike | None, *, path: str = "config") -> Ge
         return GenerateContentConfig(
             **_google_genai_kwargs(config, _GENERATE_NAMES, "GenerateContentConfig", path)
         )
-    own = foreign_to_own(config)
+    own = foreign_to_own(config, path=path)
     if isinstance(own, types.GenerationConfig):
         return GenerateContentConfig(generation_config=own)
     raise type_error(path, _GENERATE_SHAPES, config)
@@ -217,56 +232,41 @@ def call_options(config: Any) -> CallOptions | None:
     5.0
 
     Takes the coerced configs, None, or a raw `config=` value (dict, google-genai config); values
-    that carry no call options give None.
+    that carry no call options give None. Metadata is pairs or a dict (see genai._checks).
     """
     if config is None:
         return None
     if isinstance(config, CallOptions):
         return config
     if isinstance(config, GenerateContentConfig | EmbedContentConfig):
-        timeout, retry, metadata = config.timeout, config.retry, getattr(config, "metadata", None)
+        timeout, retry, metadata = config.timeout, config.retry, config.metadata
     elif isinstance(config, Mapping):
         timeout, retry, metadata = config.get("timeout"), config.get("retry"), config.get("metadata")
     elif is_genai_model(config):
-        ms = getattr(getattr(config, "http_options", None), "timeout", None)
-        timeout, retry, metadata = (ms / 1000 if ms is not None else None), None, None
+        timeout, retry, metadata = _google_genai_timeout(config, "config"), None, None
     else:
         return None
-    if timeout is None and retry is None and not metadata:
+    if timeout is None and retry is None and metadata is None:
         return None
-    return CallOptions(
-        timeout=_timeout(timeout), retry=_retry(retry), metadata=_metadata(metadata, "config.metadata")
-    )
-
-
-def _timeout(value: Any) -> float | None:
-    if value is None:
+    seconds = check_timeout(timeout, "config.timeout")
+    policy = check_retry(retry, "config.retry")
+    pairs = check_metadata(metadata, "config.metadata")
+    if seconds is None and policy is None and not pairs:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise type_error("config.timeout", "a number of seconds", value)
-    if not value > 0:
-        raise ValueError(f"config.timeout: expected a positive number of seconds; got {value!r}")
-    return float(value)
+    return checked_call_options(seconds, policy, cast(tuple[tuple[str, str], ...], pairs))
 
 
-def _retry(value: Any) -> RetryOptions | None:
-    if value is None or isinstance(value, RetryOptions):
-        return value
-    raise type_error("config.retry", "a genai.RetryOptions", value)
-
-
-def _metadata(value: Any, path: str) -> tuple[tuple[str, str], ...]:
-    if not value:
-        return ()
-    pairs = list(value.items()) if isinstance(value, Mapping) else value
-    if not is_list(pairs):
-        raise type_error(path, "a list of (key, value) str pairs or a dict", value)
-    out = []
-    for i, pair in enumerate(pairs):
-        if not (isinstance(pair, tuple | list) and len(pair) == 2 and all(isinstance(x, str) for x in pair)):
-            raise type_error(f"{path}[{i}]", "a (key, value) pair of str", pair)
-        out.append((pair[0], pair[1]))
-    return tuple(out)
+def _google_genai_timeout(config: Any, path: str) -> float | None:
+    """http_options.timeout of a google-genai config (milliseconds) in seconds."""
+    ms = getattr(getattr(config, "http_options", None), "timeout", None)
+    if ms is None:
+        return None
+    try:
+        return check_timeout(ms / 1000 if isinstance(ms, int | float) else ms, f"{path}.http_options.timeout")
+    except ValueError:
+        raise ValueError(
+            f"{path}.http_options.timeout: expected a positive number of milliseconds; got {describe(ms)}"
+        ) from None
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -277,6 +277,13 @@ def _cached_content_name(value: Any, path: str) -> str:
     if not isinstance(value, str) or not value:
         raise type_error(path, "a cached content name such as 'cachedContents/abc123'", value)
     return value if "/" in value else "cachedContents/" + value
+
+
+def _set_text(msg: Any, name: str, value: str, path: str) -> None:
+    try:
+        setattr(msg, name, value)
+    except UnicodeEncodeError as err:  # protobuf encodes str fields as UTF-8 when they are set
+        raise text_error(path, err) from None
 
 
 def _generation_config(cfg: GenerateContentConfig, path: str) -> types.GenerationConfig | None:
@@ -290,12 +297,40 @@ def _generation_config(cfg: GenerateContentConfig, path: str) -> types.Generatio
         return base_msg
     merged = types.GenerationConfig()
     if base_msg is not None:
+        _refuse_clashes(base_msg, [name for name, _ in explicit], path, path)
         merged.CopyFrom(base_msg)
     for name, value in explicit:
         set_field(merged, name, value, path=f"{path}.{name}")
     if _needs_json_mime(merged):
         merged.response_mime_type = "application/json"
     return merged
+
+
+def _refuse_clashes(base: types.GenerationConfig, keys: list[str], base_path: str, path: str) -> None:
+    """A setting given both inside generation_config and on its own is refused: neither may win."""
+    given = {field.name for field, _ in base.ListFields()}
+    for key in keys:
+        name = _GENERATION_KEYS[key]
+        if name in given:
+            raise ValueError(
+                f"{path}.{key}: {name} is also set in {base_path}.generation_config.{name}; "
+                "give it in one place"
+            )
+
+
+def _check_generation_nesting(
+    config: types.GenerationConfig, cfg: GenerateContentConfig, path: str, level: int
+) -> None:
+    """Refuse schemas nested too deeply for protobuf; `config` sits at `level` of the request."""
+    message: Message = config  # HasField of a name from the descriptor, not a literal
+    for name in _NESTABLE_GENERATION_FIELDS:
+        if message.HasField(name):
+            where = (
+                f"{path}.{name}"
+                if getattr(cfg, name, None) is not None
+                else f"{path}.generation_config.{name}"
+            )
+            check_nesting(getattr(config, name), level=level + 1, path=where)
 
 
 def _needs_json_mime(config: types.GenerationConfig) -> bool:
@@ -311,11 +346,16 @@ def _fill_generate(
     contents: ContentsLike,
     cfg: GenerateContentConfig | None,
     path: str,
+    level: int,
 ) -> None:
+    """Fill `request`, which sits at `level` of the message sent (0: it is the message sent)."""
     request.model = model
     if type(contents) is str:
         # The most common call: build the turn in place instead of building one and copying it in.
-        request.contents.add(role="user").parts.add(text=contents)
+        try:
+            request.contents.add(role="user").parts.add(text=contents)
+        except UnicodeEncodeError as err:
+            raise text_error("contents", err) from None
     else:
         request.contents.extend(to_contents(contents))
     if cfg is None:
@@ -325,7 +365,7 @@ def _fill_generate(
             to_content(cfg.system_instruction, path=f"{path}.system_instruction", default_role="")
         )
     if cfg.tools is not None:
-        request.tools.extend(to_tools(cfg.tools, path=f"{path}.tools"))
+        request.tools.extend(to_tools(cfg.tools, path=f"{path}.tools", level=level + _TOOLS_LEVEL))
     if cfg.tool_config is not None:
         request.tool_config.CopyFrom(to_tool_config(cfg.tool_config, path=f"{path}.tool_config"))
     if cfg.safety_settings is not None:
@@ -333,9 +373,16 @@ def _fill_generate(
             to_safety_settings(cfg.safety_settings, path=f"{path}.safety_settings")
         )
     if cfg.cached_content is not None:
-        request.cached_content = _cached_content_name(cfg.cached_content, f"{path}.cached_content")
+        name = _cached_content_name(cfg.cached_content, f"{path}.cached_content")
+        _set_text(request, "cached_content", name, f"{path}.cached_content")
     generation = _generation_config(cfg, path)
     if generation is not None:
+        if (
+            cfg.generation_config is not None
+            or cfg.response_schema is not None
+            or cfg.response_json_schema is not None
+        ):
+            _check_generation_nesting(generation, cfg, path, level + _GENERATION_LEVEL)
         request.generation_config.CopyFrom(generation)
 
 
@@ -352,7 +399,7 @@ def build_generate_request(
     """
     cfg = None if config is None else to_generate_config(config)
     request = types.GenerateContentRequest()
-    _fill_generate(request, to_model_name(model), contents, cfg, "config")
+    _fill_generate(request, to_model_name(model), contents, cfg, "config", 0)
     return request
 
 
@@ -394,10 +441,7 @@ def encode_text_request(model: str, text: str) -> bytes:
     try:
         encoded = text.encode()
     except UnicodeEncodeError as err:
-        raise ValueError(
-            f"contents: the text cannot be encoded as UTF-8 ({err.reason} at position {err.start}); "
-            "pass valid Unicode text"
-        ) from err
+        raise text_error("contents", err) from None
     # text is a oneof member, so even "" is written: the part then says it is an empty text.
     content = _length_delimited(_PARTS_TAG, _length_delimited(_TEXT_TAG, encoded)) + _USER_ROLE
     return _length_delimited(_MODEL_TAG, name.encode()) + _length_delimited(_CONTENTS_TAG, content)
@@ -424,7 +468,7 @@ def build_count_tokens_request(
     if cfg is None or not _affects_generation(cfg):
         request.contents.extend(to_contents(contents))
     else:
-        _fill_generate(request.generate_content_request, name, contents, cfg, "config")
+        _fill_generate(request.generate_content_request, name, contents, cfg, "config", _COUNT_LEVEL)
     return request
 
 
@@ -446,7 +490,7 @@ def build_embed_request(
     if cfg.title is not None:
         if not isinstance(cfg.title, str):
             raise type_error("config.title", "a str", cfg.title)
-        request.title = cfg.title
+        _set_text(request, "title", cfg.title, "config.title")
     if cfg.output_dimensionality is not None:
         size = cfg.output_dimensionality
         if isinstance(size, bool) or not isinstance(size, int):

@@ -30,6 +30,7 @@ from genai._coerce_base import (
     type_error,
 )
 from genai._coerce_dict import fill_message, register_hook
+from genai._coerce_errors import text_problem
 from genai.errors import ResponseParseError
 
 __all__ = ["SchemaLike", "is_python_type", "parse_as", "to_schema"]
@@ -93,7 +94,7 @@ def to_schema(value: SchemaLike, *, path: str = "response_schema") -> types.Sche
         schema = types.Schema()
         schema.CopyFrom(_cached_type_schema(value, path))
         return schema
-    own = foreign_to_own(value)
+    own = foreign_to_own(value, path=path)
     if isinstance(own, types.Schema):
         return own
     if own is None and is_genai_model(value):
@@ -175,7 +176,7 @@ def _type_schema(tp: Any, stack: tuple[type, ...], rel: str) -> types.Schema:
     if origin in _LISTS:
         if not args:
             raise _Problem(rel, "give the item type, e.g. list[str]")
-        return types.Schema(type=types.Type.ARRAY, items=_type_schema(args[0], stack, f"{rel}.items"))
+        return _array_schema(_type_schema(args[0], stack, f"{rel}.items"))
     if origin is tuple:
         return _tuple_schema(args, stack, rel)
     if origin in _DICTS:
@@ -201,7 +202,10 @@ def _type_schema(tp: Any, stack: tuple[type, ...], rel: str) -> types.Schema:
         if _is_pydantic_model(tp):
             schema = _object_schema(_pydantic_fields(tp), inner, rel)
             if tp.__doc__:
-                schema.description = tp.__doc__.strip()
+                try:
+                    schema.description = tp.__doc__.strip()
+                except UnicodeEncodeError as err:
+                    raise _Problem(rel, text_problem(err, f"the docstring of {tp.__name__}")) from None
             return schema
     raise _Problem(rel, f"cannot describe {_type_name(tp)} as a Schema; supported: {_SUPPORTED}")
 
@@ -211,9 +215,9 @@ def _union_schema(args: tuple[Any, ...], stack: tuple[type, ...], rel: str) -> t
     if len(others) == 1:
         schema = _type_schema(others[0], stack, rel)
     else:
-        schema = types.Schema(
-            any_of=[_type_schema(a, stack, f"{rel}.any_of[{i}]") for i, a in enumerate(others)]
-        )
+        schema = types.Schema()
+        for i, option in enumerate(others):
+            schema.any_of.add().CopyFrom(_type_schema(option, stack, f"{rel}.any_of[{i}]"))
     if len(others) < len(args):
         schema.nullable = True
     return schema
@@ -223,16 +227,35 @@ def _literal_schema(args: tuple[Any, ...], rel: str) -> types.Schema:
     values = [a for a in args if a is not None]
     if not values or not all(isinstance(v, str) for v in values):
         raise _Problem(rel, f"only str literals can be described (Schema enums hold strings); got {args!r}")
-    return types.Schema(type=types.Type.STRING, format="enum", enum=values, nullable=len(values) < len(args))
+    schema = types.Schema(type=types.Type.STRING, format="enum", nullable=len(values) < len(args))
+    _set_enum(schema, values, rel)
+    return schema
+
+
+def _set_enum(schema: types.Schema, values: list[str], rel: str) -> None:
+    try:
+        schema.enum.extend(values)
+    except UnicodeEncodeError as err:
+        raise _Problem(rel, text_problem(err, "an enum value")) from None
 
 
 def _tuple_schema(args: tuple[Any, ...], stack: tuple[type, ...], rel: str) -> types.Schema:
     if len(args) == 2 and args[1] is Ellipsis:
-        return types.Schema(type=types.Type.ARRAY, items=_type_schema(args[0], stack, f"{rel}.items"))
+        return _array_schema(_type_schema(args[0], stack, f"{rel}.items"))
     if not args or any(a != args[0] for a in args):
         raise _Problem(rel, "tuples must be tuple[X, ...] or hold one item type, e.g. tuple[float, float]")
-    items = _type_schema(args[0], stack, f"{rel}.items")
-    return types.Schema(type=types.Type.ARRAY, items=items, min_items=len(args), max_items=len(args))
+    schema = _array_schema(_type_schema(args[0], stack, f"{rel}.items"))
+    schema.min_items = schema.max_items = len(args)
+    return schema
+
+
+def _array_schema(items: types.Schema) -> types.Schema:
+    # CopyFrom, not Schema(items=...): upb builds message arguments (and MergeFrom, append, extend)
+    # by serialising and parsing, which raises DecodeError past 100 levels; the request builders
+    # refuse such a schema with a path instead.
+    schema = types.Schema(type=types.Type.ARRAY)
+    schema.items.CopyFrom(items)
+    return schema
 
 
 def _enum_schema(tp: type[enum.Enum], rel: str) -> types.Schema:
@@ -242,7 +265,9 @@ def _enum_schema(tp: type[enum.Enum], rel: str) -> types.Schema:
         if isinstance(value, bool) or not isinstance(value, str | int):
             raise _Problem(rel, f"{tp.__name__}.{member.name}: only str and int enum values can be described")
         values.append(str(value))
-    return types.Schema(type=types.Type.STRING, format="enum", enum=values)
+    schema = types.Schema(type=types.Type.STRING, format="enum")
+    _set_enum(schema, values, rel)
+    return schema
 
 
 _Field: TypeAlias = tuple[str, Any, bool, str]  # name, annotation, required, description
@@ -297,9 +322,16 @@ def _pydantic_fields(tp: type) -> list[_Field]:
 def _object_schema(fields: list[_Field], stack: tuple[type, ...], rel: str) -> types.Schema:
     schema = types.Schema(type=types.Type.OBJECT)
     for name, annotation, required, description in fields:
+        try:
+            name.encode()  # a field name with a lone surrogate (from a functional TypedDict, an alias)
+        except UnicodeEncodeError as err:
+            raise _Problem(rel, text_problem(err, f"the field name {name!r}")) from None
         sub = _type_schema(annotation, stack, f"{rel}.{name}")
         if description and not sub.description:
-            sub.description = description
+            try:
+                sub.description = description
+            except UnicodeEncodeError as err:
+                raise _Problem(f"{rel}.{name}", text_problem(err, "the description")) from None
         schema.properties[name].CopyFrom(sub)
         schema.property_ordering.append(name)
         if required:

@@ -7,6 +7,7 @@ import copy
 import datetime
 import enum
 import functools
+import re
 from typing import Any, Optional
 
 import pytest
@@ -25,6 +26,7 @@ from genai._coerce_config import (
     to_tools,
 )
 from genai._coerce_dict import fill_message, set_field, to_bytes, to_message
+from genai._requests import build_generate_request
 from tests.expect import error
 
 HC = types.HarmCategory
@@ -252,7 +254,16 @@ CATEGORY_ALIASES = [
     ("civic", HC.HARM_CATEGORY_CIVIC_INTEGRITY),
     ("civic_integrity", HC.HARM_CATEGORY_CIVIC_INTEGRITY),
     ("HARM_CATEGORY_HATE_SPEECH", HC.HARM_CATEGORY_HATE_SPEECH),
-    ("harm_category_dangerous", HC.HARM_CATEGORY_DANGEROUS),  # a full name means exactly that value
+    # google-generativeai's names, PaLM-era ones included, mean Gemini's categories (issue 7).
+    ("sex", HC.HARM_CATEGORY_SEXUALLY_EXPLICIT),
+    ("harm_category_sexual", HC.HARM_CATEGORY_SEXUALLY_EXPLICIT),
+    ("HARM_CATEGORY_SEXUALLY_EXPLICIT", HC.HARM_CATEGORY_SEXUALLY_EXPLICIT),
+    ("danger", HC.HARM_CATEGORY_DANGEROUS_CONTENT),
+    ("harm_category_dangerous", HC.HARM_CATEGORY_DANGEROUS_CONTENT),
+    ("Harm-Category-Dangerous-Content", HC.HARM_CATEGORY_DANGEROUS_CONTENT),
+    ("unspecified", HC.HARM_CATEGORY_UNSPECIFIED),
+    (HC.HARM_CATEGORY_SEXUALLY_EXPLICIT, HC.HARM_CATEGORY_SEXUALLY_EXPLICIT),
+    (11, HC.HARM_CATEGORY_CIVIC_INTEGRITY),
     (HC.HARM_CATEGORY_HARASSMENT, HC.HARM_CATEGORY_HARASSMENT),
 ]
 THRESHOLD_ALIASES = [
@@ -261,11 +272,15 @@ THRESHOLD_ALIASES = [
     ("low", HT.BLOCK_LOW_AND_ABOVE),
     ("BLOCK_LOW_AND_ABOVE", HT.BLOCK_LOW_AND_ABOVE),
     ("medium", HT.BLOCK_MEDIUM_AND_ABOVE),
+    ("med", HT.BLOCK_MEDIUM_AND_ABOVE),
     ("block_medium_and_above", HT.BLOCK_MEDIUM_AND_ABOVE),
     ("high", HT.BLOCK_ONLY_HIGH),
     ("block_only_high", HT.BLOCK_ONLY_HIGH),
     ("off", HT.OFF),
     ("unspecified", HT.HARM_BLOCK_THRESHOLD_UNSPECIFIED),
+    ("block_threshold_unspecified", HT.HARM_BLOCK_THRESHOLD_UNSPECIFIED),
+    ("HARM_BLOCK_THRESHOLD_UNSPECIFIED", HT.HARM_BLOCK_THRESHOLD_UNSPECIFIED),
+    (HT.BLOCK_NONE, HT.BLOCK_NONE),
     (3, HT.BLOCK_ONLY_HIGH),
 ]
 
@@ -359,7 +374,7 @@ def test_safety_settings_errors() -> None:
         at="safety_settings",
         mentions=("HARM_CATEGORY_HATE_SPEECH", "more than once"),
     )
-    error(TypeError, to_safety_settings, 5, at="safety_settings", mentions=("{category: threshold}",))
+    error(TypeError, to_safety_settings, 1.5, at="safety_settings", mentions=("{category: threshold}",))
     error(
         ValueError,
         to_safety_settings,
@@ -669,7 +684,7 @@ def test_struct_values() -> None:
 def test_cyclic_json_is_a_value_error() -> None:
     loop: dict[str, Any] = {}
     loop["self"] = loop
-    with pytest.raises(ValueError, match="nested more than 100 levels") as info:
+    with pytest.raises(ValueError, match="nested too deeply: more than 100 levels") as info:
         to_message(types.FunctionCall, {"args": loop}, path="c")
     assert str(info.value).startswith("c.args['self']['self']")
     assert len(str(info.value)) < 250
@@ -803,3 +818,113 @@ def test_describe_is_bounded() -> None:
             raise RuntimeError("no")
 
     assert describe(Broken()).startswith("Broken <Broken")
+
+
+# ---------------------------------------------------------------------------------------------------
+# google-generativeai's safety shortcuts mean Gemini's categories; PaLM's are refused (issue 7)
+
+GEMINI_FOUR = [
+    HC.HARM_CATEGORY_HARASSMENT,
+    HC.HARM_CATEGORY_HATE_SPEECH,
+    HC.HARM_CATEGORY_SEXUALLY_EXPLICIT,
+    HC.HARM_CATEGORY_DANGEROUS_CONTENT,
+]
+
+
+@pytest.mark.parametrize(
+    "alias",
+    [
+        "sex",
+        "sexual",
+        "harm_category_sexual",
+        "danger",
+        "dangerous",
+        "harm_category_dangerous",
+        "hate",
+        "harassment",
+    ],
+)
+def test_generativeai_category_names_never_give_palm_categories(alias: str) -> None:
+    (setting,) = to_safety_settings({alias: "low"})
+    assert setting.category in GEMINI_FOUR
+    assert to_safety_setting({"category": alias.upper(), "threshold": "low"}).category == setting.category
+
+
+@pytest.mark.parametrize(
+    ("name", "mentions"),
+    [
+        (
+            "derogatory",
+            ("HARM_CATEGORY_DEROGATORY", "not a Gemini harm category", "HARM_CATEGORY_HARASSMENT"),
+        ),
+        ("toxicity", ("HARM_CATEGORY_TOXICITY", "not a Gemini harm category")),
+        ("Toxic", ("HARM_CATEGORY_TOXICITY",)),
+        ("violence", ("HARM_CATEGORY_VIOLENCE",)),
+        ("violent", ("HARM_CATEGORY_VIOLENCE",)),
+        ("medical", ("HARM_CATEGORY_MEDICAL",)),
+        ("med", ("HARM_CATEGORY_MEDICAL",)),
+        ("HARM_CATEGORY_DEROGATORY", ("not a Gemini harm category",)),
+        (HC.HARM_CATEGORY_TOXICITY, ("HARM_CATEGORY_TOXICITY", "not a Gemini harm category")),
+        (HC.HARM_CATEGORY_SEXUAL, ("use HARM_CATEGORY_SEXUALLY_EXPLICIT",)),
+        (6, ("use HARM_CATEGORY_DANGEROUS_CONTENT",)),
+    ],
+)
+def test_palm_categories_are_refused(name: Any, mentions: tuple[str, ...]) -> None:
+    error(ValueError, to_safety_settings, {name: "low"}, at=f"safety_settings[{name!r}]", mentions=mentions)
+    error(
+        ValueError,
+        to_safety_settings,
+        [{"category": name, "threshold": "low"}],
+        at="safety_settings[0].category",
+        mentions=mentions,
+    )
+
+
+PALM_WORDS = ("DEROGATORY", "TOXIC", "VIOLEN", "MEDICAL", "HARM_CATEGORY_SEXUAL,", "HARM_CATEGORY_DANGEROUS,")
+
+
+@pytest.mark.parametrize(
+    "typo", ["toxicty", "violance", "derogatry", "sexuall", "medicl", "dangerus", "harrassment"]
+)
+def test_category_hints_only_name_gemini_categories(typo: str) -> None:
+    message = error(ValueError, to_safety_settings, {typo: "low"}, at=f"safety_settings[{typo!r}]")
+    hint = re.search(r"did you mean '([a-z_]+)'", message)
+    if hint is not None:
+        assert to_safety_settings({hint.group(1): "low"})[0].category in [
+            *GEMINI_FOUR,
+            HC.HARM_CATEGORY_CIVIC_INTEGRITY,
+        ]
+    offered = message.replace(repr(typo), "").upper() + ","  # what the message offers, not what it echoes
+    assert not any(word in offered for word in PALM_WORDS), message
+
+
+@pytest.mark.parametrize(
+    ("threshold", "expected"),
+    [
+        ("block_none", HT.BLOCK_NONE),
+        ("none", HT.BLOCK_NONE),
+        ("BLOCK_ONLY_HIGH", HT.BLOCK_ONLY_HIGH),
+        ("med", HT.BLOCK_MEDIUM_AND_ABOVE),
+        ("off", HT.OFF),
+        (1, HT.BLOCK_LOW_AND_ABOVE),
+        (HT.BLOCK_NONE, HT.BLOCK_NONE),
+    ],
+)
+def test_a_bare_threshold_applies_to_every_gemini_category(threshold: Any, expected: int) -> None:
+    settings = to_safety_settings(threshold)
+    assert [(s.category, s.threshold) for s in settings] == [(c, expected) for c in GEMINI_FOUR]
+    request = build_generate_request("gemini-2.5-flash", "x", {"safety_settings": threshold})
+    assert list(request.safety_settings) == settings
+
+
+def test_bare_threshold_errors() -> None:
+    error(ValueError, to_safety_settings, "blok_none", at="safety_settings", mentions=("BLOCK_NONE",))
+    error(ValueError, to_safety_settings, 9, at="safety_settings", mentions=("HarmBlockThreshold",))
+    error(TypeError, to_safety_settings, True, at="safety_settings")
+    error(
+        ValueError,
+        to_safety_settings,
+        "harassment",
+        at="safety_settings",
+        mentions=("a category with no threshold", "{'harassment': 'block_none'}"),
+    )

@@ -609,3 +609,42 @@ def test_no_input_is_mutated() -> None:
     to_contents([*inputs, message])
     assert inputs == snapshot
     assert message.SerializeToString() == message_bytes
+
+
+# ---------------------------------------------------------------------------------------------------
+# google-genai subclasses are recognised by their class hierarchy, not their exact name (issue 7)
+
+
+def test_google_genai_user_and_model_content() -> None:
+    gtypes = pytest.importorskip("google.genai.types")
+    user = gtypes.UserContent(parts=["hi", gtypes.Part(text="there")])
+    model = gtypes.ModelContent(parts=["hello"])
+    assert to_content(user) == types.Content(
+        role="user", parts=[types.Part(text="hi"), types.Part(text="there")]
+    )
+    assert to_content(model, default_role="user").role == "model"
+    turns = to_contents(["a", model, "b", user])
+    assert [(c.role, [p.text for p in c.parts]) for c in turns] == [
+        ("user", ["a"]),
+        ("model", ["hello"]),
+        ("user", ["b"]),
+        ("user", ["hi", "there"]),
+    ]
+
+
+def test_subclasses_of_google_genai_classes() -> None:
+    gtypes = pytest.importorskip("google.genai.types")
+
+    class TracedContent(gtypes.Content):  # type: ignore[misc]  # a caller's own subclass
+        pass
+
+    class TracedFile(gtypes.File):  # type: ignore[misc]
+        pass
+
+    content = TracedContent(role="model", parts=[gtypes.Part(text="m")])
+    assert to_contents(["q", content])[1] == types.Content(role="model", parts=[types.Part(text="m")])
+    uploaded = TracedFile(name="files/1", uri="https://u/files/1", mime_type="video/mp4")
+    assert to_part(uploaded) == types.Part(
+        file_data=types.FileData(file_uri="https://u/files/1", mime_type="video/mp4")
+    )
+    error(ValueError, to_part, TracedFile(name="files/2"), at="part", mentions=("no uri",))

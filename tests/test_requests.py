@@ -218,15 +218,108 @@ def test_generation_config_base_is_overlaid_not_mutated() -> None:
     base = types.GenerationConfig(temperature=0.1, top_k=3, stop_sequences=["a", "b"])
     snapshot = base.SerializeToString()
     request = build_generate_request(
-        MODEL, "x", GenerateContentConfig(generation_config=base, temperature=0.9, stop_sequences=["c"])
+        MODEL, "x", GenerateContentConfig(generation_config=base, top_p=0.9, max_output_tokens=7)
     )
     gc = request.generation_config
-    assert gc.temperature == pytest.approx(0.9)
-    assert gc.top_k == 3
-    assert list(gc.stop_sequences) == ["c"]
+    assert gc.temperature == pytest.approx(0.1)
+    assert gc.top_p == pytest.approx(0.9)
+    assert (gc.top_k, gc.max_output_tokens) == (3, 7)
+    assert list(gc.stop_sequences) == ["a", "b"]
     assert base.SerializeToString() == snapshot
     only_base = build_generate_request(MODEL, "x", GenerateContentConfig(generation_config={"top_k": 4}))
     assert only_base.generation_config == types.GenerationConfig(top_k=4)
+
+
+GENERATION_FIELDS_ALSO_FLAT = [
+    ("candidate_count", 2, 3),
+    ("stop_sequences", ["a"], ["b"]),
+    ("max_output_tokens", 10, 20),
+    ("temperature", 0.0, 0.5),
+    ("top_p", 0.1, 0.2),
+    ("top_k", 1, 2),
+    ("seed", 7, 8),
+    ("presence_penalty", 0.1, 0.2),
+    ("frequency_penalty", 0.1, 0.2),
+    ("response_mime_type", "text/plain", "application/json"),
+    ("response_schema", {"type": "string"}, {"type": "integer"}),
+    ("response_json_schema", {"type": "string"}, {"type": "integer"}),
+    ("response_modalities", ["TEXT"], ["IMAGE"]),
+    ("response_logprobs", False, True),
+    ("logprobs", 1, 2),
+    ("media_resolution", "low", "high"),
+    ("thinking_config", {"thinking_budget": 0}, 128),
+]
+
+
+def test_every_flat_generation_field_has_a_clash_case() -> None:
+    flat = {f.name for f in dataclasses.fields(GenerateContentConfig)} & set(
+        types.GenerationConfig.DESCRIPTOR.fields_by_name
+    )
+    assert flat == {name for name, _, _ in GENERATION_FIELDS_ALSO_FLAT}
+
+
+@pytest.mark.parametrize(("name", "inside", "flat"), GENERATION_FIELDS_ALSO_FLAT)
+def test_a_setting_given_flat_and_in_generation_config_is_refused(name: str, inside: Any, flat: Any) -> None:
+    mentions = (f"config.generation_config.{name}",)
+    dataclass_config = GenerateContentConfig(generation_config={name: inside}, **{name: flat})
+    error(
+        ValueError,
+        build_generate_request,
+        MODEL,
+        "x",
+        dataclass_config,
+        at=f"config.{name}",
+        mentions=mentions,
+    )
+    dict_config = {"generation_config": {name: inside}, name: flat}
+    error(ValueError, build_generate_request, MODEL, "x", dict_config, at=f"config.{name}", mentions=mentions)
+    # Given once, either way, it is sent.
+    assert build_generate_request(MODEL, "x", {name: flat}).generation_config.ListFields()
+    assert build_generate_request(
+        MODEL, "x", {"generation_config": {name: inside}}
+    ).generation_config.ListFields()
+
+
+def test_generation_config_clashes_in_other_shapes() -> None:
+    # camelCase on either side, a google-genai GenerationConfig as the base, other GenerationConfig
+    # fields given flat in a dict (they go into generation_config too).
+    error(
+        ValueError,
+        build_generate_request,
+        MODEL,
+        "x",
+        {"generationConfig": {"maxOutputTokens": 5}, "maxOutputTokens": 6},
+        at="config.max_output_tokens",
+        mentions=("config.generation_config.max_output_tokens",),
+    )
+    # A message base: a proto3 optional field set to its default (0.0) is set, so it clashes.
+    zero = {"generation_config": types.GenerationConfig(temperature=0.0), "temperature": 0.5}
+    error(ValueError, build_count_tokens_request, MODEL, "x", zero, at="config.temperature")
+    gtypes = pytest.importorskip("google.genai.types")
+    error(
+        ValueError,
+        build_generate_request,
+        MODEL,
+        "x",
+        {"generation_config": gtypes.GenerationConfig(temperature=0.3), "temperature": 0.5},
+        at="config.temperature",
+    )
+    voice = {"voice_config": {"prebuilt_voice_config": {"voice_name": "Kore"}}}
+    error(
+        ValueError,
+        to_generate_config,
+        {"generation_config": {"speech_config": voice}, "speechConfig": voice},
+        at="config.speechConfig",
+        mentions=("config.generation_config.speech_config",),
+    )
+    # No clash: different fields on each side, or a field set to None (not set) on one side.
+    request = build_generate_request(
+        MODEL,
+        "x",
+        {"generation_config": {"temperature": 0.3, "top_k": None}, "top_k": 4, "speech_config": voice},
+    )
+    assert (request.generation_config.temperature, request.generation_config.top_k) == (pytest.approx(0.3), 4)
+    assert request.generation_config.speech_config.voice_config.prebuilt_voice_config.voice_name == "Kore"
 
 
 def test_json_mime_type_rule() -> None:
@@ -573,11 +666,16 @@ def test_call_options_errors() -> None:
 
 # The coercion layer: every public function there carries a docstring example.
 COERCION_MODULES = [
+    "genai._coerce_errors",
     "genai._coerce_base",
     "genai._coerce_dict",
+    "genai._coerce_nesting",
     "genai._coerce_content",
+    "genai._coerce_safety",
     "genai._coerce_config",
     "genai._schema",
+    "genai._checks",
+    "genai._options",
     "genai._requests",
 ]
 

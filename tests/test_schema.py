@@ -176,7 +176,7 @@ def test_dict_errors() -> None:
 def test_cyclic_schema_dict_is_a_value_error() -> None:
     cyclic: dict[str, Any] = {"type": "array"}
     cyclic["items"] = cyclic
-    with pytest.raises(ValueError, match="nested more than 100 levels") as info:
+    with pytest.raises(ValueError, match="nested too deeply: more than 100 levels") as info:
         to_schema(cyclic)
     assert str(info.value).startswith("response_schema.items.items")
 
