@@ -26,7 +26,7 @@ from genai.errors import APIError, UsageError, from_grpc_error
 __all__ = ["ChannelSettings", "RedactedKey", "redact_key"]
 
 M = TypeVar("M", bound=Message)
-Metadata = tuple[tuple[str, str], ...]
+Metadata = tuple[tuple[str, str | bytes], ...]  # "-bin" keys carry bytes
 
 _log = logging.getLogger("genai.transport")
 
@@ -249,7 +249,7 @@ def channel_options(settings: ChannelSettings, *, distinct_connection: bool) -> 
     return list(options.items())
 
 
-def base_metadata(settings: ChannelSettings) -> tuple[tuple[str, str], ...]:
+def base_metadata(settings: ChannelSettings) -> Metadata:
     """The metadata sent on every call, computed once per transport."""
     metadata = [("x-goog-api-client", settings.user_agent)]
     if settings.api_key is not None:

@@ -36,6 +36,9 @@ _SECRET_WORDS = ("key", "token", "secret", "password", "auth", "cookie", "sessio
 _PAIRS = "a list of (key, value) pairs or a dict {key: value}"
 
 
+MAX_TIMEOUT = 1e9  # about 31 years
+
+
 def check_timeout(value: object, path: str) -> float | None:
     """A deadline in seconds: None (no deadline) or a positive, finite int/float.
 
@@ -55,6 +58,9 @@ def check_timeout(value: object, path: str) -> float | None:
             f"{path}: expected a positive, finite number of seconds (use None for no deadline); "
             f"got {describe(value)}"
         )
+    if seconds > MAX_TIMEOUT:
+        # gRPC's deadline arithmetic overflows past ~4e9 s and the call fails at once as expired.
+        raise ValueError(f"{path}: at most 1e9 seconds (use None for no deadline); got {value!r}")
     return seconds
 
 

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from genai import types
+from genai._checks import check_metadata, check_retry, check_timeout
 from genai._coerce_base import describe
 from genai._options import RetryOptions
 from genai._responses import Candidate, PromptFeedback
@@ -30,7 +31,7 @@ class RequestOptions(TypedDict, total=False):
 
     timeout: float
     retry: RetryOptions | Any
-    metadata: Sequence[tuple[str, str]] | Mapping[str, str]
+    metadata: Sequence[tuple[str, str | bytes]] | Mapping[str, str | bytes]
 
 
 class GenerateContentResponse:
@@ -139,21 +140,27 @@ class GenerateContentResponse:
 _REQUEST_OPTIONS = ("timeout", "retry", "metadata")
 
 
-def split_request_options(value: Any) -> tuple[Any, RetryOptions | None, Any]:
+def split_request_options(
+    value: Any,
+) -> tuple[float | None, RetryOptions | None, tuple[tuple[str, str | bytes], ...]]:
     """(timeout, retry, metadata) from google-generativeai's ``request_options`` (a dict or Mapping).
 
     ``retry`` may be a ``genai.RetryOptions`` or a ``google.api_core.retry.Retry``, whose backoff
     and time budget are carried over (its predicate is not: genai retries its own retryable codes).
-    The values themselves are checked where every call's options are.
+    Errors name ``request_options['timeout']`` and so on.
     """
     if value is None:
-        return None, None, None
+        return None, None, ()
     if not isinstance(value, Mapping):
         raise TypeError(f"request_options: expected a dict such as {{'timeout': 60}}; got {describe(value)}")
     unknown = sorted(str(key) for key in value if key not in _REQUEST_OPTIONS)
     if unknown:
         raise ValueError(f"request_options: unknown keys {unknown}; accepted: {', '.join(_REQUEST_OPTIONS)}")
-    return value.get("timeout"), _retry_option(value.get("retry")), value.get("metadata")
+    return (
+        check_timeout(value.get("timeout"), "request_options['timeout']"),
+        check_retry(_retry_option(value.get("retry")), "request_options['retry']"),
+        check_metadata(value.get("metadata"), "request_options['metadata']"),
+    )
 
 
 def _retry_option(retry: Any) -> Any:
@@ -172,4 +179,4 @@ def _retry_option(retry: Any) -> Any:
     try:
         return RetryOptions(**kwargs)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"request_options.retry: cannot use this google.api_core Retry: {exc}") from None
+        raise ValueError(f"request_options['retry']: cannot use this google.api_core Retry: {exc}") from None

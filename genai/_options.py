@@ -137,9 +137,8 @@ class CallOptions:
     timeout: float | None = None
     retry: RetryOptions | None = None
     # Extra gRPC metadata, sent after the client's own: pairs or a dict, stored as a tuple of pairs
-    # (see genai._checks.check_metadata). The values of keys ending in "-bin" are bytes: the type says
-    # str only because the transport's signatures do (Sequence[tuple[str, str]]) until they widen.
-    metadata: tuple[tuple[str, str], ...] = ()
+    # (see genai._checks.check_metadata); the values of keys ending in "-bin" are bytes.
+    metadata: tuple[tuple[str, str | bytes], ...] = ()
 
     def __post_init__(self) -> None:
         _set(self, "timeout", check_timeout(self.timeout, "CallOptions.timeout"))
@@ -158,7 +157,7 @@ class CallOptions:
 
 
 def checked_call_options(
-    timeout: float | None, retry: RetryOptions | None, metadata: tuple[tuple[str, str], ...]
+    timeout: float | None, retry: RetryOptions | None, metadata: tuple[tuple[str, str | bytes], ...]
 ) -> CallOptions:
     """A CallOptions from values already checked (genai._checks), without checking them again.
 

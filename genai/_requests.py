@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from typing import Any, TypeAlias, cast
+from typing import Any, TypeAlias
 
 from google.protobuf.message import Message
 
@@ -253,7 +253,7 @@ def call_options(config: Any) -> CallOptions | None:
     pairs = check_metadata(metadata, "config.metadata")
     if seconds is None and policy is None and not pairs:
         return None
-    return checked_call_options(seconds, policy, cast(tuple[tuple[str, str], ...], pairs))
+    return checked_call_options(seconds, policy, pairs)
 
 
 def _google_genai_timeout(config: Any, path: str) -> float | None:

@@ -94,7 +94,7 @@ class Transport:
         response_type: type[M],
         *,
         options: CallOptions,
-        metadata: Sequence[tuple[str, str]] = (),
+        metadata: Sequence[tuple[str, str | bytes]] = (),
     ) -> M:
         """One request, one response; retried per ``options.retry``; raises ``APIError``."""
         if self._closed:
@@ -140,7 +140,7 @@ class Transport:
         response_type: type[M],
         *,
         options: CallOptions,
-        metadata: Sequence[tuple[str, str]] = (),
+        metadata: Sequence[tuple[str, str | bytes]] = (),
     ) -> ServerStream[M]:
         """Start a server-streaming call (the RPC begins now); iterate the result for messages."""
         if self._closed:
@@ -157,7 +157,7 @@ class Transport:
         response_type: type[M],
         *,
         timeout: float | None = None,
-        metadata: Sequence[tuple[str, str]] = (),
+        metadata: Sequence[tuple[str, str | bytes]] = (),
     ) -> BidiStream[M]:
         """Start a bidirectional call fed by ``requests`` (consumed by a gRPC thread); never retried."""
         if self._closed:

@@ -121,7 +121,7 @@ class AsyncTransport:
         response_type: type[M],
         *,
         options: CallOptions,
-        metadata: Sequence[tuple[str, str]] = (),
+        metadata: Sequence[tuple[str, str | bytes]] = (),
     ) -> M:
         """One request, one response; retried per ``options.retry``; raises ``APIError``."""
         if self._closed:
@@ -177,7 +177,7 @@ class AsyncTransport:
         response_type: type[M],
         *,
         options: CallOptions,
-        metadata: Sequence[tuple[str, str]] = (),
+        metadata: Sequence[tuple[str, str | bytes]] = (),
     ) -> AsyncServerStream[M]:
         """A server-streaming call; not a coroutine: the RPC starts on the first ``__anext__``."""
         if self._closed:
@@ -192,7 +192,7 @@ class AsyncTransport:
         response_type: type[M],
         *,
         timeout: float | None = None,
-        metadata: Sequence[tuple[str, str]] = (),
+        metadata: Sequence[tuple[str, str | bytes]] = (),
     ) -> AsyncBidiStream[M]:
         """A bidirectional call driven by ``write``/``done_writing``/``read``; starts on first use."""
         if self._closed:

@@ -24,7 +24,9 @@ SECRET = "sk-live-DO-NOT-PRINT-4242"
 # check_timeout
 
 
-@pytest.mark.parametrize(("value", "expected"), [(None, None), (30, 30.0), (0.25, 0.25), (10**6, 1e6)])
+@pytest.mark.parametrize(
+    ("value", "expected"), [(None, None), (30, 30.0), (0.25, 0.25), (10**6, 1e6), (1e9, 1e9)]
+)
 def test_timeout_accepted(value: Any, expected: float | None) -> None:
     assert check_timeout(value, "timeout") == expected
 
@@ -34,7 +36,7 @@ def test_timeout_of_the_wrong_kind(value: Any) -> None:
     error(TypeError, check_timeout, value, "client.timeout", at="client.timeout", mentions=("seconds",))
 
 
-@pytest.mark.parametrize("value", [0, 0.0, -1, -0.5, math.nan, math.inf, -math.inf, 10**400])
+@pytest.mark.parametrize("value", [0, 0.0, -1, -0.5, math.nan, math.inf, -math.inf, 10**400, 1e9 + 1, 1e10])
 def test_timeout_out_of_range(value: Any) -> None:
     error(ValueError, check_timeout, value, "timeout", at="timeout", mentions=("use None for no deadline",))
 
