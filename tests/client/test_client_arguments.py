@@ -148,14 +148,13 @@ def test_api_error_text_lists_each_violation_once() -> None:
     violation = error_details_pb2.BadRequest.FieldViolation(
         field="contents[0].parts", description="must not be empty"
     )
+    details = (error_details_pb2.BadRequest(field_violations=[violation]),)
     repeated = errors.InvalidArgumentError(
         "Request contains an invalid argument: contents[0].parts: must not be empty",
         details=details,
     )
     assert str(repeated).count("must not be empty") == 1
-    silent = errors.InvalidArgumentError(
-        "Bad request", details=(error_details_pb2.BadRequest(field_violations=[violation]),)
-    )
+    silent = errors.InvalidArgumentError("Bad request", details=details)
     assert str(silent) == "INVALID_ARGUMENT: Bad request; contents[0].parts: must not be empty"
 
 
