@@ -309,17 +309,21 @@ class ServerStream(_SyncStream, Iterator[M]):
     def __next__(self) -> M:
         if self._done:
             return self._ended()  # type: ignore[no-any-return]
+        try:
+            return self._read(self._call)
+        except grpc.RpcError as err:
+            return self._recover(err)
+
+    def _read(self, call: Any) -> M:
+        """The next message of ``call``; ``_reading`` is true exactly while inside it."""
         self._reading = True
         try:
-            message: M = next(self._call)
+            message: M = next(call)
         except StopIteration:
-            self._reading = False
             self._done = self._completed = True
             raise
-        except grpc.RpcError as err:
+        finally:
             self._reading = False
-            return self._recover(err)
-        self._reading = False
         if self._cancelled:  # cancelled by another thread while this one was reading
             self._release()
         self._yielded = True
@@ -359,28 +363,23 @@ class ServerStream(_SyncStream, Iterator[M]):
                 raise StopIteration
             self._attempts += 1
             options = self._options
-            self._call = call = self._fn(self._request, timeout=options.timeout, metadata=self._metadata)
-            if self._cancelled:  # cancel() raced with the re-issue and may have missed the new call
-                call.cancel()
-                _drain(call)  # nobody else knows this call yet
-                self._done = True
-                raise StopIteration
+            # From here a concurrent cancel() leaves the draining of the new call to this thread.
             self._reading = True
             try:
-                message: M = next(call)
-            except StopIteration:
+                self._call = call = self._fn(self._request, timeout=options.timeout, metadata=self._metadata)
+            except BaseException:
                 self._reading = False
-                self._done = self._completed = True
                 raise
-            except grpc.RpcError as again:
+            if self._cancelled:  # cancel() raced with the re-issue and may have missed the new call
+                call.cancel()
                 self._reading = False
+                _drain(call)
+                self._done = True
+                raise StopIteration
+            try:
+                return self._read(call)
+            except grpc.RpcError as again:
                 err = again
-                continue
-            self._reading = False
-            if self._cancelled:
-                self._release()
-            self._yielded = True
-            return message
 
     def __enter__(self) -> ServerStream[M]:
         return self
