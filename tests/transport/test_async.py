@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TypeVar
@@ -295,10 +296,12 @@ async def _start_slow_stream(server: TestServer, t: AsyncTransport) -> AsyncServ
     return stream
 
 
-async def _server_saw_the_cancel(server: TestServer, t: AsyncTransport) -> None:
-    """The server ended the RPC as cancelled within CANCEL_WAIT, while the transport is still open."""
+async def _server_saw_the_cancel(server: TestServer, t: AsyncTransport, since: float) -> None:
+    """The server ended the RPC as cancelled within CANCEL_WAIT of ``since`` (the deadline is 30 s
+    away), while the transport is still open."""
     seen = await asyncio.to_thread(server.record.cancelled.wait, CANCEL_WAIT)  # the loop keeps running
     assert seen, "the server never saw the cancellation"
+    assert time.monotonic() - since < CANCEL_WAIT
     assert not t._closed
     assert server.record.cancelled_streams == 1
     assert server.record.calls[STREAM] == 1
@@ -310,10 +313,11 @@ def test_break_out_of_async_with_cancels_the_server_rpc(fresh: TestServer, setti
             async for i, _ in _enumerate(stream):
                 if i == 1:
                     break
+            leaving = time.monotonic()
         assert [r async for r in stream] == []
         [pool] = t._pools.values()
         assert sum(slot.inflight for slot in pool.slots) == 0
-        await _server_saw_the_cancel(fresh, t)
+        await _server_saw_the_cancel(fresh, t, leaving)
 
     run(settings, body)
 
@@ -328,11 +332,12 @@ async def _enumerate(stream: AsyncServerStream[Response]) -> AsyncIterator[tuple
 def test_aclose_cancels_the_server_rpc(fresh: TestServer, settings: ChannelSettings) -> None:
     async def body(t: AsyncTransport) -> None:
         stream = await _start_slow_stream(fresh, t)
+        closing = time.monotonic()
         await stream.aclose()
         await stream.aclose()  # idempotent
         with pytest.raises(StopAsyncIteration):
             await stream.__anext__()
-        await _server_saw_the_cancel(fresh, t)
+        await _server_saw_the_cancel(fresh, t, closing)
 
     run(settings, body)
 
@@ -340,11 +345,12 @@ def test_aclose_cancels_the_server_rpc(fresh: TestServer, settings: ChannelSetti
 def test_dropping_a_stream_cancels_the_server_rpc(fresh: TestServer, settings: ChannelSettings) -> None:
     async def body(t: AsyncTransport) -> None:
         stream = await _start_slow_stream(fresh, t)
+        dropping = time.monotonic()
         del stream
         gc.collect()
         [pool] = t._pools.values()
         assert sum(slot.inflight for slot in pool.slots) == 0
-        await _server_saw_the_cancel(fresh, t)
+        await _server_saw_the_cancel(fresh, t, dropping)
 
     run(settings, body)
 
@@ -360,11 +366,12 @@ def test_cancelling_the_consumer_task_cancels_the_rpc(fresh: TestServer, setting
 
         task = asyncio.create_task(consume())
         await asyncio.wait_for(second.wait(), 5)
+        cancelling = time.monotonic()
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
         assert stream._done
-        await _server_saw_the_cancel(fresh, t)
+        await _server_saw_the_cancel(fresh, t, cancelling)
 
     run(settings, body)
 
@@ -374,9 +381,10 @@ def test_cancel_from_another_task_ends_iteration_quietly(
 ) -> None:
     async def body(t: AsyncTransport) -> None:
         stream = await _start_slow_stream(fresh, t)
+        reading = time.monotonic()
         asyncio.get_running_loop().call_later(0.1, stream.cancel)
         assert len(await collect(stream)) < 100  # ends without an error
-        await _server_saw_the_cancel(fresh, t)
+        await _server_saw_the_cancel(fresh, t, reading)
 
     run(settings, body)
 

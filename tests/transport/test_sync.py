@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import logging
 import threading
+import time
 from collections.abc import Iterator
 
 import grpc
@@ -269,9 +270,14 @@ def _start_slow_stream(server: TestServer, transport: Transport) -> ServerStream
     return stream
 
 
-def _server_saw_the_cancel(server: TestServer) -> None:
-    """The server ended the RPC as cancelled, within CANCEL_WAIT (the deadline is 30 s away)."""
+def _server_saw_the_cancel(server: TestServer, since: float) -> None:
+    """The server ended the RPC as cancelled within CANCEL_WAIT of ``since`` (the deadline is 30 s away).
+
+    Timed from before the test's action: an action that blocked until the deadline ended the RPC
+    must not pass for a cancel.
+    """
     assert server.record.cancelled.wait(CANCEL_WAIT), "the server never saw the cancellation"
+    assert time.monotonic() - since < CANCEL_WAIT
     assert server.record.cancelled_streams == 1
     assert server.record.calls[STREAM] == 1
 
@@ -281,32 +287,36 @@ def test_break_and_close_cancels_the_server_rpc(fresh: TestServer, transport: Tr
     for i, _ in enumerate(stream):
         if i == 1:
             break
+    closing = time.monotonic()
     stream.close()
-    _server_saw_the_cancel(fresh)  # the transport is still open: closing it did not do this
+    _server_saw_the_cancel(fresh, closing)  # the transport is still open: closing it did not do this
     assert list(stream) == []
 
 
 def test_context_manager_exit_cancels_the_server_rpc(fresh: TestServer, transport: Transport) -> None:
     with _start_slow_stream(fresh, transport) as stream:
         next(stream)
-    _server_saw_the_cancel(fresh)
+        leaving = time.monotonic()
+    _server_saw_the_cancel(fresh, leaving)
 
 
 def test_dropping_a_stream_cancels_the_server_rpc(fresh: TestServer, transport: Transport) -> None:
     stream = _start_slow_stream(fresh, transport)
+    dropping = time.monotonic()
     del stream
     gc.collect()
-    _server_saw_the_cancel(fresh)
+    _server_saw_the_cancel(fresh, dropping)
 
 
 def test_cancel_from_another_thread_ends_iteration_quietly(fresh: TestServer, transport: Transport) -> None:
     stream = _start_slow_stream(fresh, transport)
+    reading = time.monotonic()
     timer = threading.Timer(0.1, stream.cancel)
     timer.start()
     rest = list(stream)  # ends with StopIteration, not an error
     timer.join()
     assert len(rest) < 100
-    _server_saw_the_cancel(fresh)
+    _server_saw_the_cancel(fresh, reading)
     stream.cancel()  # idempotent
 
 
