@@ -138,7 +138,8 @@ def test_configure_again_lets_a_running_call_in_another_thread_finish(emulator: 
 
     thread = threading.Thread(target=call)
     thread.start()
-    emulator.wait_for(lambda: any("slow answer" in str(c.request) for c in emulator.calls))
+    # The call is running (its reply is 0.3 s away) when the default client is replaced.
+    assert emulator.wait_for(lambda: any("slow answer" in str(c.request) for c in emulator.calls))
     genai.configure(api_key="second", endpoint=emulator.endpoint, insecure=True)
     thread.join(10)
     assert not errors

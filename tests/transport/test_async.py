@@ -419,18 +419,21 @@ def test_bidi(fresh: TestServer, settings: ChannelSettings) -> None:
     assert setup.HasField("setup_complete")
     assert echo.server_content.model_turn.parts[0].text == "echo: ping"
     assert fresh.record.metadata[0]["x-goog-api-key"] == KEY
+    assert fresh.record.cancelled_streams == 0  # a half-closed call ends normally
 
 
-def test_bidi_errors_are_translated_and_cancel_is_quiet(settings: ChannelSettings) -> None:
+def test_bidi_errors_are_translated_and_cancel_is_quiet(fresh: TestServer, settings: ChannelSettings) -> None:
     async def body(t: AsyncTransport) -> None:
         stream = t.bidi(BIDI.replace("Bidi", "Nope"), ServerMessage, timeout=5.0)
         with pytest.raises(errors.UnimplementedError):
             await stream.read()
-        live = t.bidi(BIDI, ServerMessage, timeout=5.0)
+        live = t.bidi(BIDI, ServerMessage, timeout=LONG_DEADLINE.timeout)
         await live.write(
             ClientMessage(setup=generative_service_pb2.BidiGenerateContentSetup(model="models/live"))
         )
         assert await live.read() is not None
+        assert not fresh.record.cancelled.is_set()
+        cancelling = time.monotonic()
         live.cancel()
         live.cancel()
         assert await live.read() is None
@@ -438,5 +441,9 @@ def test_bidi_errors_are_translated_and_cancel_is_quiet(settings: ChannelSetting
             await live.write(ClientMessage())
         [pool] = t._pools.values()
         assert sum(slot.inflight for slot in pool.slots) == 0
+        seen = await asyncio.to_thread(fresh.record.cancelled.wait, CANCEL_WAIT)
+        assert seen, "the server never saw the cancellation"
+        assert time.monotonic() - cancelling < CANCEL_WAIT
+        assert fresh.record.cancelled_streams == 1 and fresh.record.calls[BIDI] == 1
 
     run(settings, body)

@@ -339,6 +339,31 @@ def test_bidi(fresh: TestServer, transport: Transport) -> None:
     assert replies[0].HasField("setup_complete")
     assert replies[1].server_content.model_turn.parts[0].text == "echo: ping"
     assert fresh.record.metadata[0]["x-goog-api-key"] == KEY
+    assert fresh.record.cancelled_streams == 0  # requests that ran out end the call normally
+
+
+def test_bidi_cancel_reaches_the_server(fresh: TestServer, transport: Transport) -> None:
+    release = threading.Event()
+
+    def client_messages() -> Iterator[generative_service_pb2.BidiGenerateContentClientMessage]:
+        yield generative_service_pb2.BidiGenerateContentClientMessage(
+            setup=generative_service_pb2.BidiGenerateContentSetup(model="models/live")
+        )
+        release.wait(10)  # the call stays open (not half-closed) until the test is done
+
+    server_message = generative_service_pb2.BidiGenerateContentServerMessage
+    stream = transport.bidi(BIDI, client_messages(), server_message, timeout=LONG_DEADLINE.timeout)
+    try:
+        assert next(stream).HasField("setup_complete")
+        assert not fresh.record.cancelled.is_set()
+        cancelling = time.monotonic()
+        stream.cancel()
+        assert list(stream) == []  # quietly
+        assert fresh.record.cancelled.wait(CANCEL_WAIT), "the server never saw the cancellation"
+        assert time.monotonic() - cancelling < CANCEL_WAIT
+        assert fresh.record.cancelled_streams == 1
+    finally:
+        release.set()
 
 
 def test_bidi_errors_are_translated(transport: Transport) -> None:
