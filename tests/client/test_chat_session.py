@@ -182,7 +182,7 @@ def test_rewind_is_refused_while_another_threads_turn_is_open(model: genai.Gener
 
     reader = threading.Thread(target=read)
     reader.start()
-    started.wait(10)
+    assert started.wait(10)
     # This thread started the stream; handing it to another thread does not make rewind take it.
     errors: list[BaseException] = []
 
