@@ -69,28 +69,33 @@ def test_no_key_uses_the_embedded_emulator_and_says_so(client: genai.Client) -> 
 def test_commands_against_an_explicit_endpoint(emulator: Emulator, client: genai.Client) -> None:
     target = ["--endpoint", emulator.endpoint, "--insecure"]
     env = {"GEMINI_API_KEY": "cli-key"}
-    generated = _run(*target, "generate", "hello there", env=env)
-    assert generated.returncode == 0
-    assert (
-        generated.stdout
-        == client.models.generate_content(model=DEFAULT_MODEL, contents="hello there").text + "\n"
-    )
-    assert "embedded emulator" not in generated.stderr
+    commands = {
+        "generate": ["generate", "hello there"],
+        "models": ["models"],
+        "count-tokens": ["count-tokens", "hello there"],
+        "embed": ["embed", "one", "two", "--dimensions", "4"],
+    }
+    # Started together: the interpreter start-ups overlap instead of adding up.
+    running = {name: _start(*target, *args, env=env) for name, args in commands.items()}
+    out: dict[str, str] = {}
+    for name, proc in running.items():
+        stdout, stderr = (stream.decode() for stream in proc.communicate(timeout=60))
+        assert proc.returncode == 0, (name, stderr)
+        assert "embedded emulator" not in stderr, name
+        out[name] = stdout
     assert any(call.metadata.get("x-goog-api-key") == "cli-key" for call in emulator.calls)
-    models = _run(*target, "models", env=env)
-    assert [line.split("\t")[0] for line in models.stdout.splitlines()] == [
+
+    reply = client.models.generate_content(model=DEFAULT_MODEL, contents="hello there").text
+    assert out["generate"] == reply + "\n"
+    assert [line.split("\t")[0] for line in out["models"].splitlines()] == [
         m.name for m in client.models.list()
     ]
-    tokens = _run(*target, "count-tokens", "hello there", env=env)
-    assert (
-        int(tokens.stdout)
-        == client.models.count_tokens(model=DEFAULT_MODEL, contents="hello there").total_tokens
-    )
-    embedded = _run(*target, "embed", "one", "two", "--dimensions", "4", env=env)
+    counted = client.models.count_tokens(model=DEFAULT_MODEL, contents="hello there").total_tokens
+    assert int(out["count-tokens"]) == counted
     vectors = client.models.embed_content(
         model=DEFAULT_EMBED_MODEL, contents=["one", "two"], config={"output_dimensionality": 4}
     ).embeddings
-    assert embedded.stdout.splitlines() == [
+    assert out["embed"].splitlines() == [
         f"{text!r}: dim=4 [{', '.join(f'{v:.4f}' for v in vector.values)}, ...]"
         for text, vector in zip(["one", "two"], vectors, strict=True)
     ]
