@@ -120,7 +120,11 @@ def test_blocked_prompt_raises_with_reason_and_notable_categories() -> None:
     assert isinstance(info.value, ValueError)
     assert view.prompt_feedback.block_reason == types.PromptFeedbackBlockReason.SAFETY
     assert view.prompt_feedback.block_reason.name == "SAFETY"  # an enum member, as candidates' are
-    assert view.prompt_feedback.safety_ratings[0].category.name.startswith("HARM_CATEGORY")
+    assert [(r.category.name, r.probability.name) for r in view.prompt_feedback.safety_ratings] == [
+        ("HARM_CATEGORY_HARASSMENT", "HIGH"),
+        ("HARM_CATEGORY_HATE_SPEECH", "NEGLIGIBLE"),
+        ("HARM_CATEGORY_DANGEROUS_CONTENT", "MEDIUM"),
+    ]
 
 
 def test_blocked_prompt_without_ratings_names_the_reason_only() -> None:
@@ -252,8 +256,9 @@ def test_repr_is_short_and_never_raises() -> None:
 
 def test_construction_does_no_work() -> None:
     # Any object is accepted and stored: the view is built for every streamed chunk.
-    view = GenerateContentResponse(object(), schema=object())  # type: ignore[arg-type]
-    assert view.raw is not None
+    raw = object()
+    view = GenerateContentResponse(raw, schema=object())  # type: ignore[arg-type]
+    assert view.raw is raw
 
 
 def test_subclass_can_add_attributes() -> None:
@@ -462,7 +467,7 @@ def test_safety_rating_views() -> None:
         ("HARM_CATEGORY_HATE_SPEECH", "HIGH"),
     ]
     assert [r.blocked for r in got] == [False, True]
-    assert got[0].raw is not None
+    assert got[0].raw == ratings[0]
     assert got[0] == SafetyRating(ratings[0])
     assert "HARM_CATEGORY_HARASSMENT" in repr(got[0])
     assert got[0].ListFields()  # delegated

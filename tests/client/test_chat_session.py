@@ -102,9 +102,10 @@ def test_a_send_waits_for_another_threads_stream(model: genai.GenerativeModel) -
     sender.start()
     reader.join(timeout=30)
     sender.join(timeout=30)
-    assert reply and streamed.text
-    assert _texts(chat)[::2] == ["first, streamed", "second"]  # the second waited for the first
-    assert _texts(chat)[1] == streamed.text
+    assert streamed.text.startswith('You said: "first, streamed". ')
+    assert len(reply) == 1 and reply[0].startswith('You said: "second". ')
+    # The second waited for the first: its request carried the whole first exchange.
+    assert _texts(chat) == ["first, streamed", streamed.text, "second", reply[0]]
 
 
 def test_a_broken_stream_is_never_committed(model: genai.GenerativeModel) -> None:
@@ -181,7 +182,7 @@ def test_rewind_is_refused_while_another_threads_turn_is_open(model: genai.Gener
 
     reader = threading.Thread(target=read)
     reader.start()
-    started.wait(10)
+    assert started.wait(10)
     # This thread started the stream; handing it to another thread does not make rewind take it.
     errors: list[BaseException] = []
 
@@ -212,6 +213,10 @@ def test_history_works_as_contents_everywhere() -> None:
     model = genai.GenerativeModel(MODEL)
     chat = model.start_chat()
     chat.send_message("count me")
-    assert model.count_tokens(chat.history).total_tokens > 0
+    turns = _texts(chat)
+    counted = model.count_tokens(chat.history).total_tokens
+    assert counted == sum(model.count_tokens(text).total_tokens for text in turns)
     vectors = genai.embed_content(model="models/embedding-001", content=chat.history)["embedding"]
-    assert len(vectors) == 2 and all(len(v) == 768 for v in vectors)
+    assert vectors == [
+        genai.embed_content(model="models/embedding-001", content=text)["embedding"] for text in turns
+    ]

@@ -11,6 +11,9 @@ from collections.abc import Callable
 
 import pytest
 
+import genai
+from genai._cli_args import DEFAULT_EMBED_MODEL, DEFAULT_MODEL
+from genai.cli import DEMO_PROMPT
 from genai.testing import Emulator
 
 SECRET = "AIzaSy-cli-SECRET-0123456789"
@@ -50,32 +53,60 @@ def _wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> None:
         time.sleep(0.02)
 
 
-def test_no_key_uses_the_embedded_emulator_and_says_so() -> None:
+def test_no_key_uses_the_embedded_emulator_and_says_so(client: genai.Client) -> None:
     result = _run("generate", "hello there", "--stream")
     assert result.returncode == 0, result.stderr
     assert "embedded emulator" in result.stderr
-    assert result.stdout.strip()
+    # Every emulator gives the same reply to the same request: the streamed text, then a newline.
+    expected = client.models.generate_content(model=DEFAULT_MODEL, contents="hello there")
+    assert result.stdout == expected.text + "\n"
+    usage = expected.usage_metadata
+    assert (
+        f"[{usage.prompt_token_count} prompt + {usage.candidates_token_count} reply tokens]" in result.stderr
+    )
 
 
-def test_commands_against_an_explicit_endpoint(emulator: Emulator) -> None:
+def test_commands_against_an_explicit_endpoint(emulator: Emulator, client: genai.Client) -> None:
     target = ["--endpoint", emulator.endpoint, "--insecure"]
     env = {"GEMINI_API_KEY": "cli-key"}
-    generated = _run(*target, "generate", "hello there", env=env)
-    assert generated.returncode == 0 and generated.stdout.strip()
-    assert "embedded emulator" not in generated.stderr
-    models = _run(*target, "models", env=env)
-    assert "models/gemini-2.5-flash" in models.stdout
-    tokens = _run(*target, "count-tokens", "hello there", env=env)
-    assert int(tokens.stdout.strip()) > 0
-    embedded = _run(*target, "embed", "one", "two", "--dimensions", "4", env=env)
-    assert embedded.stdout.count("dim=4") == 2
+    commands = {
+        "generate": ["generate", "hello there"],
+        "models": ["models"],
+        "count-tokens": ["count-tokens", "hello there"],
+        "embed": ["embed", "one", "two", "--dimensions", "4"],
+    }
+    # Started together: the interpreter start-ups overlap instead of adding up.
+    running = {name: _start(*target, *args, env=env) for name, args in commands.items()}
+    out: dict[str, str] = {}
+    for name, proc in running.items():
+        stdout, stderr = (stream.decode() for stream in proc.communicate(timeout=60))
+        assert proc.returncode == 0, (name, stderr)
+        assert "embedded emulator" not in stderr, name
+        out[name] = stdout
+    assert any(call.metadata.get("x-goog-api-key") == "cli-key" for call in emulator.calls)
+
+    reply = client.models.generate_content(model=DEFAULT_MODEL, contents="hello there").text
+    assert out["generate"] == reply + "\n"
+    assert [line.split("\t")[0] for line in out["models"].splitlines()] == [
+        m.name for m in client.models.list()
+    ]
+    counted = client.models.count_tokens(model=DEFAULT_MODEL, contents="hello there").total_tokens
+    assert int(out["count-tokens"]) == counted
+    vectors = client.models.embed_content(
+        model=DEFAULT_EMBED_MODEL, contents=["one", "two"], config={"output_dimensionality": 4}
+    ).embeddings
+    assert out["embed"].splitlines() == [
+        f"{text!r}: dim=4 [{', '.join(f'{v:.4f}' for v in vector.values)}, ...]"
+        for text, vector in zip(["one", "two"], vectors, strict=True)
+    ]
 
 
 @pytest.mark.parametrize("command", ["demo"])
-def test_demo(command: str) -> None:
+def test_demo(command: str, client: genai.Client) -> None:
     result = _run("--emulator", command)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("> ")
+    reply = client.models.generate_content(model=DEFAULT_MODEL, contents=DEMO_PROMPT).text
+    assert result.stdout == f"> {DEMO_PROMPT}\n{reply}\n"
 
 
 # End to end, one case per kind of check (tests/client/test_cli_args.py has them all, in-process).

@@ -25,9 +25,10 @@ def test_quickstart_flow() -> None:
 
     model = genai.GenerativeModel("gemini-1.5-pro-latest")
     response = model.generate_content("What is the meaning of life?")
-    assert response.text
+    # The emulator echoes the prompt (final punctuation dropped), then invented words.
+    assert response.text.startswith('You said: "What is the meaning of life". ')
     assert response.candidates[0].finish_reason.name == "STOP"
-    assert response.prompt_feedback is None or not response.prompt_feedback.block_reason
+    assert response.prompt_feedback.block_reason.name == "BLOCK_REASON_UNSPECIFIED"
 
     streamed = model.generate_content("What is the meaning of life?", stream=True)
     with pytest.raises(genai.types.IncompleteIterationError):
@@ -46,9 +47,12 @@ def test_quickstart_flow() -> None:
             candidate_count=1, stop_sequences=["x"], max_output_tokens=4
         ),
     )
-    assert capped.candidates[0].finish_reason.name in {"MAX_TOKENS", "STOP"}
+    # 4 tokens: You, said, :, " (the stop sequence "x" does not occur in them).
+    assert capped.text == 'You said: "'
+    assert capped.candidates[0].finish_reason.name == "MAX_TOKENS"
 
-    assert model.count_tokens("What is the meaning of life?").total_tokens > 0
+    counted = model.count_tokens("What is the meaning of life?").total_tokens
+    assert counted == response.usage_metadata.prompt_token_count == 7  # 6 words and "?"
 
 
 @pytest.mark.usefixtures("configured")
@@ -56,7 +60,7 @@ def test_chat_session_history_and_rewind() -> None:
     model = genai.GenerativeModel("gemini-1.5-pro-latest")
     chat = model.start_chat(history=[])
     first = chat.send_message("In one sentence, explain how a computer works to a young child.")
-    assert first.text
+    assert first.text.startswith('You said: "In one sentence, explain how a computer works...". ')
     streamed = chat.send_message("Okay, how about a more detailed explanation?", stream=True)
     assert len(chat.history) == 2  # the streamed turn commits only when it completes
     text = "".join(chunk.text for chunk in streamed)
@@ -68,7 +72,10 @@ def test_chat_session_history_and_rewind() -> None:
     user, reply = chat.rewind()
     assert user.parts[0].text.startswith("Okay") and reply.parts[0].text == text
     assert len(chat.history) == 2
-    assert model.count_tokens(chat.history).total_tokens > 0
+    turns = [chat.history[0].parts[0].text, chat.history[1].parts[0].text]
+    assert model.count_tokens(chat.history).total_tokens == sum(
+        model.count_tokens(text).total_tokens for text in turns
+    )
 
 
 @pytest.mark.usefixtures("configured")
@@ -99,13 +106,14 @@ def test_async_facade() -> None:
 
     async def main() -> None:
         response = await model.generate_content_async("async quickstart")
-        assert response.text
+        assert response.text.startswith('You said: "async quickstart". ')
         stream = await model.generate_content_async("async quickstart", stream=True)
         text = "".join([chunk.text async for chunk in stream])
         assert text == response.text == stream.text
         chat = model.start_chat()
-        await chat.send_message_async("hi there")
-        assert len(chat.history) == 2
+        reply = await chat.send_message_async("hi there")
+        assert reply.text.startswith('You said: "hi there". ')
+        assert [c.parts[0].text for c in chat.history] == ["hi there", reply.text]
         await genai.legacy.default_client().aio.aclose()
 
     asyncio.run(main())
@@ -120,10 +128,21 @@ def test_embed_content_dict_shape() -> None:
         title="Embedding of single string",
     )
     assert len(result["embedding"]) == 768
+    client = genai.legacy.default_client()
+    same = client.models.embed_content(model="embedding-001", contents="What is the meaning of life?")
+    assert result["embedding"] == list(same.embeddings[0].values)  # task type and title do not matter
     many = genai.embed_content(
         model="models/embedding-001", content=["a", "b", "c"], output_dimensionality=16
     )
-    assert [len(v) for v in many["embedding"]] == [16, 16, 16]
+    config = {"output_dimensionality": 16}
+    assert many["embedding"] == [
+        list(
+            client.models.embed_content(model="embedding-001", contents=text, config=config)
+            .embeddings[0]
+            .values
+        )
+        for text in ["a", "b", "c"]
+    ]
     model = genai.get_model("models/embedding-001")
     assert "embedContent" in model.supported_generation_methods
 
@@ -137,7 +156,7 @@ def test_safety_settings_shortcut_unblocks() -> None:
     allowed = model.generate_content(
         "[[block-candidate]] questionable", safety_settings={"HARASSMENT": "block_none"}
     )
-    assert allowed.text
+    assert allowed.text.startswith('You said: "[[block-candidate]] questionable". ')
 
 
 def test_automatic_function_calling_is_refused_honestly() -> None:

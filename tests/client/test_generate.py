@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import math
+import uuid
 
 import pytest
 
@@ -17,13 +19,17 @@ MODEL = "gemini-2.5-flash"
 
 def test_generate_content_text_and_usage(client: genai.Client) -> None:
     response = client.models.generate_content(model=MODEL, contents="Tell me about gRPC")
-    assert response.text
+    # The emulator's reply echoes the prompt, then invented words (docs/emulator.md).
+    assert response.text.startswith('You said: "Tell me about gRPC". ')
+    assert response.text == "".join(part.text for part in response.raw.candidates[0].content.parts)
     assert response.finish_reason == "STOP"
     assert response.candidates[0].finish_reason.name == "STOP"
     usage = response.usage_metadata
-    assert usage is not None and usage.prompt_token_count > 0
     counted = client.models.count_tokens(model=MODEL, contents="Tell me about gRPC")
-    assert counted.total_tokens == usage.prompt_token_count
+    assert counted.total_tokens == usage.prompt_token_count == 4  # Tell, me, about, gRPC
+    reply_tokens = client.models.count_tokens(model=MODEL, contents=response.text).total_tokens
+    assert usage.candidates_token_count == reply_tokens
+    assert usage.total_token_count == usage.prompt_token_count + reply_tokens
 
 
 def test_a_plain_prompt_reaches_the_server_as_the_request_message(
@@ -74,7 +80,8 @@ def test_reading_the_merged_response_before_the_end_raises(client: genai.Client)
         next(iter(stream))
         with pytest.raises(genai.IncompleteIterationError):
             _ = stream.response
-        assert stream.resolve().text
+        resolved = stream.resolve().text
+    assert resolved == client.models.generate_content(model=MODEL, contents="incomplete please").text
 
 
 def test_config_dict_and_typed_object(client: genai.Client) -> None:
@@ -86,15 +93,17 @@ def test_config_dict_and_typed_object(client: genai.Client) -> None:
         contents="limits",
         config=types.GenerateContentConfig(max_output_tokens=3, system_instruction="Be terse."),
     )
-    assert as_dict.text == typed.text
+    assert as_dict.text == typed.text == "You said:"  # cut after 3 tokens: You, said, :
     assert typed.finish_reason == "MAX_TOKENS"
-    assert typed.usage_metadata is not None and typed.usage_metadata.candidates_token_count <= 3
+    assert typed.usage_metadata.candidates_token_count == 3
 
 
 def test_candidate_count(client: genai.Client) -> None:
     response = client.models.generate_content(model=MODEL, contents="options", config={"candidate_count": 3})
     assert [c.index for c in response.candidates] == [0, 1, 2]
     assert len({c.text for c in response.candidates}) == 3
+    assert all(c.text.startswith('You said: "options". ') for c in response.candidates)
+    assert response.text == response.candidates[0].text
 
 
 @dataclasses.dataclass
@@ -113,6 +122,7 @@ def test_json_schema_parsed_into_the_python_type(client: genai.Client) -> None:
     recipe = response.parsed
     assert isinstance(recipe, Recipe)
     assert isinstance(recipe.minutes, int) and isinstance(recipe.vegetarian, bool)
+    assert recipe == Recipe(**json.loads(response.text))  # the reply's values, not made-up ones
 
 
 def test_function_call_args_fit_the_declaration(client: genai.Client) -> None:
@@ -125,6 +135,7 @@ def test_function_call_args_fit_the_declaration(client: genai.Client) -> None:
     )
     (call,) = response.function_calls
     assert call.name == "get_weather"
+    assert sorted(call.args) == ["city", "days"]
     assert isinstance(call.args["city"], str)
     assert float(call.args["days"]).is_integer()
 
@@ -133,14 +144,18 @@ def test_thoughts_are_separate_from_text(client: genai.Client) -> None:
     response = client.models.generate_content(
         model=MODEL, contents="think first", config={"thinking_config": {"include_thoughts": True}}
     )
-    assert response.thoughts
-    assert response.thoughts not in response.text
-    assert any(p.thought for p in response.parts)
+    assert response.thoughts.startswith('Thinking about: "think first". ')
+    assert response.text.startswith('You said: "think first". ')
+    assert "Thinking" not in response.text
+    assert [p.thought for p in response.parts] == [True, False]
+    thought_tokens = client.models.count_tokens(model=MODEL, contents=response.thoughts).total_tokens
+    assert response.usage_metadata.thoughts_token_count == thought_tokens
 
 
 def test_blocked_prompt_raises_with_the_reason(client: genai.Client) -> None:
     response = client.models.generate_content(model=MODEL, contents="please [[block-prompt]]")
-    assert response.prompt_feedback is not None
+    assert response.prompt_feedback.block_reason.name == "SAFETY"
+    assert response.candidates == []
     with pytest.raises(genai.errors.BlockedPromptError, match="SAFETY"):
         _ = response.text
 
@@ -154,39 +169,115 @@ def test_blocked_candidate_raises_unless_block_none(client: genai.Client) -> Non
         contents="rude [[block-candidate]]",
         config={"safety_settings": {"harassment": "block_none"}},
     )
-    assert allowed.text
+    assert allowed.text.startswith('You said: "rude [[block-candidate]]". ')
 
 
-def test_embed_single_and_batched_in_order(client: genai.Client) -> None:
-    one = client.models.embed_content(model="text-embedding-004", contents="hello")
+EMBED_MODEL = "text-embedding-004"
+EMBED_CONFIG = {"output_dimensionality": 8}
+
+
+def _texts_to_embed() -> list[str]:
+    marker = uuid.uuid4().hex[:8]  # tells this test's calls from every other's
+    return [f"{marker} text number {i}" for i in range(250)]
+
+
+def _batches_seen(emulator: Emulator, texts: list[str]) -> list[list[str]]:
+    """The texts of each BatchEmbedContents call the emulator saw for ``texts``, ordered by the first."""
+    position = {text: i for i, text in enumerate(texts)}
+    batches = [
+        [item.content.parts[0].text for item in call.request.requests]  # type: ignore[attr-defined]
+        for call in emulator.calls
+        if call.method == "BatchEmbedContents" and call.request.requests[0].content.parts[0].text in position  # type: ignore[attr-defined]
+    ]
+    return sorted(batches, key=lambda batch: position[batch[0]])
+
+
+def test_embed_single(client: genai.Client) -> None:
+    one = client.models.embed_content(model=EMBED_MODEL, contents="hello")
     (embedding,) = one.embeddings
     assert len(embedding.values) == 768
     assert math.isclose(sum(v * v for v in embedding.values), 1.0, rel_tol=1e-4)
+    assert list(
+        client.models.embed_content(model=EMBED_MODEL, contents=["hello"]).embeddings[0].values
+    ) == list(embedding.values)
 
-    texts = [f"text number {i}" for i in range(250)]  # 3 BatchEmbedContents calls of <= 100
-    many = client.models.embed_content(
-        model="text-embedding-004", contents=texts, config={"output_dimensionality": 8}
-    )
-    assert len(many.embeddings) == 250
-    assert all(len(e.values) == 8 for e in many.embeddings)
-    single = client.models.embed_content(
-        model="text-embedding-004", contents=texts[137], config={"output_dimensionality": 8}
-    )
-    assert list(many.embeddings[137].values) == pytest.approx(list(single.embeddings[0].values))
+
+def test_embed_more_than_a_batch_splits_into_batches_of_100_in_order(
+    client: genai.Client, emulator: Emulator
+) -> None:
+    texts = _texts_to_embed()
+    many = client.models.embed_content(model=EMBED_MODEL, contents=texts, config=EMBED_CONFIG)
+    assert _batches_seen(emulator, texts) == [texts[:100], texts[100:200], texts[200:]]
+    singles = [
+        list(
+            client.models.embed_content(model=EMBED_MODEL, contents=text, config=EMBED_CONFIG)
+            .embeddings[0]
+            .values
+        )
+        for text in texts
+    ]
+    assert [list(e.values) for e in many.embeddings] == singles  # each text's own vector, in order
+    assert len({tuple(vector) for vector in singles}) == len(texts)  # (so order shows)
+
+
+def test_async_embed_more_than_a_batch_splits_into_batches_of_100_in_order(
+    client: genai.Client, emulator: Emulator
+) -> None:
+    texts = _texts_to_embed()
+
+    async def main() -> tuple[list[list[float]], list[list[float]]]:
+        aio = client.aio.models
+        many = await aio.embed_content(model=EMBED_MODEL, contents=texts, config=EMBED_CONFIG)
+        singles = await asyncio.gather(
+            *(aio.embed_content(model=EMBED_MODEL, contents=text, config=EMBED_CONFIG) for text in texts)
+        )
+        await client.aio.aclose()
+        return [list(e.values) for e in many.embeddings], [list(s.embeddings[0].values) for s in singles]
+
+    many, singles = asyncio.run(main())
+    assert _batches_seen(emulator, texts) == [texts[:100], texts[100:200], texts[200:]]
+    assert many == singles
+    assert len({tuple(vector) for vector in singles}) == len(texts)
+
+
+CATALOG = [
+    "models/gemini-2.5-pro",
+    "models/gemini-2.5-flash",
+    "models/gemini-2.5-flash-lite",
+    "models/gemini-2.0-flash",
+    "models/gemini-2.0-flash-lite",
+    "models/gemini-1.5-flash",
+    "models/gemini-1.5-flash-latest",
+    "models/gemini-1.5-pro",
+    "models/gemini-1.5-pro-latest",
+    "models/gemini-pro",
+    "models/gemini-pro-vision",
+    "models/gemini-embedding-001",
+    "models/text-embedding-004",
+    "models/embedding-001",
+]  # docs/emulator.md, in the emulator's order
 
 
 def test_list_is_lazy_and_pages_through_everything(client: genai.Client, emulator: Emulator) -> None:
-    before = len(emulator.calls)
+    emulator.reset()  # the call record is bounded: a full one would not grow, whatever was fetched
+
+    def pages_fetched() -> list[str]:
+        return [call.request.page_token for call in emulator.calls if call.method == "ListModels"]  # type: ignore[attr-defined]
+
     models = client.models.list(page_size=2)
-    assert len(emulator.calls) == before  # nothing fetched yet
-    names = [m.name for m in models]
-    assert len(names) == len(set(names)) >= 6
-    assert f"models/{MODEL}" in names
+    assert pages_fetched() == []  # nothing fetched yet
+    assert next(models).name == CATALOG[0]
+    assert len(pages_fetched()) == 1  # one page, no more
+    names = [CATALOG[0], *(m.name for m in models)]
+    assert names == CATALOG
+    tokens = pages_fetched()
+    assert len(tokens) == 7 and tokens[0] == "" and all(tokens[1:])  # 14 models, 2 a page
 
 
 def test_get_and_not_found(client: genai.Client) -> None:
     model = client.models.get(model=MODEL)
-    assert model.name == f"models/{MODEL}" and model.input_token_limit > 0
+    assert model.name == f"models/{MODEL}"
+    assert (model.input_token_limit, model.output_token_limit) == (1_048_576, 65_536)
     with pytest.raises(genai.errors.NotFoundError):
         client.models.get(model="no-such-model")
 
@@ -194,8 +285,7 @@ def test_get_and_not_found(client: genai.Client) -> None:
 def test_invalid_argument_carries_field_violations(client: genai.Client) -> None:
     with pytest.raises(genai.errors.InvalidArgumentError) as caught:
         client.models.generate_content(model=MODEL, contents=[types.Content(role="user")])
-    assert caught.value.field_violations
-    assert "contents" in caught.value.field_violations[0].field
+    assert [v.field for v in caught.value.field_violations] == ["contents[0].parts"]
 
 
 def test_async_methods(client: genai.Client) -> None:
@@ -233,4 +323,6 @@ def test_many_concurrent_async_calls(client: genai.Client) -> None:
         return [r.text for r in await asyncio.gather(*calls)]
 
     texts = asyncio.run(main())
-    assert len(texts) == 200 and all(texts)
+    assert len(texts) == 200
+    for i, text in enumerate(texts):  # each reply answers its own request
+        assert text.startswith(f'You said: "q{i}". ')

@@ -110,8 +110,12 @@ def test_configure_again_lets_running_streams_finish(emulator: Emulator) -> None
     assert genai.legacy.default_client() is not old
     rest = [chunk.text for chunk in stream]  # the old client's stream is not cut short
     assert first.text + "".join(rest) == stream.text
+    whole = model.generate_content("a story that takes a while", request_options=SLOW).text
+    assert stream.text == whole  # the same request's unary reply (chunk delays do not change it)
     assert emulator.wait_for(lambda: emulator.completed_streams == completed + 1)
-    assert model.generate_content("new calls use the new client").text
+    assert model.generate_content("new calls use the new client").text.startswith(
+        'You said: "new calls use the new client". '
+    )
 
     del old, stream, first
     gc.collect()
@@ -134,7 +138,9 @@ def test_configure_again_lets_a_running_call_in_another_thread_finish(emulator: 
 
     thread = threading.Thread(target=call)
     thread.start()
-    emulator.wait_for(lambda: any("slow answer" in str(c.request) for c in emulator.calls))
+    # The call is running (its reply is 0.3 s away) when the default client is replaced.
+    assert emulator.wait_for(lambda: any("slow answer" in str(c.request) for c in emulator.calls))
     genai.configure(api_key="second", endpoint=emulator.endpoint, insecure=True)
     thread.join(10)
-    assert not errors and results and results[0]
+    assert not errors
+    assert len(results) == 1 and results[0].startswith('You said: "slow answer". ')

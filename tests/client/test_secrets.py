@@ -42,7 +42,7 @@ def test_rejected_key_error_does_not_echo_it() -> None:
             client.models.get(model="gemini-2.5-flash")
         assert SECRET_KEY not in str(caught.value) + repr(caught.value)
         with genai.Client("the-right-key", endpoint=emulator.endpoint, insecure=True) as client:
-            assert client.models.get(model="gemini-2.5-flash").name
+            assert client.models.get(model="gemini-2.5-flash").name == "models/gemini-2.5-flash"
 
 
 def test_key_is_sent_as_metadata(client: genai.Client, emulator: Emulator) -> None:

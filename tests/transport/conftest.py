@@ -82,18 +82,16 @@ class Certificate:
     key: bytes
 
 
-@pytest.fixture(scope="session")
-def certificate(tmp_path_factory: pytest.TempPathFactory) -> Certificate:
-    """A self-signed certificate for localhost / 127.0.0.1, made with the openssl CLI."""
+def _make_certificate(directory: Path, name: str, alt_names: str) -> Certificate:
+    """A self-signed certificate for ``alt_names`` (subjectAltName syntax), made with the openssl CLI."""
     if shutil.which("openssl") is None:
         pytest.skip("the openssl CLI is not installed: cannot make a certificate for the TLS tests")
-    directory: Path = tmp_path_factory.mktemp("tls")
-    key, cert = directory / "key.pem", directory / "cert.pem"
+    key, cert = directory / f"{name}.key.pem", directory / f"{name}.cert.pem"
     subprocess.run(
         [
             "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-            "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "1", "-subj", "/CN=localhost",
-            "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "1", "-subj", f"/CN={name}",
+            "-addext", f"subjectAltName={alt_names}",
         ],
         check=True,
         capture_output=True,
@@ -103,8 +101,32 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> Certificate:
 
 
 @pytest.fixture(scope="session")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> Certificate:
+    """A self-signed certificate for localhost / 127.0.0.1."""
+    return _make_certificate(tmp_path_factory.mktemp("tls"), "localhost", "DNS:localhost,IP:127.0.0.1")
+
+
+# The only name RENAMED_CERTIFICATE is valid for: never the host a test dials (127.0.0.1).
+RENAMED_HOST = "genai-emulator.test"
+
+
+@pytest.fixture(scope="session")
+def renamed_certificate(tmp_path_factory: pytest.TempPathFactory) -> Certificate:
+    """A self-signed certificate for RENAMED_HOST only: dialling 127.0.0.1 needs tls_server_name."""
+    return _make_certificate(tmp_path_factory.mktemp("tls-renamed"), RENAMED_HOST, f"DNS:{RENAMED_HOST}")
+
+
+@pytest.fixture(scope="session")
 def tls_server(certificate: Certificate) -> Iterator[TestServer]:
     credentials = grpc.ssl_server_credentials([(certificate.key, certificate.cert)])
+    srv = TestServer(credentials)
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="session")
+def renamed_tls_server(renamed_certificate: Certificate) -> Iterator[TestServer]:
+    credentials = grpc.ssl_server_credentials([(renamed_certificate.key, renamed_certificate.cert)])
     srv = TestServer(credentials)
     yield srv
     srv.stop()

@@ -164,6 +164,23 @@ class _Servicer(generative_service_pb2_grpc.GenerativeServiceServicer):
 
     def BidiGenerateContent(self, request_iterator: Any, context: grpc.ServicerContext) -> Any:
         self._enter(BIDI, context)
+        record = self._server.record
+        finished = False
+
+        def on_done() -> None:
+            if not finished:
+                with self._server.lock:
+                    record.cancelled_streams += 1
+                    record.cancelled.set()
+
+        context.add_callback(on_done)
+        yield from self._bidi_replies(request_iterator)
+        # A cancelled call's requests may simply end too, a moment before the context says so: a
+        # call still live 50 ms after its requests ended was half-closed, not cancelled.
+        finished = self._wait(context, 0.05)
+
+    @staticmethod
+    def _bidi_replies(request_iterator: Any) -> Any:
         for message in request_iterator:
             kind = message.WhichOneof("message_type")
             if kind == "setup":

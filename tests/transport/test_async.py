@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TypeVar
@@ -22,7 +23,10 @@ Response = generative_service_pb2.GenerateContentResponse
 ServerMessage = generative_service_pb2.BidiGenerateContentServerMessage
 ClientMessage = generative_service_pb2.BidiGenerateContentClientMessage
 T = TypeVar("T")
-CANCEL_WAIT = 5.0
+# Cancellation tests give the call a deadline far beyond the bound on how long the server may take to
+# notice the cancellation, and check while the transport is still open (closing it cancels anyway).
+LONG_DEADLINE = CallOptions(timeout=30.0)
+CANCEL_WAIT = 2.0
 
 
 def text_of(response: Response) -> str:
@@ -280,23 +284,42 @@ def test_stream_deadline(fresh: TestServer, settings: ChannelSettings) -> None:
 
 
 def _slow(server: TestServer) -> None:
+    # 10 s of chunks: it cannot end on its own, nor hit its deadline, while a test waits for the cancel.
     server.plan = Plan(chunks=500, chunk_delay=0.02)
 
 
-def test_break_out_of_async_with_cancels_the_server_rpc(fresh: TestServer, settings: ChannelSettings) -> None:
-    _slow(fresh)
+async def _start_slow_stream(server: TestServer, t: AsyncTransport) -> AsyncServerStream[Response]:
+    _slow(server)
+    stream = t.server_stream(STREAM, request(), Response, options=LONG_DEADLINE)
+    assert text_of(await stream.__anext__()) == "chunk 0"
+    assert not server.record.cancelled.is_set()  # running, not cancelled, until the test acts
+    return stream
 
+
+async def _server_saw_the_cancel(server: TestServer, t: AsyncTransport, since: float) -> None:
+    """The server ended the RPC as cancelled within CANCEL_WAIT of ``since`` (the deadline is 30 s
+    away), while the transport is still open."""
+    seen = await asyncio.to_thread(server.record.cancelled.wait, CANCEL_WAIT)  # the loop keeps running
+    assert seen, "the server never saw the cancellation"
+    assert time.monotonic() - since < CANCEL_WAIT
+    assert not t._closed
+    assert server.record.cancelled_streams == 1
+    assert server.record.calls[STREAM] == 1
+
+
+def test_break_out_of_async_with_cancels_the_server_rpc(fresh: TestServer, settings: ChannelSettings) -> None:
     async def body(t: AsyncTransport) -> None:
-        async with t.server_stream(STREAM, request(), Response, options=OPTIONS) as stream:
+        async with await _start_slow_stream(fresh, t) as stream:
             async for i, _ in _enumerate(stream):
                 if i == 1:
                     break
+            leaving = time.monotonic()
         assert [r async for r in stream] == []
         [pool] = t._pools.values()
         assert sum(slot.inflight for slot in pool.slots) == 0
+        await _server_saw_the_cancel(fresh, t, leaving)
 
     run(settings, body)
-    assert fresh.record.cancelled.wait(CANCEL_WAIT)
 
 
 async def _enumerate(stream: AsyncServerStream[Response]) -> AsyncIterator[tuple[int, Response]]:
@@ -307,53 +330,48 @@ async def _enumerate(stream: AsyncServerStream[Response]) -> AsyncIterator[tuple
 
 
 def test_aclose_cancels_the_server_rpc(fresh: TestServer, settings: ChannelSettings) -> None:
-    _slow(fresh)
-
     async def body(t: AsyncTransport) -> None:
-        stream = t.server_stream(STREAM, request(), Response, options=OPTIONS)
-        await stream.__anext__()
+        stream = await _start_slow_stream(fresh, t)
+        closing = time.monotonic()
         await stream.aclose()
         await stream.aclose()  # idempotent
         with pytest.raises(StopAsyncIteration):
             await stream.__anext__()
+        await _server_saw_the_cancel(fresh, t, closing)
 
     run(settings, body)
-    assert fresh.record.cancelled.wait(CANCEL_WAIT)
 
 
 def test_dropping_a_stream_cancels_the_server_rpc(fresh: TestServer, settings: ChannelSettings) -> None:
-    _slow(fresh)
-
     async def body(t: AsyncTransport) -> None:
-        stream = t.server_stream(STREAM, request(), Response, options=OPTIONS)
-        await stream.__anext__()
+        stream = await _start_slow_stream(fresh, t)
+        dropping = time.monotonic()
         del stream
         gc.collect()
         [pool] = t._pools.values()
         assert sum(slot.inflight for slot in pool.slots) == 0
+        await _server_saw_the_cancel(fresh, t, dropping)
 
     run(settings, body)
-    assert fresh.record.cancelled.wait(CANCEL_WAIT)
 
 
 def test_cancelling_the_consumer_task_cancels_the_rpc(fresh: TestServer, settings: ChannelSettings) -> None:
-    _slow(fresh)
-
     async def body(t: AsyncTransport) -> None:
-        stream = t.server_stream(STREAM, request(), Response, options=OPTIONS)
-        first = asyncio.Event()
+        stream = await _start_slow_stream(fresh, t)  # held here: its finalizer cannot do the cancelling
+        second = asyncio.Event()
 
         async def consume() -> None:
             async for _ in stream:
-                first.set()
+                second.set()
 
         task = asyncio.create_task(consume())
-        await asyncio.wait_for(first.wait(), 5)
+        await asyncio.wait_for(second.wait(), 5)
+        cancelling = time.monotonic()
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
         assert stream._done
-        assert await asyncio.to_thread(fresh.record.cancelled.wait, CANCEL_WAIT)
+        await _server_saw_the_cancel(fresh, t, cancelling)
 
     run(settings, body)
 
@@ -361,16 +379,14 @@ def test_cancelling_the_consumer_task_cancels_the_rpc(fresh: TestServer, setting
 def test_cancel_from_another_task_ends_iteration_quietly(
     fresh: TestServer, settings: ChannelSettings
 ) -> None:
-    _slow(fresh)
-
-    async def body(t: AsyncTransport) -> int:
-        stream = t.server_stream(STREAM, request(), Response, options=OPTIONS)
-        await stream.__anext__()
+    async def body(t: AsyncTransport) -> None:
+        stream = await _start_slow_stream(fresh, t)
+        reading = time.monotonic()
         asyncio.get_running_loop().call_later(0.1, stream.cancel)
-        return len(await collect(stream))  # ends without an error
+        assert len(await collect(stream)) < 100  # ends without an error
+        await _server_saw_the_cancel(fresh, t, reading)
 
-    assert run(settings, body) < 100
-    assert fresh.record.cancelled.wait(CANCEL_WAIT)
+    run(settings, body)
 
 
 # ---------------------------------------------------------------------------------------------- bidi
@@ -403,18 +419,21 @@ def test_bidi(fresh: TestServer, settings: ChannelSettings) -> None:
     assert setup.HasField("setup_complete")
     assert echo.server_content.model_turn.parts[0].text == "echo: ping"
     assert fresh.record.metadata[0]["x-goog-api-key"] == KEY
+    assert fresh.record.cancelled_streams == 0  # a half-closed call ends normally
 
 
-def test_bidi_errors_are_translated_and_cancel_is_quiet(settings: ChannelSettings) -> None:
+def test_bidi_errors_are_translated_and_cancel_is_quiet(fresh: TestServer, settings: ChannelSettings) -> None:
     async def body(t: AsyncTransport) -> None:
         stream = t.bidi(BIDI.replace("Bidi", "Nope"), ServerMessage, timeout=5.0)
         with pytest.raises(errors.UnimplementedError):
             await stream.read()
-        live = t.bidi(BIDI, ServerMessage, timeout=5.0)
+        live = t.bidi(BIDI, ServerMessage, timeout=LONG_DEADLINE.timeout)
         await live.write(
             ClientMessage(setup=generative_service_pb2.BidiGenerateContentSetup(model="models/live"))
         )
         assert await live.read() is not None
+        assert not fresh.record.cancelled.is_set()
+        cancelling = time.monotonic()
         live.cancel()
         live.cancel()
         assert await live.read() is None
@@ -422,5 +441,9 @@ def test_bidi_errors_are_translated_and_cancel_is_quiet(settings: ChannelSetting
             await live.write(ClientMessage())
         [pool] = t._pools.values()
         assert sum(slot.inflight for slot in pool.slots) == 0
+        seen = await asyncio.to_thread(fresh.record.cancelled.wait, CANCEL_WAIT)
+        assert seen, "the server never saw the cancellation"
+        assert time.monotonic() - cancelling < CANCEL_WAIT
+        assert fresh.record.cancelled_streams == 1 and fresh.record.calls[BIDI] == 1
 
     run(settings, body)

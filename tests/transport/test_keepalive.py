@@ -89,4 +89,7 @@ def test_an_idle_connection_survives_a_default_server(default_server: str) -> No
             chatty_states.changed.clear()
         assert chatty_states.dropped(), "the control should have been sent away (too_many_pings)"
         assert not quiet_states.dropped(), quiet_states.seen
-        assert quiet.unary(GET_MODEL, request, model_pb2.Model, options=CallOptions(timeout=5)).name
+        assert (
+            quiet.unary(GET_MODEL, request, model_pb2.Model, options=CallOptions(timeout=5)).name
+            == "models/x"
+        )

@@ -56,7 +56,7 @@ def test_code_outside_the_retryable_set_is_not_retried() -> None:
 
 
 def test_attempts_exhausted() -> None:
-    assert next_delay(unavailable(), 4, 0.0, OPTIONS, mid) is not None
+    assert next_delay(unavailable(), 4, 0.0, OPTIONS, mid) == 4.0  # 0.5 * 2**3, the last one allowed
     assert next_delay(unavailable(), 5, 0.0, OPTIONS, mid) is None
     assert next_delay(unavailable(), 1, 0.0, RetryOptions(attempts=1), mid) is None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import logging
 import threading
+import time
 from collections.abc import Iterator
 
 import grpc
@@ -27,7 +28,10 @@ from tests.transport.server import (
 )
 
 Response = generative_service_pb2.GenerateContentResponse
-CANCEL_WAIT = 5.0  # bound on how long the server may take to notice a cancellation
+# Cancellation tests give the call a deadline far beyond the bound on how long the server may take to
+# notice the cancellation: were cancel() broken, the deadline could not stand in for it.
+LONG_DEADLINE = CallOptions(timeout=30.0)
+CANCEL_WAIT = 2.0
 
 
 def text_of(response: Response) -> str:
@@ -254,46 +258,65 @@ def test_stream_deadline(fresh: TestServer, transport: Transport) -> None:
 
 
 def _slow_stream(server: TestServer) -> None:
+    # 10 s of chunks: it cannot end on its own, nor hit its deadline, while a test waits for the cancel.
     server.plan = Plan(chunks=500, chunk_delay=0.02)
 
 
+def _start_slow_stream(server: TestServer, transport: Transport) -> ServerStream[Response]:
+    _slow_stream(server)
+    stream = transport.server_stream(STREAM, request(), Response, options=LONG_DEADLINE)
+    assert text_of(next(stream)) == "chunk 0"
+    assert not server.record.cancelled.is_set()  # running, not cancelled, until the test acts
+    return stream
+
+
+def _server_saw_the_cancel(server: TestServer, since: float) -> None:
+    """The server ended the RPC as cancelled within CANCEL_WAIT of ``since`` (the deadline is 30 s away).
+
+    Timed from before the test's action: an action that blocked until the deadline ended the RPC
+    must not pass for a cancel.
+    """
+    assert server.record.cancelled.wait(CANCEL_WAIT), "the server never saw the cancellation"
+    assert time.monotonic() - since < CANCEL_WAIT
+    assert server.record.cancelled_streams == 1
+    assert server.record.calls[STREAM] == 1
+
+
 def test_break_and_close_cancels_the_server_rpc(fresh: TestServer, transport: Transport) -> None:
-    _slow_stream(fresh)
-    stream = transport.server_stream(STREAM, request(), Response, options=OPTIONS)
+    stream = _start_slow_stream(fresh, transport)
     for i, _ in enumerate(stream):
         if i == 1:
             break
+    closing = time.monotonic()
     stream.close()
-    assert fresh.record.cancelled.wait(CANCEL_WAIT)
+    _server_saw_the_cancel(fresh, closing)  # the transport is still open: closing it did not do this
     assert list(stream) == []
 
 
 def test_context_manager_exit_cancels_the_server_rpc(fresh: TestServer, transport: Transport) -> None:
-    _slow_stream(fresh)
-    with transport.server_stream(STREAM, request(), Response, options=OPTIONS) as stream:
+    with _start_slow_stream(fresh, transport) as stream:
         next(stream)
-    assert fresh.record.cancelled.wait(CANCEL_WAIT)
+        leaving = time.monotonic()
+    _server_saw_the_cancel(fresh, leaving)
 
 
 def test_dropping_a_stream_cancels_the_server_rpc(fresh: TestServer, transport: Transport) -> None:
-    _slow_stream(fresh)
-    stream = transport.server_stream(STREAM, request(), Response, options=OPTIONS)
-    next(stream)
+    stream = _start_slow_stream(fresh, transport)
+    dropping = time.monotonic()
     del stream
     gc.collect()
-    assert fresh.record.cancelled.wait(CANCEL_WAIT)
+    _server_saw_the_cancel(fresh, dropping)
 
 
 def test_cancel_from_another_thread_ends_iteration_quietly(fresh: TestServer, transport: Transport) -> None:
-    _slow_stream(fresh)
-    stream = transport.server_stream(STREAM, request(), Response, options=OPTIONS)
-    next(stream)
+    stream = _start_slow_stream(fresh, transport)
+    reading = time.monotonic()
     timer = threading.Timer(0.1, stream.cancel)
     timer.start()
     rest = list(stream)  # ends with StopIteration, not an error
     timer.join()
     assert len(rest) < 100
-    assert fresh.record.cancelled.wait(CANCEL_WAIT)
+    _server_saw_the_cancel(fresh, reading)
     stream.cancel()  # idempotent
 
 
@@ -316,6 +339,31 @@ def test_bidi(fresh: TestServer, transport: Transport) -> None:
     assert replies[0].HasField("setup_complete")
     assert replies[1].server_content.model_turn.parts[0].text == "echo: ping"
     assert fresh.record.metadata[0]["x-goog-api-key"] == KEY
+    assert fresh.record.cancelled_streams == 0  # requests that ran out end the call normally
+
+
+def test_bidi_cancel_reaches_the_server(fresh: TestServer, transport: Transport) -> None:
+    release = threading.Event()
+
+    def client_messages() -> Iterator[generative_service_pb2.BidiGenerateContentClientMessage]:
+        yield generative_service_pb2.BidiGenerateContentClientMessage(
+            setup=generative_service_pb2.BidiGenerateContentSetup(model="models/live")
+        )
+        release.wait(10)  # the call stays open (not half-closed) until the test is done
+
+    server_message = generative_service_pb2.BidiGenerateContentServerMessage
+    stream = transport.bidi(BIDI, client_messages(), server_message, timeout=LONG_DEADLINE.timeout)
+    try:
+        assert next(stream).HasField("setup_complete")
+        assert not fresh.record.cancelled.is_set()
+        cancelling = time.monotonic()
+        stream.cancel()
+        assert list(stream) == []  # quietly
+        assert fresh.record.cancelled.wait(CANCEL_WAIT), "the server never saw the cancellation"
+        assert time.monotonic() - cancelling < CANCEL_WAIT
+        assert fresh.record.cancelled_streams == 1
+    finally:
+        release.set()
 
 
 def test_bidi_errors_are_translated(transport: Transport) -> None:
