@@ -322,6 +322,13 @@ class ServerStream(_SyncStream, Iterator[M]):
         except StopIteration:
             self._done = self._completed = True
             raise
+        except grpc.RpcError:
+            raise
+        except BaseException:
+            # A signal (Ctrl-C) while gRPC waited: gRPC has torn the call down already, queue and
+            # all, and draining it would wait on a queue that is gone.
+            self._drain_claim.acquire(blocking=False)
+            raise
         finally:
             self._reading = False
         if self._cancelled:  # cancelled by another thread while this one was reading
