@@ -24,6 +24,7 @@ from ._status import unimplemented
 
 PACKAGE = "google.ai.generativelanguage.v1beta"
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+MAX_PORT = 65535
 
 _SERVER_OPTIONS = [
     ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
@@ -31,6 +32,16 @@ _SERVER_OPTIONS = [
     # Without this a second server could silently share a fixed port with the first.
     ("grpc.so_reuseport", 0),
 ]
+
+
+def check_port(port: object) -> int:
+    """`port` if it is an int in 0..65535 (0 = any free port); ValueError otherwise.
+
+    grpc would silently wrap 70000 to 4464, so out-of-range ports are refused before binding.
+    """
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= MAX_PORT:
+        raise ValueError(f"port must be an integer between 0 and {MAX_PORT}, got {port!r}")
+    return port
 
 
 def format_endpoint(host: str, port: int) -> str:
@@ -82,9 +93,9 @@ class EmulatorServer:
         self, host: str = "127.0.0.1", port: int = 0, options: EmulatorOptions | None = None
     ) -> None:
         self.host = host
+        self._requested_port = check_port(port)
         self.options = options if options is not None else EmulatorOptions()
         self.state = ServerState(self.options.max_recorded_calls)
-        self._requested_port = port
         self._port = 0
         self._server: grpc.aio.Server | None = None
 
