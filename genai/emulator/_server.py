@@ -31,6 +31,12 @@ _SERVER_OPTIONS = [
     ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
     # Without this a second server could silently share a fixed port with the first.
     ("grpc.so_reuseport", 0),
+    # Accept client keepalive pings at any rate, with or without calls in flight. grpc's defaults
+    # allow an idle client one ping per two hours (one per five minutes with calls) and answer a
+    # third early ping with GOAWAY "too_many_pings"; a loopback test server has nothing to protect.
+    ("grpc.keepalive_permit_without_calls", 1),
+    ("grpc.http2.min_recv_ping_interval_without_data_ms", 0),
+    ("grpc.http2.max_ping_strikes", 0),
 ]
 
 
