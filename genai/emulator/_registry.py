@@ -4,12 +4,12 @@
   (for example a schema nested past protobuf's limit of 100 levels) with UNKNOWN "Unexpected <class
   'google.protobuf.message.DecodeError'>". Here the deserializer hands the handler an `Undecodable`
   instead, and the handler answers with a clear INVALID_ARGUMENT.
-* `Running` follows the calls in progress. When the grace period of a stop runs out, it tells them
-  to end, and they answer UNAVAILABLE at their next wait or chunk (grpc's own way, cancelling every
-  call, makes each client log a GOAWAY line; cancelling their tasks would hit some inside grpc's
-  sending code, which then never sends a status). Then the server waits for their tasks to unwind
-  before its loop may close: grpc's stop() returns while they are still finishing, and a loop
-  closed right then cancels them again, which grpc reports with a CancelledError traceback each.
+* `Running` tells the calls in progress when the grace period of a stop has run out; they then
+  answer UNAVAILABLE themselves at their next wait or chunk, and grpc's shutdown completes once
+  they have. grpc's own way, cancelling every call, left their tasks unwinding after stop()
+  returned, and a loop closed right then cancelled them again: grpc printed a CancelledError
+  traceback for each (and each client logged a GOAWAY line). Cancelling the handler tasks instead
+  would hit some inside grpc's sending code, which then never sends a status.
 """
 
 from __future__ import annotations
@@ -54,23 +54,15 @@ def shutting_down() -> RpcFailure:
 
 
 class Running:
-    """The calls in progress (their handler tasks, all on the server's event loop)."""
+    """Whether the calls in progress should end now; their waits end early when they should."""
 
     def __init__(self) -> None:
-        self._tasks: set[asyncio.Task[Any]] = set()
         self._stop = asyncio.Event()
 
     @property
     def stopping(self) -> bool:
         """Whether running calls should end now (with `shutting_down()`)."""
         return self._stop.is_set()
-
-    def add_current(self) -> None:
-        """Track the calling handler's task."""
-        task = asyncio.current_task()
-        if task is not None and task not in self._tasks:
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
 
     def interrupt(self) -> None:
         """Tell every running call to end; waits in `sleep` and `until` end at once."""
@@ -100,13 +92,6 @@ class Running:
         if future.cancelled() and self.stopping:
             raise shutting_down()
         return future.result()
-
-    async def settle(self, timeout: float) -> None:
-        """Wait (at most `timeout` seconds) until the calls' tasks, and grpc's tasks around them, end."""
-        if self._tasks:
-            await asyncio.wait(set(self._tasks), timeout=timeout)
-        for _ in range(2):  # grpc's wrapper task takes one more turn of the loop after the handler's
-            await asyncio.sleep(0)
 
 
 def _lenient(message_class: type[Message]) -> Callable[[bytes], Any]:

@@ -27,7 +27,6 @@ from ._status import unimplemented
 from ._work import Workers
 
 PACKAGE = "google.ai.generativelanguage.v1beta"
-SETTLE_SECONDS = 5.0  # how long stop() waits for interrupted calls to unwind
 LAST_RESORT_SECONDS = 2.0  # after the grace period, before grpc cancels calls that did not end
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 MAX_PORT = 65535
@@ -163,6 +162,7 @@ class EmulatorServer:
         if self._server is not None:
             raise RuntimeError("the emulator server is already started")
         server = grpc.aio.server(options=_SERVER_OPTIONS)
+        self._running = Running()  # fresh: a server may be started again after a stop
         add_servicer(
             server,
             f"{PACKAGE}.GenerativeService",
@@ -197,7 +197,6 @@ class EmulatorServer:
         if not shutdown.done():
             self._running.interrupt()
         await shutdown
-        await self._running.settle(SETTLE_SECONDS)
         self._workers.close()
 
     async def wait_for_termination(self) -> None:

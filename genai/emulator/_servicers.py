@@ -61,7 +61,6 @@ class _Prelude:
         self._running = running
 
     async def begin(self, method: str, request: Any, context: Context) -> _knobs.Knobs:
-        self._running.add_current()
         if isinstance(request, Undecodable):
             raise request.failure()  # before recording: there is no message to record
         metadata = {key: value for key, value in context.invocation_metadata() or ()}

@@ -6,6 +6,7 @@ went to stderr from grpc's own threads and loops), which must exit cleanly with 
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 import textwrap
@@ -14,8 +15,9 @@ import grpc
 import pytest
 from genai_protos.generative_service_pb2_grpc import GenerativeServiceStub
 
+from genai.emulator import EmulatorServer
 from genai.testing import Emulator
-from tests.emulator._helpers import TIMEOUT, request
+from tests.emulator._helpers import TIMEOUT, request, text_of
 
 # Kept to the few imports the scenarios need: how often the old emulator's noise showed depended
 # on timing, and importing even the test helpers (uuid, ...) could hide it.
@@ -129,3 +131,19 @@ def test_calls_running_at_stop_end_with_unavailable_and_are_not_counted_as_cance
         assert error is not None
         assert error.code() == grpc.StatusCode.UNAVAILABLE  # type: ignore[attr-defined]
     assert (emu.active_streams, emu.cancelled_streams, emu.completed_streams) == (0, 0, 0)
+
+
+def test_a_server_started_again_after_a_stop_serves_normally() -> None:
+    async def main() -> None:
+        server = EmulatorServer()
+        for _ in range(2):
+            endpoint = await server.start()
+            async with grpc.aio.insecure_channel(endpoint) as channel:
+                stub = GenerativeServiceStub(channel)
+                reply = await stub.GenerateContent(
+                    request("again"), metadata=[("x-emulator-delay", "0.01")], timeout=TIMEOUT
+                )
+                assert text_of(reply).startswith('You said: "again".')
+            await server.stop(0)
+
+    asyncio.run(main())
