@@ -1,9 +1,14 @@
-"""Registering the servicers, and the life of their calls: undecodable requests and shutdown.
+"""Registering the servicers, and the life of their calls: parsing, undecodable requests, shutdown.
 
+* grpc calls the request deserializer on the event loop. A request over INLINE_BYTES is not parsed
+  there (a 15 MB message of small parts takes a quarter of a second): the deserializer hands over a
+  `Pending` request, which the handler's wrapper parses on a worker thread. The deserializer also
+  notes the request's size for the call (`received_bytes`), so that nothing has to measure a
+  large message on the loop again.
 * With the generated registration, grpc calls `Request.FromString` itself and answers a DecodeError
   (for example a schema nested past protobuf's limit of 100 levels) with UNKNOWN "Unexpected <class
-  'google.protobuf.message.DecodeError'>". Here the deserializer hands the handler an `Undecodable`
-  instead, and the handler answers with a clear INVALID_ARGUMENT.
+  'google.protobuf.message.DecodeError'>". Here the handler gets an `Undecodable` instead and
+  answers with a clear INVALID_ARGUMENT.
 * `Running` tells the calls in progress when the grace period of a stop has run out; they then
   answer UNAVAILABLE themselves at their next wait or chunk, and grpc's shutdown completes once
   they have. grpc's own way, cancelling every call, left their tasks unwinding after stop()
@@ -15,7 +20,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 import grpc
@@ -27,6 +33,17 @@ from ._status import RpcFailure
 
 T = TypeVar("T")
 SHUTTING_DOWN = "The genai emulator is shutting down."
+INLINE_BYTES = 16 * 1024  # larger requests are parsed (and handled) on a worker thread
+Context = grpc.aio.ServicerContext[Any, Any]
+Offload = Callable[[Callable[[], Any]], Awaitable[Any]]  # runs work on a worker thread
+
+# grpc deserializes a request in the task that then runs its handler, so this is per call.
+_RECEIVED: ContextVar[int] = ContextVar("genai_emulator_received_bytes", default=-1)
+
+
+def received_bytes() -> int:
+    """The serialized size of the current call's request (-1 outside a served call)."""
+    return _RECEIVED.get()
 
 
 class Undecodable:
@@ -94,20 +111,61 @@ class Running:
         return future.result()
 
 
-def _lenient(message_class: type[Message]) -> Callable[[bytes], Any]:
-    name = message_class.DESCRIPTOR.name
+def _decode(message_class: type[Message], data: bytes) -> Message | Undecodable:
+    try:
+        return message_class.FromString(data)
+    except DecodeError as exc:
+        return Undecodable(message_class.DESCRIPTOR.name, exc)
 
-    def parse(data: bytes) -> Message | Undecodable:
-        try:
-            return message_class.FromString(data)
-        except DecodeError as exc:
-            return Undecodable(name, exc)
+
+class Pending:
+    """A request too large to parse on the event loop."""
+
+    def __init__(self, message_class: type[Message], data: bytes) -> None:
+        self._message_class = message_class
+        self._data = data
+
+    def parse(self) -> Message | Undecodable:
+        return _decode(self._message_class, self._data)
+
+
+def _lenient(message_class: type[Message]) -> Callable[[bytes], Any]:
+    def parse(data: bytes) -> Message | Undecodable | Pending:
+        _RECEIVED.set(len(data))
+        if len(data) > INLINE_BYTES:
+            return Pending(message_class, data)
+        return _decode(message_class, data)
 
     return parse
 
 
-def add_servicer(server: grpc.aio.Server, service_name: str, servicer: object) -> None:
-    """Register every method of `service_name` with `servicer`'s method of the same name."""
+def _unary(behaviour: Callable[[Any, Context], Awaitable[Any]], offload: Offload) -> Any:
+    async def handle(request: Any, context: Context) -> Any:
+        if isinstance(request, Pending):
+            request = await offload(request.parse)
+        return await behaviour(request, context)
+
+    return handle
+
+
+def _unary_stream(behaviour: Callable[[Any, Context], AsyncGenerator[Any, None]], offload: Offload) -> Any:
+    # A coroutine writing the responses itself: the same work grpc does for an async generator.
+    async def handle(request: Any, context: Context) -> None:
+        if isinstance(request, Pending):
+            request = await offload(request.parse)
+        responses = behaviour(request, context)
+        try:
+            async for response in responses:
+                await context.write(response)
+        finally:
+            await responses.aclose()  # a cancelled call closes the generator now, not at collection
+
+    return handle
+
+
+def add_servicer(server: grpc.aio.Server, service_name: str, servicer: object, offload: Offload) -> None:
+    """Register every method of `service_name` with `servicer`'s method of the same name; `offload`
+    parses large requests (request-streaming methods, none of them served, get messages as sent)."""
     service = _pool.POOL.FindServiceByName(service_name)
     handlers: dict[str, grpc.RpcMethodHandler[Any, Any]] = {}
     for method in service.methods:
@@ -120,8 +178,10 @@ def add_servicer(server: grpc.aio.Server, service_name: str, servicer: object) -
             factory = grpc.stream_unary_rpc_method_handler
         elif method.server_streaming:
             factory = grpc.unary_stream_rpc_method_handler
+            behaviour = _unary_stream(behaviour, offload)
         else:
             factory = grpc.unary_unary_rpc_method_handler
+            behaviour = _unary(behaviour, offload)
         handlers[method.name] = factory(
             behaviour, request_deserializer=deserialize, response_serializer=serialize
         )

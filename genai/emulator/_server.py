@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import grpc
@@ -162,16 +163,20 @@ class EmulatorServer:
         if self._server is not None:
             raise RuntimeError("the emulator server is already started")
         server = grpc.aio.server(options=_SERVER_OPTIONS)
-        self._running = Running()  # fresh: a server may be started again after a stop
+        self._running = running = Running()  # fresh: a server may be started again after a stop
+        workers = self._workers
+
+        async def offload(work: Callable[[], Any]) -> Any:
+            return await running.until(workers.submit(work))
+
         add_servicer(
             server,
             f"{PACKAGE}.GenerativeService",
-            GenerativeServicer(self.options, self.state, self._running, self._workers),
+            GenerativeServicer(self.options, self.state, running, offload),
+            offload,
         )
         add_servicer(
-            server,
-            f"{PACKAGE}.ModelService",
-            ModelServicer(self.options, self.state, self._running),
+            server, f"{PACKAGE}.ModelService", ModelServicer(self.options, self.state, running), offload
         )
         server.add_generic_rpc_handlers([_Unimplemented()])
         address = format_endpoint(self.host, self._requested_port)

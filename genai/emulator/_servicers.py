@@ -21,7 +21,7 @@ from ._chunks import iter_chunks
 from ._embed import embed, embedding_text
 from ._faults import attempt_key, broken_stream, fails, injected_failure
 from ._generate import to_response
-from ._registry import Running, Undecodable, shutting_down
+from ._registry import Offload, Running, Undecodable, received_bytes, shutting_down
 from ._state import CallRecord, EmulatorOptions, ServerState
 from ._status import RpcFailure, error_info, invalid_argument, unimplemented
 from ._tokens import count_prompt, details
@@ -96,21 +96,25 @@ class GenerativeServicer(generative_service_pb2_grpc.GenerativeServiceServicer):
     """Generation, streaming, token counting and embeddings against the catalog."""
 
     def __init__(
-        self, options: EmulatorOptions, state: ServerState, running: Running, workers: _work.Workers
+        self, options: EmulatorOptions, state: ServerState, running: Running, offload: Offload
     ) -> None:
         self._state = state
         self._prelude = _Prelude(options, state, "GenerativeService", running)
         self._running = running
-        self._workers = workers
+        self._offload = offload
 
     async def _do(self, cheap: bool, work: Callable[[], T]) -> T:
-        return work() if cheap else await self._running.until(self._workers.submit(work))
+        if cheap:
+            return work()
+        result: T = await self._offload(work)
+        return result
 
     async def _plan(
         self, method: str, request: gs.GenerateContentRequest, knobs: _knobs.Knobs, stream: bool
     ) -> _work.Plan:
         entry = resolve_model("GenerateContentRequest", request.model, method)
-        return await self._do(_work.inline(request, knobs), lambda: _work.plan(request, entry, knobs, stream))
+        cheap = _work.inline(request, knobs, received_bytes())
+        return await self._do(cheap, lambda: _work.plan(request, entry, knobs, stream))
 
     async def GenerateContent(
         self, request: gs.GenerateContentRequest, context: Context
@@ -165,9 +169,7 @@ class GenerativeServicer(generative_service_pb2_grpc.GenerativeServiceServicer):
         try:
             knobs = await self._prelude.begin("CountTokens", request, context)
             entry = resolve_model("CountTokensRequest", request.model, "countTokens")
-            cheap = _work.inline(request.generate_content_request, knobs) and (
-                request.ByteSize() <= _work.INLINE_BYTES
-            )
+            cheap = _work.inline(request.generate_content_request, knobs, received_bytes())
             return await self._do(cheap, lambda: _count_tokens(request, entry))
         except RpcFailure as failure:
             await abort(context, failure)
@@ -179,7 +181,7 @@ class GenerativeServicer(generative_service_pb2_grpc.GenerativeServiceServicer):
             await self._prelude.begin("EmbedContent", request, context)
             entry = resolve_model("EmbedContentRequest", request.model, "embedContent")
             raise_if("EmbedContentRequest", embed_violations(request, entry))
-            cheap = request.ByteSize() <= _work.INLINE_BYTES
+            cheap = _work.small(request, received_bytes())
             embedding = await self._do(cheap, lambda: _embedding(request, entry))
             return gs.EmbedContentResponse(embedding=embedding)
         except RpcFailure as failure:
@@ -192,7 +194,7 @@ class GenerativeServicer(generative_service_pb2_grpc.GenerativeServiceServicer):
             await self._prelude.begin("BatchEmbedContents", request, context)
             entry = resolve_model("BatchEmbedContentsRequest", request.model, "batchEmbedContents")
             raise_if("BatchEmbedContentsRequest", batch_violations(request, entry))
-            cheap = len(request.requests) <= 8 and request.ByteSize() <= _work.INLINE_BYTES
+            cheap = len(request.requests) <= 8 and _work.small(request, received_bytes())
             embeddings = await self._do(cheap, lambda: [_embedding(sub, entry) for sub in request.requests])
             return gs.BatchEmbedContentsResponse(embeddings=embeddings)
         except RpcFailure as failure:

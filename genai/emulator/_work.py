@@ -17,10 +17,12 @@ from typing import TypeVar
 
 import grpc
 from genai_protos import generative_service_pb2
+from google.protobuf.message import Message
 
 from . import _catalog, _knobs
 from ._chunks import Layout, layout
 from ._generate import Reply, Shape, plan_reply
+from ._registry import INLINE_BYTES
 from ._schema_graph import SchemaError
 from ._status import RpcFailure, invalid_argument
 from ._validate import MAX_CANDIDATES, check_generate, raise_if
@@ -29,7 +31,6 @@ T = TypeVar("T")
 gs = generative_service_pb2
 
 MAX_REPLY_WORDS = 1_000_000  # x-emulator-reply-words / -chunks, times candidate_count
-INLINE_BYTES = 16 * 1024
 INLINE_WORDS = 4_096
 WORKERS = 2  # the GIL runs one at a time anyway; two keep a short job from queueing behind a long one
 
@@ -50,8 +51,14 @@ def _words(knobs: _knobs.Knobs) -> int:
     return max(knobs.reply_words or 0, knobs.chunks or 0)
 
 
-def inline(request: gs.GenerateContentRequest, knobs: _knobs.Knobs) -> bool:
-    """Whether the request is cheap enough to handle on the event loop."""
+def small(request: Message, size: int = -1) -> bool:
+    """Whether the request (of `size` bytes on the wire, if known) is small enough for the loop."""
+    return (size if size >= 0 else request.ByteSize()) <= INLINE_BYTES
+
+
+def inline(request: gs.GenerateContentRequest, knobs: _knobs.Knobs, size: int = -1) -> bool:
+    """Whether the request (of `size` bytes on the wire, if known) is cheap enough to handle on
+    the event loop."""
     if request.tools:
         return False
     if request.HasField("generation_config"):
@@ -64,7 +71,7 @@ def inline(request: gs.GenerateContentRequest, knobs: _knobs.Knobs) -> bool:
             return False
     elif _words(knobs) > INLINE_WORDS:
         return False
-    return request.ByteSize() <= INLINE_BYTES
+    return small(request, size)
 
 
 def plan(
