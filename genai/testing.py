@@ -19,6 +19,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from genai.emulator import CallRecord, EmulatorOptions, EmulatorServer
+from genai.emulator._server import check_port, quiet_stray_completions
 
 if TYPE_CHECKING:
     from genai._client import Client
@@ -48,7 +49,7 @@ class Emulator:
     ) -> None:
         self.options = EmulatorOptions.create(api_keys=api_keys, **options)
         self._host = host
-        self._port = port
+        self._port = check_port(port)  # here, not in the server thread, so the caller sees the error
         self._grace = grace
         self._server: EmulatorServer | None = None
         self._thread: threading.Thread | None = None
@@ -89,6 +90,7 @@ class Emulator:
         asyncio.run(self._serve(ready))
 
     async def _serve(self, ready: concurrent.futures.Future[None]) -> None:
+        quiet_stray_completions(asyncio.get_running_loop())
         server = EmulatorServer(self._host, self._port, self.options)
         try:
             await server.start()

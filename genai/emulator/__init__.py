@@ -11,7 +11,7 @@ import signal
 import sys
 from collections.abc import Callable
 
-from ._server import EmulatorServer, format_endpoint
+from ._server import EmulatorServer, format_endpoint, quiet_stray_completions
 from ._state import CallRecord, EmulatorOptions
 
 __all__ = ["CallRecord", "EmulatorOptions", "EmulatorServer", "format_endpoint", "serve"]
@@ -32,6 +32,7 @@ async def serve(
 ) -> None:
     """Serve until SIGINT or SIGTERM, after announcing "genai emulator listening on HOST:PORT"."""
     loop = asyncio.get_running_loop()
+    quiet_stray_completions(loop)
     stop = asyncio.Event()
     signals = (signal.SIGINT, signal.SIGTERM)
     for sig in signals:

@@ -7,6 +7,14 @@ import asyncio
 import sys
 
 from . import EmulatorOptions, serve
+from ._server import check_port
+
+
+def _port(text: str) -> int:
+    try:
+        return check_port(int(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer between 0 and 65535, got {text!r}") from None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -16,7 +24,7 @@ def _parser() -> argparse.ArgumentParser:
         "'genai emulator listening on HOST:PORT'.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=0, help="port to bind; 0 picks a free one (default)")
+    parser.add_argument("--port", type=_port, default=0, help="port to bind; 0 picks a free one (default)")
     parser.add_argument(
         "--api-key", action="append", dest="api_keys", metavar="KEY", help="accept only this key (repeatable)"
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from genai_protos import content_pb2, generative_service_pb2
 
@@ -88,22 +89,37 @@ def _piece_chunk(
     return response
 
 
-def iter_chunks(reply: Reply, chunks: int | None = None) -> Iterator[gs.GenerateContentResponse]:
-    """The stream for `reply`; see the module docstring for the layout."""
+@dataclass
+class Layout:
+    """How a reply is cut: each candidate's text slices (`plans` None: the reply is one chunk)."""
+
+    plans: list[tuple[CandidateReply, list[str]]] | None
+    pieces: int  # chunks that carry text
+    trailer: bool  # whether a last chunk without text carries the finish data
+
+
+def layout(reply: Reply, chunks: int | None = None) -> Layout:
+    """Cut the reply's texts (the part of streaming whose work grows with the reply)."""
     if not _splittable(reply):
         # Prompt blocks, safety blocks and function calls arrive whole, in one chunk.
-        yield to_response(reply)
-        return
+        return Layout(None, 1, False)
     if chunks is not None:
-        plans = [(c, split_even(c.text, chunks)) for c in reply.candidates]
-        for j in range(chunks):
-            yield _piece_chunk(reply, j, plans, last=j == chunks - 1)
-        return
+        return Layout([(c, split_even(c.text, chunks)) for c in reply.candidates], chunks, False)
     plans = [(c, split_words(c.text)) for c in reply.candidates]
     count = max(len(slices) for _, slices in plans)
-    if count <= 1:
+    return Layout(None, 1, False) if count <= 1 else Layout(plans, count, True)
+
+
+def iter_chunks(
+    reply: Reply, chunks: int | None = None, cut: Layout | None = None
+) -> Iterator[gs.GenerateContentResponse]:
+    """The stream for `reply` (cut by `cut`, if it was cut already); see the module docstring."""
+    if cut is None:
+        cut = layout(reply, chunks)
+    if cut.plans is None:
         yield to_response(reply)
         return
-    for j in range(count):
-        yield _piece_chunk(reply, j, plans, last=False)
-    yield _piece_chunk(reply, count, plans, last=True)
+    for j in range(cut.pieces):
+        yield _piece_chunk(reply, j, cut.plans, last=not cut.trailer and j == cut.pieces - 1)
+    if cut.trailer:
+        yield _piece_chunk(reply, cut.pieces, cut.plans, last=True)

@@ -19,6 +19,8 @@ from google.protobuf import json_format
 
 from . import _schema_values, _tokens
 from ._random import Rng, digest
+from ._schema_graph import SchemaError
+from ._schemas import RequestSchemas, compile_schemas
 
 gs = generative_service_pb2
 FinishReason = gs.Candidate.FinishReason
@@ -140,7 +142,7 @@ def _last_turn(contents: Sequence[content_pb2.Content]) -> content_pb2.Content:
 
 def _quote(text: str) -> list[str]:
     """The first EXCERPT_WORDS words of `text`, quoted and ending a sentence."""
-    words = text.split()
+    words = text.split(maxsplit=EXCERPT_WORDS)  # not the whole text: it may be megabytes long
     if not words:
         return []
     cut = words[:EXCERPT_WORDS]
@@ -215,19 +217,19 @@ def plain_words(request: gs.GenerateContentRequest, rng: Rng, shape: Shape) -> l
     return words
 
 
-def _json_text(request: gs.GenerateContentRequest, seed: bytes, shape: Shape) -> str:
-    config = request.generation_config
+def _generated(node: Any, rng: Rng, budget: _schema_values.Budget, path: str) -> Any:
+    try:
+        return _schema_values.generate(node, rng, budget)
+    except SchemaError as exc:
+        exc.field = path
+        raise
+
+
+def _json_text(request: gs.GenerateContentRequest, seed: bytes, shape: Shape, schemas: RequestSchemas) -> str:
     rng = Rng(digest(seed, b"json"))
     value: Any
-    if config.HasField("response_schema"):
-        value = _schema_values.from_schema(config.response_schema, rng)
-    elif config.HasField("response_json_schema") or config.HasField("response_json_schema_ordered"):
-        which = (
-            "response_json_schema"
-            if config.HasField("response_json_schema")
-            else "response_json_schema_ordered"
-        )
-        value = _schema_values.from_json_schema(json_format.MessageToDict(getattr(config, which)), rng)
+    if schemas.response is not None:
+        value = _generated(schemas.response, rng, _schema_values.Budget(), schemas.response_field)
     else:
         value = {"text": " ".join(plain_words(request, Rng(seed), Shape(shape.reply_words)))}
     text = json.dumps(value, ensure_ascii=False)
@@ -237,12 +239,12 @@ def _json_text(request: gs.GenerateContentRequest, seed: bytes, shape: Shape) ->
 
 
 def _answer_text(
-    request: gs.GenerateContentRequest, seed: bytes, shape: Shape
+    request: gs.GenerateContentRequest, seed: bytes, shape: Shape, schemas: RequestSchemas
 ) -> tuple[str, FinishReason.ValueType]:
     config = request.generation_config
     mime = config.response_mime_type
     if mime == "application/json":
-        text = _json_text(request, seed, shape)
+        text = _json_text(request, seed, shape, schemas)
     elif mime == "text/x.enum":
         text = Rng(digest(seed, b"enum")).choice(config.response_schema.enum)
     else:
@@ -260,11 +262,28 @@ def _answer_text(
     return text, finish
 
 
-def _mentions(name: str, text: str) -> bool:
-    return re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text) is not None
+_WORD = re.compile(r"\w+")
 
 
-def _function_calls(request: gs.GenerateContentRequest, seed: bytes) -> list[content_pb2.Part]:
+class _Mentions:
+    """Which names the text mentions as whole words; the text is scanned once, not once per name."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._words: set[str] | None = None
+
+    def __contains__(self, name: str) -> bool:
+        if _WORD.fullmatch(name):
+            if self._words is None:
+                self._words = set(_WORD.findall(self._text))
+            return name in self._words
+        # Names with dots or dashes: rare, and there are at most MAX_FUNCTION_DECLARATIONS of them.
+        return re.search(rf"(?<!\w){re.escape(name)}(?!\w)", self._text) is not None
+
+
+def _function_calls(
+    request: gs.GenerateContentRequest, seed: bytes, schemas: RequestSchemas
+) -> list[content_pb2.Part]:
     """Function-call parts per the documented rule (empty when the model should answer in text)."""
     if not request.tools:
         return []
@@ -274,29 +293,28 @@ def _function_calls(request: gs.GenerateContentRequest, seed: bytes) -> list[con
     if any(p.HasField("function_response") for p in request.contents[-1].parts):
         return []
     allowed = set(config.allowed_function_names)
-    declarations: dict[str, content_pb2.FunctionDeclaration] = {}
-    for tool in request.tools:
-        for decl in tool.function_declarations:
+    declarations: dict[str, tuple[int, int]] = {}  # name -> (tool, declaration) indexes
+    for t, tool in enumerate(request.tools):
+        for k, decl in enumerate(tool.function_declarations):
             if (not allowed or decl.name in allowed) and decl.name not in declarations:
-                declarations[decl.name] = decl
+                declarations[decl.name] = (t, k)
     if not declarations:
         return []
-    text = _text_of(_last_turn(request.contents))
-    chosen = [d for name, d in declarations.items() if _mentions(name, text)]
+    mentioned = _Mentions(_text_of(_last_turn(request.contents)))
+    chosen = [name for name in declarations if name in mentioned]
     if not chosen and config.mode == MODE_ANY:
-        chosen = [next(iter(declarations.values()))]
+        chosen = [next(iter(declarations))]
     parts = []
-    for decl in chosen:
-        rng = Rng(digest(seed, b"call", decl.name.encode()))
+    budget = _schema_values.Budget()  # shared by all of the candidate's calls
+    for name in chosen:
+        rng = Rng(digest(seed, b"call", name.encode()))
         args: Any = {}
-        if decl.HasField("parameters"):
-            args = _schema_values.from_schema(decl.parameters, rng)
-        elif decl.HasField("parameters_json_schema"):
-            args = _schema_values.from_json_schema(
-                json_format.MessageToDict(decl.parameters_json_schema), rng
-            )
+        parameters = schemas.parameters.get(declarations[name])
+        if parameters is not None:
+            path, node = parameters
+            args = _generated(node, rng, budget, path)
         part = content_pb2.Part()
-        part.function_call.name = decl.name
+        part.function_call.name = name
         part.function_call.args.update(args if isinstance(args, dict) else {})
         parts.append(part)
     return parts
@@ -310,7 +328,9 @@ def _thinking(request: gs.GenerateContentRequest) -> tuple[bool, int]:
     return budget != 0, budget
 
 
-def _candidate(request: gs.GenerateContentRequest, base: bytes, index: int, shape: Shape) -> CandidateReply:
+def _candidate(
+    request: gs.GenerateContentRequest, base: bytes, index: int, shape: Shape, schemas: RequestSchemas
+) -> CandidateReply:
     seed = base if index == 0 else digest(base, b"candidate", str(index).encode())
     candidate = CandidateReply(index=index, finish_reason=STOP, safety_ratings=NORMAL_RATINGS)
     thinking, budget = _thinking(request)
@@ -328,9 +348,9 @@ def _candidate(request: gs.GenerateContentRequest, base: bytes, index: int, shap
             thought, _ = _tokens.truncate_tokens(thought, budget)
         candidate.thought = thought
         candidate.thought_signature = digest(seed, b"thought-signature")
-    candidate.calls = _function_calls(request, seed)
+    candidate.calls = _function_calls(request, seed, schemas)
     if not candidate.calls:
-        candidate.text, candidate.finish_reason = _answer_text(request, seed, shape)
+        candidate.text, candidate.finish_reason = _answer_text(request, seed, shape, schemas)
     return candidate
 
 
@@ -338,8 +358,18 @@ def _disabled(request: gs.GenerateContentRequest, category: HarmCategory.ValueTy
     return any(s.category == category and s.threshold in _NO_BLOCK for s in request.safety_settings)
 
 
-def plan_reply(request: gs.GenerateContentRequest, shape: Shape = Shape()) -> Reply:
-    """Decide the whole reply for a validated request."""
+def plan_reply(
+    request: gs.GenerateContentRequest, shape: Shape = Shape(), schemas: RequestSchemas | None = None
+) -> Reply:
+    """Decide the whole reply for a validated request (`schemas`: its compiled schemas, if at hand).
+
+    Raises SchemaError (with `field` set) if a schema's shortest value is too deep to write.
+    """
+    if schemas is None:
+        schemas, problems = compile_schemas(request)
+        if problems:
+            field, problem = problems[0]
+            raise SchemaError(problem, field)
     base = request_digest(request)
     system = request.system_instruction if request.HasField("system_instruction") else None
     counts = _tokens.count_prompt(request.contents, system, request.tools)
@@ -375,7 +405,7 @@ def plan_reply(request: gs.GenerateContentRequest, shape: Shape = Shape()) -> Re
         ]
         usage.total_token_count = prompt_tokens
         return reply
-    reply.candidates = [_candidate(request, base, i, shape) for i in range(count)]
+    reply.candidates = [_candidate(request, base, i, shape, schemas) for i in range(count)]
     answer = 0
     thoughts = 0
     for candidate in reply.candidates:

@@ -1,7 +1,6 @@
-"""Deterministic JSON values that fit a schema (structured output and function-call arguments).
+"""Deterministic JSON values that fit a schema graph (structured output and function-call arguments).
 
-Two schema dialects are accepted: the API's `Schema` message and a JSON Schema dict (from
-`response_json_schema` / `parameters_json_schema`). The rules are the same for both:
+The rules are the same for both schema dialects (see `_schema_graph`):
 
 * object: every declared property (plus any `required` name not declared) in `property_ordering`
   order, then sorted by name; a nullable property that is not required is null;
@@ -9,6 +8,12 @@ Two schema dialects are accepted: the API's `Schema` message and a JSON Schema d
 * enum: one of the members; string: 1-3 words (dates/date-times for those formats), padded or cut
   to min_length/max_length; integer: 0-99, number: 0.00-99.99, both clamped to minimum/maximum;
   boolean: true or false; any_of: one of the alternatives.
+
+A `Budget` of characters keeps values small whatever the schema: an optional part (array items
+beyond min_items, a property that is not required, a costlier alternative) is only added when the
+shortest value it could take still fits in what is left, and below MAX_DEPTH levels nothing optional
+is added. What a schema requires is always written, so values conform; the schema checks keep that
+part under MAX_VALUE_CHARS. Within the budget the choices are the ones the emulator always made.
 """
 
 from __future__ import annotations
@@ -18,27 +23,68 @@ from typing import Any
 from genai_protos import content_pb2
 
 from ._random import Rng
+from ._schema_graph import (
+    ALIAS,
+    ARRAY,
+    BOOLEAN,
+    CHOICE,
+    CONST,
+    ENUM,
+    INTEGER,
+    MAX_DEPTH,
+    NULL,
+    NUMBER,
+    OBJECT,
+    Builder,
+    Node,
+    SchemaError,
+)
 
-_MAX_DEPTH = 24
-
-Type = content_pb2.Type
-# Looked up once: protobuf enum attribute access is slow.
-_UNSPECIFIED, _OBJECT, _ARRAY, _STRING = Type.TYPE_UNSPECIFIED, Type.OBJECT, Type.ARRAY, Type.STRING
-_INTEGER, _NUMBER, _BOOLEAN, _NULL = Type.INTEGER, Type.NUMBER, Type.BOOLEAN, Type.NULL
+VALUE_BUDGET = 20_000  # characters of optional content per candidate
+_MAX_WALK = 256  # levels; only a contrived recursive schema gets here (its cheapest value is that deep)
 
 
-def _string(rng: Rng, fmt: str, min_length: int, max_length: int) -> str:
+class Budget:
+    """Characters left for optional parts; shared by the values of one candidate."""
+
+    __slots__ = ("left",)
+
+    def __init__(self, chars: int = VALUE_BUDGET) -> None:
+        self.left = chars
+
+
+def _string(rng: Rng, fmt: str, min_length: int, max_length: int | None) -> str:
     if fmt == "date-time":
         day = f"2025-{1 + rng.below(12):02d}-{1 + rng.below(28):02d}"
         return f"{day}T{rng.below(24):02d}:{rng.below(60):02d}:00Z"
     if fmt == "date":
         return f"2025-{1 + rng.below(12):02d}-{1 + rng.below(28):02d}"
     text = " ".join(rng.words(1 + rng.below(3)))
-    while len(text) < min_length:
-        text += " " + rng.words(1)[0]
-    if max_length > 0:
+    if len(text) < min_length:
+        pieces = [text]
+        size = len(text)
+        while size < min_length:
+            word = rng.words(1)[0]
+            pieces.append(word)
+            size += 1 + len(word)
+        text = " ".join(pieces)
+    if max_length is not None:
         text = text[:max_length]
     return text
+
+
+def _lean_string(rng: Rng, fmt: str, min_length: int, max_length: int | None) -> str:
+    """One word (or a date), lengthened only as far as min_length asks: for values past the budget."""
+    if fmt in ("date", "date-time"):
+        return _string(rng, fmt, min_length, max_length)
+    pieces = rng.words(1)
+    size = len(pieces[0])
+    while size < min_length:
+        word = rng.words(1)[0]
+        pieces.append(word)
+        size += 1 + len(word)
+    text = " ".join(pieces)
+    return text[:max_length] if max_length is not None else text
 
 
 def _integer(rng: Rng, low: float | None, high: float | None) -> int:
@@ -61,138 +107,103 @@ def _number(rng: Rng, low: float | None, high: float | None) -> float:
     return min(value, high) if high is not None else value
 
 
-def _count(rng: Rng, min_items: int, max_items: int) -> int:
-    n = 1 + rng.below(3)
-    n = max(n, min_items)
-    return min(n, max_items) if max_items > 0 else n
+def _count(rng: Rng, min_items: int, max_items: int | None) -> int:
+    n = max(1 + rng.below(3), min_items)
+    return min(n, max_items) if max_items is not None else n
 
 
-def from_schema(schema: content_pb2.Schema, rng: Rng, *, depth: int = 0) -> Any:
-    """A JSON-compatible value conforming to an API `Schema` message."""
-    if depth > _MAX_DEPTH:
-        return None
-    if schema.any_of:
-        return from_schema(rng.choice(schema.any_of), rng, depth=depth + 1)
-    if schema.enum:
-        return rng.choice(schema.enum)
-    kind = schema.type
-    if kind == _UNSPECIFIED:
-        if schema.properties:
-            kind = _OBJECT
-        elif schema.HasField("items"):
-            kind = _ARRAY
-        else:
-            kind = _STRING
-    if kind == _OBJECT:
-        required = set(schema.required)
-        order = [name for name in schema.property_ordering if name in schema.properties]
-        order += sorted(set(schema.properties) - set(order))
+class _Writer:
+    """Writes one value; `rich` parts are those above MAX_DEPTH that the budget can pay for."""
+
+    def __init__(self, rng: Rng, budget: Budget) -> None:
+        self.rng = rng
+        self.budget = budget
+
+    def value(self, node: Node, depth: int) -> Any:
+        if depth > _MAX_WALK:
+            raise SchemaError(f"the schema's shortest value nests more than {_MAX_WALK} levels deep")
+        rng, budget, kind = self.rng, self.budget, node.kind
+        rich = depth <= MAX_DEPTH
+        if kind == CHOICE:
+            pick = rng.choice(node.options)
+            cheapest = node.cheapest
+            assert cheapest is not None  # the schema checks refuse choices without a finite option
+            if not rich or pick.cost - cheapest.cost > budget.left:
+                pick = cheapest
+            return self.value(pick, depth + 1)
+        if kind == ALIAS:
+            return self.value(node.options[0], depth + 1)
+        if kind == ENUM:
+            member = rng.choice(node.values)
+            budget.left -= len(member) + 2 if isinstance(member, str) else 8
+            return member
+        if kind == CONST:
+            budget.left -= node.cost
+            return node.values[0]
+        if kind == OBJECT:
+            return self._object(node, depth, rich)
+        if kind == ARRAY:
+            items = node.items
+            assert items is not None
+            n = _count(rng, node.min_items, node.max_items)
+            floor = node.min_items
+            if not rich:
+                n = floor
+            while n > floor and (n - floor) * items.cost > budget.left:
+                n -= 1
+            budget.left -= 2 + 2 * n
+            return [self.value(items, depth + 1) for _ in range(n)]
+        budget.left -= 6
+        if kind == INTEGER:
+            return _integer(rng, node.low, node.high)
+        if kind == NUMBER:
+            return _number(rng, node.low, node.high)
+        if kind == BOOLEAN:
+            return rng.below(2) == 0
+        if kind == NULL:
+            return None
+        write = _string if rich and budget.left > 0 else _lean_string
+        text = write(rng, node.fmt, node.min_length, node.max_length)
+        budget.left -= len(text)
+        return text
+
+    def _object(self, node: Node, depth: int, rich: bool) -> dict[str, Any]:
+        required = set(node.required)
+        budget = self.budget
         value: dict[str, Any] = {}
-        for name in order:
-            prop = schema.properties[name]
-            if prop.nullable and name not in required:
+        budget.left -= 2
+        for name, child, nullable in node.props:
+            if name in required:
+                value[name] = self.value(child, depth + 1)
+            elif not rich:
+                continue
+            elif nullable:
                 value[name] = None
+            elif child.cost <= budget.left:
+                value[name] = self.value(child, depth + 1)
             else:
-                value[name] = from_schema(prop, rng, depth=depth + 1)
-        for name in schema.required:
-            value.setdefault(name, _string(rng, "", 0, 0))
+                continue
+            budget.left -= len(name) + 4
+        for name in node.required:
+            filler = _string(self.rng, "", 0, None)  # drawn even when unused: the draws stay in step
+            if budget.left <= 0:
+                filler = filler.split(" ", 1)[0]
+            if name not in value:
+                value[name] = filler
+                budget.left -= len(name) + len(filler) + 6
         return value
-    if kind == _ARRAY:
-        n = _count(rng, schema.min_items, schema.max_items)
-        items = schema.items
-        return [from_schema(items, rng, depth=depth + 1) for _ in range(n)]
-    low = schema.minimum if schema.HasField("minimum") else None
-    high = schema.maximum if schema.HasField("maximum") else None
-    if kind == _INTEGER:
-        return _integer(rng, low, high)
-    if kind == _NUMBER:
-        return _number(rng, low, high)
-    if kind == _BOOLEAN:
-        return rng.below(2) == 0
-    if kind == _NULL:
-        return None
-    return _string(rng, schema.format, schema.min_length, schema.max_length)
 
 
-def _resolve(schema: Any, root: Any) -> Any:
-    ref = schema.get("$ref") if isinstance(schema, dict) else None
-    if not isinstance(ref, str) or not ref.startswith("#/"):
-        return schema
-    node = root
-    for key in ref[2:].split("/"):
-        node = node.get(key, {}) if isinstance(node, dict) else {}
-    return node
+def generate(node: Node, rng: Rng, budget: Budget | None = None) -> Any:
+    """A JSON-compatible value that conforms to the schema graph `node`."""
+    return _Writer(rng, budget if budget is not None else Budget()).value(node, 1)
 
 
-def _json_type(schema: dict[str, Any]) -> str:
-    declared = schema.get("type")
-    if isinstance(declared, list):
-        non_null = [t for t in declared if t != "null"]
-        return str(non_null[0]) if non_null else "null"
-    if isinstance(declared, str):
-        return declared
-    if "properties" in schema:
-        return "object"
-    if "items" in schema:
-        return "array"
-    return "string"
+def from_schema(schema: content_pb2.Schema, rng: Rng) -> Any:
+    """A value for an API `Schema` message (SchemaError if the schema is refused)."""
+    return generate(Builder().proto(schema), rng)
 
 
-def _nullable(schema: Any) -> bool:
-    declared = schema.get("type") if isinstance(schema, dict) else None
-    return (isinstance(declared, list) and "null" in declared) or bool(
-        isinstance(schema, dict) and schema.get("nullable")
-    )
-
-
-def from_json_schema(schema: Any, rng: Rng, *, root: Any = None, depth: int = 0) -> Any:
-    """A JSON value conforming to (a practical subset of) a JSON Schema document."""
-    root = schema if root is None else root
-    schema = _resolve(schema, root)
-    if depth > _MAX_DEPTH or not isinstance(schema, dict):
-        return None
-    if "const" in schema:
-        return schema["const"]
-    if isinstance(schema.get("enum"), list) and schema["enum"]:
-        return rng.choice(schema["enum"])
-    for key in ("anyOf", "oneOf"):
-        options = schema.get(key)
-        if isinstance(options, list) and options:
-            return from_json_schema(rng.choice(options), rng, root=root, depth=depth + 1)
-    all_of = schema.get("allOf")
-    if isinstance(all_of, list) and len(all_of) == 1:
-        return from_json_schema(all_of[0], rng, root=root, depth=depth + 1)
-    kind = _json_type(schema)
-    if kind == "object":
-        props = schema.get("properties") or {}
-        required = [str(n) for n in schema.get("required") or []]
-        value: dict[str, Any] = {}
-        for name in sorted(props):
-            prop = props[name]
-            nullable = _nullable(_resolve(prop, root))
-            if nullable and name not in required:
-                value[name] = None
-            else:
-                value[name] = from_json_schema(prop, rng, root=root, depth=depth + 1)
-        for name in required:
-            value.setdefault(name, _string(rng, "", 0, 0))
-        return value
-    if kind == "array":
-        n = _count(rng, int(schema.get("minItems", 0)), int(schema.get("maxItems", 0)))
-        items = schema.get("items", {})
-        return [from_json_schema(items, rng, root=root, depth=depth + 1) for _ in range(n)]
-    low = schema.get("minimum")
-    high = schema.get("maximum")
-    low = float(low) if isinstance(low, (int, float)) else None
-    high = float(high) if isinstance(high, (int, float)) else None
-    if kind == "integer":
-        return _integer(rng, low, high)
-    if kind == "number":
-        return _number(rng, low, high)
-    if kind == "boolean":
-        return rng.below(2) == 0
-    if kind == "null":
-        return None
-    return _string(
-        rng, str(schema.get("format", "")), int(schema.get("minLength", 0)), int(schema.get("maxLength", 0))
-    )
+def from_json_schema(document: Any, rng: Rng) -> Any:
+    """A value for a JSON Schema document given as plain Python data."""
+    return generate(Builder().json_data(document), rng)

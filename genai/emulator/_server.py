@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import grpc
@@ -10,27 +13,80 @@ from genai_protos import (  # noqa: F401  (the imports load every service into t
     cache_service_pb2,
     discuss_service_pb2,
     file_service_pb2,
-    generative_service_pb2_grpc,
-    model_service_pb2_grpc,
+    generative_service_pb2,
+    model_service_pb2,
     permission_service_pb2,
     prediction_service_pb2,
     retriever_service_pb2,
     text_service_pb2,
 )
 
+from ._registry import Running, add_servicer
 from ._servicers import GenerativeServicer, ModelServicer, abort
 from ._state import EmulatorOptions, ServerState
 from ._status import unimplemented
+from ._work import Workers
 
 PACKAGE = "google.ai.generativelanguage.v1beta"
+LAST_RESORT_SECONDS = 2.0  # after the grace period, before grpc cancels calls that did not end
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+MAX_PORT = 65535
 
 _SERVER_OPTIONS = [
     ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
     ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
     # Without this a second server could silently share a fixed port with the first.
     ("grpc.so_reuseport", 0),
+    # Accept client keepalive pings at any rate, with or without calls in flight. grpc's defaults
+    # allow an idle client one ping per two hours (one per five minutes with calls) and answer a
+    # third early ping with GOAWAY "too_many_pings"; a loopback test server has nothing to protect.
+    ("grpc.keepalive_permit_without_calls", 1),
+    ("grpc.http2.min_recv_ping_interval_without_data_ms", 0),
+    ("grpc.http2.max_ping_strikes", 0),
 ]
+
+
+def check_port(port: object) -> int:
+    """`port` if it is an int in 0..65535 (0 = any free port); ValueError otherwise.
+
+    grpc would silently wrap 70000 to 4464, so out-of-range ports are refused before binding.
+    """
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= MAX_PORT:
+        raise ValueError(f"port must be an integer between 0 and {MAX_PORT}, got {port!r}")
+    return port
+
+
+def quiet_stray_completions(loop: asyncio.AbstractEventLoop) -> None:
+    """Drop grpc completions for event loops that are already closed, instead of logging a traceback.
+
+    grpc.aio delivers every completion through the loop that first used grpc.aio in the process and
+    forwards those of other loops with call_soon_threadsafe. When that first loop is the emulator's
+    and a client's loop closes with calls still winding down (cancelled streams, say), forwarding
+    fails with "Event loop is closed" and the emulator's loop printed the traceback. Nothing can
+    receive those completions any more, so they are dropped; everything else goes to the handler
+    that was there before.
+    """
+    previous = loop.get_exception_handler()
+
+    def handle(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        if _is_stray_completion(context):
+            return
+        if previous is not None:
+            previous(loop, context)
+        else:
+            loop.default_exception_handler(context)
+
+    loop.set_exception_handler(handle)
+
+
+def _is_stray_completion(context: dict[str, Any]) -> bool:
+    error = context.get("exception")
+    if not isinstance(error, RuntimeError) or str(error) != "Event loop is closed":
+        return False
+    callback = getattr(context.get("handle"), "_callback", None)
+    while isinstance(callback, functools.partial):  # newer grpc binds the loop to the reader callback
+        callback = callback.func
+    return type(getattr(callback, "__self__", None)).__name__ == "PollerCompletionQueue"
 
 
 def format_endpoint(host: str, port: int) -> str:
@@ -82,11 +138,13 @@ class EmulatorServer:
         self, host: str = "127.0.0.1", port: int = 0, options: EmulatorOptions | None = None
     ) -> None:
         self.host = host
+        self._requested_port = check_port(port)
         self.options = options if options is not None else EmulatorOptions()
         self.state = ServerState(self.options.max_recorded_calls)
-        self._requested_port = port
         self._port = 0
         self._server: grpc.aio.Server | None = None
+        self._running = Running()
+        self._workers = Workers()
 
     @property
     def port(self) -> int:
@@ -105,11 +163,20 @@ class EmulatorServer:
         if self._server is not None:
             raise RuntimeError("the emulator server is already started")
         server = grpc.aio.server(options=_SERVER_OPTIONS)
-        generative_service_pb2_grpc.add_GenerativeServiceServicer_to_server(
-            GenerativeServicer(self.options, self.state), server
+        self._running = running = Running()  # fresh: a server may be started again after a stop
+        workers = self._workers
+
+        async def offload(work: Callable[[], Any]) -> Any:
+            return await running.until(workers.submit(work))
+
+        add_servicer(
+            server,
+            f"{PACKAGE}.GenerativeService",
+            GenerativeServicer(self.options, self.state, running, offload),
+            offload,
         )
-        model_service_pb2_grpc.add_ModelServiceServicer_to_server(
-            ModelServicer(self.options, self.state), server
+        add_servicer(
+            server, f"{PACKAGE}.ModelService", ModelServicer(self.options, self.state, running), offload
         )
         server.add_generic_rpc_handlers([_Unimplemented()])
         address = format_endpoint(self.host, self._requested_port)
@@ -125,10 +192,17 @@ class EmulatorServer:
         return self.endpoint
 
     async def stop(self, grace: float | None = 1.0) -> None:
-        """Stop accepting calls; running calls get `grace` seconds, then are cancelled."""
+        """Stop accepting calls; running calls get `grace` seconds, then end with UNAVAILABLE."""
         server, self._server = self._server, None
-        if server is not None:
-            await server.stop(grace)
+        if server is None:
+            return
+        wait = max(grace or 0.0, 0.0)
+        shutdown = asyncio.ensure_future(server.stop(wait + LAST_RESORT_SECONDS))
+        await asyncio.wait({shutdown}, timeout=wait)
+        if not shutdown.done():
+            self._running.interrupt()
+        await shutdown
+        self._workers.close()
 
     async def wait_for_termination(self) -> None:
         """Wait until the server stops."""

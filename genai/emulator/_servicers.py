@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from typing import Any, NoReturn
+from collections.abc import AsyncIterator, Callable
+from typing import Any, NoReturn, TypeVar
 
 import grpc
 from genai_protos import (
@@ -16,11 +16,12 @@ from genai_protos import (
     tuned_model_pb2,
 )
 
-from . import _catalog, _knobs
+from . import _catalog, _knobs, _work
 from ._chunks import iter_chunks
 from ._embed import embed, embedding_text
 from ._faults import attempt_key, broken_stream, fails, injected_failure
-from ._generate import Shape, plan_reply, to_response
+from ._generate import to_response
+from ._registry import Offload, Running, Undecodable, received_bytes, shutting_down
 from ._state import CallRecord, EmulatorOptions, ServerState
 from ._status import RpcFailure, error_info, invalid_argument, unimplemented
 from ._tokens import count_prompt, details
@@ -28,7 +29,6 @@ from ._validate import (
     batch_violations,
     count_violations,
     embed_violations,
-    generate_violations,
     raise_if,
     resolve_model,
 )
@@ -36,6 +36,7 @@ from ._validate import (
 gs = generative_service_pb2
 ms = model_service_pb2
 Context = grpc.aio.ServicerContext[Any, Any]
+T = TypeVar("T")
 
 API_KEY_HEADER = "x-goog-api-key"
 _MISSING_KEY = (
@@ -53,12 +54,15 @@ async def abort(context: Context, failure: RpcFailure) -> NoReturn:
 class _Prelude:
     """What every served call does first: record, authenticate, resolve knobs, delay, inject faults."""
 
-    def __init__(self, options: EmulatorOptions, state: ServerState, service: str) -> None:
+    def __init__(self, options: EmulatorOptions, state: ServerState, service: str, running: Running) -> None:
         self._options = options
         self._state = state
         self._service = service
+        self._running = running
 
     async def begin(self, method: str, request: Any, context: Context) -> _knobs.Knobs:
+        if isinstance(request, Undecodable):
+            raise request.failure()  # before recording: there is no message to record
         metadata = {key: value for key, value in context.invocation_metadata() or ()}
         self._state.record(CallRecord(self._service, method, metadata, request))
         keys = self._options.api_keys
@@ -79,7 +83,7 @@ class _Prelude:
         except ValueError as exc:
             raise RpcFailure(grpc.StatusCode.INVALID_ARGUMENT, str(exc)) from None
         if knobs.delay:
-            await asyncio.sleep(knobs.delay)
+            await self._running.sleep(knobs.delay)
         spec = knobs.fail
         if spec is not None and spec.times != 0:
             attempt = self._state.attempts.next(attempt_key(method, request, _knobs.FAIL, spec.raw))
@@ -91,18 +95,34 @@ class _Prelude:
 class GenerativeServicer(generative_service_pb2_grpc.GenerativeServiceServicer):
     """Generation, streaming, token counting and embeddings against the catalog."""
 
-    def __init__(self, options: EmulatorOptions, state: ServerState) -> None:
+    def __init__(
+        self, options: EmulatorOptions, state: ServerState, running: Running, offload: Offload
+    ) -> None:
         self._state = state
-        self._prelude = _Prelude(options, state, "GenerativeService")
+        self._prelude = _Prelude(options, state, "GenerativeService", running)
+        self._running = running
+        self._offload = offload
+
+    async def _do(self, cheap: bool, work: Callable[[], T]) -> T:
+        if cheap:
+            return work()
+        result: T = await self._offload(work)
+        return result
+
+    async def _plan(
+        self, method: str, request: gs.GenerateContentRequest, knobs: _knobs.Knobs, stream: bool
+    ) -> _work.Plan:
+        entry = resolve_model("GenerateContentRequest", request.model, method)
+        cheap = _work.inline(request, knobs, received_bytes())
+        return await self._do(cheap, lambda: _work.plan(request, entry, knobs, stream))
 
     async def GenerateContent(
         self, request: gs.GenerateContentRequest, context: Context
     ) -> gs.GenerateContentResponse:
         try:
             knobs = await self._prelude.begin("GenerateContent", request, context)
-            entry = resolve_model("GenerateContentRequest", request.model, "generateContent")
-            raise_if("GenerateContentRequest", generate_violations(request, entry))
-            return to_response(plan_reply(request, Shape(knobs.reply_words, knobs.chunks)))
+            plan = await self._plan("generateContent", request, knobs, stream=False)
+            return to_response(plan.reply)
         except RpcFailure as failure:
             await abort(context, failure)
 
@@ -114,9 +134,7 @@ class GenerativeServicer(generative_service_pb2_grpc.GenerativeServiceServicer):
         try:
             try:
                 knobs = await self._prelude.begin("StreamGenerateContent", request, context)
-                entry = resolve_model("GenerateContentRequest", request.model, "streamGenerateContent")
-                raise_if("GenerateContentRequest", generate_violations(request, entry))
-                reply = plan_reply(request, Shape(knobs.reply_words, knobs.chunks))
+                plan = await self._plan("streamGenerateContent", request, knobs, stream=True)
                 limit: int | None = None
                 attempt = 0
                 breaker = knobs.break_after
@@ -126,11 +144,13 @@ class GenerativeServicer(generative_service_pb2_grpc.GenerativeServiceServicer):
                     if fails(breaker.times, attempt):
                         limit = breaker.after
                 sent = 0
-                for chunk in iter_chunks(reply, knobs.chunks):
+                for chunk in iter_chunks(plan.reply, knobs.chunks, plan.layout):
                     if limit is not None and sent >= limit:
                         break
                     if sent and knobs.chunk_delay:
-                        await asyncio.sleep(knobs.chunk_delay)
+                        await self._running.sleep(knobs.chunk_delay)
+                    elif self._running.stopping:
+                        raise shutting_down()
                     yield chunk
                     sent += 1
                 if breaker is not None and limit is not None:
@@ -147,18 +167,10 @@ class GenerativeServicer(generative_service_pb2_grpc.GenerativeServiceServicer):
 
     async def CountTokens(self, request: gs.CountTokensRequest, context: Context) -> gs.CountTokensResponse:
         try:
-            await self._prelude.begin("CountTokens", request, context)
+            knobs = await self._prelude.begin("CountTokens", request, context)
             entry = resolve_model("CountTokensRequest", request.model, "countTokens")
-            raise_if("CountTokensRequest", count_violations(request, entry))
-            if request.HasField("generate_content_request"):
-                inner = request.generate_content_request
-                system = inner.system_instruction if inner.HasField("system_instruction") else None
-                counts = count_prompt(inner.contents, system, inner.tools)
-            else:
-                counts = count_prompt(request.contents)
-            return gs.CountTokensResponse(
-                total_tokens=sum(counts.values()), prompt_tokens_details=details(counts)
-            )
+            cheap = _work.inline(request.generate_content_request, knobs, received_bytes())
+            return await self._do(cheap, lambda: _count_tokens(request, entry))
         except RpcFailure as failure:
             await abort(context, failure)
 
@@ -169,7 +181,9 @@ class GenerativeServicer(generative_service_pb2_grpc.GenerativeServiceServicer):
             await self._prelude.begin("EmbedContent", request, context)
             entry = resolve_model("EmbedContentRequest", request.model, "embedContent")
             raise_if("EmbedContentRequest", embed_violations(request, entry))
-            return gs.EmbedContentResponse(embedding=_embedding(request, entry))
+            cheap = _work.small(request, received_bytes())
+            embedding = await self._do(cheap, lambda: _embedding(request, entry))
+            return gs.EmbedContentResponse(embedding=embedding)
         except RpcFailure as failure:
             await abort(context, failure)
 
@@ -180,9 +194,9 @@ class GenerativeServicer(generative_service_pb2_grpc.GenerativeServiceServicer):
             await self._prelude.begin("BatchEmbedContents", request, context)
             entry = resolve_model("BatchEmbedContentsRequest", request.model, "batchEmbedContents")
             raise_if("BatchEmbedContentsRequest", batch_violations(request, entry))
-            return gs.BatchEmbedContentsResponse(
-                embeddings=[_embedding(sub, entry) for sub in request.requests]
-            )
+            cheap = len(request.requests) <= 8 and _work.small(request, received_bytes())
+            embeddings = await self._do(cheap, lambda: [_embedding(sub, entry) for sub in request.requests])
+            return gs.BatchEmbedContentsResponse(embeddings=embeddings)
         except RpcFailure as failure:
             await abort(context, failure)
 
@@ -198,6 +212,17 @@ class GenerativeServicer(generative_service_pb2_grpc.GenerativeServiceServicer):
         yield gs.BidiGenerateContentServerMessage()  # unreachable: makes this an async generator
 
 
+def _count_tokens(request: gs.CountTokensRequest, entry: _catalog.CatalogEntry) -> gs.CountTokensResponse:
+    raise_if("CountTokensRequest", count_violations(request, entry))
+    if request.HasField("generate_content_request"):
+        inner = request.generate_content_request
+        system = inner.system_instruction if inner.HasField("system_instruction") else None
+        counts = count_prompt(inner.contents, system, inner.tools)
+    else:
+        counts = count_prompt(request.contents)
+    return gs.CountTokensResponse(total_tokens=sum(counts.values()), prompt_tokens_details=details(counts))
+
+
 def _embedding(request: gs.EmbedContentRequest, entry: _catalog.CatalogEntry) -> gs.ContentEmbedding:
     dimension = request.output_dimensionality if request.HasField("output_dimensionality") else 0
     values = embed(embedding_text(request.content), dimension or entry.embedding_dimension)
@@ -207,8 +232,8 @@ def _embedding(request: gs.EmbedContentRequest, entry: _catalog.CatalogEntry) ->
 class ModelServicer(model_service_pb2_grpc.ModelServiceServicer):
     """GetModel and ListModels over the static catalog; tuned models are not emulated."""
 
-    def __init__(self, options: EmulatorOptions, state: ServerState) -> None:
-        self._prelude = _Prelude(options, state, "ModelService")
+    def __init__(self, options: EmulatorOptions, state: ServerState, running: Running) -> None:
+        self._prelude = _Prelude(options, state, "ModelService", running)
 
     async def GetModel(self, request: ms.GetModelRequest, context: Context) -> model_pb2.Model:
         try:

@@ -13,6 +13,7 @@ import grpc
 from genai_protos import content_pb2, generative_service_pb2, safety_pb2
 
 from . import _catalog
+from ._schemas import MAX_FUNCTION_DECLARATIONS, RequestSchemas, compile_schemas, declaration_count
 from ._status import RpcFailure, invalid_argument
 
 Violations = list[tuple[str, str]]
@@ -134,9 +135,20 @@ def _config_violations(
     return found
 
 
-def _tool_violations(tools: Iterable[content_pb2.Tool], prefix: str) -> Violations:
+def _tool_violations(request: generative_service_pb2.GenerateContentRequest, prefix: str) -> Violations:
+    if not request.tools:
+        return []
+    count = declaration_count(request)
+    if count > MAX_FUNCTION_DECLARATIONS:
+        return [
+            (
+                prefix + "tools",
+                f"at most {MAX_FUNCTION_DECLARATIONS} function declarations are allowed in all tools "
+                f"together, got {count}",
+            )
+        ]
     found: Violations = []
-    for t, tool in enumerate(tools):
+    for t, tool in enumerate(request.tools):
         for k, decl in enumerate(tool.function_declarations):
             path = f"{prefix}tools[{t}].function_declarations[{k}]"
             if not _FUNCTION_NAME.fullmatch(decl.name):
@@ -168,19 +180,30 @@ def _safety_violations(settings: Iterable[safety_pb2.SafetySetting], prefix: str
     return found
 
 
+def check_generate(
+    request: generative_service_pb2.GenerateContentRequest,
+    entry: _catalog.CatalogEntry,
+    prefix: str = "",
+) -> tuple[Violations, RequestSchemas]:
+    """Everything wrong with a GenerateContentRequest whose model already resolved to `entry`, and
+    its schemas as graphs (complete only when nothing is wrong)."""
+    found = contents_violations(request.contents, prefix)
+    if request.HasField("generation_config"):
+        max_temperature = entry.model.max_temperature if entry.model.HasField("max_temperature") else 2.0
+        found += _config_violations(request.generation_config, max_temperature, prefix)
+    found += _tool_violations(request, prefix)
+    found += _safety_violations(request.safety_settings, prefix)
+    schemas, problems = compile_schemas(request, prefix)
+    return found + problems, schemas
+
+
 def generate_violations(
     request: generative_service_pb2.GenerateContentRequest,
     entry: _catalog.CatalogEntry,
     prefix: str = "",
 ) -> Violations:
     """Everything wrong with a GenerateContentRequest whose model already resolved to `entry`."""
-    found = contents_violations(request.contents, prefix)
-    if request.HasField("generation_config"):
-        max_temperature = entry.model.max_temperature if entry.model.HasField("max_temperature") else 2.0
-        found += _config_violations(request.generation_config, max_temperature, prefix)
-    found += _tool_violations(request.tools, prefix)
-    found += _safety_violations(request.safety_settings, prefix)
-    return found
+    return check_generate(request, entry, prefix)[0]
 
 
 def embed_violations(
