@@ -123,6 +123,13 @@ _ENTRIES: tuple[CatalogEntry, ...] = (
         "Gemini 2.0 Flash: fast multimodal generation with tool use.",
     ),
     _gemini(
+        "gemini-2.0-flash",
+        "2.0",
+        "Gemini 2.0 Flash 001",
+        "The stable, pinned version of Gemini 2.0 Flash (the name google-genai's documentation uses).",
+        name="gemini-2.0-flash-001",
+    ),
+    _gemini(
         "gemini-2.0-flash-lite",
         "2.0",
         "Gemini 2.0 Flash-Lite",

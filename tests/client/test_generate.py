@@ -245,6 +245,7 @@ CATALOG = [
     "models/gemini-2.5-flash",
     "models/gemini-2.5-flash-lite",
     "models/gemini-2.0-flash",
+    "models/gemini-2.0-flash-001",
     "models/gemini-2.0-flash-lite",
     "models/gemini-1.5-flash",
     "models/gemini-1.5-flash-latest",
@@ -271,7 +272,7 @@ def test_list_is_lazy_and_pages_through_everything(client: genai.Client, emulato
     names = [CATALOG[0], *(m.name for m in models)]
     assert names == CATALOG
     tokens = pages_fetched()
-    assert len(tokens) == 7 and tokens[0] == "" and all(tokens[1:])  # 14 models, 2 a page
+    assert len(tokens) == 8 and tokens[0] == "" and all(tokens[1:])  # 15 models, 2 a page
 
 
 def test_get_and_not_found(client: genai.Client) -> None:
