@@ -24,3 +24,13 @@ def client(emulator: Emulator) -> Iterator[genai.Client]:
     retry = genai.RetryOptions(initial=0.01, maximum=0.05)
     with genai.Client(SECRET_KEY, endpoint=emulator.endpoint, insecure=True, timeout=10, retry=retry) as c:
         yield c
+
+
+@pytest.fixture
+def configured(emulator: Emulator) -> Iterator[None]:
+    """The facade's default client (``genai.configure``) pointed at the emulator, then closed."""
+    genai.configure(api_key="facade-key", endpoint=emulator.endpoint, insecure=True)
+    yield
+    client, genai.legacy._default_client = genai.legacy._default_client, None
+    if client is not None:
+        client.close()

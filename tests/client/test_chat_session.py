@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import threading
 import uuid
-from collections.abc import Iterator
 
 import pytest
 
@@ -199,13 +198,6 @@ def test_rewind_is_refused_while_another_threads_turn_is_open(model: genai.Gener
     reader.join(10)
     assert errors and isinstance(errors[0], UsageError)
     assert _texts(chat)[::2] == ["one", "slow"]
-
-
-@pytest.fixture
-def configured(emulator: Emulator) -> Iterator[None]:
-    genai.configure(api_key="chat-key", endpoint=emulator.endpoint, insecure=True)
-    yield
-    genai.legacy._default_client = None
 
 
 @pytest.mark.usefixtures("configured")

@@ -98,13 +98,6 @@ def test_metadata_as_a_dict_and_binary_values_are_sent(emulator: Emulator) -> No
     assert seen.metadata["x-trace-bin"] == b"\x00\x01"
 
 
-@pytest.fixture
-def configured(emulator: Emulator) -> Any:
-    genai.configure(api_key="options-key", endpoint=emulator.endpoint, insecure=True)
-    yield
-    genai.legacy._default_client = None
-
-
 @pytest.mark.usefixtures("configured")
 def test_request_options_are_checked_alike_everywhere() -> None:
     model = genai.GenerativeModel(MODEL)

@@ -3,19 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 
 import pytest
 
 import genai
-from genai.testing import Emulator
-
-
-@pytest.fixture
-def configured(emulator: Emulator) -> Iterator[None]:
-    genai.configure(api_key="quickstart-key", endpoint=emulator.endpoint, insecure=True)
-    yield
-    genai.legacy._default_client = None
 
 
 @pytest.mark.usefixtures("configured")
