@@ -66,6 +66,8 @@ def configure(
     timeout: float | None = 60.0,
     retry: RetryOptions | None = None,
     root_certificates: bytes | None = None,
+    pool_size: int = 4,
+    streams_per_channel: int = 100,
     max_message_bytes: int = 64 * 1024 * 1024,
     channel_options: tuple[tuple[str, Any], ...] = (),
 ) -> None:
@@ -86,6 +88,8 @@ def configure(
         timeout=timeout,
         retry=retry,
         root_certificates=root_certificates,
+        pool_size=pool_size,
+        streams_per_channel=streams_per_channel,
         max_message_bytes=max_message_bytes,
         channel_options=channel_options,
     )

@@ -65,10 +65,10 @@ def _constructor_failures() -> list[Callable[[], object]]:
         lambda: genai.Client(SECRET_KEY, endpoint="localhost:1", insecure=True, pool_size=0),
         lambda: genai.Client(SECRET_KEY, endpoint="localhost:1", insecure=True, retry=3),  # type: ignore[arg-type]
         lambda: genai.Client(SECRET_KEY, root_certificates="not bytes"),  # type: ignore[arg-type]
-        # (configure() takes no pool_size: that call failed before any frame of ours held the key.)
         lambda: genai.configure(
             api_key=SECRET_KEY, endpoint="localhost:1", insecure=True, max_message_bytes=0
         ),
+        lambda: genai.configure(api_key=SECRET_KEY, endpoint="localhost:1", insecure=True, pool_size=0),
     ]
 
 
