@@ -53,7 +53,7 @@ class ChatSession:
 
     @history.setter
     def history(self, history: Iterable[ContentLike] | None) -> None:
-        self._close_own_stream(threading.get_ident())
+        self._close_own_stream()
         self._core.replace(history)
 
     @property
@@ -63,19 +63,17 @@ class ChatSession:
 
     # -- turns ----------------------------------------------------------------------------------
 
-    def _own_stream(self, owner: object) -> tuple[Turn, Any] | None:
+    def _close_own_stream(self) -> None:
+        """Abandon the streamed reply the caller (this thread, or this task) left unread, if any."""
         streamed = self._streamed
-        if streamed is None or streamed[0].owner != owner or not streamed[0].open:
-            return None
-        return streamed[0], streamed[1]()
-
-    def _close_own_stream(self, owner: object) -> None:
-        own = self._own_stream(owner)
-        if own is not None:
-            turn, stream = own
-            if isinstance(stream, GenerateContentStream):
-                stream.close()
-            self._core.abandon(turn)
+        if streamed is None or not streamed[0].open or streamed[0].owner not in _callers():
+            return
+        turn, stream = streamed[0], streamed[1]()
+        if isinstance(stream, GenerateContentStream):
+            stream.close()
+        elif isinstance(stream, AsyncGenerateContentStream):
+            stream.cancel()
+        self._core.abandon(turn)
 
     def _begin(self, user: types.Content) -> Turn:
         owner = threading.get_ident()
@@ -84,8 +82,8 @@ class ChatSession:
             if turn is not None:
                 return turn
             assert blocker is not None
-            if blocker.owner == owner:
-                self._close_own_stream(owner)  # this thread left its streamed reply unread
+            if blocker.owner in _callers():
+                self._close_own_stream()  # the caller left its streamed reply unread
                 self._core.abandon(blocker)
             else:
                 self._core.wait(blocker, _TURN_POLL)
@@ -98,10 +96,8 @@ class ChatSession:
             if turn is not None:
                 return turn
             assert blocker is not None
-            if blocker.owner == owner:
-                own = self._own_stream(owner)
-                if own is not None and isinstance(own[1], AsyncGenerateContentStream):
-                    await own[1].aclose()
+            if blocker.owner in _callers():
+                self._close_own_stream()  # the caller left its streamed reply unread
                 self._core.abandon(blocker)
                 continue
             ended: asyncio.Future[None] = loop.create_future()
@@ -166,7 +162,7 @@ class ChatSession:
 
     def rewind(self) -> tuple[types.Content, types.Content]:
         """Remove the last exchange from the history and return it as (user, model)."""
-        self._close_own_stream(threading.get_ident())
+        self._close_own_stream()
         return self._core.rewind()
 
     def __repr__(self) -> str:
@@ -174,6 +170,15 @@ class ChatSession:
         core = getattr(self, "_core", None)
         turns = len(core) // 2 if core is not None else 0
         return f"ChatSession(model={model!r}, turns={turns})"
+
+
+def _callers() -> tuple[object, ...]:
+    """Who is calling, as turns record their owner: this thread, and this task if there is one."""
+    try:
+        task: object = asyncio.current_task()
+    except RuntimeError:  # no running loop in this thread
+        task = None
+    return (threading.get_ident(), task) if task is not None else (threading.get_ident(),)
 
 
 def _wake(loop: asyncio.AbstractEventLoop, future: asyncio.Future[None]) -> None:

@@ -233,8 +233,12 @@ class AsyncGenerateContentStream(_StreamState[T]):
 
     async def aclose(self) -> None:
         """Cancel the RPC if it is still running; an unfinished turn is not committed. Idempotent."""
+        self.cancel()
+
+    def cancel(self) -> None:
+        """``aclose()`` for code that cannot await (a callback, a finalizer, another thread's loop)."""
         if self._state == _OPEN:
-            await self._stream.aclose()
+            self._stream.cancel()
             self._abort(_CLOSED_STATE, None)
 
     async def __aenter__(self) -> AsyncGenerateContentStream[T]:

@@ -212,3 +212,18 @@ def test_history_works_as_contents_everywhere() -> None:
     assert vectors == [
         genai.embed_content(model="models/embedding-001", content=text)["embedding"] for text in turns
     ]
+
+
+def test_an_async_task_replaces_history_over_its_own_unread_stream(model: genai.GenerativeModel) -> None:
+    chat = model.start_chat()
+
+    async def main() -> None:
+        unread = await chat.send_message_async("never read", stream=True)
+        chat.history = [{"role": "user", "parts": ["hi"]}, {"role": "model", "parts": ["hello"]}]
+        with pytest.raises(StreamClosedError):
+            await unread.resolve_async()
+        await chat.send_message_async("after")
+        await model.client.aio.aclose()
+
+    asyncio.run(main())
+    assert _texts(chat)[::2] == ["hi", "after"]
