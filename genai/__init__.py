@@ -8,14 +8,14 @@
 from genai import errors as errors
 from genai import protos as protos
 from genai import types as types
-from genai._accumulate import StreamAccumulator
+from genai._aio.models import AsyncModels, Models
+from genai._aio.streams import AsyncGenerateContentStream, GenerateContentStream
 from genai._client import AsyncClient, Client
-from genai._config import EmbedContentConfig, GenerateContentConfig
-from genai._generation_config import GenerationConfig
-from genai._models import AsyncModels, Models
-from genai._options import CallOptions, RetryOptions
-from genai._responses import Candidate, GenerateContentResponse, PromptFeedback, SafetyRating
-from genai._streams import AsyncGenerateContentStream, GenerateContentStream
+from genai._requests.config import EmbedContentConfig, GenerateContentConfig
+from genai._requests.generation_config import GenerationConfig
+from genai._transport.options import CallOptions, RetryOptions
+from genai._views.accumulate import StreamAccumulator
+from genai._views.responses import Candidate, GenerateContentResponse, PromptFeedback, SafetyRating
 from genai.errors import APIError, GenAIError, IncompleteIterationError
 from genai.legacy import ChatSession, GenerativeModel, configure, embed_content, get_model, list_models
 

@@ -14,12 +14,12 @@ import weakref
 from types import TracebackType
 from typing import Any
 
-from genai._channels import RedactedKey, redact_key
-from genai._checks import check_retry, check_timeout
-from genai._models import AsyncModels, Models
-from genai._options import DEFAULT_TIMEOUT, CallOptions, RetryOptions
-from genai._transport import AsyncTransport, ChannelSettings, Transport
-from genai._transport_aio import close_pools_soon
+from genai._aio.models import AsyncModels, Models
+from genai._transport.aio import close_pools_soon
+from genai._transport.channels import RedactedKey, redact_key
+from genai._transport.checks import check_retry, check_timeout
+from genai._transport.options import DEFAULT_TIMEOUT, CallOptions, RetryOptions
+from genai._transport.sync import AsyncTransport, ChannelSettings, Transport
 
 DEFAULT_ENDPOINT = "generativelanguage.googleapis.com:443"
 _KEY_VARIABLES = ("GEMINI_API_KEY", "GOOGLE_API_KEY")

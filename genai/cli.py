@@ -22,9 +22,9 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 
-from genai._cli_args import DEFAULT_MODEL, CommandLineError, parse_args
+from genai._cli.args import DEFAULT_MODEL, CommandLineError, parse_args
 from genai._client import Client, _key_from_environment
-from genai._config import EmbedContentConfig, GenerateContentConfig
+from genai._requests.config import EmbedContentConfig, GenerateContentConfig
 from genai.errors import APIError, BlockedError, GenAIError, ResponseParseError, UsageError
 
 DEMO_PROMPT = "Explain in a few sentences why streaming replies feel faster."

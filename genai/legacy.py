@@ -15,12 +15,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any, TypedDict, overload
 
-from genai import types
-from genai._channels import redact_key
-from genai._chat import ChatHistory
+from genai._aio.streams import StreamHooks
+from genai._chats.history import ChatHistory
 from genai._client import Client
-from genai._coerce_base import is_list
-from genai._coerce_config import (
+from genai._coercion.base import is_list
+from genai._coercion.config import (
     GenerationConfigLike,
     SafetySettingsLike,
     ToolConfigLike,
@@ -28,12 +27,13 @@ from genai._coerce_config import (
     to_generation_config,
     to_model_name,
 )
-from genai._coerce_content import ContentLike, ContentsLike, PartLike, to_content
-from genai._config import EmbedContentConfig, GenerateContentConfig
-from genai._facade_chat import ChatSession
-from genai._facade_response import GenerateContentResponse, RequestOptions, split_request_options
-from genai._options import RetryOptions
-from genai._streams import StreamHooks
+from genai._coercion.content import ContentLike, ContentsLike, PartLike, to_content
+from genai._facade.chat import ChatSession
+from genai._facade.response import GenerateContentResponse, RequestOptions, split_request_options
+from genai._requests.config import EmbedContentConfig, GenerateContentConfig
+from genai._transport.channels import redact_key
+from genai._transport.options import RetryOptions
+from genai._wire import messages as pb
 from genai.errors import UsageError
 
 __all__ = [
@@ -153,7 +153,7 @@ class GenerativeModel:
         tool_config: ToolConfigLike | None,
         options: RequestOptions | None,
     ) -> GenerateContentConfig:
-        merged = types.GenerationConfig()
+        merged = pb.GenerationConfig()
         if self._generation_config is not None:
             merged.MergeFrom(self._generation_config)
         if generation_config is not None:
@@ -229,7 +229,7 @@ class GenerativeModel:
         generation_config: GenerationConfigType | None = None,
         tools: ToolsLike | None = None,
         request_options: RequestOptions | None = None,
-    ) -> types.CountTokensResponse:
+    ) -> pb.CountTokensResponse:
         """Tokens the contents (with this model's system instruction and tools) use."""
         config = self._request_config(generation_config, None, tools, None, request_options)
         return self.client.models.count_tokens(model=self.model_name, contents=contents, config=config)
@@ -241,7 +241,7 @@ class GenerativeModel:
         generation_config: GenerationConfigType | None = None,
         tools: ToolsLike | None = None,
         request_options: RequestOptions | None = None,
-    ) -> types.CountTokensResponse:
+    ) -> pb.CountTokensResponse:
         """The asyncio twin of count_tokens."""
         config = self._request_config(generation_config, None, tools, None, request_options)
         return await self.client.aio.models.count_tokens(
@@ -262,12 +262,12 @@ class GenerativeModel:
         return f"GenerativeModel(model_name={getattr(self, 'model_name', '<not initialised>')!r})"
 
 
-def list_models(*, page_size: int | None = None) -> Iterator[types.Model]:
+def list_models(*, page_size: int | None = None) -> Iterator[pb.Model]:
     """Every model available to the key (lazy, page by page)."""
     return default_client().models.list(page_size=page_size)
 
 
-def get_model(name: str) -> types.Model:
+def get_model(name: str) -> pb.Model:
     """One model's metadata."""
     return default_client().models.get(model=name)
 
@@ -298,7 +298,7 @@ def embed_content(
 @overload
 def embed_content(
     model: str,
-    content: PartLike | types.Content,
+    content: PartLike | pb.Content,
     task_type: str | int | None = None,
     title: str | None = None,
     output_dimensionality: int | None = None,

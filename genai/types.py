@@ -14,8 +14,8 @@ cleanly next to the official packages.
 from genai_protos.flat import *  # noqa: F403
 from genai_protos.flat import __all__ as _messages
 
-from genai._config import EmbedContentConfig, GenerateContentConfig
-from genai._options import CallOptions, RetryOptions
+from genai._requests.config import EmbedContentConfig, GenerateContentConfig
+from genai._transport.options import CallOptions, RetryOptions
 from genai.errors import BlockedCandidateError, BlockedPromptError, IncompleteIterationError
 
 # google-generativeai spells these in genai.types; the same classes under their familiar names.

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from genai import types
-from genai._accumulate import StreamAccumulator
+from genai._views.accumulate import StreamAccumulator
 
 Usage = types.GenerateContentResponseUsageMetadata
 
@@ -337,7 +337,7 @@ def test_long_stream_joins_pieces_once() -> None:
 def test_generic_merge_rules_for_fields_without_a_rule() -> None:
     # Fields added to the proto later go through _merge_later_wins: repeated appended, set singular
     # fields (scalars and whole messages) replaced.
-    from genai._accumulate import _merge_later_wins
+    from genai._views.accumulate import _merge_later_wins
 
     dst = types.GroundingMetadata(
         web_search_queries=["a"],

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from genai import _accumulate as acc_module
 from genai import types
-from genai._accumulate import StreamAccumulator
+from genai._views import accumulate as acc_module
+from genai._views.accumulate import StreamAccumulator
 
 Usage = types.GenerateContentResponseUsageMetadata
 

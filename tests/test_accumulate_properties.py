@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from genai import types
-from genai._accumulate import StreamAccumulator
-from genai._responses import Candidate, GenerateContentResponse
+from genai._views.accumulate import StreamAccumulator
+from genai._views.responses import Candidate, GenerateContentResponse
 
 Usage = types.GenerateContentResponseUsageMetadata
 

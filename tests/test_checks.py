@@ -11,9 +11,9 @@ import grpc
 import pytest
 
 import genai
-from genai._checks import check_metadata, check_retry, check_timeout
-from genai._options import CallOptions, RetryOptions
-from genai._requests import call_options
+from genai._requests.builders import call_options
+from genai._transport.checks import check_metadata, check_retry, check_timeout
+from genai._transport.options import CallOptions, RetryOptions
 from genai.testing import Emulator
 from tests.expect import error
 

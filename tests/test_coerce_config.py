@@ -13,8 +13,8 @@ from typing import Any, Optional
 import pytest
 
 from genai import types
-from genai._coerce_base import describe, enum_number, own_class
-from genai._coerce_config import (
+from genai._coercion.base import describe, enum_number, own_class
+from genai._coercion.config import (
     to_enum,
     to_function_declaration,
     to_generation_config,
@@ -25,8 +25,8 @@ from genai._coerce_config import (
     to_tool_config,
     to_tools,
 )
-from genai._coerce_dict import fill_message, set_field, to_bytes, to_message
-from genai._requests import build_generate_request
+from genai._coercion.dicts import fill_message, set_field, to_bytes, to_message
+from genai._requests.builders import build_generate_request
 from tests.expect import error
 
 HC = types.HarmCategory

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from genai import types
-from genai._coerce_content import sniff_mime_type, to_blob, to_content, to_contents, to_part
+from genai._coercion.content import sniff_mime_type, to_blob, to_content, to_contents, to_part
 from tests.expect import error
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 8

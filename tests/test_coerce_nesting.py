@@ -14,9 +14,13 @@ from typing import Any
 import pytest
 from google.protobuf.message import DecodeError, Message
 
-from genai import _coerce_config, _coerce_content, _coerce_dict, _requests, types
-from genai._coerce_nesting import LIMIT, PART_LEVEL, check_nesting, levels
-from genai._requests import build_count_tokens_request, build_embed_request, build_generate_request
+from genai import types
+from genai._coercion import config as _coerce_config
+from genai._coercion import content as _coerce_content
+from genai._coercion import dicts as _coerce_dict
+from genai._coercion.nesting import LIMIT, PART_LEVEL, check_nesting, levels
+from genai._requests import builders as _requests
+from genai._requests.builders import build_count_tokens_request, build_embed_request, build_generate_request
 
 MODEL = "gemini-2.5-flash"
 

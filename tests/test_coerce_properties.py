@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from genai import types
-from genai._coerce_config import to_generation_config, to_safety_settings
-from genai._coerce_content import to_content, to_contents, to_part
-from genai._schema import parse_as, to_schema
+from genai._coercion.config import to_generation_config, to_safety_settings
+from genai._coercion.content import to_content, to_contents, to_part
+from genai._coercion.schema import parse_as, to_schema
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -14,9 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from genai import types
-from genai._config import EmbedContentConfig, GenerateContentConfig
-from genai._options import CallOptions, RetryOptions
-from genai._requests import (
+from genai._requests.builders import (
     build_count_tokens_request,
     build_embed_request,
     build_generate_request,
@@ -25,6 +23,8 @@ from genai._requests import (
     to_embed_config,
     to_generate_config,
 )
+from genai._requests.config import EmbedContentConfig, GenerateContentConfig
+from genai._transport.options import CallOptions, RetryOptions
 from tests.expect import error
 
 MODEL = "gemini-2.5-flash"
@@ -666,17 +666,17 @@ def test_call_options_errors() -> None:
 
 # The coercion layer: every public function there carries a docstring example.
 COERCION_MODULES = [
-    "genai._coerce_errors",
-    "genai._coerce_base",
-    "genai._coerce_dict",
-    "genai._coerce_nesting",
-    "genai._coerce_content",
-    "genai._coerce_safety",
-    "genai._coerce_config",
-    "genai._schema",
-    "genai._checks",
-    "genai._options",
-    "genai._requests",
+    "genai._coercion.errors",
+    "genai._coercion.base",
+    "genai._coercion.dicts",
+    "genai._coercion.nesting",
+    "genai._coercion.content",
+    "genai._coercion.safety",
+    "genai._coercion.config",
+    "genai._coercion.schema",
+    "genai._transport.checks",
+    "genai._transport.options",
+    "genai._requests.builders",
 ]
 
 

@@ -9,8 +9,9 @@ from typing import Literal
 
 import pytest
 
-from genai import _enums, errors, types
-from genai._responses import Candidate, GenerateContentResponse, SafetyRating
+from genai import errors, types
+from genai._views import enums as _enums
+from genai._views.responses import Candidate, GenerateContentResponse, SafetyRating
 
 
 def _part(text: str, *, thought: bool = False) -> types.Part:
@@ -324,14 +325,14 @@ class Recipe:
 
 def _parse_as_available() -> bool:
     try:
-        from genai._schema import parse_as  # noqa: F401
+        from genai._coercion.schema import parse_as  # noqa: F401
     except ImportError:
         return False
     return True
 
 
 needs_parse_as = pytest.mark.skipif(
-    not _parse_as_available(), reason="genai._schema.parse_as not available yet"
+    not _parse_as_available(), reason="genai._coercion.schema.parse_as not available yet"
 )
 
 
@@ -373,9 +374,9 @@ def test_parsed_hands_the_data_and_schema_to_parse_as(monkeypatch: pytest.Monkey
             raise TypeError("parsed: expected an object")
         return ("converted", data)
 
-    module = pytypes.ModuleType("genai._schema")
+    module = pytypes.ModuleType("genai._coercion.schema")
     module.parse_as = fake_parse_as  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "genai._schema", module)
+    monkeypatch.setitem(sys.modules, "genai._coercion.schema", module)
 
     assert _json_reply('{"x": 1}', schema=Recipe).parsed == ("converted", {"x": 1})
     assert _json_reply("[1]", schema=list[int]).parsed == ("converted", [1])

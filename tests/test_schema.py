@@ -18,7 +18,7 @@ else:  # Required is new in 3.11; typing_extensions has it for 3.10
     from typing_extensions import Required
 
 from genai import types
-from genai._schema import is_python_type, parse_as, to_schema
+from genai._coercion.schema import is_python_type, parse_as, to_schema
 from genai.errors import ResponseParseError
 from tests.expect import error
 

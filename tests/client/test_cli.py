@@ -12,7 +12,7 @@ from collections.abc import Callable
 import pytest
 
 import genai
-from genai._cli_args import DEFAULT_EMBED_MODEL, DEFAULT_MODEL
+from genai._cli.args import DEFAULT_EMBED_MODEL, DEFAULT_MODEL
 from genai.cli import DEMO_PROMPT
 from genai.testing import Emulator
 

@@ -9,7 +9,7 @@ import grpc
 import pytest
 
 from genai import cli
-from genai._cli_args import CommandLineError, parse_args
+from genai._cli.args import CommandLineError, parse_args
 from genai.errors import (
     BlockedPromptError,
     IncompleteIterationError,

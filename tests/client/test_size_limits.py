@@ -15,8 +15,8 @@ import pytest
 
 import genai
 from genai import errors
-from genai._options import RetryOptions
-from genai._retry import next_delay
+from genai._transport.options import RetryOptions
+from genai._transport.retry import next_delay
 from genai.testing import Emulator
 
 MODEL = "gemini-2.5-flash"

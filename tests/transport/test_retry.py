@@ -5,8 +5,8 @@ from __future__ import annotations
 import grpc
 import pytest
 
-from genai._options import RetryOptions
-from genai._retry import next_delay
+from genai._transport.options import RetryOptions
+from genai._transport.retry import next_delay
 from genai.errors import (
     InvalidArgumentError,
     QuotaViolation,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from genai._channels import base_metadata, channel_options, is_loopback_endpoint
-from genai._transport import AsyncTransport, ChannelSettings, Transport
+from genai._transport.channels import base_metadata, channel_options, is_loopback_endpoint
+from genai._transport.sync import AsyncTransport, ChannelSettings, Transport
 from tests.transport.conftest import KEY
 
 

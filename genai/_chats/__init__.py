@@ -1,0 +1,1 @@
+"""Chat bookkeeping: history and the one open turn; pure, no I/O."""

@@ -1,0 +1,1 @@
+"""The `genai` command's internals (genai.cli is its entry point)."""

@@ -1,0 +1,419 @@
+"""Model names, generation/thinking configs, tools and tool config from convenient shapes.
+
+    >>> to_tool_config("any").function_calling_config.mode == pb.FunctionCallingConfigMode.ANY
+    True
+
+Same ladder as genai/_coerce_content.py: our messages pass through unchanged; dicts (snake_case or
+camelCase keys), proto-plus / other-pool messages and google-genai pydantic objects are converted;
+errors are TypeError/ValueError whose message starts with the path of the bad value and says what is
+accepted. Python functions become FunctionDeclarations (name, docstring, typed parameters).
+Safety settings live in genai/_coerce_safety.py (re-exported here).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import inspect
+import re
+import typing
+import weakref
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar, cast
+
+from genai._coercion.base import (
+    SupportsModelDump,
+    describe,
+    enum_number,
+    foreign_to_own,
+    is_genai_model,
+    is_list,
+    text_error,
+    type_error,
+)
+from genai._coercion.dicts import register_hook, to_message
+from genai._coercion.nesting import check_nesting
+from genai._coercion.safety import SafetySettingsLike, to_safety_setting, to_safety_settings
+from genai._coercion.schema import to_schema
+from genai._requests.generation_config import GenerationConfig
+from genai._wire import messages as pb
+
+if TYPE_CHECKING:
+    from google.protobuf.internal.enum_type_wrapper import _EnumTypeWrapper
+
+__all__ = [
+    "GenerationConfigLike",
+    "SafetySettingsLike",
+    "ThinkingConfigLike",
+    "ToolConfigLike",
+    "ToolLike",
+    "ToolsLike",
+    "to_enum",
+    "to_function_declaration",
+    "to_generation_config",
+    "to_model_name",
+    "to_safety_setting",
+    "to_safety_settings",
+    "to_thinking_config",
+    "to_tool_config",
+    "to_tools",
+]
+
+V = TypeVar("V", bound=int)
+
+GenerationConfigLike: TypeAlias = (
+    pb.GenerationConfig | GenerationConfig | Mapping[str, Any] | SupportsModelDump
+)
+ThinkingConfigLike: TypeAlias = pb.ThinkingConfig | Mapping[str, Any] | int | SupportsModelDump
+"""A ThinkingConfig, its dict, or an int thinking budget (0 disables thinking, -1 is dynamic)."""
+ToolConfigLike: TypeAlias = (
+    pb.ToolConfig | pb.FunctionCallingConfig | Mapping[str, Any] | str | SupportsModelDump
+)
+"""A ToolConfig, a FunctionCallingConfig, their dicts, or a mode: "auto", "any", "none", "validated"."""
+ToolLike: TypeAlias = (
+    pb.Tool | pb.FunctionDeclaration | Mapping[str, Any] | Callable[..., Any] | str | SupportsModelDump
+)
+ToolsLike: TypeAlias = ToolLike | Sequence[ToolLike]
+"""Tools, function declarations, Python functions, or "code_execution"/"google_search"/"url_context"."""
+
+
+def to_enum(enum_type: _EnumTypeWrapper[V], value: Any, *, path: str) -> V:
+    """An enum number from its name (any case, common prefix optional), number or Python enum.
+
+    >>> to_enum(pb.TaskType, "retrieval_document", path="task_type") == pb.TaskType.RETRIEVAL_DOCUMENT
+    True
+    """
+    return cast(V, enum_number(enum_type.DESCRIPTOR, value, path=path))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Model names
+
+_MODEL_PREFIXES = ("models/", "tunedModels/")
+
+
+_MODEL_NAMES: dict[str, str] = {}
+
+
+def to_model_name(model: str, *, path: str = "model") -> str:
+    """A model's resource name: "gemini-x" -> "models/gemini-x"; "models/..." and "tunedModels/..." as is.
+
+    >>> to_model_name("gemini-2.5-flash")
+    'models/gemini-2.5-flash'
+    """
+    if type(model) is str:
+        known = _MODEL_NAMES.get(model)
+        if known is not None:  # every call names a model: skip re-validating the same few names
+            return known
+    elif not isinstance(model, str):
+        raise type_error(
+            path, "a model name str such as 'gemini-2.5-flash' or 'models/gemini-2.5-flash'", model
+        )
+    collection, slash, model_id = model.partition("/")
+    valid = bool(model_id if slash else model) and "/" not in model_id and not any(c.isspace() for c in model)
+    if valid and (not slash or collection + "/" in _MODEL_PREFIXES):
+        try:
+            model.encode()  # once per name (cached below): the request's model field is UTF-8
+        except UnicodeEncodeError as err:
+            raise text_error(path, err, "the model name") from None
+        name = model if slash else "models/" + model
+        if len(_MODEL_NAMES) < 1024:
+            _MODEL_NAMES[model] = name
+        return name
+    raise ValueError(
+        f"{path}: expected a model id such as 'gemini-2.5-flash', 'models/gemini-2.5-flash' "
+        f"or 'tunedModels/my-model'; got {model!r}"
+    )
+
+
+# ---------------------------------------------------------------------------------------------------
+# Generation and thinking config
+
+
+def to_generation_config(
+    value: GenerationConfigLike, *, path: str = "generation_config"
+) -> pb.GenerationConfig:
+    """A GenerationConfig from the message (as is), a dict, proto-plus or google-genai objects.
+
+    >>> to_generation_config({"temperature": 0.5, "maxOutputTokens": 64}).max_output_tokens
+    64
+    """
+    if type(value) is pb.GenerationConfig:
+        return value
+    if isinstance(value, GenerationConfig):
+        return value.to_message(path=path)
+    return to_message(
+        pb.GenerationConfig,
+        value,
+        path=path,
+        expected="a types.GenerationConfig or a dict such as {'temperature': 0.2, 'max_output_tokens': 256}",
+    )
+
+
+def to_thinking_config(value: ThinkingConfigLike, *, path: str = "thinking_config") -> pb.ThinkingConfig:
+    """A ThinkingConfig from the message (as is), a dict, or an int thinking budget.
+
+    >>> to_thinking_config(1024).thinking_budget
+    1024
+    """
+    if type(value) is pb.ThinkingConfig:
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value < -1:
+            raise ValueError(f"{path}: a thinking budget is >= 0 tokens, or -1 for dynamic; got {value}")
+        return pb.ThinkingConfig(thinking_budget=value)
+    return to_message(
+        pb.ThinkingConfig,
+        value,
+        path=path,
+        expected="a types.ThinkingConfig, a dict such as {'thinking_budget': 1024, 'include_thoughts': True}"
+        " or an int budget",
+    )
+
+
+# ---------------------------------------------------------------------------------------------------
+# Tools
+
+_BUILTIN_TOOLS = {
+    "code_execution": "code_execution",
+    "google_search": "google_search",
+    "url_context": "url_context",
+    "google_search_retrieval": "google_search_retrieval",
+    "google_maps": "google_maps",
+}
+_TOOL_SHAPES = (
+    "tools: a types.Tool, a types.FunctionDeclaration, a Python function, a dict (Tool or "
+    "FunctionDeclaration fields), 'code_execution', 'google_search' or 'url_context', or a list of those"
+)
+_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$")
+_DECLARATIONS: weakref.WeakKeyDictionary[Callable[..., Any], pb.FunctionDeclaration] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _builtin_tool(value: str, path: str) -> pb.Tool:
+    key = re.sub(r"(?<=[a-z])(?=[A-Z])", "_", value.strip()).lower().replace("-", "_")
+    field = _BUILTIN_TOOLS.get(key)
+    if field is None:
+        raise ValueError(f"{path}: unknown built-in tool {value!r}; accepted: {', '.join(_BUILTIN_TOOLS)}")
+    tool = pb.Tool()
+    getattr(tool, field).SetInParent()
+    return tool
+
+
+def _is_function(value: Any) -> bool:
+    return callable(value) and not isinstance(value, type | Mapping) and not hasattr(type(value), "pb")
+
+
+def to_function_declaration(value: Any, *, path: str = "function") -> pb.FunctionDeclaration:
+    """A FunctionDeclaration from the message (as is), a dict, or a Python function.
+
+    >>> to_function_declaration({"name": "get_weather", "parameters": {"type": "object"}}).name
+    'get_weather'
+
+    For a function: its name; the first paragraph of its docstring as description; parameters
+    from the annotations (via to_schema), those without defaults being required; per-parameter
+    descriptions from a Google-style "Args:" section.
+    """
+    if type(value) is pb.FunctionDeclaration:
+        return value
+    if _is_function(value):
+        declaration = pb.FunctionDeclaration()
+        declaration.CopyFrom(_callable_declaration(value, path))
+        return declaration
+    return to_message(
+        pb.FunctionDeclaration,
+        value,
+        path=path,
+        expected="a types.FunctionDeclaration, a dict {'name': ..., 'parameters': ...} or a Python function",
+    )
+
+
+def _callable_declaration(fn: Callable[..., Any], path: str) -> pb.FunctionDeclaration:
+    try:
+        cached = _DECLARATIONS.get(fn)
+    except TypeError:  # not weak-referenceable / unhashable
+        return _build_declaration(fn, path)
+    if cached is None:
+        cached = _build_declaration(fn, path)
+        with contextlib.suppress(TypeError):
+            _DECLARATIONS[fn] = cached
+    return cached
+
+
+def _build_declaration(fn: Callable[..., Any], path: str) -> pb.FunctionDeclaration:
+    target = fn.func if isinstance(fn, functools.partial) else fn
+    name = getattr(target, "__name__", None)
+    if not isinstance(name, str) or not _NAME_RE.match(name):
+        raise ValueError(
+            f"{path}: {describe(fn)} has no usable function name (letters, digits, _ . : -, at most 64, "
+            "not a lambda); use a def function or a FunctionDeclaration"
+        )
+    try:
+        signature = inspect.signature(fn)
+        hints = typing.get_type_hints(target, include_extras=True)
+    except (TypeError, ValueError, NameError) as exc:
+        raise ValueError(f"{path}: cannot read the signature of {name}(): {exc}") from None
+    description, arg_docs = _parse_docstring(inspect.getdoc(target) or "")
+    declaration = pb.FunctionDeclaration(name=name)
+    try:
+        declaration.description = description
+    except UnicodeEncodeError as err:
+        raise text_error(f"{path}.description", err, f"the docstring of {name}()") from None
+    parameters = pb.Schema(type=pb.Type.OBJECT)
+    for param in signature.parameters.values():
+        param_path = f"{path}.parameters[{param.name!r}]"
+        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            raise ValueError(
+                f"{param_path}: *args/**kwargs cannot be declared to the model; name each parameter"
+            )
+        annotation = hints.get(param.name, param.annotation)
+        if annotation is inspect.Parameter.empty:
+            raise ValueError(
+                f"{param_path}: {name}() parameter {param.name!r} needs a type annotation (e.g. str)"
+            )
+        schema = to_schema(annotation, path=param_path)
+        if param.name in arg_docs and not schema.description:
+            try:
+                schema.description = arg_docs[param.name]
+            except UnicodeEncodeError as err:
+                raise text_error(param_path, err, f"the docstring of {name}() about it") from None
+        parameters.properties[param.name].CopyFrom(schema)
+        parameters.property_ordering.append(param.name)
+        if param.default is inspect.Parameter.empty:
+            parameters.required.append(param.name)
+    if parameters.properties:
+        declaration.parameters.CopyFrom(parameters)
+    return declaration
+
+
+_ARG_LINE = re.compile(r"^\s*(\*{0,2}\w+)\s*(?:\([^)]*\))?\s*:\s*(.*)$")
+
+
+def _parse_docstring(doc: str) -> tuple[str, dict[str, str]]:
+    """(first paragraph, {param: description}) of a docstring with an optional "Args:" section."""
+    paragraphs = doc.strip().split("\n\n")
+    first = paragraphs[0] if paragraphs and not paragraphs[0].lstrip().startswith("Args:") else ""
+    summary = " ".join(line.strip() for line in first.splitlines())
+    args: dict[str, str] = {}
+    lines = doc.splitlines()
+    try:
+        start = next(
+            i for i, line in enumerate(lines) if line.strip() in ("Args:", "Arguments:", "Parameters:")
+        )
+    except StopIteration:
+        return summary, args
+    indent: int | None = None
+    current: str | None = None
+    for line in lines[start + 1 :]:
+        if not line.strip():
+            continue
+        width = len(line) - len(line.lstrip())
+        if indent is None:
+            indent = width
+        if width < indent:
+            break
+        match = _ARG_LINE.match(line) if width == indent else None
+        if match:
+            current = match.group(1).lstrip("*")
+            args[current] = match.group(2).strip()
+        elif current is not None:
+            args[current] = f"{args[current]} {line.strip()}".strip()
+    return summary, args
+
+
+def _classify_tool(item: Any, path: str) -> pb.Tool | pb.FunctionDeclaration:
+    if type(item) is pb.Tool or type(item) is pb.FunctionDeclaration:
+        return item
+    if isinstance(item, str):
+        return _builtin_tool(item, path)
+    own = foreign_to_own(item, path=path)
+    if own is not None:
+        if isinstance(own, pb.Tool | pb.FunctionDeclaration):
+            return own
+        raise TypeError(f"{path}: expected {_TOOL_SHAPES}; got a {own.DESCRIPTOR.full_name} message")
+    if is_genai_model(item):
+        item = item.model_dump(exclude_none=True)
+    if isinstance(item, Mapping):
+        if "name" in item:
+            return to_function_declaration(item, path=path)
+        return to_message(pb.Tool, item, path=path)
+    if _is_function(item):
+        return _callable_declaration(item, path)
+    raise type_error(path, _TOOL_SHAPES, item)
+
+
+def to_tools(value: ToolsLike, *, path: str = "tools", level: int | None = None) -> list[pb.Tool]:
+    """The tools of a request; function declarations and Python functions are gathered into ONE Tool.
+
+    >>> to_tools(["code_execution", {"name": "f"}])[1].function_declarations[0].name
+    'f'
+
+    Tools (messages, dicts, built-in names) stay separate, in order; the Tool holding the gathered
+    declarations sits where the first declaration was. Two declarations with one name are an error.
+    With `level` (where the tools sit in the request, see genai/_coerce_nesting.py), schemas that
+    nest too deeply for protobuf are refused.
+    """
+    if type(value) is pb.Tool:
+        if level is not None:
+            check_nesting(value, level=level, path=path)
+        return [value]
+    single = not is_list(value)
+    items: Sequence[Any] = value if is_list(value) else [value]
+    tools: list[pb.Tool] = []
+    gathered: pb.Tool | None = None
+    names: dict[str, str] = {}
+    for i, item in enumerate(items):
+        item_path = path if single else f"{path}[{i}]"
+        tool = _classify_tool(item, item_path)
+        if isinstance(tool, pb.Tool):
+            if level is not None:
+                check_nesting(tool, level=level, path=item_path)
+            tools.append(tool)
+            continue
+        if level is not None:  # gathered into a Tool: one level further down
+            check_nesting(tool, level=level + 1, path=item_path)
+        if tool.name in names:
+            raise ValueError(f"{item_path}: function {tool.name!r} is already declared at {names[tool.name]}")
+        names[tool.name] = item_path
+        if gathered is None:
+            gathered = pb.Tool()
+            tools.append(gathered)
+        gathered.function_declarations.append(tool)
+    return tools
+
+
+def to_tool_config(value: ToolConfigLike, *, path: str = "tool_config") -> pb.ToolConfig:
+    """A ToolConfig from the message (as is), a dict, a FunctionCallingConfig (or its dict), or a mode.
+
+    >>> to_tool_config("any").function_calling_config.mode == pb.FunctionCallingConfigMode.ANY
+    True
+    """
+    if type(value) is pb.ToolConfig:
+        return value
+    if isinstance(value, str):
+        mode = to_enum(pb.FunctionCallingConfigMode, value, path=path)
+        return pb.ToolConfig(function_calling_config=pb.FunctionCallingConfig(mode=mode))
+    if type(value) is pb.FunctionCallingConfig:
+        return pb.ToolConfig(function_calling_config=value)
+    if isinstance(value, Mapping) and (
+        {"mode", "allowed_function_names", "allowedFunctionNames"} & value.keys()
+    ):
+        calling = to_message(pb.FunctionCallingConfig, value, path=path)
+        return pb.ToolConfig(function_calling_config=calling)
+    own = foreign_to_own(value, path=path)
+    if isinstance(own, pb.FunctionCallingConfig):
+        return pb.ToolConfig(function_calling_config=own)
+    return to_message(
+        pb.ToolConfig,
+        own if own is not None else value,
+        path=path,
+        expected="a types.ToolConfig, a dict such as {'function_calling_config': {'mode': 'ANY'}}, "
+        "or a mode str: 'auto', 'any', 'none' or 'validated'",
+    )
+
+
+register_hook(pb.GenerationConfig, lambda value, path: to_generation_config(value, path=path))
+register_hook(pb.ThinkingConfig, lambda value, path: to_thinking_config(value, path=path))
+register_hook(pb.FunctionDeclaration, lambda value, path: to_function_declaration(value, path=path))
+register_hook(pb.ToolConfig, lambda value, path: to_tool_config(value, path=path))

@@ -1,0 +1,1 @@
+"""The google-generativeai style's internals (genai.legacy is its public face)."""

@@ -1,0 +1,1 @@
+"""Requests: typed configs, the config coercer, and the request builders (pure)."""

@@ -1,0 +1,1 @@
+"""Response views, stream accumulation and response enums: pure, no I/O."""
