@@ -15,13 +15,19 @@ from types import TracebackType
 from typing import Any
 
 from genai._aio.models import AsyncModels, Models
-from genai._transport.aio import close_pools_soon
-from genai._transport.channels import RedactedKey, redact_key
+from genai._transport import AsyncTransport, ChannelSettings, Transport
 from genai._transport.checks import check_retry, check_timeout
 from genai._transport.options import DEFAULT_TIMEOUT, CallOptions, RetryOptions
-from genai._transport.sync import AsyncTransport, ChannelSettings, Transport
+from genai._transport.pool import close_pools_soon
+from genai._transport.settings import (
+    DEFAULT_ENDPOINT,
+    DEFAULT_MAX_MESSAGE_BYTES,
+    DEFAULT_POOL_SIZE,
+    DEFAULT_STREAMS_PER_CHANNEL,
+    RedactedKey,
+    redact_key,
+)
 
-DEFAULT_ENDPOINT = "generativelanguage.googleapis.com:443"
 _KEY_VARIABLES = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
 
 
@@ -64,9 +70,9 @@ class Client:
         timeout: float | None = DEFAULT_TIMEOUT,
         retry: RetryOptions | None = None,
         root_certificates: bytes | None = None,
-        pool_size: int = 4,
-        streams_per_channel: int = 100,
-        max_message_bytes: int = 64 * 1024 * 1024,
+        pool_size: int = DEFAULT_POOL_SIZE,
+        streams_per_channel: int = DEFAULT_STREAMS_PER_CHANNEL,
+        max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
         channel_options: tuple[tuple[str, Any], ...] = (),
     ) -> None:
         # First of all, so that no frame of ours holds the key as a plain str (tracebacks with locals).

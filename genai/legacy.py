@@ -31,8 +31,13 @@ from genai._coercion.content import ContentLike, ContentsLike, PartLike, to_cont
 from genai._facade.chat import ChatSession
 from genai._facade.response import GenerateContentResponse, RequestOptions, split_request_options
 from genai._requests.config import EmbedContentConfig, GenerateContentConfig
-from genai._transport.channels import redact_key
-from genai._transport.options import RetryOptions
+from genai._transport.options import DEFAULT_TIMEOUT, RetryOptions
+from genai._transport.settings import (
+    DEFAULT_MAX_MESSAGE_BYTES,
+    DEFAULT_POOL_SIZE,
+    DEFAULT_STREAMS_PER_CHANNEL,
+    redact_key,
+)
 from genai._wire import messages as pb
 from genai.errors import UsageError
 
@@ -63,12 +68,12 @@ def configure(
     endpoint: str | None = None,
     insecure: bool = False,
     allow_insecure_remote: bool = False,
-    timeout: float | None = 60.0,
+    timeout: float | None = DEFAULT_TIMEOUT,
     retry: RetryOptions | None = None,
     root_certificates: bytes | None = None,
-    pool_size: int = 4,
-    streams_per_channel: int = 100,
-    max_message_bytes: int = 64 * 1024 * 1024,
+    pool_size: int = DEFAULT_POOL_SIZE,
+    streams_per_channel: int = DEFAULT_STREAMS_PER_CHANNEL,
+    max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
     channel_options: tuple[tuple[str, Any], ...] = (),
 ) -> None:
     """Set the default client of the facade (the arguments are ``genai.Client``'s).

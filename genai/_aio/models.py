@@ -32,8 +32,8 @@ from genai._requests.config import (
     GenerateContentConfigDict,
 )
 from genai._requests.generation_config import GenerationConfig
+from genai._transport import AsyncTransport, Transport
 from genai._transport.options import CallOptions
-from genai._transport.sync import AsyncTransport, Transport
 from genai._views.responses import GenerateContentResponse
 from genai._wire import messages as pb
 

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Protocol
 
-from genai._transport.sync import AsyncServerStream, ServerStream
+from genai._transport import AsyncServerStream, ServerStream
 from genai._views.accumulate import StreamAccumulator
 from genai._views.responses import GenerateContentResponse
 from genai._wire import messages as pb

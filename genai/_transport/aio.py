@@ -1,7 +1,7 @@
-"""The asyncio half of the transport layer: ``AsyncTransport`` and its streams.
+"""The asyncio gRPC backend: ``AsyncTransport`` and its streams (``sync`` is the synchronous one).
 
-Import them from ``genai._transport.sync``. grpc.aio channels belong to the event loop they were created
-in, so channels are created lazily inside the running loop, one pool per loop.
+grpc.aio channels belong to the event loop they were created in, so channels are created lazily
+inside the running loop, one pool per loop (``pool``).
 """
 
 from __future__ import annotations
@@ -22,18 +22,17 @@ from genai._transport.channels import (
     BIDI,
     SERVER_STREAM,
     UNARY,
-    AioPool,
-    AioSlot,
     CallKey,
-    ChannelSettings,
     M,
     Metadata,
-    StreamOutcome,
     base_metadata,
     closed_error,
-    consider_retry,
 )
 from genai._transport.options import CallOptions
+from genai._transport.outcome import StreamOutcome
+from genai._transport.pool import AioPool, AioSlot, close_pools_soon
+from genai._transport.retry import consider_retry
+from genai._transport.settings import ChannelSettings
 from genai.errors import APIError, UsageError, from_grpc_error
 
 __all__ = ["AsyncTransport", "AsyncServerStream", "AsyncBidiStream"]
@@ -246,19 +245,6 @@ class AsyncTransport:
         tb: TracebackType | None,
     ) -> None:
         await self.close()
-
-
-def close_pools_soon(pools: dict[asyncio.AbstractEventLoop, AioPool]) -> None:
-    """Close each pool on its own loop when that loop is running (from any thread); empties ``pools``.
-
-    A pool whose loop has stopped or closed cannot be closed politely: its channels are destroyed
-    when collected.
-    """
-    items = list(pools.items())
-    pools.clear()
-    for loop, pool in items:
-        if loop.is_running() and not loop.is_closed():
-            asyncio.run_coroutine_threadsafe(pool.close(), loop)
 
 
 _S = TypeVar("_S", bound="_AsyncStream")

@@ -1,6 +1,7 @@
-"""Pure retry decisions: given a failure and what has happened so far, how long to wait (or stop).
+"""Retry decisions: given a failure and what has happened so far, how long to wait (or stop).
 
-No gRPC calls and no sleeping here; the transport owns the loop and the clock.
+No gRPC calls and no sleeping here (the transports own the loop and the clock): ``next_delay`` is
+pure; ``consider_retry`` translates a gRPC failure, asks it, and logs a retry before its wait.
 
 >>> from genai._transport.options import RetryOptions
 >>> from genai.errors import UnavailableError
@@ -13,13 +14,18 @@ True
 
 from __future__ import annotations
 
+import logging
 import random
 from collections.abc import Callable
 
-from genai._transport.options import RetryOptions
-from genai.errors import APIError
+import grpc
 
-__all__ = ["next_delay"]
+from genai._transport.options import RetryOptions
+from genai.errors import APIError, from_grpc_error
+
+__all__ = ["consider_retry", "log_retry", "next_delay"]
+
+_log = logging.getLogger("genai.transport")
 
 # The most jitter ever added on top of a server-requested delay (RetryInfo): waiting a little longer
 # than asked spreads out clients that were all told the same delay, and is still honouring it.
@@ -62,3 +68,37 @@ def next_delay(
     if elapsed + delay > options.budget:
         return None
     return delay
+
+
+def log_retry(method: str, attempt: int, error: APIError, delay: float) -> None:
+    """A structured DEBUG record (method, attempt, status, delay) before a retry's wait."""
+    # Never the metadata (it carries the key) and never the server's message: just the facts.
+    if _log.isEnabledFor(logging.DEBUG):
+        _log.debug(
+            "retrying %s: attempt %d failed with %s, next attempt in %.3fs",
+            method,
+            attempt,
+            error.status,
+            delay,
+            extra={"method": method, "attempt": attempt, "status": error.status, "delay": delay},
+        )
+
+
+def consider_retry(
+    err: grpc.RpcError,
+    method: str,
+    attempts_done: int,
+    elapsed: float,
+    retry: RetryOptions | None,
+    rand: Callable[[], float],
+) -> tuple[APIError, float | None]:
+    """Translate a failed attempt and decide: the error, and the delay before the next attempt.
+
+    The delay is None when there is to be no retry (no policy, or `next_delay` says no); the
+    caller then raises the error ``from err``. A retry is logged here, before its wait.
+    """
+    error = from_grpc_error(err)
+    delay = None if retry is None else next_delay(error, attempts_done, elapsed, retry, rand)
+    if delay is not None:
+        log_retry(method, attempts_done, error, delay)
+    return error, delay

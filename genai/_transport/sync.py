@@ -1,10 +1,9 @@
-"""The transport layer: every gRPC call goes through here (sync) or ``_transport_aio`` (asyncio).
+"""The synchronous gRPC backend: ``Transport`` and its streams (``aio`` is the asyncio one).
 
-``Transport`` owns one ``grpc.Channel``; ``AsyncTransport`` (re-exported from ``_transport_aio``)
-owns, per event loop, a pool of ``grpc.aio`` channels with distinct connections. Both send the API
-key and client header on every call, apply a per-attempt deadline, retry per
-:func:`genai._transport.retry.next_delay`, and turn every ``grpc.RpcError`` into a :class:`genai.errors.APIError`
-via :func:`genai.errors.from_grpc_error`.
+``Transport`` owns one ``grpc.Channel``. Like ``AsyncTransport``, it sends the API key and client
+header on every call, applies a per-attempt deadline, retries per
+:func:`genai._transport.retry.next_delay`, and turns every ``grpc.RpcError`` into a
+:class:`genai.errors.APIError` via :func:`genai.errors.from_grpc_error`.
 
 ``method`` is always the full path, e.g.
 ``"/google.ai.generativelanguage.v1beta.GenerativeService/GenerateContent"``. A request may be a
@@ -27,34 +26,25 @@ import grpc
 import grpc.experimental
 from google.protobuf.message import Message
 
-from genai._transport.aio import AsyncBidiStream, AsyncServerStream, AsyncTransport
 from genai._transport.channels import (
     BIDI,
     SERVER_STREAM,
     UNARY,
     CallKey,
-    ChannelSettings,
     M,
     Metadata,
-    StreamOutcome,
     base_metadata,
     build_callable,
     closed_error,
-    consider_retry,
     open_channel,
 )
 from genai._transport.options import CallOptions
+from genai._transport.outcome import StreamOutcome
+from genai._transport.retry import consider_retry
+from genai._transport.settings import ChannelSettings
 from genai.errors import APIError, UsageError, from_grpc_error
 
-__all__ = [
-    "ChannelSettings",
-    "Transport",
-    "AsyncTransport",
-    "ServerStream",
-    "AsyncServerStream",
-    "BidiStream",
-    "AsyncBidiStream",
-]
+__all__ = ["BidiStream", "ServerStream", "Transport"]
 
 
 class Transport:

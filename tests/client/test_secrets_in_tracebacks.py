@@ -178,8 +178,9 @@ def test_call_failures_async(secret_client: genai.Client) -> None:
 
 
 def test_key_holders_show_no_key() -> None:
-    from genai._transport.channels import RedactedKey, base_metadata
-    from genai._transport.sync import ChannelSettings
+    from genai._transport import ChannelSettings
+    from genai._transport.channels import base_metadata
+    from genai._transport.settings import RedactedKey
 
     settings = ChannelSettings(api_key=SECRET_KEY, endpoint="localhost:1", insecure=True)
     assert isinstance(settings.api_key, RedactedKey)

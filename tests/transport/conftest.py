@@ -11,8 +11,8 @@ from pathlib import Path
 import grpc
 import pytest
 
+from genai._transport import AsyncTransport, ChannelSettings, Transport
 from genai._transport.options import CallOptions, RetryOptions
-from genai._transport.sync import AsyncTransport, ChannelSettings, Transport
 from tests.transport.server import TestServer
 
 KEY = "AIzaSECRET-do-not-leak-123"

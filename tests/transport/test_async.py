@@ -14,8 +14,8 @@ import pytest
 from genai_protos import content_pb2, generative_service_pb2
 
 from genai import errors
+from genai._transport import AsyncBidiStream, AsyncServerStream, AsyncTransport, ChannelSettings
 from genai._transport.options import CallOptions, RetryOptions
-from genai._transport.sync import AsyncBidiStream, AsyncServerStream, AsyncTransport, ChannelSettings
 from tests.transport.conftest import FAST_RETRY, KEY, OPTIONS, FakeTime
 from tests.transport.server import BIDI, GENERATE, STREAM, Plan, TestServer, request, retry_info, zero_quota
 

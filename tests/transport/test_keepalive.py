@@ -16,9 +16,9 @@ import grpc
 import pytest
 from genai_protos import model_pb2, model_service_pb2, model_service_pb2_grpc
 
+from genai._transport import ChannelSettings, Transport
 from genai._transport.channels import channel_options
 from genai._transport.options import CallOptions
-from genai._transport.sync import ChannelSettings, Transport
 
 GET_MODEL = "/google.ai.generativelanguage.v1beta.ModelService/GetModel"
 # gRPC clients never ping more often than once a second: a GOAWAY takes three pings.

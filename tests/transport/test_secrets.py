@@ -10,8 +10,8 @@ import pytest
 from genai_protos import generative_service_pb2
 
 from genai import errors
+from genai._transport import AsyncTransport, ChannelSettings, Transport
 from genai._transport.options import CallOptions, RetryOptions
-from genai._transport.sync import AsyncTransport, ChannelSettings, Transport
 from tests.transport.conftest import KEY, FakeTime
 from tests.transport.server import GENERATE, STREAM, Plan, TestServer, request, retry_info
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from genai._transport.channels import base_metadata, channel_options, is_loopback_endpoint
-from genai._transport.sync import AsyncTransport, ChannelSettings, Transport
+from genai._transport import AsyncTransport, ChannelSettings, Transport
+from genai._transport.channels import base_metadata, channel_options
+from genai._transport.settings import is_loopback_endpoint
 from tests.transport.conftest import KEY
 
 

@@ -8,8 +8,8 @@ import pytest
 from genai_protos import generative_service_pb2
 
 from genai import errors
+from genai._transport import AsyncTransport, ChannelSettings, Transport
 from genai._transport.options import CallOptions
-from genai._transport.sync import AsyncTransport, ChannelSettings, Transport
 from tests.transport.conftest import KEY, NO_RETRY_OPTIONS, RENAMED_HOST, Certificate
 from tests.transport.server import GENERATE, TestServer, request
 
