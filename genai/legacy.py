@@ -19,15 +19,11 @@ from genai._aio.streams import StreamHooks
 from genai._chats.history import ChatHistory
 from genai._client import Client
 from genai._coercion.base import is_list
-from genai._coercion.config import (
-    GenerationConfigLike,
-    SafetySettingsLike,
-    ToolConfigLike,
-    ToolsLike,
-    to_generation_config,
-    to_model_name,
-)
 from genai._coercion.content import ContentLike, ContentsLike, PartLike, to_content
+from genai._coercion.generation import GenerationConfigLike, to_generation_config
+from genai._coercion.models import to_model_name
+from genai._coercion.safety import SafetySettingsLike
+from genai._coercion.tools import ToolConfigLike, ToolsLike
 from genai._facade.chat import ChatSession
 from genai._facade.response import GenerateContentResponse, RequestOptions, split_request_options
 from genai._requests.config import EmbedContentConfig, GenerateContentConfig

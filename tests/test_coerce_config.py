@@ -14,18 +14,11 @@ import pytest
 
 from genai import types
 from genai._coercion.base import describe, enum_number, own_class
-from genai._coercion.config import (
-    to_enum,
-    to_function_declaration,
-    to_generation_config,
-    to_model_name,
-    to_safety_setting,
-    to_safety_settings,
-    to_thinking_config,
-    to_tool_config,
-    to_tools,
-)
 from genai._coercion.dicts import fill_message, set_field, to_bytes, to_message
+from genai._coercion.generation import to_enum, to_generation_config, to_thinking_config
+from genai._coercion.models import to_model_name
+from genai._coercion.safety import to_safety_setting, to_safety_settings
+from genai._coercion.tools import to_function_declaration, to_tool_config, to_tools
 from genai._requests.builders import build_generate_request
 from tests.expect import error
 

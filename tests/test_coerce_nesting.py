@@ -15,9 +15,9 @@ import pytest
 from google.protobuf.message import DecodeError, Message
 
 from genai import types
-from genai._coercion import config as _coerce_config
 from genai._coercion import content as _coerce_content
 from genai._coercion import dicts as _coerce_dict
+from genai._coercion import tools as _coerce_tools
 from genai._coercion.nesting import LIMIT, PART_LEVEL, check_nesting, levels
 from genai._requests import builders as _requests
 from genai._requests.builders import build_count_tokens_request, build_embed_request, build_generate_request
@@ -183,7 +183,7 @@ def checks_off(monkeypatch: pytest.MonkeyPatch) -> None:
     def off(*args: Any, **kwargs: Any) -> None:
         return None
 
-    for module in (_requests, _coerce_config, _coerce_content):
+    for module in (_requests, _coerce_tools, _coerce_content):
         monkeypatch.setattr(module, "check_nesting", off)
     monkeypatch.setattr(_coerce_content, "check_part_nesting", off)
     # The dict converter's own guard (100 nested dicts, against cycles) would refuse some first.

@@ -13,8 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from genai import types
-from genai._coercion.config import to_generation_config, to_safety_settings
 from genai._coercion.content import to_content, to_contents, to_part
+from genai._coercion.generation import to_generation_config
+from genai._coercion.safety import to_safety_settings
 from genai._coercion.schema import parse_as, to_schema
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any, TypeAlias, cast, overload
 
 from genai._aio.streams import AsyncGenerateContentStream, GenerateContentStream, StreamHooks
 from genai._coercion.base import SupportsModelDump, is_list
-from genai._coercion.config import to_model_name
 from genai._coercion.content import ContentLike, ContentsLike
+from genai._coercion.models import to_model_name
 from genai._requests.builders import (
     build_count_tokens_request,
     build_embed_request,

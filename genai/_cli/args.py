@@ -12,7 +12,7 @@ import math
 from collections.abc import Sequence
 from typing import NoReturn
 
-from genai._coercion.config import to_model_name
+from genai._coercion.models import to_model_name
 from genai._transport.settings import is_loopback_endpoint
 
 __all__ = ["CommandLineError", "DEFAULT_EMBED_MODEL", "DEFAULT_MODEL", "MAX_TIMEOUT", "parse_args"]

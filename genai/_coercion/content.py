@@ -33,7 +33,7 @@ from genai._coercion.base import (
     text_error,
     type_error,
 )
-from genai._coercion.dicts import fill_message, register_hook, to_message
+from genai._coercion.dicts import fill_message, to_message
 from genai._coercion.nesting import PART_LEVEL, check_nesting
 from genai._wire import messages as pb
 
@@ -492,7 +492,3 @@ def to_contents(value: ContentsLike, *, path: str = "contents") -> list[pb.Conte
     if pending:
         out.append(pb.Content(role="user", parts=pending))
     return out
-
-
-register_hook(pb.Part, lambda value, path: to_part(value, path=path))
-register_hook(pb.Content, lambda value, path: to_content(value, path=path))

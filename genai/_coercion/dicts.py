@@ -3,7 +3,7 @@
     >>> from genai import types; to_message(types.Blob, {"mimeType": "a/b", "data": "aGk="}, path="b").data
     b'hi'
 
-The shared bottom rung of the coercion ladder (genai/_coerce_content.py, _coerce_config.py and
+The shared bottom rung of the coercion ladder (genai._coercion.content, .tools, .generation and
 _schema.py build on it):
 
 * keys are proto field names or their JSON (camelCase) names; an unknown key is a ValueError that
@@ -15,9 +15,9 @@ _schema.py build on it):
   another descriptor pool with the same full name, or a google-genai pydantic object;
 * a `None` value means "not set".
 
-Modules higher up register *hooks* (``register_hook``) so that a nested field of, say, type Schema or
-Part accepts everything ``to_schema``/``to_part`` accept. Nothing here mutates its input. Field tables
-are computed once per message type.
+The hooks table (genai._coercion.hooks) names a coercer per message type, so that a nested field of,
+say, type Schema or Part accepts everything ``to_schema``/``to_part`` accept. Nothing here mutates
+its input. Field tables are computed once per message type.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ from genai._coercion.base import (
     type_error,
 )
 
-__all__ = ["fill_message", "register_hook", "set_field", "to_bytes", "to_message"]
+__all__ = ["fill_message", "set_field", "to_bytes", "to_message"]
 
 M = TypeVar("M", bound=Message)
 
@@ -86,7 +86,7 @@ class _MessagePlan:
 
 
 _PLANS: dict[str, _MessagePlan] = {}
-_HOOKS: dict[str, Callable[[Any, str], Message]] = {}
+_HOOKS: dict[str, Callable[[Any, str], Message]] | None = None
 _KEY_HINTS: dict[str, str] = {
     "google.ai.generativelanguage.v1beta.Schema": (
         " (JSON Schema keywords such as $ref or additionalProperties are not part of Schema;"
@@ -95,12 +95,15 @@ _KEY_HINTS: dict[str, str] = {
 }
 
 
-def register_hook(cls: type[M], hook: Callable[[Any, str], M]) -> None:
-    """Coerce every nested field of message type `cls` with ``hook(value, path)``.
+def _hooks() -> dict[str, Callable[[Any, str], Message]]:
+    """The hooks table (genai._coercion.hooks), loaded on first use: it imports the coercers, which
+    import this module."""
+    global _HOOKS
+    if _HOOKS is None:
+        from genai._coercion.hooks import HOOKS
 
-    >>> register_hook(types.Part, lambda value, path: types.Part(text=str(value)))  # doctest: +SKIP
-    """
-    _HOOKS[cls.DESCRIPTOR.full_name] = hook
+        _HOOKS = HOOKS
+    return _HOOKS
 
 
 def _field_plan(fd: FieldDescriptor) -> _Plan:
@@ -321,7 +324,7 @@ def _fill_sub(target: Message, field: _Plan, value: Any, path: str, depth: int) 
         target.CopyFrom(value)
         return
     full_name = target.DESCRIPTOR.full_name
-    hook = _HOOKS.get(full_name)
+    hook = _hooks().get(full_name)
     if hook is not None:
         target.CopyFrom(hook(value, path))
         return

@@ -26,7 +26,7 @@ from genai._coercion.base import (
     suggest,
     type_error,
 )
-from genai._coercion.dicts import register_hook, to_message
+from genai._coercion.dicts import to_message
 from genai._wire import messages as pb
 
 __all__ = ["SafetySettingLike", "SafetySettingsLike", "to_safety_setting", "to_safety_settings"]
@@ -231,6 +231,3 @@ def _bare_threshold(value: Any, path: str) -> list[pb.SafetySetting]:
     return [
         pb.SafetySetting(category=category, threshold=threshold) for category in _BARE_THRESHOLD_CATEGORIES
     ]
-
-
-register_hook(pb.SafetySetting, lambda value, path: to_safety_setting(value, path=path))

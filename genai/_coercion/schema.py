@@ -28,7 +28,7 @@ from genai._coercion.base import (
     is_list,
     type_error,
 )
-from genai._coercion.dicts import fill_message, register_hook
+from genai._coercion.dicts import fill_message
 from genai._coercion.errors import text_problem
 from genai._wire import messages as pb
 from genai.errors import ResponseParseError
@@ -491,6 +491,3 @@ def _parse_class(data: Any, tp: type, path: str) -> Any:
         return tp(**values)
     except Exception as exc:
         raise ResponseParseError(f"{path}: {tp.__name__}(...) failed: {exc}") from exc
-
-
-register_hook(pb.Schema, lambda value, path: to_schema(value, path=path))

@@ -25,17 +25,13 @@ from genai._coercion.base import (
     text_error,
     type_error,
 )
-from genai._coercion.config import (
-    to_enum,
-    to_generation_config,
-    to_model_name,
-    to_tool_config,
-    to_tools,
-)
 from genai._coercion.content import ContentLike, ContentsLike, to_content, to_contents
 from genai._coercion.dicts import set_field
+from genai._coercion.generation import to_enum, to_generation_config
+from genai._coercion.models import to_model_name
 from genai._coercion.nesting import check_nesting, levels
 from genai._coercion.safety import to_safety_settings
+from genai._coercion.tools import to_tool_config, to_tools
 from genai._requests.config import EmbedContentConfig, GenerateContentConfig
 from genai._transport.checks import check_metadata, check_retry, check_timeout
 from genai._transport.options import CallOptions, checked_call_options

@@ -23,14 +23,10 @@ if TYPE_CHECKING:
     from typing_extensions import TypeVar
 
     from genai._coercion.base import SupportsModelDump
-    from genai._coercion.config import (
-        GenerationConfigLike,
-        ThinkingConfigLike,
-        ToolConfigLike,
-        ToolsLike,
-    )
     from genai._coercion.content import ContentLike
+    from genai._coercion.generation import GenerationConfigLike, ThinkingConfigLike
     from genai._coercion.safety import SafetySettingsLike
+    from genai._coercion.tools import ToolConfigLike, ToolsLike
     from genai._wire import messages as pb
 
     # `.parsed` of a reply is typed as the Python type given as response_schema, else Any. The

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from genai._wire import messages as pb
 
 if TYPE_CHECKING:
-    from genai._coercion.config import ThinkingConfigLike
+    from genai._coercion.generation import ThinkingConfigLike
     from genai._requests.config import SchemaShape
 
 __all__ = ["GenerationConfig"]

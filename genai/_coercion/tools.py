@@ -1,13 +1,11 @@
-"""Model names, generation/thinking configs, tools and tool config from convenient shapes.
+"""Tools, function declarations (from Python functions too) and the tool config, from convenient shapes.
 
     >>> to_tool_config("any").function_calling_config.mode == pb.FunctionCallingConfigMode.ANY
     True
 
-Same ladder as genai/_coerce_content.py: our messages pass through unchanged; dicts (snake_case or
-camelCase keys), proto-plus / other-pool messages and google-genai pydantic objects are converted;
-errors are TypeError/ValueError whose message starts with the path of the bad value and says what is
-accepted. Python functions become FunctionDeclarations (name, docstring, typed parameters).
-Safety settings live in genai/_coerce_safety.py (re-exported here).
+A Python function becomes a FunctionDeclaration: its name, the first paragraph of its docstring,
+parameters from its annotations (via to_schema), per-parameter descriptions from an "Args:"
+section. Errors start with the path of the bad value and say what is accepted.
 """
 
 from __future__ import annotations
@@ -19,53 +17,32 @@ import re
 import typing
 import weakref
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar, cast
+from typing import Any, TypeAlias
 
 from genai._coercion.base import (
     SupportsModelDump,
     describe,
-    enum_number,
     foreign_to_own,
     is_genai_model,
     is_list,
     text_error,
     type_error,
 )
-from genai._coercion.dicts import register_hook, to_message
+from genai._coercion.dicts import to_message
+from genai._coercion.generation import to_enum
 from genai._coercion.nesting import check_nesting
-from genai._coercion.safety import SafetySettingsLike, to_safety_setting, to_safety_settings
 from genai._coercion.schema import to_schema
-from genai._requests.generation_config import GenerationConfig
 from genai._wire import messages as pb
 
-if TYPE_CHECKING:
-    from google.protobuf.internal.enum_type_wrapper import _EnumTypeWrapper
-
 __all__ = [
-    "GenerationConfigLike",
-    "SafetySettingsLike",
-    "ThinkingConfigLike",
     "ToolConfigLike",
     "ToolLike",
     "ToolsLike",
-    "to_enum",
     "to_function_declaration",
-    "to_generation_config",
-    "to_model_name",
-    "to_safety_setting",
-    "to_safety_settings",
-    "to_thinking_config",
     "to_tool_config",
     "to_tools",
 ]
 
-V = TypeVar("V", bound=int)
-
-GenerationConfigLike: TypeAlias = (
-    pb.GenerationConfig | GenerationConfig | Mapping[str, Any] | SupportsModelDump
-)
-ThinkingConfigLike: TypeAlias = pb.ThinkingConfig | Mapping[str, Any] | int | SupportsModelDump
-"""A ThinkingConfig, its dict, or an int thinking budget (0 disables thinking, -1 is dynamic)."""
 ToolConfigLike: TypeAlias = (
     pb.ToolConfig | pb.FunctionCallingConfig | Mapping[str, Any] | str | SupportsModelDump
 )
@@ -76,103 +53,6 @@ ToolLike: TypeAlias = (
 ToolsLike: TypeAlias = ToolLike | Sequence[ToolLike]
 """Tools, function declarations, Python functions, or "code_execution"/"google_search"/"url_context"."""
 
-
-def to_enum(enum_type: _EnumTypeWrapper[V], value: Any, *, path: str) -> V:
-    """An enum number from its name (any case, common prefix optional), number or Python enum.
-
-    >>> to_enum(pb.TaskType, "retrieval_document", path="task_type") == pb.TaskType.RETRIEVAL_DOCUMENT
-    True
-    """
-    return cast(V, enum_number(enum_type.DESCRIPTOR, value, path=path))
-
-
-# ---------------------------------------------------------------------------------------------------
-# Model names
-
-_MODEL_PREFIXES = ("models/", "tunedModels/")
-
-
-_MODEL_NAMES: dict[str, str] = {}
-
-
-def to_model_name(model: str, *, path: str = "model") -> str:
-    """A model's resource name: "gemini-x" -> "models/gemini-x"; "models/..." and "tunedModels/..." as is.
-
-    >>> to_model_name("gemini-2.5-flash")
-    'models/gemini-2.5-flash'
-    """
-    if type(model) is str:
-        known = _MODEL_NAMES.get(model)
-        if known is not None:  # every call names a model: skip re-validating the same few names
-            return known
-    elif not isinstance(model, str):
-        raise type_error(
-            path, "a model name str such as 'gemini-2.5-flash' or 'models/gemini-2.5-flash'", model
-        )
-    collection, slash, model_id = model.partition("/")
-    valid = bool(model_id if slash else model) and "/" not in model_id and not any(c.isspace() for c in model)
-    if valid and (not slash or collection + "/" in _MODEL_PREFIXES):
-        try:
-            model.encode()  # once per name (cached below): the request's model field is UTF-8
-        except UnicodeEncodeError as err:
-            raise text_error(path, err, "the model name") from None
-        name = model if slash else "models/" + model
-        if len(_MODEL_NAMES) < 1024:
-            _MODEL_NAMES[model] = name
-        return name
-    raise ValueError(
-        f"{path}: expected a model id such as 'gemini-2.5-flash', 'models/gemini-2.5-flash' "
-        f"or 'tunedModels/my-model'; got {model!r}"
-    )
-
-
-# ---------------------------------------------------------------------------------------------------
-# Generation and thinking config
-
-
-def to_generation_config(
-    value: GenerationConfigLike, *, path: str = "generation_config"
-) -> pb.GenerationConfig:
-    """A GenerationConfig from the message (as is), a dict, proto-plus or google-genai objects.
-
-    >>> to_generation_config({"temperature": 0.5, "maxOutputTokens": 64}).max_output_tokens
-    64
-    """
-    if type(value) is pb.GenerationConfig:
-        return value
-    if isinstance(value, GenerationConfig):
-        return value.to_message(path=path)
-    return to_message(
-        pb.GenerationConfig,
-        value,
-        path=path,
-        expected="a types.GenerationConfig or a dict such as {'temperature': 0.2, 'max_output_tokens': 256}",
-    )
-
-
-def to_thinking_config(value: ThinkingConfigLike, *, path: str = "thinking_config") -> pb.ThinkingConfig:
-    """A ThinkingConfig from the message (as is), a dict, or an int thinking budget.
-
-    >>> to_thinking_config(1024).thinking_budget
-    1024
-    """
-    if type(value) is pb.ThinkingConfig:
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        if value < -1:
-            raise ValueError(f"{path}: a thinking budget is >= 0 tokens, or -1 for dynamic; got {value}")
-        return pb.ThinkingConfig(thinking_budget=value)
-    return to_message(
-        pb.ThinkingConfig,
-        value,
-        path=path,
-        expected="a types.ThinkingConfig, a dict such as {'thinking_budget': 1024, 'include_thoughts': True}"
-        " or an int budget",
-    )
-
-
-# ---------------------------------------------------------------------------------------------------
-# Tools
 
 _BUILTIN_TOOLS = {
     "code_execution": "code_execution",
@@ -411,9 +291,3 @@ def to_tool_config(value: ToolConfigLike, *, path: str = "tool_config") -> pb.To
         expected="a types.ToolConfig, a dict such as {'function_calling_config': {'mode': 'ANY'}}, "
         "or a mode str: 'auto', 'any', 'none' or 'validated'",
     )
-
-
-register_hook(pb.GenerationConfig, lambda value, path: to_generation_config(value, path=path))
-register_hook(pb.ThinkingConfig, lambda value, path: to_thinking_config(value, path=path))
-register_hook(pb.FunctionDeclaration, lambda value, path: to_function_declaration(value, path=path))
-register_hook(pb.ToolConfig, lambda value, path: to_tool_config(value, path=path))
