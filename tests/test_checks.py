@@ -11,7 +11,7 @@ import grpc
 import pytest
 
 import genai
-from genai._requests.builders import call_options
+from genai._requests.options import call_options
 from genai._transport.checks import check_metadata, check_retry, check_timeout
 from genai._transport.options import CallOptions, RetryOptions
 from genai.testing import Emulator

@@ -14,17 +14,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from genai import types
-from genai._requests.builders import (
-    build_count_tokens_request,
-    build_embed_request,
-    build_generate_request,
-    call_options,
-    encode_text_request,
+from genai._requests.builders import build_count_tokens_request, build_embed_request, build_generate_request
+from genai._requests.config import (
+    EmbedContentConfig,
+    GenerateContentConfig,
     to_embed_config,
     to_generate_config,
 )
-from genai._requests.config import EmbedContentConfig, GenerateContentConfig
+from genai._requests.options import call_options
 from genai._transport.options import CallOptions, RetryOptions
+from genai._wire.encode import encode_text_request
 from tests.expect import error
 
 MODEL = "gemini-2.5-flash"
@@ -680,6 +679,9 @@ COERCION_MODULES = [
     "genai._transport.checks",
     "genai._transport.options",
     "genai._requests.builders",
+    "genai._requests.config",
+    "genai._requests.options",
+    "genai._wire.encode",
 ]
 
 

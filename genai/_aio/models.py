@@ -15,27 +15,23 @@ from genai._aio.streams import AsyncGenerateContentStream, GenerateContentStream
 from genai._coercion.base import SupportsModelDump, is_list
 from genai._coercion.content import ContentLike, ContentsLike
 from genai._coercion.models import to_model_name
-from genai._requests.builders import (
-    build_count_tokens_request,
-    build_embed_request,
-    build_generate_request,
-    call_options,
-    encode_text_request,
-    to_embed_config,
-    to_generate_config,
-)
+from genai._requests.builders import build_count_tokens_request, build_embed_request, build_generate_request
 from genai._requests.config import (
     CallConfigDict,
     EmbedContentConfig,
     EmbedContentConfigDict,
     GenerateContentConfig,
     GenerateContentConfigDict,
+    to_embed_config,
+    to_generate_config,
 )
 from genai._requests.generation_config import GenerationConfig
+from genai._requests.options import call_options
 from genai._transport import AsyncTransport, Transport
 from genai._transport.options import CallOptions
 from genai._views.responses import GenerateContentResponse
 from genai._wire import messages as pb
+from genai._wire.encode import encode_text_request
 
 if TYPE_CHECKING:
     from genai._requests.config import T

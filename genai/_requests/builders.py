@@ -10,18 +10,11 @@ copy each piece once into the request. Errors name the argument first: "contents
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Mapping
-from typing import Any, TypeAlias
+from typing import Any
 
 from google.protobuf.message import Message
 
 from genai._coercion.base import (
-    SupportsModelDump,
-    describe,
-    foreign_to_own,
-    is_genai_model,
-    suggest,
     text_error,
     type_error,
 )
@@ -32,237 +25,30 @@ from genai._coercion.models import to_model_name
 from genai._coercion.nesting import check_nesting, levels
 from genai._coercion.safety import to_safety_settings
 from genai._coercion.tools import to_tool_config, to_tools
-from genai._requests.config import EmbedContentConfig, GenerateContentConfig
-from genai._transport.checks import check_metadata, check_retry, check_timeout
-from genai._transport.options import CallOptions, checked_call_options
+from genai._requests.config import (
+    OVERLAY_FIELDS,
+    REQUEST_FIELDS,
+    ConfigLike,
+    EmbedConfigLike,
+    GenerateContentConfig,
+    refuse_clashes,
+    to_embed_config,
+    to_generate_config,
+)
 from genai._wire import messages as pb
 
 __all__ = [
-    "ConfigLike",
-    "EmbedConfigLike",
     "build_count_tokens_request",
     "build_embed_request",
     "build_generate_request",
-    "encode_text_request",
-    "call_options",
-    "to_embed_config",
-    "to_generate_config",
 ]
 
-ConfigLike: TypeAlias = GenerateContentConfig | Mapping[str, Any] | pb.GenerationConfig | SupportsModelDump
-"""What `config=` of generate_content/count_tokens accepts (None too)."""
-EmbedConfigLike: TypeAlias = EmbedContentConfig | Mapping[str, Any] | SupportsModelDump
-"""What `config=` of embed_content accepts (None too)."""
-
-_TRANSPORT_FIELDS = frozenset({"timeout", "retry", "metadata"})
-_GENERATION_FIELDS = frozenset(pb.GenerationConfig.DESCRIPTOR.fields_by_name)
-_GENERATION_KEYS = {
-    key: field.name
-    for field in pb.GenerationConfig.DESCRIPTOR.fields
-    for key in (field.name, field.json_name)
-}
-
-
-# Where things sit in the requests built here (genai/_coerce_nesting.py checks nesting against it).
 _GENERATION_LEVEL = levels(pb.GenerateContentRequest.DESCRIPTOR, "generation_config")
 _TOOLS_LEVEL = levels(pb.GenerateContentRequest.DESCRIPTOR, "tools")
 _COUNT_LEVEL = levels(pb.CountTokensRequest.DESCRIPTOR, "generate_content_request")
 _NESTABLE_GENERATION_FIELDS = tuple(
     field.name for field in pb.GenerationConfig.DESCRIPTOR.fields if field.message_type is not None
 )
-
-
-def _config_keys(cls: type[Any]) -> dict[str, str]:
-    """snake_case and camelCase key -> field name, for the dict form of a config dataclass."""
-    keys: dict[str, str] = {}
-    for field in dataclasses.fields(cls):
-        head, *rest = field.name.split("_")
-        keys[field.name] = field.name
-        keys[head + "".join(part.title() for part in rest)] = field.name
-    return keys
-
-
-_GENERATE_KEYS = _config_keys(GenerateContentConfig)
-_GENERATE_NAMES = tuple(f.name for f in dataclasses.fields(GenerateContentConfig))
-# GenerateContentConfig fields written into GenerationConfig (same names there), in declaration order.
-_OVERLAY = tuple(name for name in _GENERATE_NAMES if name in _GENERATION_FIELDS)
-_REQUEST_LEVEL = tuple(
-    name for name in _GENERATE_NAMES if name not in _TRANSPORT_FIELDS and name not in _OVERLAY
-)
-_EMBED_KEYS = _config_keys(EmbedContentConfig)
-_EMBED_NAMES = tuple(f.name for f in dataclasses.fields(EmbedContentConfig))
-
-# google-genai config fields with no meaning for a gRPC request; dropped (see to_generate_config).
-_GOOGLE_GENAI_DROPPED = frozenset({"should_return_http_response", "automatic_function_calling"})
-_GENERATE_SHAPES = (
-    "None, a genai.GenerateContentConfig, a dict of its fields (snake_case or camelCase), "
-    "a types.GenerationConfig, or a google.genai.types.GenerateContentConfig"
-)
-
-
-def _from_dict(
-    value: Mapping[Any, Any], keys: Mapping[str, str], names: tuple[str, ...], what: str, path: str
-) -> dict[str, Any]:
-    kwargs: dict[str, Any] = {}
-    given: dict[str, str] = {}
-    for key, item in value.items():
-        name = keys.get(key) if isinstance(key, str) else None
-        if name is None:
-            if not isinstance(key, str):
-                raise TypeError(f"{path}: keys must be str; got {describe(key)}")
-            raise ValueError(
-                f"{path}: unknown key {key!r} for {what}{suggest(key, names)}; valid keys: {', '.join(names)}"
-            )
-        if name in given:
-            raise ValueError(f"{path}: {given[name]!r} and {key!r} name the same setting; give one")
-        given[name] = key
-        if item is not None:
-            kwargs[name] = item
-    return kwargs
-
-
-def _google_genai_kwargs(
-    value: SupportsModelDump, names: tuple[str, ...], what: str, path: str
-) -> dict[str, Any]:
-    """Fields of a google-genai config: ours as they are, http_options.timeout (ms) -> timeout (s).
-
-    Client-side features of google-genai (automatic function calling, raw HTTP responses) and the
-    rest of http_options (an HTTP transport's settings) are dropped; any other field we do not have
-    is a ValueError rather than a silently ignored setting. Values are read from the object (not the
-    dump) so Python types given as response_schema survive.
-    """
-    kwargs: dict[str, Any] = {}
-    extra: dict[str, Any] = {}
-    for name in value.model_dump(exclude_none=True):
-        item = getattr(value, name)
-        if name == "http_options":
-            timeout = _google_genai_timeout(value, path)
-            if timeout is not None:
-                kwargs["timeout"] = timeout
-        elif name in _GOOGLE_GENAI_DROPPED:
-            continue
-        elif name in names:
-            kwargs[name] = item
-        elif what == "GenerateContentConfig" and name in _GENERATION_FIELDS:
-            extra[name] = item
-        else:
-            raise ValueError(
-                f"{path}.{name}: the google-genai setting {name!r} is not supported by the Gemini API v1beta "
-                "over gRPC; remove it"
-            )
-    if extra:
-        kwargs["generation_config"] = _with_extras(kwargs.get("generation_config"), extra, path)
-    return kwargs
-
-
-def _with_extras(base: Any, extra: Mapping[str, Any], path: str) -> pb.GenerationConfig:
-    merged = pb.GenerationConfig()
-    if base is not None:
-        base_msg = to_generation_config(base, path=f"{path}.generation_config")
-        _refuse_clashes(base_msg, list(extra), path, path)
-        merged.CopyFrom(base_msg)
-    for name, item in extra.items():
-        set_field(merged, name, item, path=f"{path}.{name}")
-    return merged
-
-
-def to_generate_config(config: ConfigLike | None, *, path: str = "config") -> GenerateContentConfig | None:
-    """The GenerateContentConfig behind `config=`: None, the dataclass (as is), a dict, or interop.
-
-    >>> to_generate_config({"maxOutputTokens": 64}).max_output_tokens
-    64
-
-    Dict keys are the dataclass fields (snake_case or camelCase); keys naming other GenerationConfig
-    fields (e.g. speech_config) go into `generation_config`. A types.GenerationConfig becomes the
-    `generation_config`. google-genai configs: see `_google_genai_kwargs`.
-    """
-    if config is None or type(config) is GenerateContentConfig:
-        return config
-    if isinstance(config, pb.GenerationConfig):
-        return GenerateContentConfig(generation_config=config)
-    if isinstance(config, Mapping):
-        extra = {k: v for k, v in config.items() if k not in _GENERATE_KEYS and k in _GENERATION_KEYS}
-        rest = {k: v for k, v in config.items() if k not in extra} if extra else config
-        kwargs = _from_dict(rest, _GENERATE_KEYS, _GENERATE_NAMES, "GenerateContentConfig", path)
-        extra = {k: v for k, v in extra.items() if v is not None}
-        if extra:
-            kwargs["generation_config"] = _with_extras(kwargs.get("generation_config"), extra, path)
-        return GenerateContentConfig(**kwargs)
-    if isinstance(config, GenerateContentConfig):
-        return config
-    if is_genai_model(config):
-        return GenerateContentConfig(
-            **_google_genai_kwargs(config, _GENERATE_NAMES, "GenerateContentConfig", path)
-        )
-    own = foreign_to_own(config, path=path)
-    if isinstance(own, pb.GenerationConfig):
-        return GenerateContentConfig(generation_config=own)
-    raise type_error(path, _GENERATE_SHAPES, config)
-
-
-def to_embed_config(config: EmbedConfigLike | None, *, path: str = "config") -> EmbedContentConfig | None:
-    """The EmbedContentConfig behind `config=`: None, the dataclass (as is), a dict, or google-genai's.
-
-    >>> to_embed_config({"taskType": "RETRIEVAL_QUERY"}).task_type
-    'RETRIEVAL_QUERY'
-    """
-    if config is None or isinstance(config, EmbedContentConfig):
-        return config
-    if isinstance(config, Mapping):
-        return EmbedContentConfig(**_from_dict(config, _EMBED_KEYS, _EMBED_NAMES, "EmbedContentConfig", path))
-    if is_genai_model(config):
-        return EmbedContentConfig(**_google_genai_kwargs(config, _EMBED_NAMES, "EmbedContentConfig", path))
-    raise type_error(
-        path, "None, a genai.EmbedContentConfig or a dict such as {'task_type': 'RETRIEVAL_DOCUMENT'}", config
-    )
-
-
-# ---------------------------------------------------------------------------------------------------
-# Per-call options
-
-
-def call_options(config: Any) -> CallOptions | None:
-    """The timeout/retry/metadata overrides a config carries, or None when it sets none of them.
-
-    >>> call_options(GenerateContentConfig(timeout=5)).timeout
-    5.0
-
-    Takes the coerced configs, None, or a raw `config=` value (dict, google-genai config); values
-    that carry no call options give None. Metadata is pairs or a dict (see genai._transport.checks).
-    """
-    if config is None:
-        return None
-    if isinstance(config, CallOptions):
-        return config
-    if isinstance(config, GenerateContentConfig | EmbedContentConfig):
-        timeout, retry, metadata = config.timeout, config.retry, config.metadata
-    elif isinstance(config, Mapping):
-        timeout, retry, metadata = config.get("timeout"), config.get("retry"), config.get("metadata")
-    elif is_genai_model(config):
-        timeout, retry, metadata = _google_genai_timeout(config, "config"), None, None
-    else:
-        return None
-    if timeout is None and retry is None and metadata is None:
-        return None
-    seconds = check_timeout(timeout, "config.timeout")
-    policy = check_retry(retry, "config.retry")
-    pairs = check_metadata(metadata, "config.metadata")
-    if seconds is None and policy is None and not pairs:
-        return None
-    return checked_call_options(seconds, policy, pairs)
-
-
-def _google_genai_timeout(config: Any, path: str) -> float | None:
-    """http_options.timeout of a google-genai config (milliseconds) in seconds."""
-    ms = getattr(getattr(config, "http_options", None), "timeout", None)
-    if ms is None:
-        return None
-    try:
-        return check_timeout(ms / 1000 if isinstance(ms, int | float) else ms, f"{path}.http_options.timeout")
-    except ValueError:
-        raise ValueError(
-            f"{path}.http_options.timeout: expected a positive number of milliseconds; got {describe(ms)}"
-        ) from None
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -284,7 +70,7 @@ def _set_text(msg: Any, name: str, value: str, path: str) -> None:
 
 def _generation_config(cfg: GenerateContentConfig, path: str) -> pb.GenerationConfig | None:
     """config.generation_config overlaid by the explicit fields; None when nothing is set."""
-    explicit = [(name, value) for name in _OVERLAY if (value := getattr(cfg, name)) is not None]
+    explicit = [(name, value) for name in OVERLAY_FIELDS if (value := getattr(cfg, name)) is not None]
     base = cfg.generation_config
     if base is None and not explicit:
         return None
@@ -293,25 +79,13 @@ def _generation_config(cfg: GenerateContentConfig, path: str) -> pb.GenerationCo
         return base_msg
     merged = pb.GenerationConfig()
     if base_msg is not None:
-        _refuse_clashes(base_msg, [name for name, _ in explicit], path, path)
+        refuse_clashes(base_msg, [name for name, _ in explicit], path, path)
         merged.CopyFrom(base_msg)
     for name, value in explicit:
         set_field(merged, name, value, path=f"{path}.{name}")
     if _needs_json_mime(merged):
         merged.response_mime_type = "application/json"
     return merged
-
-
-def _refuse_clashes(base: pb.GenerationConfig, keys: list[str], base_path: str, path: str) -> None:
-    """A setting given both inside generation_config and on its own is refused: neither may win."""
-    given = {field.name for field, _ in base.ListFields()}
-    for key in keys:
-        name = _GENERATION_KEYS[key]
-        if name in given:
-            raise ValueError(
-                f"{path}.{key}: {name} is also set in {base_path}.generation_config.{name}; "
-                "give it in one place"
-            )
 
 
 def _check_generation_nesting(
@@ -399,52 +173,8 @@ def build_generate_request(
     return request
 
 
-def _varint(value: int) -> bytes:
-    if value < 0x80:
-        return bytes((value,))
-    out = bytearray()
-    while value >= 0x80:
-        out.append((value & 0x7F) | 0x80)
-        value >>= 7
-    out.append(value)
-    return bytes(out)
-
-
-def _length_delimited(tag: bytes, payload: bytes) -> bytes:
-    return tag + _varint(len(payload)) + payload
-
-
-# Wire tags (field number << 3 | 2, length-delimited) of the fields a one-prompt request sets.
-_MODEL_TAG = b"\x0a"  # GenerateContentRequest.model = 1
-_CONTENTS_TAG = b"\x12"  # GenerateContentRequest.contents = 2
-_PARTS_TAG = b"\x0a"  # Content.parts = 1
-_USER_ROLE = b"\x12\x04user"  # Content.role = 2, "user"
-_TEXT_TAG = b"\x12"  # Part.text = 2
-
-
-def encode_text_request(model: str, text: str) -> bytes:
-    """The serialised GenerateContentRequest of one user prompt, without building the message.
-
-    >>> data = encode_text_request("gemini-2.5-flash", "Hi")
-    >>> data == build_generate_request("gemini-2.5-flash", "Hi").SerializeToString()
-    True
-
-    The most common call is a plain str to a model with no config; the transport sends these bytes
-    as they are, which spares building a message only to serialise it. The bytes are exactly what
-    protobuf's encoder writes for the same request (a test holds it to that).
-    """
-    name = to_model_name(model)
-    try:
-        encoded = text.encode()
-    except UnicodeEncodeError as err:
-        raise text_error("contents", err) from None
-    # text is a oneof member, so even "" is written: the part then says it is an empty text.
-    content = _length_delimited(_PARTS_TAG, _length_delimited(_TEXT_TAG, encoded)) + _USER_ROLE
-    return _length_delimited(_MODEL_TAG, name.encode()) + _length_delimited(_CONTENTS_TAG, content)
-
-
 def _affects_generation(cfg: GenerateContentConfig) -> bool:
-    return any(getattr(cfg, name) is not None for name in _REQUEST_LEVEL + _OVERLAY)
+    return any(getattr(cfg, name) is not None for name in REQUEST_FIELDS + OVERLAY_FIELDS)
 
 
 def build_count_tokens_request(

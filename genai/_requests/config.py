@@ -1,33 +1,46 @@
-"""Typed request configuration: what `config=` accepts besides a dict.
+"""Request configuration: the typed configs, their dict forms, and the coercer of `config=` values.
 
     >>> GenerateContentConfig(temperature=0.2, max_output_tokens=64).temperature
     0.2
+    >>> to_generate_config({"maxOutputTokens": 64}).max_output_tokens
+    64
 
 Every field defaults to None, meaning "not set: the service (or the model's default) decides".
-The coercible fields take the same shapes as everywhere else (see genai/_coerce_*.py); they are
-converted when the request is built, never stored converted, and never mutated.
+The coercible fields take the same shapes as everywhere else (genai._coercion); they are converted
+when the request is built, never stored converted, and never mutated.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import UnionType
 from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypedDict
 
+from genai._coercion.base import (
+    SupportsModelDump,
+    describe,
+    foreign_to_own,
+    is_genai_model,
+    suggest,
+    type_error,
+)
+from genai._coercion.dicts import set_field
+from genai._coercion.generation import to_generation_config
+from genai._transport.checks import check_timeout
 from genai._transport.options import RetryOptions
+from genai._wire import messages as pb
 
 if TYPE_CHECKING:
     from typing import _SpecialForm
 
     from typing_extensions import TypeVar
 
-    from genai._coercion.base import SupportsModelDump
     from genai._coercion.content import ContentLike
     from genai._coercion.generation import GenerationConfigLike, ThinkingConfigLike
     from genai._coercion.safety import SafetySettingsLike
     from genai._coercion.tools import ToolConfigLike, ToolsLike
-    from genai._wire import messages as pb
 
     # `.parsed` of a reply is typed as the Python type given as response_schema, else Any. The
     # default (PEP 696) is for type checkers only: typing.TypeVar takes none before Python 3.13.
@@ -39,6 +52,23 @@ else:
     from typing import TypeVar
 
     T = TypeVar("T")
+
+__all__ = [
+    "GENERATION_KEYS",
+    "OVERLAY_FIELDS",
+    "REQUEST_FIELDS",
+    "CallConfigDict",
+    "ConfigLike",
+    "EmbedConfigLike",
+    "EmbedContentConfig",
+    "EmbedContentConfigDict",
+    "GenerateContentConfig",
+    "GenerateContentConfigDict",
+    "google_genai_timeout",
+    "refuse_clashes",
+    "to_embed_config",
+    "to_generate_config",
+]
 
 Metadata: TypeAlias = "Sequence[tuple[str, str | bytes]] | Mapping[str, str | bytes]"
 """Extra gRPC metadata: (key, value) pairs or a dict; ``-bin`` keys take bytes."""
@@ -150,3 +180,196 @@ class EmbedContentConfigDict(CallConfigDict, total=False):
     task_type: str | int | None
     title: str | None
     output_dimensionality: int | None
+
+
+# ---------------------------------------------------------------------------------------------------
+# The config coercer: what `config=` may be, as the dataclass
+
+
+ConfigLike: TypeAlias = GenerateContentConfig | Mapping[str, Any] | pb.GenerationConfig | SupportsModelDump
+"""What `config=` of generate_content/count_tokens accepts (None too)."""
+EmbedConfigLike: TypeAlias = EmbedContentConfig | Mapping[str, Any] | SupportsModelDump
+"""What `config=` of embed_content accepts (None too)."""
+
+_TRANSPORT_FIELDS = frozenset({"timeout", "retry", "metadata"})
+GENERATION_FIELDS = frozenset(pb.GenerationConfig.DESCRIPTOR.fields_by_name)
+GENERATION_KEYS = {
+    key: field.name
+    for field in pb.GenerationConfig.DESCRIPTOR.fields
+    for key in (field.name, field.json_name)
+}
+
+
+def _config_keys(cls: type[Any]) -> dict[str, str]:
+    """snake_case and camelCase key -> field name, for the dict form of a config dataclass."""
+    keys: dict[str, str] = {}
+    for field in dataclasses.fields(cls):
+        head, *rest = field.name.split("_")
+        keys[field.name] = field.name
+        keys[head + "".join(part.title() for part in rest)] = field.name
+    return keys
+
+
+_GENERATE_KEYS = _config_keys(GenerateContentConfig)
+_GENERATE_NAMES = tuple(f.name for f in dataclasses.fields(GenerateContentConfig))
+# GenerateContentConfig fields written into GenerationConfig (same names there), in declaration order.
+OVERLAY_FIELDS = tuple(name for name in _GENERATE_NAMES if name in GENERATION_FIELDS)
+REQUEST_FIELDS = tuple(
+    name for name in _GENERATE_NAMES if name not in _TRANSPORT_FIELDS and name not in OVERLAY_FIELDS
+)
+_EMBED_KEYS = _config_keys(EmbedContentConfig)
+_EMBED_NAMES = tuple(f.name for f in dataclasses.fields(EmbedContentConfig))
+
+# google-genai config fields with no meaning for a gRPC request; dropped (see to_generate_config).
+_GOOGLE_GENAI_DROPPED = frozenset({"should_return_http_response", "automatic_function_calling"})
+_GENERATE_SHAPES = (
+    "None, a genai.GenerateContentConfig, a dict of its fields (snake_case or camelCase), "
+    "a types.GenerationConfig, or a google.genai.types.GenerateContentConfig"
+)
+
+
+def _from_dict(
+    value: Mapping[Any, Any], keys: Mapping[str, str], names: tuple[str, ...], what: str, path: str
+) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {}
+    given: dict[str, str] = {}
+    for key, item in value.items():
+        name = keys.get(key) if isinstance(key, str) else None
+        if name is None:
+            if not isinstance(key, str):
+                raise TypeError(f"{path}: keys must be str; got {describe(key)}")
+            raise ValueError(
+                f"{path}: unknown key {key!r} for {what}{suggest(key, names)}; valid keys: {', '.join(names)}"
+            )
+        if name in given:
+            raise ValueError(f"{path}: {given[name]!r} and {key!r} name the same setting; give one")
+        given[name] = key
+        if item is not None:
+            kwargs[name] = item
+    return kwargs
+
+
+def _google_genai_kwargs(
+    value: SupportsModelDump, names: tuple[str, ...], what: str, path: str
+) -> dict[str, Any]:
+    """Fields of a google-genai config: ours as they are, http_options.timeout (ms) -> timeout (s).
+
+    Client-side features of google-genai (automatic function calling, raw HTTP responses) and the
+    rest of http_options (an HTTP transport's settings) are dropped; any other field we do not have
+    is a ValueError rather than a silently ignored setting. Values are read from the object (not the
+    dump) so Python types given as response_schema survive.
+    """
+    kwargs: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
+    for name in value.model_dump(exclude_none=True):
+        item = getattr(value, name)
+        if name == "http_options":
+            timeout = google_genai_timeout(value, path)
+            if timeout is not None:
+                kwargs["timeout"] = timeout
+        elif name in _GOOGLE_GENAI_DROPPED:
+            continue
+        elif name in names:
+            kwargs[name] = item
+        elif what == "GenerateContentConfig" and name in GENERATION_FIELDS:
+            extra[name] = item
+        else:
+            raise ValueError(
+                f"{path}.{name}: the google-genai setting {name!r} is not supported by the Gemini API v1beta "
+                "over gRPC; remove it"
+            )
+    if extra:
+        kwargs["generation_config"] = _with_extras(kwargs.get("generation_config"), extra, path)
+    return kwargs
+
+
+def _with_extras(base: Any, extra: Mapping[str, Any], path: str) -> pb.GenerationConfig:
+    merged = pb.GenerationConfig()
+    if base is not None:
+        base_msg = to_generation_config(base, path=f"{path}.generation_config")
+        refuse_clashes(base_msg, list(extra), path, path)
+        merged.CopyFrom(base_msg)
+    for name, item in extra.items():
+        set_field(merged, name, item, path=f"{path}.{name}")
+    return merged
+
+
+def to_generate_config(config: ConfigLike | None, *, path: str = "config") -> GenerateContentConfig | None:
+    """The GenerateContentConfig behind `config=`: None, the dataclass (as is), a dict, or interop.
+
+    >>> to_generate_config({"maxOutputTokens": 64}).max_output_tokens
+    64
+
+    Dict keys are the dataclass fields (snake_case or camelCase); keys naming other GenerationConfig
+    fields (e.g. speech_config) go into `generation_config`. A types.GenerationConfig becomes the
+    `generation_config`. google-genai configs: see `_google_genai_kwargs`.
+    """
+    if config is None or type(config) is GenerateContentConfig:
+        return config
+    if isinstance(config, pb.GenerationConfig):
+        return GenerateContentConfig(generation_config=config)
+    if isinstance(config, Mapping):
+        extra = {k: v for k, v in config.items() if k not in _GENERATE_KEYS and k in GENERATION_KEYS}
+        rest = {k: v for k, v in config.items() if k not in extra} if extra else config
+        kwargs = _from_dict(rest, _GENERATE_KEYS, _GENERATE_NAMES, "GenerateContentConfig", path)
+        extra = {k: v for k, v in extra.items() if v is not None}
+        if extra:
+            kwargs["generation_config"] = _with_extras(kwargs.get("generation_config"), extra, path)
+        return GenerateContentConfig(**kwargs)
+    if isinstance(config, GenerateContentConfig):
+        return config
+    if is_genai_model(config):
+        return GenerateContentConfig(
+            **_google_genai_kwargs(config, _GENERATE_NAMES, "GenerateContentConfig", path)
+        )
+    own = foreign_to_own(config, path=path)
+    if isinstance(own, pb.GenerationConfig):
+        return GenerateContentConfig(generation_config=own)
+    raise type_error(path, _GENERATE_SHAPES, config)
+
+
+def to_embed_config(config: EmbedConfigLike | None, *, path: str = "config") -> EmbedContentConfig | None:
+    """The EmbedContentConfig behind `config=`: None, the dataclass (as is), a dict, or google-genai's.
+
+    >>> to_embed_config({"taskType": "RETRIEVAL_QUERY"}).task_type
+    'RETRIEVAL_QUERY'
+    """
+    if config is None or isinstance(config, EmbedContentConfig):
+        return config
+    if isinstance(config, Mapping):
+        return EmbedContentConfig(**_from_dict(config, _EMBED_KEYS, _EMBED_NAMES, "EmbedContentConfig", path))
+    if is_genai_model(config):
+        return EmbedContentConfig(**_google_genai_kwargs(config, _EMBED_NAMES, "EmbedContentConfig", path))
+    raise type_error(
+        path, "None, a genai.EmbedContentConfig or a dict such as {'task_type': 'RETRIEVAL_DOCUMENT'}", config
+    )
+
+
+def refuse_clashes(base: pb.GenerationConfig, keys: list[str], base_path: str, path: str) -> None:
+    """A setting given both inside generation_config and on its own is refused: neither may win."""
+    given = {field.name for field, _ in base.ListFields()}
+    for key in keys:
+        name = GENERATION_KEYS[key]
+        if name in given:
+            raise ValueError(
+                f"{path}.{key}: {name} is also set in {base_path}.generation_config.{name}; "
+                "give it in one place"
+            )
+
+
+def google_genai_timeout(config: Any, path: str) -> float | None:
+    """http_options.timeout of a google-genai config (milliseconds) in seconds.
+
+    >>> from types import SimpleNamespace
+    >>> google_genai_timeout(SimpleNamespace(http_options=SimpleNamespace(timeout=1500)), "config")
+    1.5
+    """
+    ms = getattr(getattr(config, "http_options", None), "timeout", None)
+    if ms is None:
+        return None
+    try:
+        return check_timeout(ms / 1000 if isinstance(ms, int | float) else ms, f"{path}.http_options.timeout")
+    except ValueError:
+        raise ValueError(
+            f"{path}.http_options.timeout: expected a positive number of milliseconds; got {describe(ms)}"
+        ) from None

@@ -1,0 +1,58 @@
+"""Request bytes written directly, without building a message: the plain-prompt GenerateContentRequest.
+
+    >>> from genai._wire import messages as pb
+    >>> prompt = pb.Content(role="user", parts=[pb.Part(text="Hi")])
+    >>> message = pb.GenerateContentRequest(model="models/gemini-2.5-flash", contents=[prompt])
+    >>> encode_text_request("gemini-2.5-flash", "Hi") == message.SerializeToString()
+    True
+
+The most common call is one str prompt to a model with no config; the transport sends these bytes
+as they are, which spares building a message only to serialise it. The bytes are exactly what
+protobuf's encoder writes for the same request (a property test holds them to that).
+"""
+
+from __future__ import annotations
+
+from genai._coercion.base import text_error
+from genai._coercion.models import to_model_name
+
+__all__ = ["encode_text_request"]
+
+
+def _varint(value: int) -> bytes:
+    if value < 0x80:
+        return bytes((value,))
+    out = bytearray()
+    while value >= 0x80:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+def _length_delimited(tag: bytes, payload: bytes) -> bytes:
+    return tag + _varint(len(payload)) + payload
+
+
+# Wire tags (field number << 3 | 2, length-delimited) of the fields a one-prompt request sets.
+_MODEL_TAG = b"\x0a"  # GenerateContentRequest.model = 1
+_CONTENTS_TAG = b"\x12"  # GenerateContentRequest.contents = 2
+_PARTS_TAG = b"\x0a"  # Content.parts = 1
+_USER_ROLE = b"\x12\x04user"  # Content.role = 2, "user"
+_TEXT_TAG = b"\x12"  # Part.text = 2
+
+
+def encode_text_request(model: str, text: str) -> bytes:
+    """The serialised GenerateContentRequest of one user prompt, without building the message.
+
+    >>> len(encode_text_request("gemini-2.5-flash", "Hi"))
+    39
+    """
+    name = to_model_name(model)
+    try:
+        encoded = text.encode()
+    except UnicodeEncodeError as err:
+        raise text_error("contents", err) from None
+    # text is a oneof member, so even "" is written: the part then says it is an empty text.
+    content = _length_delimited(_PARTS_TAG, _length_delimited(_TEXT_TAG, encoded)) + _USER_ROLE
+    return _length_delimited(_MODEL_TAG, name.encode()) + _length_delimited(_CONTENTS_TAG, content)
