@@ -346,7 +346,10 @@ def to_embed_config(config: EmbedConfigLike | None, *, path: str = "config") -> 
 
 
 def refuse_clashes(base: pb.GenerationConfig, keys: list[str], base_path: str, path: str) -> None:
-    """A setting given both inside generation_config and on its own is refused: neither may win."""
+    """A setting given both inside generation_config and on its own is refused: neither may win.
+
+    >>> refuse_clashes(pb.GenerationConfig(top_k=3), ["temperature"], "config", "config")
+    """
     given = {field.name for field, _ in base.ListFields()}
     for key in keys:
         name = GENERATION_KEYS[key]
