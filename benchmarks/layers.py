@@ -34,21 +34,20 @@ def _unary_layers(ours: Ours, raw: RawStub) -> dict[str, Op]:
     transport = ours._client._transport
     options = genai.CallOptions(timeout=TIMEOUT)
     request = raw_request()
-    response_type = genai.types.GenerateContentResponse
     view = genai.GenerateContentResponse
 
     def transport_only() -> object:
-        response = transport.unary(GENERATE_CONTENT, request, response_type, options=options)
+        response = transport.unary(GENERATE_CONTENT, request, options=options)
         return response.candidates[0].content.parts[0].text
 
     def plus_build() -> object:
         built = build_generate_request(MODEL, PROMPT)
-        response = transport.unary(GENERATE_CONTENT, built, response_type, options=options)
+        response = transport.unary(GENERATE_CONTENT, built, options=options)
         return response.candidates[0].content.parts[0].text
 
     def plus_view() -> object:
         built = build_generate_request(MODEL, PROMPT)
-        return view(transport.unary(GENERATE_CONTENT, built, response_type, options=options)).text
+        return view(transport.unary(GENERATE_CONTENT, built, options=options)).text
 
     return {
         "raw stub, prebuilt request": raw.unary,
@@ -68,13 +67,10 @@ def _stream_layers(ours: Ours, raw: RawStub, chunks: int) -> dict[str, Op]:
     options = genai.CallOptions(timeout=TIMEOUT)
     request = raw_request()
     metadata = ((CHUNKS_HEADER, str(chunks)),)
-    response_type = genai.types.GenerateContentResponse
     view = genai.GenerateContentResponse
 
     def start() -> object:
-        return transport.server_stream(
-            STREAM_GENERATE_CONTENT, request, response_type, options=options, metadata=metadata
-        )
+        return transport.server_stream(STREAM_GENERATE_CONTENT, request, options=options, metadata=metadata)
 
     def transport_only() -> object:
         texts = [chunk.candidates[0].content.parts[0].text for chunk in start()]  # type: ignore[attr-defined]

@@ -15,6 +15,8 @@ Everything done to protoc's output happens here, so regeneration is reproducible
   into the private pool too, from the serialized descriptors of the installed modules, by small shim
   modules in ``genai_protos._deps``. Nothing is re-declared.
 * ``genai_protos/flat.py`` re-exports every message and enum under one flat name.
+* ``genai_protos/rpcs.py`` (and its ``.pyi``) is the RPC table: for every method of every service,
+  its full path, request and response classes and streaming kind, read from the descriptors.
 """
 
 from __future__ import annotations
@@ -224,6 +226,82 @@ def write_flat(out_pkg: Path, modules: list[str]) -> None:
     (out_pkg / "flat.py").write_text("".join(lines))
 
 
+def _type_expr(message: object) -> str:
+    """How the .pyi files name a message class: ours under genai_protos, others as their stubs do."""
+    file_name: str = message.file.name  # type: ignore[attr-defined]
+    qualified: str = message.full_name[len(message.file.package) + 1 :]  # type: ignore[attr-defined]
+    if file_name.startswith(PROTO_PKG_DIR + "/"):
+        module = f"{PY_PKG}.{Path(file_name).stem}_pb2"
+    else:
+        module = dep_module_name(file_name)
+    return f"{module}.{qualified}"
+
+
+def write_rpcs(out_pkg: Path, modules: list[str]) -> None:
+    """genai_protos/rpcs.py and .pyi: one class per service, one ``Rpc`` per method."""
+    sys.path.insert(0, str(out_pkg.parent))
+    try:
+        services = []
+        for module in modules:
+            file_desc = importlib.import_module(f"{PY_PKG}.{module}").DESCRIPTOR
+            services += [(module, service) for service in file_desc.services_by_name.values()]
+    finally:
+        sys.path.pop(0)
+    services.sort(key=lambda item: item[1].name)
+    doc = (
+        '"""Every RPC of the API: full method path, request and response classes, streaming kind.\n\n'
+        "Read from the descriptors (one class per service, one ``Rpc`` per method), so that no method\n"
+        'path or message class is typed by hand anywhere else."""\n\n'
+    )
+    py = [HEADER, doc, "from __future__ import annotations\n\n", "from dataclasses import dataclass\n"]
+    py += ["from typing import Any, Generic, TypeVar\n\n", "from google.protobuf import message_factory\n\n"]
+    py += [f"from {PY_PKG} import _pool\n"]
+    registering = sorted({m for m, _ in services})
+    py += [f"from {PY_PKG} import {m}  # noqa: F401  (registers the service)\n" for m in registering]
+    py += [
+        '\nReq = TypeVar("Req")\nResp = TypeVar("Resp")\n\n\n',
+        "@dataclass(frozen=True)\n",
+        "class Rpc(Generic[Req, Resp]):\n",
+        '    """One method: its full path and message classes; ``kind`` is "unary", "server_stream",\n',
+        '    "client_stream" or "bidi"."""\n\n',
+        "    path: str\n    request: type[Req]\n    response: type[Resp]\n    kind: str\n\n\n",
+        "def _rpc(service: str, method: str) -> Rpc[Any, Any]:\n",
+        "    desc = _pool.POOL.FindServiceByName(service).methods_by_name[method]\n",
+        "    streaming = (desc.client_streaming, desc.server_streaming)\n",
+        "    kinds = {(False, True): 'server_stream', (True, False): 'client_stream', (True, True): 'bidi'}"
+        "\n",
+        "    kind = kinds.get(streaming, 'unary')\n",
+        "    return Rpc(\n",
+        '        f"/{service}/{method}",\n',
+        "        message_factory.GetMessageClass(desc.input_type),\n",
+        "        message_factory.GetMessageClass(desc.output_type),\n",
+        "        kind,\n    )\n",
+    ]
+    pyi = [HEADER, doc, "from dataclasses import dataclass\n", "from typing import Generic, TypeVar\n\n"]
+    imports = set()
+    body = []
+    for _, service in services:
+        py.append(f"\n\nclass {service.name}:\n")
+        py.append(f'    """The methods of {service.full_name}."""\n\n')
+        body.append(f"\n\nclass {service.name}:\n")
+        for method in service.methods:
+            py.append(f'    {method.name} = _rpc("{service.full_name}", "{method.name}")\n')
+            request, response = _type_expr(method.input_type), _type_expr(method.output_type)
+            for expr, desc in ((request, method.input_type), (response, method.output_type)):
+                qualified = desc.full_name[len(desc.file.package) + 1 :]
+                imports.add(expr[: -len(qualified) - 1])
+            body.append(f"    {method.name}: Rpc[{request}, {response}]\n")
+    pyi += [f"import {module}\n" for module in sorted(imports)]
+    pyi += [
+        '\nReq = TypeVar("Req")\nResp = TypeVar("Resp")\n\n',
+        "@dataclass(frozen=True)\n",
+        "class Rpc(Generic[Req, Resp]):\n",
+        "    path: str\n    request: type[Req]\n    response: type[Resp]\n    kind: str\n",
+    ]
+    (out_pkg / "rpcs.py").write_text("".join(py))
+    (out_pkg / "rpcs.pyi").write_text("".join(pyi + body))
+
+
 def generate(out: Path) -> None:
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
@@ -261,6 +339,7 @@ def generate(out: Path) -> None:
             (out_pkg / name).write_text(text)
         write_shims(deps, out_pkg)
         write_flat(out_pkg, modules)
+        write_rpcs(out_pkg, modules)
 
 
 def main() -> None:

@@ -31,6 +31,7 @@ from genai._transport import AsyncTransport, Transport
 from genai._transport.options import CallOptions
 from genai._views.responses import GenerateContentResponse
 from genai._wire import messages as pb
+from genai._wire import rpcs
 from genai._wire.encode import encode_text_request
 
 if TYPE_CHECKING:
@@ -45,15 +46,13 @@ OtherGenerateConfig: TypeAlias = "GenerateContentConfigDict | pb.GenerationConfi
 EmbedConfig: TypeAlias = "EmbedContentConfig | EmbedContentConfigDict | SupportsModelDump"
 CallConfig: TypeAlias = "CallConfigDict | CallOptions"
 
-_GENERATIVE = "/google.ai.generativelanguage.v1beta.GenerativeService/"
-_MODELS = "/google.ai.generativelanguage.v1beta.ModelService/"
-GENERATE_CONTENT = _GENERATIVE + "GenerateContent"
-STREAM_GENERATE_CONTENT = _GENERATIVE + "StreamGenerateContent"
-COUNT_TOKENS = _GENERATIVE + "CountTokens"
-EMBED_CONTENT = _GENERATIVE + "EmbedContent"
-BATCH_EMBED_CONTENTS = _GENERATIVE + "BatchEmbedContents"
-GET_MODEL = _MODELS + "GetModel"
-LIST_MODELS = _MODELS + "ListModels"
+GENERATE_CONTENT = rpcs.GenerativeService.GenerateContent
+STREAM_GENERATE_CONTENT = rpcs.GenerativeService.StreamGenerateContent
+COUNT_TOKENS = rpcs.GenerativeService.CountTokens
+EMBED_CONTENT = rpcs.GenerativeService.EmbedContent
+BATCH_EMBED_CONTENTS = rpcs.GenerativeService.BatchEmbedContents
+GET_MODEL = rpcs.ModelService.GetModel
+LIST_MODELS = rpcs.ModelService.ListModels
 
 # The API takes at most this many requests in one BatchEmbedContents call.
 EMBED_BATCH_LIMIT = 100
@@ -165,7 +164,6 @@ class Models(_ModelsCore):
         raw = self._transport.unary(
             GENERATE_CONTENT,
             request,
-            pb.GenerateContentResponse,
             options=options,
             metadata=options.metadata,
         )
@@ -197,7 +195,6 @@ class Models(_ModelsCore):
         stream = self._transport.server_stream(
             STREAM_GENERATE_CONTENT,
             request,
-            pb.GenerateContentResponse,
             options=options,
             metadata=options.metadata,
         )
@@ -211,9 +208,7 @@ class Models(_ModelsCore):
         >>> client.models.count_tokens(model="gemini-2.5-flash", contents="Hello").total_tokens
         """
         request, options = self._count(model, contents, config)
-        return self._transport.unary(
-            COUNT_TOKENS, request, pb.CountTokensResponse, options=options, metadata=options.metadata
-        )
+        return self._transport.unary(COUNT_TOKENS, request, options=options, metadata=options.metadata)
 
     def embed_content(
         self, *, model: str, contents: ContentsLike, config: EmbedConfig | None = None
@@ -228,7 +223,6 @@ class Models(_ModelsCore):
                 self._transport.unary(
                     EMBED_CONTENT,
                     batches,
-                    pb.EmbedContentResponse,
                     options=options,
                     metadata=options.metadata,
                 )
@@ -237,7 +231,6 @@ class Models(_ModelsCore):
             return self._transport.unary(
                 BATCH_EMBED_CONTENTS,
                 batches[0],
-                pb.BatchEmbedContentsResponse,
                 options=options,
                 metadata=options.metadata,
             )
@@ -247,7 +240,6 @@ class Models(_ModelsCore):
                     lambda batch: self._transport.unary(
                         BATCH_EMBED_CONTENTS,
                         batch,
-                        pb.BatchEmbedContentsResponse,
                         options=options,
                         metadata=options.metadata,
                     ),
@@ -267,9 +259,7 @@ class Models(_ModelsCore):
             token = ""
             while True:
                 request = pb.ListModelsRequest(page_size=size, page_token=token)
-                page = self._transport.unary(
-                    LIST_MODELS, request, pb.ListModelsResponse, options=options, metadata=options.metadata
-                )
+                page = self._transport.unary(LIST_MODELS, request, options=options, metadata=options.metadata)
                 yield from page.models
                 token = page.next_page_token
                 if not token:
@@ -283,7 +273,7 @@ class Models(_ModelsCore):
         >>> client.models.get(model="gemini-2.5-flash").input_token_limit
         """
         request, options = self._get(model, config)
-        return self._transport.unary(GET_MODEL, request, pb.Model, options=options, metadata=options.metadata)
+        return self._transport.unary(GET_MODEL, request, options=options, metadata=options.metadata)
 
 
 class AsyncModels(_ModelsCore):
@@ -314,7 +304,6 @@ class AsyncModels(_ModelsCore):
         raw = await self._transport.unary(
             GENERATE_CONTENT,
             request,
-            pb.GenerateContentResponse,
             options=options,
             metadata=options.metadata,
         )
@@ -346,7 +335,6 @@ class AsyncModels(_ModelsCore):
         stream = self._transport.server_stream(
             STREAM_GENERATE_CONTENT,
             request,
-            pb.GenerateContentResponse,
             options=options,
             metadata=options.metadata,
         )
@@ -357,9 +345,7 @@ class AsyncModels(_ModelsCore):
     ) -> pb.CountTokensResponse:
         """Tokens `contents` (plus the config's system instruction and tools) would use."""
         request, options = self._count(model, contents, config)
-        return await self._transport.unary(
-            COUNT_TOKENS, request, pb.CountTokensResponse, options=options, metadata=options.metadata
-        )
+        return await self._transport.unary(COUNT_TOKENS, request, options=options, metadata=options.metadata)
 
     async def embed_content(
         self, *, model: str, contents: ContentsLike, config: EmbedConfig | None = None
@@ -368,7 +354,7 @@ class AsyncModels(_ModelsCore):
         batches, options = self._embed(model, contents, config)
         if isinstance(batches, pb.EmbedContentRequest):
             single = await self._transport.unary(
-                EMBED_CONTENT, batches, pb.EmbedContentResponse, options=options, metadata=options.metadata
+                EMBED_CONTENT, batches, options=options, metadata=options.metadata
             )
             return _single(single)
         responses = await asyncio.gather(
@@ -376,7 +362,6 @@ class AsyncModels(_ModelsCore):
                 self._transport.unary(
                     BATCH_EMBED_CONTENTS,
                     batch,
-                    pb.BatchEmbedContentsResponse,
                     options=options,
                     metadata=options.metadata,
                 )
@@ -396,7 +381,7 @@ class AsyncModels(_ModelsCore):
             while True:
                 request = pb.ListModelsRequest(page_size=size, page_token=token)
                 page = await self._transport.unary(
-                    LIST_MODELS, request, pb.ListModelsResponse, options=options, metadata=options.metadata
+                    LIST_MODELS, request, options=options, metadata=options.metadata
                 )
                 for model in page.models:
                     yield model
@@ -409,6 +394,4 @@ class AsyncModels(_ModelsCore):
     async def get(self, *, model: str, config: CallConfig | None = None) -> pb.Model:
         """A model's metadata; NotFoundError when it does not exist."""
         request, options = self._get(model, config)
-        return await self._transport.unary(
-            GET_MODEL, request, pb.Model, options=options, metadata=options.metadata
-        )
+        return await self._transport.unary(GET_MODEL, request, options=options, metadata=options.metadata)

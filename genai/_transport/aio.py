@@ -33,6 +33,7 @@ from genai._transport.outcome import StreamOutcome
 from genai._transport.pool import AioPool, AioSlot, close_pools_soon
 from genai._transport.retry import consider_retry
 from genai._transport.settings import ChannelSettings
+from genai._wire.rpcs import Rpc
 from genai.errors import APIError, UsageError, from_grpc_error
 
 __all__ = ["AsyncTransport", "AsyncServerStream", "AsyncBidiStream"]
@@ -115,9 +116,8 @@ class AsyncTransport:
 
     async def unary(
         self,
-        method: str,
+        rpc: Rpc[Any, M],
         request: Message | bytes,
-        response_type: type[M],
         *,
         options: CallOptions,
         metadata: Sequence[tuple[str, str | bytes]] = (),
@@ -126,7 +126,8 @@ class AsyncTransport:
         if self._closed:
             raise closed_error("AsyncTransport")
         slot = self._pick()
-        key = (method, UNARY, request.__class__, response_type)
+        method = rpc.path
+        key = (method, UNARY, request.__class__, rpc.response)
         fn = slot.cache.get(key) or slot.build(key)
         md = self._metadata + tuple(metadata) if metadata else self._metadata
         start = self._clock()
@@ -171,9 +172,8 @@ class AsyncTransport:
 
     def server_stream(
         self,
-        method: str,
+        rpc: Rpc[Any, M],
         request: Message | bytes,
-        response_type: type[M],
         *,
         options: CallOptions,
         metadata: Sequence[tuple[str, str | bytes]] = (),
@@ -181,14 +181,14 @@ class AsyncTransport:
         """A server-streaming call; not a coroutine: the RPC starts on the first ``__anext__``."""
         if self._closed:
             raise closed_error("AsyncTransport")
-        key = (method, SERVER_STREAM, request.__class__, response_type)
+        method = rpc.path
+        key = (method, SERVER_STREAM, request.__class__, rpc.response)
         md = self._metadata + tuple(metadata) if metadata else self._metadata
         return AsyncServerStream(self, key, request, options, md)
 
     def bidi(
         self,
-        method: str,
-        response_type: type[M],
+        rpc: Rpc[Any, M],
         *,
         timeout: float | None = None,
         metadata: Sequence[tuple[str, str | bytes]] = (),
@@ -196,7 +196,7 @@ class AsyncTransport:
         """A bidirectional call driven by ``write``/``done_writing``/``read``; starts on first use."""
         if self._closed:
             raise closed_error("AsyncTransport")
-        key = (method, BIDI, object, response_type)
+        key = (rpc.path, BIDI, object, rpc.response)
         md = self._metadata + tuple(metadata) if metadata else self._metadata
         return AsyncBidiStream(self, key, timeout, md)
 

@@ -5,9 +5,8 @@ header on every call, applies a per-attempt deadline, retries per
 :func:`genai._transport.retry.next_delay`, and turns every ``grpc.RpcError`` into a
 :class:`genai.errors.APIError` via :func:`genai.errors.from_grpc_error`.
 
-``method`` is always the full path, e.g.
-``"/google.ai.generativelanguage.v1beta.GenerativeService/GenerateContent"``. A request may be a
-message or its serialised bytes (sent as is).
+Every call names its method by an entry of the RPC table (``genai._wire.rpcs``: the path, the
+request and response classes). A request may be a message or its serialised bytes (sent as is).
 
 The per-call path is kept close to a raw generated stub: multicallables are cached per channel,
 metadata is a precomputed tuple, and nothing is logged or formatted unless a retry happens.
@@ -42,6 +41,7 @@ from genai._transport.options import CallOptions
 from genai._transport.outcome import StreamOutcome
 from genai._transport.retry import consider_retry
 from genai._transport.settings import ChannelSettings
+from genai._wire.rpcs import Rpc
 from genai.errors import APIError, UsageError, from_grpc_error
 
 __all__ = ["BidiStream", "ServerStream", "Transport"]
@@ -79,9 +79,8 @@ class Transport:
 
     def unary(
         self,
-        method: str,
+        rpc: Rpc[Any, M],
         request: Message | bytes,
-        response_type: type[M],
         *,
         options: CallOptions,
         metadata: Sequence[tuple[str, str | bytes]] = (),
@@ -89,7 +88,8 @@ class Transport:
         """One request, one response; retried per ``options.retry``; raises ``APIError``."""
         if self._closed:
             raise closed_error("Transport")
-        key = (method, UNARY, request.__class__, response_type)
+        method = rpc.path
+        key = (method, UNARY, request.__class__, rpc.response)
         fn = self._cache.get(key) or self._build(key)
         md = self._metadata + tuple(metadata) if metadata else self._metadata
         start = self._clock()
@@ -125,9 +125,8 @@ class Transport:
 
     def server_stream(
         self,
-        method: str,
+        rpc: Rpc[Any, M],
         request: Message | bytes,
-        response_type: type[M],
         *,
         options: CallOptions,
         metadata: Sequence[tuple[str, str | bytes]] = (),
@@ -135,16 +134,16 @@ class Transport:
         """Start a server-streaming call (the RPC begins now); iterate the result for messages."""
         if self._closed:
             raise closed_error("Transport")
-        key = (method, SERVER_STREAM, request.__class__, response_type)
+        method = rpc.path
+        key = (method, SERVER_STREAM, request.__class__, rpc.response)
         fn = self._cache.get(key) or self._build(key)
         md = self._metadata + tuple(metadata) if metadata else self._metadata
         return ServerStream(self, fn, method, request, options, md)
 
     def bidi(
         self,
-        method: str,
+        rpc: Rpc[Any, M],
         requests: Iterator[Message],
-        response_type: type[M],
         *,
         timeout: float | None = None,
         metadata: Sequence[tuple[str, str | bytes]] = (),
@@ -152,7 +151,7 @@ class Transport:
         """Start a bidirectional call fed by ``requests`` (consumed by a gRPC thread); never retried."""
         if self._closed:
             raise closed_error("Transport")
-        key = (method, BIDI, object, response_type)
+        key = (rpc.path, BIDI, object, rpc.response)
         fn = self._cache.get(key) or self._build(key)
         md = self._metadata + tuple(metadata) if metadata else self._metadata
         return BidiStream(fn(requests, timeout=timeout, metadata=md))

@@ -15,15 +15,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import grpc
-from genai_protos import content_pb2, generative_service_pb2, generative_service_pb2_grpc
+from genai_protos import content_pb2, generative_service_pb2, generative_service_pb2_grpc, rpcs
 from google.protobuf import any_pb2, duration_pb2
 from google.protobuf.message import Message
 from google.rpc import error_details_pb2, status_pb2
 
-SERVICE = "/google.ai.generativelanguage.v1beta.GenerativeService/"
-GENERATE = SERVICE + "GenerateContent"
-STREAM = SERVICE + "StreamGenerateContent"
-BIDI = SERVICE + "BidiGenerateContent"
+GENERATE_RPC = rpcs.GenerativeService.GenerateContent
+STREAM_RPC = rpcs.GenerativeService.StreamGenerateContent
+BIDI_RPC = rpcs.GenerativeService.BidiGenerateContent
+GENERATE, STREAM, BIDI = GENERATE_RPC.path, STREAM_RPC.path, BIDI_RPC.path
 
 MAX_MESSAGE = 64 * 1024 * 1024
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import gc
 import time
 from collections import Counter
@@ -17,7 +18,19 @@ from genai import errors
 from genai._transport import AsyncBidiStream, AsyncServerStream, AsyncTransport, ChannelSettings
 from genai._transport.options import CallOptions, RetryOptions
 from tests.transport.conftest import FAST_RETRY, KEY, OPTIONS, FakeTime
-from tests.transport.server import BIDI, GENERATE, STREAM, Plan, TestServer, request, retry_info, zero_quota
+from tests.transport.server import (
+    BIDI,
+    BIDI_RPC,
+    GENERATE,
+    GENERATE_RPC,
+    STREAM,
+    STREAM_RPC,
+    Plan,
+    TestServer,
+    request,
+    retry_info,
+    zero_quota,
+)
 
 Response = generative_service_pb2.GenerateContentResponse
 ServerMessage = generative_service_pb2.BidiGenerateContentServerMessage
@@ -52,8 +65,8 @@ def test_unary_ok_and_bytes_request(fresh: TestServer, settings: ChannelSettings
     async def body(t: AsyncTransport) -> tuple[Response, Response]:
         message = request("aio")
         return (
-            await t.unary(GENERATE, message, Response, options=OPTIONS, metadata=[("x-extra", "2")]),
-            await t.unary(GENERATE, message.SerializeToString(), Response, options=OPTIONS),
+            await t.unary(GENERATE_RPC, message, options=OPTIONS, metadata=[("x-extra", "2")]),
+            await t.unary(GENERATE_RPC, message.SerializeToString(), options=OPTIONS),
         )
 
     as_message, as_bytes = run(settings, body)
@@ -69,7 +82,7 @@ def test_unary_ok_and_bytes_request(fresh: TestServer, settings: ChannelSettings
 def test_retries_unavailable_then_succeeds(fresh: TestServer, settings: ChannelSettings) -> None:
     fresh.plan = Plan(fail_first=2)
     fake = FakeTime()
-    response = run(settings, lambda t: t.unary(GENERATE, request(), Response, options=OPTIONS), fake=fake)
+    response = run(settings, lambda t: t.unary(GENERATE_RPC, request(), options=OPTIONS), fake=fake)
     assert text_of(response) == "echo: hello"
     assert fresh.record.calls[GENERATE] == 3
     assert fake.sleeps == [0.01, 0.02]
@@ -80,7 +93,7 @@ def test_retry_info_is_honoured(fresh: TestServer, settings: ChannelSettings) ->
         fail_first=1, fail_code=grpc.StatusCode.RESOURCE_EXHAUSTED, fail_details=(retry_info(3.5),)
     )
     fake = FakeTime()
-    run(settings, lambda t: t.unary(GENERATE, request(), Response, options=OPTIONS), fake=fake)
+    run(settings, lambda t: t.unary(GENERATE_RPC, request(), options=OPTIONS), fake=fake)
     assert fake.sleeps == [3.5]
 
 
@@ -102,7 +115,7 @@ def test_not_retried(
 
     async def body(t: AsyncTransport) -> None:
         with pytest.raises(error) as info:
-            await t.unary(GENERATE, request(), Response, options=OPTIONS)
+            await t.unary(GENERATE_RPC, request(), options=OPTIONS)
         assert isinstance(info.value.__cause__, grpc.aio.AioRpcError)
 
     run(settings, body, fake=fake)
@@ -120,9 +133,9 @@ def test_attempts_and_budget_exhausted(fresh: TestServer, settings: ChannelSetti
 
     async def body(t: AsyncTransport) -> None:
         with pytest.raises(errors.UnavailableError, match=r"#3$"):
-            await t.unary(GENERATE, request(), Response, options=attempts)
+            await t.unary(GENERATE_RPC, request(), options=attempts)
         with pytest.raises(errors.UnavailableError, match=r"#6$"):
-            await t.unary(GENERATE, request(), Response, options=budget)
+            await t.unary(GENERATE_RPC, request(), options=budget)
 
     run(settings, body, fake=fake)
     assert fake.sleeps == [0.01, 0.02, 0.4, 0.4]
@@ -133,7 +146,7 @@ def test_deadline_exceeded(fresh: TestServer, settings: ChannelSettings) -> None
 
     async def body(t: AsyncTransport) -> None:
         with pytest.raises(errors.DeadlineExceededError):
-            await t.unary(GENERATE, request(), Response, options=CallOptions(timeout=0.2, retry=FAST_RETRY))
+            await t.unary(GENERATE_RPC, request(), options=CallOptions(timeout=0.2, retry=FAST_RETRY))
 
     run(settings, body)
 
@@ -142,9 +155,9 @@ def test_closed_transport_refuses_calls(settings: ChannelSettings) -> None:
     async def body(t: AsyncTransport) -> None:
         await t.close()
         with pytest.raises(errors.UsageError, match="closed"):
-            await t.unary(GENERATE, request(), Response, options=OPTIONS)
+            await t.unary(GENERATE_RPC, request(), options=OPTIONS)
         with pytest.raises(errors.UsageError, match="closed"):
-            t.server_stream(STREAM, request(), Response, options=OPTIONS)
+            t.server_stream(STREAM_RPC, request(), options=OPTIONS)
 
     run(settings, body)
 
@@ -153,7 +166,7 @@ def test_one_transport_across_several_event_loops(fresh: TestServer, settings: C
     transport = AsyncTransport(settings)
 
     async def call(text: str) -> str:
-        return text_of(await transport.unary(GENERATE, request(text), Response, options=OPTIONS))
+        return text_of(await transport.unary(GENERATE_RPC, request(text), options=OPTIONS))
 
     assert asyncio.run(asyncio.wait_for(call("first"), 10)) == "echo: first"
     assert asyncio.run(asyncio.wait_for(call("second"), 10)) == "echo: second"
@@ -167,7 +180,7 @@ def _gather_calls(settings: ChannelSettings, fresh: TestServer, count: int) -> l
 
     async def body(t: AsyncTransport) -> None:
         replies = await asyncio.gather(
-            *(t.unary(GENERATE, request(str(i)), Response, options=OPTIONS) for i in range(count))
+            *(t.unary(GENERATE_RPC, request(str(i)), options=OPTIONS) for i in range(count))
         )
         assert [text_of(r) for r in replies] == [f"echo: {i}" for i in range(count)]
         [pool] = t._pools.values()
@@ -214,9 +227,7 @@ def test_twenty_megabytes_each_way(fresh: TestServer, settings: ChannelSettings)
     message.contents[0].parts[0].inline_data.CopyFrom(
         content_pb2.Blob(mime_type="application/octet-stream", data=data)
     )
-    response = run(
-        settings, lambda t: t.unary(GENERATE, message, Response, options=CallOptions(timeout=30.0))
-    )
+    response = run(settings, lambda t: t.unary(GENERATE_RPC, message, options=CallOptions(timeout=30.0)))
     assert response.candidates[0].content.parts[0].inline_data.data == data
 
 
@@ -232,7 +243,7 @@ async def collect(stream: AsyncServerStream[Response], into: list[str] | None = 
 
 def test_stream_starts_lazily_and_streams(fresh: TestServer, settings: ChannelSettings) -> None:
     async def body(t: AsyncTransport) -> list[str]:
-        stream = t.server_stream(STREAM, request(), Response, options=OPTIONS)
+        stream = t.server_stream(STREAM_RPC, request(), options=OPTIONS)
         assert isinstance(stream, AsyncServerStream)
         await asyncio.sleep(0.05)
         assert fresh.record.calls[STREAM] == 0  # not started before the first __anext__
@@ -247,7 +258,7 @@ def test_stream_retried_before_the_first_chunk(fresh: TestServer, settings: Chan
     fresh.plan = Plan(fail_first=2)
     fake = FakeTime()
     chunks = run(
-        settings, lambda t: collect(t.server_stream(STREAM, request(), Response, options=OPTIONS)), fake=fake
+        settings, lambda t: collect(t.server_stream(STREAM_RPC, request(), options=OPTIONS)), fake=fake
     )
     assert chunks == ["chunk 0", "chunk 1", "chunk 2"]
     assert fresh.record.calls[STREAM] == 3
@@ -260,7 +271,7 @@ def test_stream_not_retried_after_a_chunk(fresh: TestServer, settings: ChannelSe
 
     async def body(t: AsyncTransport) -> list[str]:
         received: list[str] = []
-        stream = t.server_stream(STREAM, request(), Response, options=OPTIONS)
+        stream = t.server_stream(STREAM_RPC, request(), options=OPTIONS)
         with pytest.raises(errors.UnavailableError, match=r"#1$"):
             await collect(stream, into=received)
         with pytest.raises(errors.UnavailableError, match=r"#1$"):  # read again: the same error
@@ -278,7 +289,7 @@ def test_stream_deadline(fresh: TestServer, settings: ChannelSettings) -> None:
 
     async def body(t: AsyncTransport) -> None:
         with pytest.raises(errors.DeadlineExceededError):
-            await collect(t.server_stream(STREAM, request(), Response, options=CallOptions(timeout=0.3)))
+            await collect(t.server_stream(STREAM_RPC, request(), options=CallOptions(timeout=0.3)))
 
     run(settings, body)
 
@@ -290,7 +301,7 @@ def _slow(server: TestServer) -> None:
 
 async def _start_slow_stream(server: TestServer, t: AsyncTransport) -> AsyncServerStream[Response]:
     _slow(server)
-    stream = t.server_stream(STREAM, request(), Response, options=LONG_DEADLINE)
+    stream = t.server_stream(STREAM_RPC, request(), options=LONG_DEADLINE)
     assert text_of(await stream.__anext__()) == "chunk 0"
     assert not server.record.cancelled.is_set()  # running, not cancelled, until the test acts
     return stream
@@ -394,7 +405,7 @@ def test_cancel_from_another_task_ends_iteration_quietly(
 
 def test_bidi(fresh: TestServer, settings: ChannelSettings) -> None:
     async def body(t: AsyncTransport) -> list[ServerMessage]:
-        async with t.bidi(BIDI, ServerMessage, timeout=5.0) as stream:
+        async with t.bidi(BIDI_RPC, timeout=5.0) as stream:
             assert isinstance(stream, AsyncBidiStream)
             await stream.write(
                 ClientMessage(setup=generative_service_pb2.BidiGenerateContentSetup(model="models/live"))
@@ -424,10 +435,10 @@ def test_bidi(fresh: TestServer, settings: ChannelSettings) -> None:
 
 def test_bidi_errors_are_translated_and_cancel_is_quiet(fresh: TestServer, settings: ChannelSettings) -> None:
     async def body(t: AsyncTransport) -> None:
-        stream = t.bidi(BIDI.replace("Bidi", "Nope"), ServerMessage, timeout=5.0)
+        stream = t.bidi(dataclasses.replace(BIDI_RPC, path=BIDI.replace("Bidi", "Nope")), timeout=5.0)
         with pytest.raises(errors.UnimplementedError):
             await stream.read()
-        live = t.bidi(BIDI, ServerMessage, timeout=LONG_DEADLINE.timeout)
+        live = t.bidi(BIDI_RPC, timeout=LONG_DEADLINE.timeout)
         await live.write(
             ClientMessage(setup=generative_service_pb2.BidiGenerateContentSetup(model="models/live"))
         )

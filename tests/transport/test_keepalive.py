@@ -14,13 +14,13 @@ from concurrent import futures
 
 import grpc
 import pytest
-from genai_protos import model_pb2, model_service_pb2, model_service_pb2_grpc
+from genai_protos import model_pb2, model_service_pb2, model_service_pb2_grpc, rpcs
 
 from genai._transport import ChannelSettings, Transport
 from genai._transport.channels import channel_options
 from genai._transport.options import CallOptions
 
-GET_MODEL = "/google.ai.generativelanguage.v1beta.ModelService/GetModel"
+GET_MODEL = rpcs.ModelService.GetModel
 # gRPC clients never ping more often than once a second: a GOAWAY takes three pings.
 GOAWAY_WITHIN = 8.0
 
@@ -82,14 +82,11 @@ def test_an_idle_connection_survives_a_default_server(default_server: str) -> No
     with Transport(ours) as quiet, Transport(old) as chatty:
         quiet_states, chatty_states = _States(quiet._channel), _States(chatty._channel)
         for transport in (quiet, chatty):
-            transport.unary(GET_MODEL, request, model_pb2.Model, options=CallOptions(timeout=5))
+            transport.unary(GET_MODEL, request, options=CallOptions(timeout=5))
         deadline = time.monotonic() + GOAWAY_WITHIN
         while not chatty_states.dropped() and time.monotonic() < deadline:
             chatty_states.changed.wait(0.1)
             chatty_states.changed.clear()
         assert chatty_states.dropped(), "the control should have been sent away (too_many_pings)"
         assert not quiet_states.dropped(), quiet_states.seen
-        assert (
-            quiet.unary(GET_MODEL, request, model_pb2.Model, options=CallOptions(timeout=5)).name
-            == "models/x"
-        )
+        assert quiet.unary(GET_MODEL, request, options=CallOptions(timeout=5)).name == "models/x"

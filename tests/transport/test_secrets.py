@@ -13,7 +13,16 @@ from genai import errors
 from genai._transport import AsyncTransport, ChannelSettings, Transport
 from genai._transport.options import CallOptions, RetryOptions
 from tests.transport.conftest import KEY, FakeTime
-from tests.transport.server import GENERATE, STREAM, Plan, TestServer, request, retry_info
+from tests.transport.server import (
+    GENERATE,
+    GENERATE_RPC,
+    STREAM,
+    STREAM_RPC,
+    Plan,
+    TestServer,
+    request,
+    retry_info,
+)
 
 Response = generative_service_pb2.GenerateContentResponse
 RETRY = CallOptions(timeout=5.0, retry=RetryOptions(attempts=3, initial=0.01, jitter=0.0))
@@ -42,9 +51,9 @@ def test_sync_failing_retried_call_does_not_leak_the_key(
     with Transport(settings) as transport:
         FakeTime().install(transport)
         with pytest.raises(errors.UnavailableError) as unary:
-            transport.unary(GENERATE, request(), Response, options=RETRY)
+            transport.unary(GENERATE_RPC, request(), options=RETRY)
         with pytest.raises(errors.UnavailableError) as stream:
-            list(transport.server_stream(STREAM, request(), Response, options=RETRY))
+            list(transport.server_stream(STREAM_RPC, request(), options=RETRY))
         _assert_no_key(caplog, settings, transport, unary.value, stream.value, unary.value.__cause__)
     assert fresh.record.calls[GENERATE] == fresh.record.calls[STREAM] == 3
     assert all(m["x-goog-api-key"] == KEY for m in fresh.record.metadata)  # it was sent, though
@@ -60,9 +69,9 @@ def test_async_failing_retried_call_does_not_leak_the_key(
 
     async def main() -> tuple[BaseException, BaseException]:
         with pytest.raises(errors.UnavailableError) as unary:
-            await transport.unary(GENERATE, request(), Response, options=RETRY)
+            await transport.unary(GENERATE_RPC, request(), options=RETRY)
         with pytest.raises(errors.UnavailableError) as stream:
-            async for _ in transport.server_stream(STREAM, request(), Response, options=RETRY):
+            async for _ in transport.server_stream(STREAM_RPC, request(), options=RETRY):
                 pass
         await transport.close()
         return unary.value, stream.value

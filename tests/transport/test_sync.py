@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import logging
 import threading
@@ -18,8 +19,11 @@ from genai._transport.options import CallOptions, RetryOptions
 from tests.transport.conftest import FAST_RETRY, KEY, OPTIONS, FakeTime
 from tests.transport.server import (
     BIDI,
+    BIDI_RPC,
     GENERATE,
+    GENERATE_RPC,
     STREAM,
+    STREAM_RPC,
     Plan,
     TestServer,
     request,
@@ -39,7 +43,7 @@ def text_of(response: Response) -> str:
 
 
 def test_unary_ok(fresh: TestServer, transport: Transport) -> None:
-    response = transport.unary(GENERATE, request("hi"), Response, options=OPTIONS)
+    response = transport.unary(GENERATE_RPC, request("hi"), options=OPTIONS)
     assert isinstance(response, Response)
     assert text_of(response) == "echo: hi"
     assert response.model_version == "models/test"
@@ -48,16 +52,16 @@ def test_unary_ok(fresh: TestServer, transport: Transport) -> None:
 
 def test_preserialised_request_gets_the_same_reply(transport: Transport) -> None:
     message = request("same")
-    as_message = transport.unary(GENERATE, message, Response, options=OPTIONS)
-    as_bytes = transport.unary(GENERATE, message.SerializeToString(), Response, options=OPTIONS)
+    as_message = transport.unary(GENERATE_RPC, message, options=OPTIONS)
+    as_bytes = transport.unary(GENERATE_RPC, message.SerializeToString(), options=OPTIONS)
     assert as_bytes == as_message
 
 
 def test_metadata_carries_key_client_header_and_caller_metadata(
     fresh: TestServer, transport: Transport, settings: ChannelSettings
 ) -> None:
-    transport.unary(GENERATE, request(), Response, options=OPTIONS, metadata=[("x-extra", "1")])
-    list(transport.server_stream(STREAM, request(), Response, options=OPTIONS))
+    transport.unary(GENERATE_RPC, request(), options=OPTIONS, metadata=[("x-extra", "1")])
+    list(transport.server_stream(STREAM_RPC, request(), options=OPTIONS))
     for seen in fresh.record.metadata:
         assert seen["x-goog-api-key"] == KEY
         assert seen["x-goog-api-client"] == settings.user_agent
@@ -68,7 +72,7 @@ def test_metadata_carries_key_client_header_and_caller_metadata(
 
 def test_no_key_no_key_header(fresh: TestServer) -> None:
     with Transport(ChannelSettings(endpoint=fresh.address, insecure=True)) as transport:
-        transport.unary(GENERATE, request(), Response, options=OPTIONS)
+        transport.unary(GENERATE_RPC, request(), options=OPTIONS)
     assert "x-goog-api-key" not in fresh.record.metadata[0]
 
 
@@ -76,7 +80,7 @@ def test_retries_unavailable_then_succeeds(
     fresh: TestServer, transport: Transport, fake_time: FakeTime
 ) -> None:
     fresh.plan = Plan(fail_first=2)
-    response = transport.unary(GENERATE, request("again"), Response, options=OPTIONS)
+    response = transport.unary(GENERATE_RPC, request("again"), options=OPTIONS)
     assert text_of(response) == "echo: again"
     assert fresh.record.calls[GENERATE] == 3
     assert fake_time.sleeps == [0.01, 0.02]  # FAST_RETRY backoff, jitter 0
@@ -89,7 +93,7 @@ def test_resource_exhausted_honours_retry_info(
         fail_first=1, fail_code=grpc.StatusCode.RESOURCE_EXHAUSTED, fail_details=(retry_info(7.25),)
     )
     with caplog.at_level(logging.DEBUG, logger="genai.transport"):
-        transport.unary(GENERATE, request(), Response, options=OPTIONS)
+        transport.unary(GENERATE_RPC, request(), options=OPTIONS)
     assert fake_time.sleeps == [7.25]  # the server's delay, not the 0.01 backoff
     [record] = [r for r in caplog.records if r.name == "genai.transport"]
     assert (record.method, record.attempt, record.status, record.delay) == (  # type: ignore[attr-defined]
@@ -106,7 +110,7 @@ def test_retry_info_jitter_only_adds(fresh: TestServer, transport: Transport, fa
     )
     transport._rand = lambda: 0.5
     options = CallOptions(timeout=5.0, retry=RetryOptions(jitter=0.2))
-    transport.unary(GENERATE, request(), Response, options=options)
+    transport.unary(GENERATE_RPC, request(), options=options)
     assert fake_time.sleeps == [pytest.approx(2.1)]  # 2.0 * (1 + 0.1 * 0.5)
 
 
@@ -117,7 +121,7 @@ def test_zero_quota_is_not_retried(fresh: TestServer, transport: Transport, fake
         fail_details=(zero_quota(), retry_info(1.0)),
     )
     with pytest.raises(errors.ResourceExhaustedError) as info:
-        transport.unary(GENERATE, request(), Response, options=OPTIONS)
+        transport.unary(GENERATE_RPC, request(), options=OPTIONS)
     assert info.value.quota_violations[0].limit_is_zero
     assert info.value.retry_delay == 1.0
     assert fresh.record.calls[GENERATE] == 1
@@ -129,7 +133,7 @@ def test_invalid_argument_is_not_retried(
 ) -> None:
     fresh.plan = Plan(fail_first=5, fail_code=grpc.StatusCode.INVALID_ARGUMENT, fail_message="bad field")
     with pytest.raises(errors.InvalidArgumentError, match="bad field #1") as info:
-        transport.unary(GENERATE, request(), Response, options=OPTIONS)
+        transport.unary(GENERATE_RPC, request(), options=OPTIONS)
     assert isinstance(info.value.__cause__, grpc.RpcError)
     assert fresh.record.calls[GENERATE] == 1
     assert fake_time.sleeps == []
@@ -141,7 +145,7 @@ def test_budget_exhausted_raises_the_last_error(
     fresh.plan = Plan(fail_first=100)
     retry = RetryOptions(attempts=10, initial=0.4, multiplier=1.0, jitter=0.0, budget=1.0)
     with pytest.raises(errors.UnavailableError, match=r"#3$"):
-        transport.unary(GENERATE, request(), Response, options=CallOptions(timeout=5.0, retry=retry))
+        transport.unary(GENERATE_RPC, request(), options=CallOptions(timeout=5.0, retry=retry))
     assert fake_time.sleeps == [0.4, 0.4]  # a third wait would end at 1.2 s > budget
     assert fresh.record.calls[GENERATE] == 3
 
@@ -152,7 +156,7 @@ def test_attempts_exhausted_raises_the_last_error(
     fresh.plan = Plan(fail_first=100)
     options = CallOptions(timeout=5.0, retry=RetryOptions(attempts=3, initial=0.01, jitter=0.0))
     with pytest.raises(errors.UnavailableError, match=r"#3$"):
-        transport.unary(GENERATE, request(), Response, options=options)
+        transport.unary(GENERATE_RPC, request(), options=options)
     assert fresh.record.calls[GENERATE] == 3
     assert len(fake_time.sleeps) == 2
 
@@ -160,14 +164,14 @@ def test_attempts_exhausted_raises_the_last_error(
 def test_retry_none_means_a_single_attempt(fresh: TestServer, transport: Transport) -> None:
     fresh.plan = Plan(fail_first=1)
     with pytest.raises(errors.UnavailableError):
-        transport.unary(GENERATE, request(), Response, options=CallOptions(timeout=5.0))
+        transport.unary(GENERATE_RPC, request(), options=CallOptions(timeout=5.0))
     assert fresh.record.calls[GENERATE] == 1
 
 
 def test_deadline_exceeded(fresh: TestServer, transport: Transport) -> None:
     fresh.plan = Plan(delay=5.0)
     with pytest.raises(errors.DeadlineExceededError):
-        transport.unary(GENERATE, request(), Response, options=CallOptions(timeout=0.2, retry=FAST_RETRY))
+        transport.unary(GENERATE_RPC, request(), options=CallOptions(timeout=0.2, retry=FAST_RETRY))
     assert fresh.record.calls[GENERATE] == 1  # DEADLINE_EXCEEDED is not retryable by default
 
 
@@ -176,9 +180,9 @@ def test_closed_transport_refuses_calls(settings: ChannelSettings) -> None:
     transport.close()
     transport.close()  # idempotent
     with pytest.raises(errors.UsageError, match="closed"):
-        transport.unary(GENERATE, request(), Response, options=OPTIONS)
+        transport.unary(GENERATE_RPC, request(), options=OPTIONS)
     with pytest.raises(errors.UsageError, match="closed"):
-        transport.server_stream(STREAM, request(), Response, options=OPTIONS)
+        transport.server_stream(STREAM_RPC, request(), options=OPTIONS)
 
 
 def test_twenty_megabytes_each_way(fresh: TestServer, transport: Transport) -> None:
@@ -189,7 +193,7 @@ def test_twenty_megabytes_each_way(fresh: TestServer, transport: Transport) -> N
         content_pb2.Blob(mime_type="application/octet-stream", data=data)
     )
     # a part holds one of text/inline_data: the blob replaces the text, so the echo text is empty
-    response = transport.unary(GENERATE, message, Response, options=CallOptions(timeout=30.0))
+    response = transport.unary(GENERATE_RPC, message, options=CallOptions(timeout=30.0))
     assert response.candidates[0].content.parts[0].inline_data.data == data
 
 
@@ -197,7 +201,7 @@ def test_twenty_megabytes_each_way(fresh: TestServer, transport: Transport) -> N
 
 
 def test_stream_ok(fresh: TestServer, transport: Transport) -> None:
-    with transport.server_stream(STREAM, request(), Response, options=OPTIONS) as stream:
+    with transport.server_stream(STREAM_RPC, request(), options=OPTIONS) as stream:
         assert isinstance(stream, ServerStream)
         assert [text_of(r) for r in stream] == ["chunk 0", "chunk 1", "chunk 2"]
         assert stream.code() == grpc.StatusCode.OK
@@ -206,7 +210,7 @@ def test_stream_ok(fresh: TestServer, transport: Transport) -> None:
 
 
 def test_stream_status_is_known_once_the_stream_has_ended(fresh: TestServer, transport: Transport) -> None:
-    with transport.server_stream(STREAM, request(), Response, options=OPTIONS) as stream:
+    with transport.server_stream(STREAM_RPC, request(), options=OPTIONS) as stream:
         assert text_of(next(stream)) == "chunk 0"
         # Read on this thread: nothing has seen the status yet, and asking must not hang.
         with pytest.raises(errors.UsageError, match="not ended"):
@@ -219,7 +223,7 @@ def test_stream_status_is_known_once_the_stream_has_ended(fresh: TestServer, tra
 
 
 def test_stream_bytes_request(transport: Transport) -> None:
-    stream = transport.server_stream(STREAM, request().SerializeToString(), Response, options=OPTIONS)
+    stream = transport.server_stream(STREAM_RPC, request().SerializeToString(), options=OPTIONS)
     assert len(list(stream)) == 3
 
 
@@ -227,7 +231,7 @@ def test_stream_retried_when_failing_before_the_first_chunk(
     fresh: TestServer, transport: Transport, fake_time: FakeTime
 ) -> None:
     fresh.plan = Plan(fail_first=2)
-    stream = transport.server_stream(STREAM, request(), Response, options=OPTIONS)
+    stream = transport.server_stream(STREAM_RPC, request(), options=OPTIONS)
     assert [text_of(r) for r in stream] == ["chunk 0", "chunk 1", "chunk 2"]
     assert fresh.record.calls[STREAM] == 3
     assert fake_time.sleeps == [0.01, 0.02]
@@ -238,7 +242,7 @@ def test_stream_not_retried_after_a_chunk(
 ) -> None:
     fresh.plan = Plan(chunks=5, fail_after_chunks=2)
     received: list[str] = []
-    stream = transport.server_stream(STREAM, request(), Response, options=OPTIONS)
+    stream = transport.server_stream(STREAM_RPC, request(), options=OPTIONS)
     with pytest.raises(errors.UnavailableError, match=r"#1$"):
         received.extend(text_of(response) for response in stream)
     assert received == ["chunk 0", "chunk 1"]
@@ -251,7 +255,7 @@ def test_stream_not_retried_after_a_chunk(
 
 def test_stream_deadline(fresh: TestServer, transport: Transport) -> None:
     fresh.plan = Plan(chunks=100, chunk_delay=0.1)
-    stream = transport.server_stream(STREAM, request(), Response, options=CallOptions(timeout=0.3))
+    stream = transport.server_stream(STREAM_RPC, request(), options=CallOptions(timeout=0.3))
     with pytest.raises(errors.DeadlineExceededError):
         for _ in stream:
             pass
@@ -264,7 +268,7 @@ def _slow_stream(server: TestServer) -> None:
 
 def _start_slow_stream(server: TestServer, transport: Transport) -> ServerStream[Response]:
     _slow_stream(server)
-    stream = transport.server_stream(STREAM, request(), Response, options=LONG_DEADLINE)
+    stream = transport.server_stream(STREAM_RPC, request(), options=LONG_DEADLINE)
     assert text_of(next(stream)) == "chunk 0"
     assert not server.record.cancelled.is_set()  # running, not cancelled, until the test acts
     return stream
@@ -333,8 +337,7 @@ def test_bidi(fresh: TestServer, transport: Transport) -> None:
             client_content=generative_service_pb2.BidiGenerateContentClientContent(turns=[turn])
         )
 
-    server_message = generative_service_pb2.BidiGenerateContentServerMessage
-    with transport.bidi(BIDI, client_messages(), server_message, timeout=5.0) as stream:
+    with transport.bidi(BIDI_RPC, client_messages(), timeout=5.0) as stream:
         replies = list(stream)
     assert replies[0].HasField("setup_complete")
     assert replies[1].server_content.model_turn.parts[0].text == "echo: ping"
@@ -351,8 +354,7 @@ def test_bidi_cancel_reaches_the_server(fresh: TestServer, transport: Transport)
         )
         release.wait(10)  # the call stays open (not half-closed) until the test is done
 
-    server_message = generative_service_pb2.BidiGenerateContentServerMessage
-    stream = transport.bidi(BIDI, client_messages(), server_message, timeout=LONG_DEADLINE.timeout)
+    stream = transport.bidi(BIDI_RPC, client_messages(), timeout=LONG_DEADLINE.timeout)
     try:
         assert next(stream).HasField("setup_complete")
         assert not fresh.record.cancelled.is_set()
@@ -367,9 +369,10 @@ def test_bidi_cancel_reaches_the_server(fresh: TestServer, transport: Transport)
 
 
 def test_bidi_errors_are_translated(transport: Transport) -> None:
-    server_message = generative_service_pb2.BidiGenerateContentServerMessage
-    stream = transport.bidi(BIDI, iter(()), server_message, timeout=5.0)
+    stream = transport.bidi(BIDI_RPC, iter(()), timeout=5.0)
     assert list(stream) == []
-    stream = transport.bidi(BIDI.replace("Bidi", "Nope"), iter(()), server_message, timeout=5.0)
+    stream = transport.bidi(
+        dataclasses.replace(BIDI_RPC, path=BIDI.replace("Bidi", "Nope")), iter(()), timeout=5.0
+    )
     with pytest.raises(errors.UnimplementedError):
         next(stream)

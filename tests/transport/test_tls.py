@@ -11,7 +11,7 @@ from genai import errors
 from genai._transport import AsyncTransport, ChannelSettings, Transport
 from genai._transport.options import CallOptions
 from tests.transport.conftest import KEY, NO_RETRY_OPTIONS, RENAMED_HOST, Certificate
-from tests.transport.server import GENERATE, TestServer, request
+from tests.transport.server import GENERATE, GENERATE_RPC, TestServer, request
 
 Response = generative_service_pb2.GenerateContentResponse
 
@@ -26,7 +26,7 @@ def test_tls_with_private_root(tls_server: TestServer, certificate: Certificate)
         endpoint=f"localhost:{tls_server.port}", api_key=KEY, root_certificates=certificate.cert
     )
     with Transport(settings) as transport:
-        response = transport.unary(GENERATE, request("secure"), Response, options=NO_RETRY_OPTIONS)
+        response = transport.unary(GENERATE_RPC, request("secure"), options=NO_RETRY_OPTIONS)
     assert response.candidates[0].content.parts[0].text == "echo: secure"
     assert tls_server.record.metadata[0]["x-goog-api-key"] == KEY
 
@@ -34,23 +34,23 @@ def test_tls_with_private_root(tls_server: TestServer, certificate: Certificate)
 def _call_both_faces(settings: ChannelSettings, text: str) -> tuple[Response, Response]:
     """One GenerateContent through a Transport, then one through an AsyncTransport."""
     with Transport(settings) as transport:
-        sync = transport.unary(GENERATE, request(text), Response, options=NO_RETRY_OPTIONS)
+        sync = transport.unary(GENERATE_RPC, request(text), options=NO_RETRY_OPTIONS)
 
     async def main() -> Response:
         async with AsyncTransport(settings) as transport:
-            return await transport.unary(GENERATE, request(text), Response, options=NO_RETRY_OPTIONS)
+            return await transport.unary(GENERATE_RPC, request(text), options=NO_RETRY_OPTIONS)
 
     return sync, asyncio.run(asyncio.wait_for(main(), 10))
 
 
 def _refused_by_both_faces(settings: ChannelSettings) -> None:
     with Transport(settings) as transport, pytest.raises(errors.UnavailableError):
-        transport.unary(GENERATE, request(), Response, options=NO_RETRY_OPTIONS)
+        transport.unary(GENERATE_RPC, request(), options=NO_RETRY_OPTIONS)
 
     async def main() -> None:
         async with AsyncTransport(settings) as transport:
             with pytest.raises(errors.UnavailableError):
-                await transport.unary(GENERATE, request(), Response, options=NO_RETRY_OPTIONS)
+                await transport.unary(GENERATE_RPC, request(), options=NO_RETRY_OPTIONS)
 
     asyncio.run(asyncio.wait_for(main(), 10))
 
@@ -82,7 +82,7 @@ def test_async_tls(tls_server: TestServer, certificate: Certificate) -> None:
 
     async def main() -> Response:
         async with AsyncTransport(settings) as transport:
-            return await transport.unary(GENERATE, request("aio"), Response, options=NO_RETRY_OPTIONS)
+            return await transport.unary(GENERATE_RPC, request("aio"), options=NO_RETRY_OPTIONS)
 
     response = asyncio.run(asyncio.wait_for(main(), 10))
     assert response.candidates[0].content.parts[0].text == "echo: aio"
@@ -94,11 +94,11 @@ def test_untrusted_certificate_is_refused(tls_server: TestServer) -> None:
         Transport(ChannelSettings(endpoint=f"localhost:{tls_server.port}")) as transport,
         pytest.raises(errors.UnavailableError),
     ):
-        transport.unary(GENERATE, request(), Response, options=NO_RETRY_OPTIONS)
+        transport.unary(GENERATE_RPC, request(), options=NO_RETRY_OPTIONS)
 
 
 def test_tls_is_the_default_so_a_plaintext_server_fails(server: TestServer) -> None:
     settings = ChannelSettings(endpoint=server.address, api_key=KEY)  # insecure not set
     with Transport(settings) as transport, pytest.raises(errors.UnavailableError) as info:
-        transport.unary(GENERATE, request(), Response, options=CallOptions(timeout=5.0))
+        transport.unary(GENERATE_RPC, request(), options=CallOptions(timeout=5.0))
     assert KEY not in str(info.value)
