@@ -28,7 +28,7 @@ Op = Callable[[], object]
 
 def _unary_layers(ours: Ours, raw: RawStub) -> dict[str, Op]:
     import genai
-    from genai._aio.models import GENERATE_CONTENT
+    from genai._requests.calls import GENERATE_CONTENT
     from genai._requests.builders import build_generate_request
 
     transport = ours._client._transport
@@ -60,8 +60,8 @@ def _unary_layers(ours: Ours, raw: RawStub) -> dict[str, Op]:
 
 def _stream_layers(ours: Ours, raw: RawStub, chunks: int) -> dict[str, Op]:
     import genai
-    from genai._aio.models import STREAM_GENERATE_CONTENT
-    from genai._aio.streams import GenerateContentStream
+    from genai._requests.calls import STREAM_GENERATE_CONTENT
+    from genai._sync.streams import GenerateContentStream
 
     transport = ours._client._transport
     options = genai.CallOptions(timeout=TIMEOUT)

@@ -8,11 +8,13 @@
 from genai import errors as errors
 from genai import protos as protos
 from genai import types as types
-from genai._aio.models import AsyncModels, Models
-from genai._aio.streams import AsyncGenerateContentStream, GenerateContentStream
+from genai._aio.models import AsyncModels
+from genai._aio.streams import AsyncGenerateContentStream
 from genai._client import AsyncClient, Client
 from genai._requests.config import EmbedContentConfig, GenerateContentConfig
 from genai._requests.generation_config import GenerationConfig
+from genai._sync.models import Models
+from genai._sync.streams import GenerateContentStream
 from genai._transport.options import CallOptions, RetryOptions
 from genai._views.accumulate import StreamAccumulator
 from genai._views.responses import Candidate, GenerateContentResponse, PromptFeedback, SafetyRating

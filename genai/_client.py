@@ -14,7 +14,8 @@ import weakref
 from types import TracebackType
 from typing import Any
 
-from genai._aio.models import AsyncModels, Models
+from genai._aio.models import AsyncModels
+from genai._sync.models import Models
 from genai._transport import AsyncTransport, ChannelSettings, Transport
 from genai._transport.checks import check_retry, check_timeout
 from genai._transport.options import DEFAULT_TIMEOUT, CallOptions, RetryOptions

@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any, TypedDict, overload
 
-from genai._aio.streams import StreamHooks
 from genai._chats.history import ChatHistory
 from genai._client import Client
 from genai._coercion.base import is_list
@@ -34,6 +33,7 @@ from genai._transport.settings import (
     DEFAULT_STREAMS_PER_CHANNEL,
     redact_key,
 )
+from genai._views.stream_state import StreamHooks
 from genai._wire import messages as pb
 from genai.errors import UsageError
 

@@ -10,12 +10,13 @@ import weakref
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from genai._aio.streams import AsyncGenerateContentStream, GenerateContentStream
+from genai._aio.streams import AsyncGenerateContentStream
 from genai._chats.history import ChatCore, ChatHistory, Turn
 from genai._coercion.content import ContentLike, to_content
 from genai._coercion.safety import SafetySettingsLike
 from genai._coercion.tools import ToolConfigLike, ToolsLike
 from genai._facade.response import GenerateContentResponse, RequestOptions
+from genai._sync.streams import GenerateContentStream
 from genai._wire import messages as pb
 
 if TYPE_CHECKING:

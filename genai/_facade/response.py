@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from genai._aio.streams import AsyncGenerateContentStream, GenerateContentStream
+from genai._aio.streams import AsyncGenerateContentStream
 from genai._coercion.base import describe
+from genai._sync.streams import GenerateContentStream
 from genai._transport.checks import check_metadata, check_retry, check_timeout
 from genai._transport.options import RetryOptions
 from genai._views.responses import Candidate, PromptFeedback
