@@ -28,8 +28,8 @@ Op = Callable[[], object]
 
 def _unary_layers(ours: Ours, raw: RawStub) -> dict[str, Op]:
     import genai
-    from genai._requests.calls import GENERATE_CONTENT
     from genai._requests.builders import build_generate_request
+    from genai._requests.calls import GENERATE_CONTENT
 
     transport = ours._client._transport
     options = genai.CallOptions(timeout=TIMEOUT)
