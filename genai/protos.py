@@ -1,6 +1,8 @@
 """The message classes under the module name google-generativeai users know (``genai.protos``).
 
->>> genai.protos.Content(parts=[genai.protos.Part(text="hi")])
+>>> import genai
+>>> genai.protos.Content(parts=[genai.protos.Part(text="hi")]).parts[0].text
+'hi'
 """
 
 from genai_protos.flat import *  # noqa: F403

@@ -1,8 +1,13 @@
 """Chat history bookkeeping, free of I/O: one turn at a time, committed once, merged, when it completes.
 
+    >>> from genai._wire import messages as pb
     >>> core = ChatCore()
     >>> turn, _ = core.try_begin(to_contents("Hi"), owner="me")
-    >>> core.commit(turn, reply)        # appends the user content and the model's merged reply
+    >>> answer = pb.Content(role="model", parts=[pb.Part(text="Hello")])
+    >>> core.commit(turn, pb.GenerateContentResponse(candidates=[pb.Candidate(content=answer)]))
+    True
+    >>> [content.role for content in core.history]
+    ['user', 'model']
 
 Nothing is appended when a turn starts; a failed, cancelled or abandoned turn simply never commits,
 so errors cannot corrupt or half-fill the history. Reading `history` returns copies.

@@ -1,6 +1,7 @@
 """What each ``models`` method sends, as pure functions of its arguments: request, call options, schema.
 
-    >>> request, options, schema = ModelsCore(DEFAULT_CALL_OPTIONS)._generate("gemini-2.5-flash", "Hi", None)
+    >>> from genai._transport.options import CallOptions
+    >>> request, options, schema = ModelsCore(CallOptions(timeout=60))._generate("gemini-2.5-flash", "Hi", None)
     >>> type(request).__name__, options.timeout
     ('bytes', 60.0)
 

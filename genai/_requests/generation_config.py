@@ -1,7 +1,7 @@
 """``genai.GenerationConfig``: the generation parameters as a typed dataclass that takes Python types.
 
     >>> GenerationConfig(temperature=0.5, response_schema=list[str]).to_message().response_schema.type
-    2
+    5
 
 google-generativeai's ``genai.GenerationConfig(response_mime_type="application/json",
 response_schema=list[Recipe])`` runs as it is: the message ``types.GenerationConfig`` (a protobuf class)

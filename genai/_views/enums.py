@@ -5,8 +5,8 @@ these enums instead, so ``candidate.finish_reason.name == "MAX_TOKENS"`` works t
 proto-plus. A value the enum does not know (a newer server) does not crash: it becomes a pseudo-member
 that is still the same ``int``, named ``UNKNOWN_<value>``.
 
-    >>> from genai import _enums
-    >>> _enums.FinishReason(2).name, _enums.FinishReason(99).name, _enums.FinishReason(99) == 99
+    >>> from genai._views import enums
+    >>> enums.FinishReason(2).name, enums.FinishReason(99).name, enums.FinishReason(99) == 99
     ('MAX_TOKENS', 'UNKNOWN_99', True)
 """
 
@@ -44,7 +44,7 @@ class ProtoEnum(enum.IntEnum):
 def enum_from_descriptor(desc: EnumDescriptor, name: str | None = None) -> type[enum.IntEnum]:
     """Build an ``IntEnum`` with the names and numbers of a protobuf enum descriptor.
 
-        >>> from genai import types
+        >>> from genai._wire import messages as pb
         >>> enum_from_descriptor(pb.HarmProbability.DESCRIPTOR).HIGH.value
         4
 
