@@ -1,7 +1,8 @@
 """What each ``models`` method sends, as pure functions of its arguments: request, call options, schema.
 
     >>> from genai._transport.options import CallOptions
-    >>> request, options, schema = ModelsCore(CallOptions(timeout=60))._generate("gemini-2.5-flash", "Hi", None)
+    >>> core = ModelsCore(CallOptions(timeout=60))
+    >>> request, options, schema = core._generate("gemini-2.5-flash", "Hi", None)
     >>> type(request).__name__, options.timeout
     ('bytes', 60.0)
 
