@@ -11,8 +11,8 @@ from genai import types as types
 from genai._aio.models import AsyncModels
 from genai._aio.streams import AsyncGenerateContentStream
 from genai._client import AsyncClient, Client
+from genai._coercion.generation_config import GenerationConfig
 from genai._requests.config import EmbedContentConfig, GenerateContentConfig
-from genai._requests.generation_config import GenerationConfig
 from genai._sync.models import Models
 from genai._sync.streams import GenerateContentStream
 from genai._transport.options import CallOptions, RetryOptions

@@ -20,8 +20,8 @@ from genai._coercion.dicts import to_message
 from genai._coercion.schema import to_schema
 from genai._requests.builders import build_count_tokens_request, build_embed_request, build_generate_request
 from genai._requests.config import EmbedContentConfig, GenerateContentConfig
+from genai._requests.encode import encode_text_request
 from genai._transport.checks import check_metadata
-from genai._wire.encode import encode_text_request
 
 MODEL = "gemini-2.5-flash"
 BAD = "ok\ud800ok"  # what bytes.decode(errors="surrogateescape") leaves for an undecodable byte

@@ -21,9 +21,9 @@ from genai._requests.config import (
     to_embed_config,
     to_generate_config,
 )
+from genai._requests.encode import encode_text_request
 from genai._requests.options import call_options
 from genai._transport.options import CallOptions, RetryOptions
-from genai._wire.encode import encode_text_request
 from tests.expect import error
 
 MODEL = "gemini-2.5-flash"
@@ -681,7 +681,7 @@ COERCION_MODULES = [
     "genai._requests.builders",
     "genai._requests.config",
     "genai._requests.options",
-    "genai._wire.encode",
+    "genai._requests.encode",
 ]
 
 

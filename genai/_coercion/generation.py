@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar, cast
 
 from genai._coercion.base import SupportsModelDump, enum_number
 from genai._coercion.dicts import to_message
-from genai._requests.generation_config import GenerationConfig
+from genai._coercion.generation_config import GenerationConfig
 from genai._wire import messages as pb
 
 if TYPE_CHECKING:

@@ -16,6 +16,7 @@ from typing import Any, TypeAlias, cast
 
 from genai._coercion.base import SupportsModelDump, is_list
 from genai._coercion.content import ContentLike, ContentsLike
+from genai._coercion.generation_config import GenerationConfig
 from genai._coercion.models import to_model_name
 from genai._requests.builders import build_count_tokens_request, build_embed_request, build_generate_request
 from genai._requests.config import (
@@ -27,12 +28,11 @@ from genai._requests.config import (
     to_embed_config,
     to_generate_config,
 )
-from genai._requests.generation_config import GenerationConfig
+from genai._requests.encode import encode_text_request
 from genai._requests.options import call_options
 from genai._transport.options import CallOptions
 from genai._wire import messages as pb
 from genai._wire import rpcs
-from genai._wire.encode import encode_text_request
 
 __all__ = [
     "BATCH_EMBED_CONTENTS",
