@@ -20,7 +20,7 @@ from genai._wire import messages as pb
 
 if TYPE_CHECKING:
     from genai._coercion.generation import ThinkingConfigLike
-    from genai._requests.config import SchemaShape
+    from genai._coercion.schema import SchemaShape
 
 __all__ = ["GenerationConfig"]
 

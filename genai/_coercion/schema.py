@@ -18,7 +18,7 @@ import enum
 import typing
 from collections.abc import Mapping, MutableSequence, Sequence
 from types import GenericAlias, NoneType, UnionType
-from typing import Any, Literal, TypeAlias, Union
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, Union
 
 from genai._coercion.base import (
     SupportsModelDump,
@@ -34,6 +34,14 @@ from genai._wire import messages as pb
 from genai.errors import ResponseParseError
 
 __all__ = ["SchemaLike", "is_python_type", "parse_as", "to_schema"]
+
+if TYPE_CHECKING:
+    from typing import _SpecialForm
+
+# Every schema shape but a class, for typed configs that take ``type[T]`` besides: Literal[...],
+# Optional[...] and Annotated[...] are typing special forms. No bare Any, which would keep a type
+# checker from inferring T from a class.
+SchemaShape: TypeAlias = "pb.Schema | Mapping[str, Any] | UnionType | _SpecialForm | SupportsModelDump"
 
 SchemaLike: TypeAlias = (
     pb.Schema | Mapping[str, Any] | type[Any] | GenericAlias | UnionType | SupportsModelDump | Any

@@ -15,7 +15,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from types import UnionType
 from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypedDict
 
 from genai._coercion.base import (
@@ -33,21 +32,17 @@ from genai._transport.options import RetryOptions
 from genai._wire import messages as pb
 
 if TYPE_CHECKING:
-    from typing import _SpecialForm
-
     from typing_extensions import TypeVar
 
     from genai._coercion.content import ContentLike
     from genai._coercion.generation import GenerationConfigLike, ThinkingConfigLike
     from genai._coercion.safety import SafetySettingsLike
+    from genai._coercion.schema import SchemaShape
     from genai._coercion.tools import ToolConfigLike, ToolsLike
 
     # `.parsed` of a reply is typed as the Python type given as response_schema, else Any. The
     # default (PEP 696) is for type checkers only: typing.TypeVar takes none before Python 3.13.
     T = TypeVar("T", default=Any)
-    # Every other schema shape (Literal[...], Optional[...], Annotated[...] are typing special forms);
-    # no bare Any, which would keep a type checker from inferring T from a class.
-    SchemaShape: TypeAlias = pb.Schema | Mapping[str, Any] | UnionType | _SpecialForm | SupportsModelDump
 else:
     from typing import TypeVar
 
