@@ -31,7 +31,7 @@ class MaskError(ValueError):
     """A path that names no field, or a field that cannot be updated."""
 
     def __init__(self, path: str, description: str) -> None:
-        super().__init__(f"{path!r}: {description}")
+        super().__init__(f"{path!r}: {description}" if path else description)
         self.path = path
         self.description = description
 
