@@ -147,7 +147,7 @@ class Store:
         self.operations: Operations = Operations(self)
 
     def register(self, spec: CollectionSpec) -> ResourceCollection:
-        """Add a collection (one per segment) and return it."""
+        """Add a collection (one per segment) and return it: `files = store.register(FILES)`."""
         with self._lock:
             if spec.segment in self._collections:
                 raise ValueError(f"a collection {spec.segment!r} is already registered")
@@ -156,11 +156,11 @@ class Store:
             return collection
 
     def collection(self, segment: str) -> ResourceCollection:
-        """The registered collection for `segment` (KeyError if none)."""
+        """The registered collection for `segment` (KeyError if none): `store.collection("files")`."""
         return self._collections[segment]
 
     def exists(self, name: str) -> bool:
-        """Whether `name` is a live resource of any registered collection."""
+        """Whether `name` is a live resource of any registered collection: `store.exists("files/a")`."""
         parts = _names.split(name)
         if parts is None or parts[1] not in self._collections:
             return False
@@ -190,6 +190,7 @@ class Store:
                     and entry is not None
                     and (entry.seq, entry.expire_ns) == (seq, expire_ns)
                 ):
+                    self._drop_children(name)
                     collection._remove(name)
             self.operations._settle(now)
         finally:
@@ -204,6 +205,10 @@ class Store:
 
     def _expire_at(self, name: str, seq: int, expire_ns: int) -> None:
         heapq.heappush(self._expiring, (expire_ns, name, seq))
+
+    def _drop_children(self, name: str) -> None:
+        for collection, parent in self._children(name):
+            collection._buckets.pop(parent, None)
 
     def _children(self, name: str) -> list[tuple[ResourceCollection, str]]:
         inside = name + "/"
@@ -342,7 +347,7 @@ class ResourceCollection:
         return parts is not None and parts[1] in self._store._collections
 
     def get(self, name: str) -> Message:
-        """A copy of the resource; NotFound when there is none (or it expired)."""
+        """A copy of the resource; NotFound when there is none (or it expired): `files.get("files/a")`."""
         with self._store.locked():
             entry = self._entry(name)
             if entry is None:
@@ -358,7 +363,7 @@ class ResourceCollection:
         query: str = "",
         keep: Callable[[Message], bool] | None = None,
     ) -> Page:
-        """One page of the resources under `parent`, oldest first.
+        """One page of the resources under `parent`, oldest first: `docs.list(parent="corpora/c")`.
 
         `query` stands for the List's other parameters (a filter, ...): a token only works with
         the query that issued it. `keep` filters. InvalidField for a negative size or a bad token.
@@ -386,6 +391,8 @@ class ResourceCollection:
         self, patch: M, paths: Iterable[str], *, field: str = "", mask_field: str = "update_mask"
     ) -> M:
         """Apply the `paths` of `patch` to the resource named `patch.name`; returns the new resource.
+
+        `corpora.update(Corpus(name="corpora/c", display_name="New"), ["display_name"])`
 
         Unknown paths or fields that may not change are InvalidField on `mask_field`.
         """
@@ -427,16 +434,17 @@ class ResourceCollection:
             entry.message = _copy(message)
 
     def delete(self, name: str, *, refuse_children: bool = False) -> None:
-        """Remove the resource and everything under it; NotFound if absent. With `refuse_children`
-        a resource that has children is FailedPrecondition instead (the API's `force=false`)."""
+        """Remove the resource and everything under it; NotFound if absent: `corpora.delete("corpora/c")`.
+
+        With `refuse_children` a resource that has children is FailedPrecondition instead (the
+        API's `force=false`)."""
         with self._store.locked():
             if self._entry(name) is None:
                 raise NotFound(name)
             children = self._store._children(name)
             if children and refuse_children:
                 raise FailedPrecondition(f"{name} is not empty.")
-            for collection, parent in children:
-                collection._buckets.pop(parent, None)
+            self._store._drop_children(name)
             self._remove(name)
 
     def __len__(self) -> int:

@@ -15,6 +15,7 @@ from genai.emulator import _collections
 from genai.emulator._backend import Backend
 from genai.emulator._catalog import entries
 from genai.emulator._clock import NANOS, ManualClock
+from genai.emulator._collections import CollectionSpec, Expiry
 from genai.emulator._state import EmulatorOptions
 from genai.emulator._status import RpcFailure
 from genai.emulator._store import (
@@ -369,3 +370,14 @@ def test_concurrent_use_from_threads(store: Store) -> None:
     assert errors == []
     names = [name for page in _all_pages(corpora, 20) for name in page]
     assert len(names) == len(set(names)) == 8 * 30
+
+
+def test_an_expired_resource_takes_what_it_holds_along(store: Store, clock: ManualClock) -> None:
+    uploads = store.register(
+        CollectionSpec("uploads", expiry=Expiry("expiration_time", default_ttl=5.0, settable=False))
+    )
+    upload = uploads.create(file_pb2.File(), resource_id="u")
+    operation = store.operations.start(file_pb2.File, parent=upload.name, after=60)
+    clock.advance(5)
+    assert not store.exists(upload.name)
+    assert not store.exists(operation.name)
