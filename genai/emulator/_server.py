@@ -97,8 +97,9 @@ def format_endpoint(host: str, port: int) -> str:
 class EmulatorServer:
     """An in-memory Gemini API (v1beta gRPC) server; start it on a running asyncio loop.
 
-    All state (options, call records, counters) belongs to this object, so several servers can run
-    side by side in one process.
+    All state (options, call records, counters, the resource store) belongs to this object, so
+    several servers can run side by side in one process. `clock` drives the store's expiry and
+    long-running operations (default: the system clock; `_clock.ManualClock` in tests).
     """
 
     def __init__(
