@@ -1,12 +1,11 @@
 """The emulator's model catalog: realistic metadata for current and legacy public models.
 
-Built once at import (it is constant); handlers hand out the shared Model messages read-only.
+Built once at import (it is constant). Generation resolves models here; GetModel and ListModels
+serve the copies each server's store holds (`_backend`).
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from dataclasses import dataclass
 
 from genai_protos import model_pb2
@@ -14,9 +13,6 @@ from genai_protos import model_pb2
 GENERATE = ("generateContent", "streamGenerateContent", "countTokens")
 CACHEABLE = (*GENERATE, "createCachedContent", "batchGenerateContent")
 EMBED = ("embedContent", "batchEmbedContents")
-
-DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 1000
 
 
 @dataclass(frozen=True)
@@ -215,7 +211,6 @@ _ENTRIES: tuple[CatalogEntry, ...] = (
 )
 
 _BY_NAME = {entry.name: entry for entry in _ENTRIES}
-_FINGERPRINT = hashlib.sha256("\n".join(_BY_NAME).encode()).digest()
 
 
 def entries() -> tuple[CatalogEntry, ...]:
@@ -226,37 +221,3 @@ def entries() -> tuple[CatalogEntry, ...]:
 def find(name: str) -> CatalogEntry | None:
     """The entry for a full model name ("models/..."), or None."""
     return _BY_NAME.get(name)
-
-
-class BadPageToken(ValueError):
-    """The page token was not issued by this catalog."""
-
-
-def _sign(offset: int) -> str:
-    mac = hashlib.sha256(_FINGERPRINT + offset.to_bytes(4, "big")).hexdigest()[:12]
-    raw = f"models:{offset}:{mac}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _offset(token: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
-        kind, offset_text, _ = raw.split(":")
-        offset = int(offset_text)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BadPageToken(token) from exc
-    if kind != "models" or not 0 < offset < len(_ENTRIES) or _sign(offset) != token:
-        raise BadPageToken(token)
-    return offset
-
-
-def page(page_size: int, page_token: str) -> tuple[list[model_pb2.Model], str]:
-    """One ListModels page and the token for the next ("" on the last page).
-
-    Raises BadPageToken for a token this catalog did not issue.
-    """
-    size = DEFAULT_PAGE_SIZE if page_size <= 0 else min(page_size, MAX_PAGE_SIZE)
-    start = _offset(page_token) if page_token else 0
-    end = start + size
-    models = [entry.model for entry in _ENTRIES[start:end]]
-    return models, _sign(end) if end < len(_ENTRIES) else ""

@@ -1,49 +1,49 @@
-"""EmulatorServer: wires the servicers into a grpc.aio server on loopback."""
+"""EmulatorServer: one Backend (state, store, prelude) and the front ends that serve it.
+
+The gRPC front end is the only one today and owns the server's port. The HTTP front end (resumable
+uploads, downloads) and the WebSocket front end (live) will be started and stopped here too, each
+on its own port with the same discipline, serving the same Backend, and stopped with the same
+grace period and stop signal.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-import grpc
-from genai_protos import (  # noqa: F401  (the imports load every service into the private pool)
-    _pool,
-    cache_service_pb2,
-    discuss_service_pb2,
-    file_service_pb2,
-    generative_service_pb2,
-    model_service_pb2,
-    permission_service_pb2,
-    prediction_service_pb2,
-    retriever_service_pb2,
-    text_service_pb2,
-)
-
-from ._registry import Running, add_servicer
-from ._servicers import GenerativeServicer, ModelServicer, abort
+from ._backend import Backend
+from ._clock import Clock
+from ._grpc import GrpcFrontEnd
 from ._state import EmulatorOptions, ServerState
-from ._status import unimplemented
-from ._work import Workers
+from ._store import Store
 
-PACKAGE = "google.ai.generativelanguage.v1beta"
 LAST_RESORT_SECONDS = 2.0  # after the grace period, before grpc cancels calls that did not end
-MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 MAX_PORT = 65535
 
-_SERVER_OPTIONS = [
-    ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
-    ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
-    # Without this a second server could silently share a fixed port with the first.
-    ("grpc.so_reuseport", 0),
-    # Accept client keepalive pings at any rate, with or without calls in flight. grpc's defaults
-    # allow an idle client one ping per two hours (one per five minutes with calls) and answer a
-    # third early ping with GOAWAY "too_many_pings"; a loopback test server has nothing to protect.
-    ("grpc.keepalive_permit_without_calls", 1),
-    ("grpc.http2.min_recv_ping_interval_without_data_ms", 0),
-    ("grpc.http2.max_ping_strikes", 0),
-]
+
+class FrontEnd(Protocol):
+    """A transport serving the backend: gRPC now; HTTP (uploads, downloads) and WebSocket (live) later.
+
+    Each binds its own port with the same discipline (0 = a free one, OSError when it cannot
+    bind), serves from the server's one Backend, and on `stop(timeout)` stops accepting and ends
+    what still runs by `timeout`. The server's stop signal (`Backend.running`) tells running calls
+    to end when the grace period is over, whatever carries them.
+    """
+
+    name: str
+
+    async def start(self, address: str) -> int:
+        """Bind "host:port" and serve; returns the bound port."""
+        ...
+
+    async def stop(self, timeout: float) -> None:
+        """Stop accepting; everything still running has ended `timeout` seconds later."""
+        ...
+
+    async def wait_for_termination(self) -> None:
+        """Wait until it stops."""
+        ...
 
 
 def check_port(port: object) -> int:
@@ -94,61 +94,47 @@ def format_endpoint(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host and not host.startswith("[") else f"{host}:{port}"
 
 
-if TYPE_CHECKING:
-    _HandlerBase = grpc.GenericRpcHandler[Any, Any]
-else:  # generic only in the type stubs
-    _HandlerBase = grpc.GenericRpcHandler
-
-
-class _Unimplemented(_HandlerBase):
-    """Answers every method of the API's other services with a clear UNIMPLEMENTED."""
-
-    def service(
-        self, handler_call_details: grpc.HandlerCallDetails
-    ) -> grpc.RpcMethodHandler[Any, Any] | None:
-        service_name, _, method_name = handler_call_details.method.lstrip("/").partition("/")
-        if not service_name.startswith(PACKAGE + "."):
-            return None
-        try:
-            method = _pool.POOL.FindServiceByName(service_name).methods_by_name[method_name]
-        except KeyError:
-            return None
-        failure = unimplemented(service_name.rpartition(".")[2], method_name)
-
-        async def handler(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> None:
-            await abort(context, failure)
-
-        if method.client_streaming and method.server_streaming:
-            return grpc.stream_stream_rpc_method_handler(handler)
-        if method.client_streaming:
-            return grpc.stream_unary_rpc_method_handler(handler)
-        if method.server_streaming:
-            return grpc.unary_stream_rpc_method_handler(handler)
-        return grpc.unary_unary_rpc_method_handler(handler)
-
-
 class EmulatorServer:
     """An in-memory Gemini API (v1beta gRPC) server; start it on a running asyncio loop.
 
-    All state (options, call records, counters) belongs to this object, so several servers can run
-    side by side in one process.
+    All state (options, call records, counters, the resource store) belongs to this object, so
+    several servers can run side by side in one process. `clock` drives the store's expiry and
+    long-running operations (default: the system clock; `_clock.ManualClock` in tests).
     """
 
     def __init__(
-        self, host: str = "127.0.0.1", port: int = 0, options: EmulatorOptions | None = None
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        options: EmulatorOptions | None = None,
+        *,
+        clock: Clock | None = None,
     ) -> None:
         self.host = host
         self._requested_port = check_port(port)
-        self.options = options if options is not None else EmulatorOptions()
-        self.state = ServerState(self.options.max_recorded_calls)
+        self.backend = Backend(options if options is not None else EmulatorOptions(), clock)
+        self._grpc = GrpcFrontEnd(self.backend)
+        self._serving: list[FrontEnd] = []
         self._port = 0
-        self._server: grpc.aio.Server | None = None
-        self._running = Running()
-        self._workers = Workers()
+
+    @property
+    def options(self) -> EmulatorOptions:
+        """The server-wide options."""
+        return self.backend.options
+
+    @property
+    def state(self) -> ServerState:
+        """Call records and counters (thread-safe)."""
+        return self.backend.state
+
+    @property
+    def store(self) -> Store:
+        """The resource store every front end serves from (thread-safe)."""
+        return self.backend.store
 
     @property
     def port(self) -> int:
-        """The bound port (0 before start)."""
+        """The bound gRPC port (0 before start)."""
         return self._port
 
     @property
@@ -159,52 +145,29 @@ class EmulatorServer:
         return format_endpoint(self.host, self._port)
 
     async def start(self) -> str:
-        """Bind, start serving, and return the endpoint."""
-        if self._server is not None:
+        """Bind, start serving, and return the gRPC endpoint."""
+        if self._serving:
             raise RuntimeError("the emulator server is already started")
-        server = grpc.aio.server(options=_SERVER_OPTIONS)
-        self._running = running = Running()  # fresh: a server may be started again after a stop
-        workers = self._workers
-
-        async def offload(work: Callable[[], Any]) -> Any:
-            return await running.until(workers.submit(work))
-
-        add_servicer(
-            server,
-            f"{PACKAGE}.GenerativeService",
-            GenerativeServicer(self.options, self.state, running, offload),
-            offload,
-        )
-        add_servicer(
-            server, f"{PACKAGE}.ModelService", ModelServicer(self.options, self.state, running), offload
-        )
-        server.add_generic_rpc_handlers([_Unimplemented()])
-        address = format_endpoint(self.host, self._requested_port)
-        try:
-            port = server.add_insecure_port(address)
-        except RuntimeError as exc:
-            raise OSError(f"could not bind {address}: {exc}") from exc
-        if port == 0:
-            raise OSError(f"could not bind {address}")
-        await server.start()
-        self._server = server
+        self.backend.begin_run()  # fresh: a server may be started again after a stop
+        port = await self._grpc.start(format_endpoint(self.host, self._requested_port))
+        self._serving = [self._grpc]
         self._port = port
         return self.endpoint
 
     async def stop(self, grace: float | None = 1.0) -> None:
         """Stop accepting calls; running calls get `grace` seconds, then end with UNAVAILABLE."""
-        server, self._server = self._server, None
-        if server is None:
+        serving, self._serving = self._serving, []
+        if not serving:
             return
         wait = max(grace or 0.0, 0.0)
-        shutdown = asyncio.ensure_future(server.stop(wait + LAST_RESORT_SECONDS))
+        shutdown = asyncio.gather(*(front.stop(wait + LAST_RESORT_SECONDS) for front in serving))
         await asyncio.wait({shutdown}, timeout=wait)
         if not shutdown.done():
-            self._running.interrupt()
+            self.backend.running.interrupt()
         await shutdown
-        self._workers.close()
+        self.backend.end_run()
 
     async def wait_for_termination(self) -> None:
         """Wait until the server stops."""
-        if self._server is not None:
-            await self._server.wait_for_termination()
+        for front in list(self._serving):
+            await front.wait_for_termination()

@@ -27,16 +27,20 @@ class RpcFailure(Exception):
         self.message = message
         self.details = tuple(details)
 
-    def trailing_metadata(self) -> tuple[tuple[str, bytes], ...]:
-        """The trailer carrying the serialized google.rpc.Status (empty without details)."""
-        if not self.details:
-            return ()
+    def status(self) -> status_pb2.Status:
+        """The failure as a google.rpc.Status: what an HTTP error body or an Operation's error holds."""
         status = status_pb2.Status(code=self.code.value[0], message=self.message)
         for detail in self.details:
             packed = any_pb2.Any()
             packed.Pack(detail)
             status.details.append(packed)
-        return ((DETAILS_KEY, status.SerializeToString()),)
+        return status
+
+    def trailing_metadata(self) -> tuple[tuple[str, bytes], ...]:
+        """The gRPC trailer carrying the serialized google.rpc.Status (empty without details)."""
+        if not self.details:
+            return ()
+        return ((DETAILS_KEY, self.status().SerializeToString()),)
 
 
 def error_info(reason: str, metadata: Mapping[str, str] | None = None) -> error_details_pb2.ErrorInfo:

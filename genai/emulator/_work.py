@@ -22,7 +22,6 @@ from google.protobuf.message import Message
 from . import _catalog, _knobs
 from ._chunks import Layout, layout
 from ._generate import Reply, Shape, plan_reply
-from ._registry import INLINE_BYTES
 from ._schema_graph import SchemaError
 from ._status import RpcFailure, invalid_argument
 from ._validate import MAX_CANDIDATES, check_generate, raise_if
@@ -30,6 +29,7 @@ from ._validate import MAX_CANDIDATES, check_generate, raise_if
 T = TypeVar("T")
 gs = generative_service_pb2
 
+INLINE_BYTES = 16 * 1024  # larger requests are parsed (and handled) on a worker thread
 MAX_REPLY_WORDS = 1_000_000  # x-emulator-reply-words / -chunks, times candidate_count
 INLINE_WORDS = 4_096
 WORKERS = 2  # the GIL runs one at a time anyway; two keep a short job from queueing behind a long one

@@ -1,4 +1,4 @@
-"""The pure parts of the emulator, without gRPC: tokens, chunking, schema values, knobs, page tokens."""
+"""The pure parts of the emulator, without gRPC: tokens, chunking, schema values, knobs."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from genai_protos import content_pb2
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from genai.emulator import _catalog, _chunks, _knobs, _schema_values, _tokens
+from genai.emulator import _chunks, _knobs, _schema_values, _tokens
 from genai.emulator._generate import Shape, plan_reply, to_response
 from genai.emulator._random import Rng, digest
 from tests.emulator._helpers import request
@@ -110,19 +110,6 @@ def test_knob_parsing() -> None:
     knobs = _knobs.with_metadata(_knobs.from_options(fail="INTERNAL", chunks=4), {"x-emulator-fail": "none"})
     assert knobs.fail is None
     assert knobs.chunks == 4
-
-
-def test_page_tokens_round_trip_and_reject_forgeries() -> None:
-    seen = []
-    token = ""
-    while True:
-        models, token = _catalog.page(3, token)
-        seen += [m.name for m in models]
-        if not token:
-            break
-    assert seen == [e.name for e in _catalog.entries()]
-    with pytest.raises(_catalog.BadPageToken):
-        _catalog.page(3, "bW9kZWxzOjM6MDAwMDAwMDAwMDAw")  # "models:3:000000000000"
 
 
 def test_plan_is_pure_and_unary_equals_joined_chunks() -> None:

@@ -9,7 +9,7 @@ import pytest
 from genai_protos import content_pb2, generative_service_pb2
 from genai_protos.generative_service_pb2_grpc import GenerativeServiceStub
 
-from genai.emulator._registry import INLINE_BYTES, Pending, _lenient
+from genai.emulator._grpc.registry import INLINE_BYTES, Pending, _lenient
 from tests.emulator._helpers import TIMEOUT, joined, request, text_of, user
 
 gs = generative_service_pb2

@@ -1,4 +1,4 @@
-"""Registering the servicers, and the life of their calls: parsing, undecodable requests, shutdown.
+"""Registering a servicer with grpc.aio: parsing requests, undecodable requests, failures.
 
 * grpc calls the request deserializer on the event loop. A request over INLINE_BYTES is not parsed
   there (a 15 MB message of small parts takes a quarter of a second): the deserializer hands over a
@@ -7,35 +7,31 @@
   large message on the loop again.
 * With the generated registration, grpc calls `Request.FromString` itself and answers a DecodeError
   (for example a schema nested past protobuf's limit of 100 levels) with UNKNOWN "Unexpected <class
-  'google.protobuf.message.DecodeError'>". Here the handler gets an `Undecodable` instead and
-  answers with a clear INVALID_ARGUMENT.
-* `Running` tells the calls in progress when the grace period of a stop has run out; they then
-  answer UNAVAILABLE themselves at their next wait or chunk, and grpc's shutdown completes once
-  they have. grpc's own way, cancelling every call, left their tasks unwinding after stop()
-  returned, and a loop closed right then cancelled them again: grpc printed a CancelledError
-  traceback for each (and each client logged a GOAWAY line). Cancelling the handler tasks instead
-  would hit some inside grpc's sending code, which then never sends a status.
+  'google.protobuf.message.DecodeError'>". Here the wrapper answers with a clear INVALID_ARGUMENT
+  before the servicer sees the call (so it is not recorded: there is no message to record).
+* An RpcFailure raised by a servicer, or by the prelude it runs, ends the call with that status and
+  its google.rpc details in the grpc-status-details-bin trailer (`abort`).
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextvars import ContextVar
-from typing import Any, TypeVar
+from typing import Any, NoReturn
 
 import grpc
 from genai_protos import _pool
 from google.protobuf import message_factory
 from google.protobuf.message import DecodeError, Message
 
-from ._status import RpcFailure
+from .._lifecycle import Offload
+from .._prelude import Call
+from .._status import RpcFailure
+from .._work import INLINE_BYTES
 
-T = TypeVar("T")
-SHUTTING_DOWN = "The genai emulator is shutting down."
-INLINE_BYTES = 16 * 1024  # larger requests are parsed (and handled) on a worker thread
+__all__ = ["INLINE_BYTES", "Context", "Pending", "abort", "add_servicer", "call_of", "received_bytes"]
+
 Context = grpc.aio.ServicerContext[Any, Any]
-Offload = Callable[[Callable[[], Any]], Awaitable[Any]]  # runs work on a worker thread
 
 # grpc deserializes a request in the task that then runs its handler, so this is per call.
 _RECEIVED: ContextVar[int] = ContextVar("genai_emulator_received_bytes", default=-1)
@@ -44,6 +40,16 @@ _RECEIVED: ContextVar[int] = ContextVar("genai_emulator_received_bytes", default
 def received_bytes() -> int:
     """The serialized size of the current call's request (-1 outside a served call)."""
     return _RECEIVED.get()
+
+
+def call_of(service: str, method: str, request: Message, context: Context) -> Call:
+    """The prelude's view of a gRPC call: `call_of("ModelService", "GetModel", request, context)`."""
+    return Call(service, method, {key: value for key, value in context.invocation_metadata() or ()}, request)
+
+
+async def abort(context: Context, failure: RpcFailure) -> NoReturn:
+    """End the call with `failure`, its details in the grpc-status-details-bin trailer."""
+    await context.abort(failure.code, failure.message, trailing_metadata=failure.trailing_metadata())
 
 
 class Undecodable:
@@ -63,52 +69,6 @@ class Undecodable:
         else:
             why = "the bytes are not a valid serialized message of that type"
         return RpcFailure(grpc.StatusCode.INVALID_ARGUMENT, f"Could not decode the {self.type_name}: {why}.")
-
-
-def shutting_down() -> RpcFailure:
-    """How a call still running when the grace period ends is answered."""
-    return RpcFailure(grpc.StatusCode.UNAVAILABLE, SHUTTING_DOWN)
-
-
-class Running:
-    """Whether the calls in progress should end now; their waits end early when they should."""
-
-    def __init__(self) -> None:
-        self._stop = asyncio.Event()
-
-    @property
-    def stopping(self) -> bool:
-        """Whether running calls should end now (with `shutting_down()`)."""
-        return self._stop.is_set()
-
-    def interrupt(self) -> None:
-        """Tell every running call to end; waits in `sleep` and `until` end at once."""
-        self._stop.set()
-
-    async def sleep(self, seconds: float) -> None:
-        """asyncio.sleep, cut short (RpcFailure) when the server stops."""
-        if seconds > 0:
-            try:
-                await asyncio.wait_for(self._stop.wait(), seconds)
-            except asyncio.TimeoutError:
-                return
-        if self.stopping:
-            raise shutting_down()
-
-    async def until(self, future: asyncio.Future[T]) -> T:
-        """The result of `future`, or RpcFailure when the server stops first; it is cancelled if
-        the call ends without it."""
-        waiter = asyncio.ensure_future(self._stop.wait())
-        either: list[asyncio.Future[Any]] = [future, waiter]
-        try:
-            await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            waiter.cancel()
-            if not future.done():
-                future.cancel()  # work still queued is dropped
-        if future.cancelled() and self.stopping:
-            raise shutting_down()
-        return future.result()
 
 
 def _decode(message_class: type[Message], data: bytes) -> Message | Undecodable:
@@ -139,11 +99,22 @@ def _lenient(message_class: type[Message]) -> Callable[[bytes], Any]:
     return parse
 
 
+async def _parsed(request: Any, offload: Offload) -> Any:
+    if isinstance(request, Pending):
+        request = await offload(request.parse)
+    if isinstance(request, Undecodable):
+        raise request.failure()
+    return request
+
+
 def _unary(behaviour: Callable[[Any, Context], Awaitable[Any]], offload: Offload) -> Any:
     async def handle(request: Any, context: Context) -> Any:
-        if isinstance(request, Pending):
-            request = await offload(request.parse)
-        return await behaviour(request, context)
+        try:
+            if not isinstance(request, Message):
+                request = await _parsed(request, offload)
+            return await behaviour(request, context)
+        except RpcFailure as failure:
+            await abort(context, failure)
 
     return handle
 
@@ -151,31 +122,56 @@ def _unary(behaviour: Callable[[Any, Context], Awaitable[Any]], offload: Offload
 def _unary_stream(behaviour: Callable[[Any, Context], AsyncGenerator[Any, None]], offload: Offload) -> Any:
     # A coroutine writing the responses itself: the same work grpc does for an async generator.
     async def handle(request: Any, context: Context) -> None:
-        if isinstance(request, Pending):
-            request = await offload(request.parse)
-        responses = behaviour(request, context)
         try:
-            async for response in responses:
-                await context.write(response)
-        finally:
-            await responses.aclose()  # a cancelled call closes the generator now, not at collection
+            if not isinstance(request, Message):
+                request = await _parsed(request, offload)
+            responses = behaviour(request, context)
+            try:
+                async for response in responses:
+                    await context.write(response)
+            finally:
+                await responses.aclose()  # a cancelled call closes the generator now, not at collection
+        except RpcFailure as failure:
+            await abort(context, failure)
+
+    return handle
+
+
+def _bidi(behaviour: Callable[[Any, Context], AsyncGenerator[Any, None]], offload: Offload) -> Any:
+    # The servicer reads parsed messages (large ones parsed on a worker thread; an undecodable one
+    # fails the call) and yields its own; an RpcFailure from either side ends the call.
+    async def handle(raw_requests: AsyncIterator[Any], context: Context) -> None:
+        async def requests() -> AsyncIterator[Message]:
+            async for request in raw_requests:
+                yield request if isinstance(request, Message) else await _parsed(request, offload)
+
+        try:
+            responses = behaviour(requests(), context)
+            try:
+                async for response in responses:
+                    await context.write(response)
+            finally:
+                await responses.aclose()
+        except RpcFailure as failure:
+            await abort(context, failure)
 
     return handle
 
 
 def add_servicer(server: grpc.aio.Server, service_name: str, servicer: object, offload: Offload) -> None:
     """Register every method of `service_name` with `servicer`'s method of the same name; `offload`
-    parses large requests (request-streaming methods, none of them served, get messages as sent)."""
+    parses large requests. The API has no client-streaming method that is not bidirectional."""
     service = _pool.POOL.FindServiceByName(service_name)
     handlers: dict[str, grpc.RpcMethodHandler[Any, Any]] = {}
     for method in service.methods:
         behaviour = getattr(servicer, method.name)
         deserialize = _lenient(message_factory.GetMessageClass(method.input_type))
         serialize = message_factory.GetMessageClass(method.output_type).SerializeToString
-        if method.client_streaming and method.server_streaming:
+        if method.client_streaming:
+            if not method.server_streaming:
+                raise NotImplementedError(f"{service_name}.{method.name}: client streaming only")
             factory = grpc.stream_stream_rpc_method_handler
-        elif method.client_streaming:
-            factory = grpc.stream_unary_rpc_method_handler
+            behaviour = _bidi(behaviour, offload)
         elif method.server_streaming:
             factory = grpc.unary_stream_rpc_method_handler
             behaviour = _unary_stream(behaviour, offload)

@@ -1,0 +1,29 @@
+"""Which servicer serves each service of the API over gRPC: one module per service.
+
+A service without a servicer yet answers every method UNIMPLEMENTED (`front._Unimplemented`). A
+later issue adds its module here (cached contents, files' metadata, tuned models, corpora,
+permissions on the store; live sessions in `generative`), and a test checks that this table names
+every service of the API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .._backend import Backend
+from .generative import GenerativeServicer
+from .models import ModelServicer
+
+PACKAGE = "google.ai.generativelanguage.v1beta"
+
+SERVICERS: dict[str, Callable[[Backend], object] | None] = {
+    "GenerativeService": GenerativeServicer,
+    "ModelService": ModelServicer,
+    "CacheService": None,
+    "FileService": None,
+    "RetrieverService": None,
+    "PermissionService": None,
+    "PredictionService": None,
+    "TextService": None,
+    "DiscussService": None,
+}
