@@ -25,17 +25,22 @@ $(STAMP): setup.cfg pyproject.toml
 	$(call checkout-pth,$(VENV))
 	touch $(STAMP)
 
-# Compile protos/ into generated/genai_protos (see scripts/generate.py for the post-processing).
+# Compile protos/ into generated/genai_protos (see scripts/generate.py for the post-processing),
+# then write the sync face genai/_sync from its asyncio source genai/_aio (scripts/unasync.py).
 generate: $(STAMP)
 	$(BIN)/python scripts/generate.py
+	$(BIN)/python scripts/unasync.py
 
-# Regenerate into a temp dir and fail on any difference with the committed generated/.
+# Regenerate both into a temp dir and fail on any difference with the committed files.
 check-generated: $(STAMP)
 	@tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
 	$(BIN)/python scripts/generate.py --out $$tmp && \
 	diff -r -x __pycache__ $$tmp/genai_protos generated/genai_protos \
-	  || { echo "generated/ is stale: run 'make generate' and commit the result"; exit 1; }
-	@echo "generated/ is up to date"
+	  || { echo "generated/ is stale: run 'make generate' and commit the result"; exit 1; }; \
+	$(BIN)/python scripts/unasync.py --out $$tmp/_sync && \
+	diff -r -x __pycache__ $$tmp/_sync genai/_sync \
+	  || { echo "genai/_sync is stale (or was edited by hand): run 'make generate' and commit the result"; exit 1; }
+	@echo "generated/ and genai/_sync are up to date"
 
 lint: $(STAMP)
 	$(BIN)/ruff check genai tests benchmarks scripts

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any, TypedDict, overload
 
+from genai._aio import facade as aio_facade
 from genai._chats.history import ChatHistory
 from genai._client import Client
 from genai._coercion.base import is_list
@@ -26,6 +27,7 @@ from genai._coercion.tools import ToolConfigLike, ToolsLike
 from genai._facade.chat import ChatSession
 from genai._facade.response import GenerateContentResponse, RequestOptions, split_request_options
 from genai._requests.config import EmbedContentConfig, GenerateContentConfig
+from genai._sync import facade as sync_facade
 from genai._transport.options import DEFAULT_TIMEOUT, RetryOptions
 from genai._transport.settings import (
     DEFAULT_MAX_MESSAGE_BYTES,
@@ -33,7 +35,6 @@ from genai._transport.settings import (
     DEFAULT_STREAMS_PER_CHANNEL,
     redact_key,
 )
-from genai._views.stream_state import StreamHooks
 from genai._wire import messages as pb
 from genai.errors import UsageError
 
@@ -184,18 +185,7 @@ class GenerativeModel:
     ) -> GenerateContentResponse:
         """Generate a reply; with ``stream=True`` iterate the returned response for chunks."""
         config = self._request_config(generation_config, safety_settings, tools, tool_config, request_options)
-        return self._generate(contents, config, stream, None)
-
-    def _generate(
-        self, contents: ContentsLike, config: GenerateContentConfig, stream: bool, hooks: StreamHooks | None
-    ) -> GenerateContentResponse:
-        models = self.client.models
-        if stream:
-            return GenerateContentResponse(stream=models._stream(self.model_name, contents, config, hooks))
-        view = models.generate_content(model=self.model_name, contents=contents, config=config)
-        if hooks is not None:
-            hooks.completed(view.raw)
-        return GenerateContentResponse(result=view)
+        return sync_facade.generate(self.client.models, self.model_name, contents, config, stream, None)
 
     async def generate_content_async(
         self,
@@ -210,18 +200,8 @@ class GenerativeModel:
     ) -> GenerateContentResponse:
         """The asyncio twin of generate_content (stream: ``async for chunk in response``)."""
         config = self._request_config(generation_config, safety_settings, tools, tool_config, request_options)
-        return await self._generate_async(contents, config, stream, None)
-
-    async def _generate_async(
-        self, contents: ContentsLike, config: GenerateContentConfig, stream: bool, hooks: StreamHooks | None
-    ) -> GenerateContentResponse:
         models = self.client.aio.models
-        if stream:
-            return GenerateContentResponse(stream=models._stream(self.model_name, contents, config, hooks))
-        view = await models.generate_content(model=self.model_name, contents=contents, config=config)
-        if hooks is not None:
-            hooks.completed(view.raw)
-        return GenerateContentResponse(result=view)
+        return await aio_facade.generate(models, self.model_name, contents, config, stream, None)
 
     def count_tokens(
         self,
@@ -233,7 +213,7 @@ class GenerativeModel:
     ) -> pb.CountTokensResponse:
         """Tokens the contents (with this model's system instruction and tools) use."""
         config = self._request_config(generation_config, None, tools, None, request_options)
-        return self.client.models.count_tokens(model=self.model_name, contents=contents, config=config)
+        return sync_facade.count_tokens(self.client.models, self.model_name, contents, config)
 
     async def count_tokens_async(
         self,
@@ -245,9 +225,7 @@ class GenerativeModel:
     ) -> pb.CountTokensResponse:
         """The asyncio twin of count_tokens."""
         config = self._request_config(generation_config, None, tools, None, request_options)
-        return await self.client.aio.models.count_tokens(
-            model=self.model_name, contents=contents, config=config
-        )
+        return await aio_facade.count_tokens(self.client.aio.models, self.model_name, contents, config)
 
     def start_chat(
         self, *, history: Iterable[ContentLike] | None = None, enable_automatic_function_calling: bool = False

@@ -1,8 +1,12 @@
-"""``client.aio.models``: generate, stream, count tokens, embed, list, get (asyncio)."""
+"""``client.aio.models``: generate, stream, count tokens, embed, list, get.
+
+What each method sends comes from the pure core (genai._requests.calls); here it is only sent,
+through the transport's interface (unary, server_stream, gather).
+"""
 
 from __future__ import annotations
 
-import asyncio
+import functools
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, overload
 
@@ -34,9 +38,11 @@ from genai._wire import messages as pb
 if TYPE_CHECKING:
     from genai._requests.config import T
 
+__all__ = ["AsyncModels"]
+
 
 class AsyncModels(ModelsCore):
-    """Asynchronous model calls; reached as ``client.aio.models``."""
+    """Model calls; reached as ``client.aio.models``."""
 
     def __init__(self, transport: AsyncTransport, defaults: CallOptions) -> None:
         super().__init__(defaults)
@@ -81,7 +87,7 @@ class AsyncModels(ModelsCore):
     async def generate_content_stream(
         self, *, model: str, contents: ContentsLike, config: GenerateConfig | None = None
     ) -> AsyncGenerateContentStream[Any]:
-        """The reply as it is produced (``async for``); `.response` afterwards holds it merged.
+        """The reply as it is produced: iterate the chunks; `.response` afterwards holds them merged.
 
         >>> async with await client.aio.models.generate_content_stream(model="m", contents="Hi") as s: ...
         """
@@ -102,37 +108,55 @@ class AsyncModels(ModelsCore):
     async def count_tokens(
         self, *, model: str, contents: ContentsLike, config: GenerateConfig | None = None
     ) -> pb.CountTokensResponse:
-        """Tokens `contents` (plus the config's system instruction and tools) would use."""
+        """Tokens `contents` (plus the config's system instruction and tools) would use.
+
+        >>> (await client.aio.models.count_tokens(model="gemini-2.5-flash", contents="Hi")).total_tokens
+        """
         request, options = self._count(model, contents, config)
         return await self._transport.unary(COUNT_TOKENS, request, options=options, metadata=options.metadata)
 
     async def embed_content(
         self, *, model: str, contents: ContentsLike, config: EmbedConfig | None = None
     ) -> pb.BatchEmbedContentsResponse:
-        """One embedding per content, in order; lists are sent in concurrent batches of 100."""
+        """One embedding per content, in order; lists are sent in concurrent batches of 100.
+
+        >>> (await client.aio.models.embed_content(model="gemini-embedding-001", contents=["a"])).embeddings
+        """
         batches, options = self._embed(model, contents, config)
         if isinstance(batches, pb.EmbedContentRequest):
             single = await self._transport.unary(
-                EMBED_CONTENT, batches, options=options, metadata=options.metadata
+                EMBED_CONTENT,
+                batches,
+                options=options,
+                metadata=options.metadata,
             )
             return single_embedding(single)
-        responses = await asyncio.gather(
-            *(
-                self._transport.unary(
-                    BATCH_EMBED_CONTENTS,
-                    batch,
-                    options=options,
-                    metadata=options.metadata,
-                )
-                for batch in batches
+        if len(batches) == 1:
+            return await self._transport.unary(
+                BATCH_EMBED_CONTENTS,
+                batches[0],
+                options=options,
+                metadata=options.metadata,
             )
-        )
-        return responses[0] if len(responses) == 1 else merge_embeddings(responses)
+        calls = [
+            functools.partial(
+                self._transport.unary,
+                BATCH_EMBED_CONTENTS,
+                batch,
+                options=options,
+                metadata=options.metadata,
+            )
+            for batch in batches
+        ]
+        return merge_embeddings(await self._transport.gather(calls))
 
     def list(
         self, *, page_size: int | None = None, config: CallConfig | None = None
     ) -> AsyncIterator[pb.Model]:
-        """Every model, fetched page by page as the async iterator advances."""
+        """Every model, fetched page by page as the iteration advances.
+
+        >>> [model.name async for model in client.aio.models.list()]
+        """
         size, options = self._page_size(page_size), self._options(config)
 
         async def pages() -> AsyncIterator[pb.Model]:
@@ -140,7 +164,10 @@ class AsyncModels(ModelsCore):
             while True:
                 request = pb.ListModelsRequest(page_size=size, page_token=token)
                 page = await self._transport.unary(
-                    LIST_MODELS, request, options=options, metadata=options.metadata
+                    LIST_MODELS,
+                    request,
+                    options=options,
+                    metadata=options.metadata,
                 )
                 for model in page.models:
                     yield model
@@ -151,6 +178,9 @@ class AsyncModels(ModelsCore):
         return pages()
 
     async def get(self, *, model: str, config: CallConfig | None = None) -> pb.Model:
-        """A model's metadata; NotFoundError when it does not exist."""
+        """A model's metadata; NotFoundError when it does not exist.
+
+        >>> (await client.aio.models.get(model="gemini-2.5-flash")).input_token_limit
+        """
         request, options = self._get(model, config)
         return await self._transport.unary(GET_MODEL, request, options=options, metadata=options.metadata)

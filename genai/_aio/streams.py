@@ -1,4 +1,4 @@
-"""A streamed reply, asyncio: ``async for`` its chunks; leaving early cancels the RPC."""
+"""A streamed reply: iterate its chunks as they arrive; leaving early cancels the RPC."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ __all__ = ["AsyncGenerateContentStream"]
 
 
 class AsyncGenerateContentStream(StreamState[T]):
-    """Async iterator of response chunks; also an async context manager.
+    """The chunks of a reply, as they arrive; also a context manager. ``resolve()`` reads the rest.
 
     >>> async with await client.aio.models.generate_content_stream(model="m", contents="hi") as s:
     ...     async for chunk in s: print(chunk.text, end="")
@@ -50,17 +50,18 @@ class AsyncGenerateContentStream(StreamState[T]):
                 raise StopAsyncIteration
             raise self._ended()
         try:
-            chunk = await self._stream.__anext__()
+            chunk = await anext(self._stream)
         except StopAsyncIteration:
             if self._stream.completed:
                 self._complete()
                 raise
-            self._abort(CLOSED, None)  # closed from another task while this one read
+            self._abort(CLOSED, None)  # closed by another thread or task while this one read
             raise StreamClosedError(CLOSED_MESSAGE) from None
         except GenAIError as error:
             self._abort(FAILED, error)
             raise
-        except BaseException:  # the task was cancelled (its RPC is cancelled too): a closed stream
+        except BaseException:  # interrupted (Ctrl-C) or the task cancelled: stop the RPC, keep nothing
+            self._stream.cancel()
             self._abort(CLOSED, None)
             raise
         return self._view(chunk)
@@ -76,7 +77,7 @@ class AsyncGenerateContentStream(StreamState[T]):
         self.cancel()
 
     def cancel(self) -> None:
-        """``aclose()`` for code that cannot await (a callback, a finalizer, another thread's loop)."""
+        """Cancel the RPC now, as ``aclose()`` does, from anywhere (a callback, a thread). Idempotent."""
         if self._state == OPEN:
             self._stream.cancel()
             self._abort(CLOSED, None)

@@ -1,1 +1,1 @@
-"""Chat bookkeeping: history and the one open turn; pure, no I/O."""
+"""Chat bookkeeping: history and the one open turn (``history``, pure); how each face waits (``waiting``)."""

@@ -1,32 +1,29 @@
-"""google-generativeai's ChatSession over genai's chat bookkeeping (genai._chats.history)."""
+"""google-generativeai's ChatSession over genai's chat bookkeeping (genai._chats.history).
+
+Its sends go through the facade's calls, written once (genai._aio.facade, generated into
+genai._sync.facade): ``send_message`` calls the sync face, ``send_message_async`` the asyncio one.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import functools
-import threading
 import weakref
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from genai._aio.streams import AsyncGenerateContentStream
+from genai._aio import facade as aio_facade
 from genai._chats.history import ChatCore, ChatHistory, Turn
+from genai._chats.waiting import callers
 from genai._coercion.content import ContentLike, to_content
 from genai._coercion.safety import SafetySettingsLike
 from genai._coercion.tools import ToolConfigLike, ToolsLike
 from genai._facade.response import GenerateContentResponse, RequestOptions
-from genai._sync.streams import GenerateContentStream
+from genai._sync import facade as sync_facade
 from genai._wire import messages as pb
 
 if TYPE_CHECKING:
     from genai.legacy import GenerationConfigType, GenerativeModel
 
 __all__ = ["ChatSession"]
-
-# How often a send waiting for another thread's or task's turn looks again (a turn dropped by the
-# garbage collector may end without waking it).
-_TURN_POLL = 0.05
 
 
 class ChatSession:
@@ -68,43 +65,12 @@ class ChatSession:
     def _close_own_stream(self) -> None:
         """Abandon the streamed reply the caller (this thread, or this task) left unread, if any."""
         streamed = self._streamed
-        if streamed is None or not streamed[0].open or streamed[0].owner not in _callers():
+        if streamed is None or not streamed[0].open or streamed[0].owner not in callers():
             return
         turn, stream = streamed[0], streamed[1]()
-        if isinstance(stream, GenerateContentStream):
-            stream.close()
-        elif isinstance(stream, AsyncGenerateContentStream):
-            stream.cancel()
+        if stream is not None:
+            stream.cancel()  # either face's stream: cancel() needs no await
         self._core.abandon(turn)
-
-    def _begin(self, user: pb.Content) -> Turn:
-        owner = threading.get_ident()
-        while True:
-            turn, blocker = self._core.try_begin([user], owner)
-            if turn is not None:
-                return turn
-            assert blocker is not None
-            if blocker.owner in _callers():
-                self._close_own_stream()  # the caller left its streamed reply unread
-                self._core.abandon(blocker)
-            else:
-                self._core.wait(blocker, _TURN_POLL)
-
-    async def _begin_async(self, user: pb.Content) -> Turn:
-        owner = asyncio.current_task()
-        loop = asyncio.get_running_loop()
-        while True:
-            turn, blocker = self._core.try_begin([user], owner)
-            if turn is not None:
-                return turn
-            assert blocker is not None
-            if blocker.owner in _callers():
-                self._close_own_stream()  # the caller left its streamed reply unread
-                self._core.abandon(blocker)
-                continue
-            ended: asyncio.Future[None] = loop.create_future()
-            self._core.on_end(blocker, functools.partial(_wake, loop, ended))
-            await asyncio.wait({ended}, timeout=_TURN_POLL)
 
     def _sent(self, turn: Turn, response: GenerateContentResponse) -> GenerateContentResponse:
         if response._stream is not None:
@@ -128,13 +94,7 @@ class ChatSession:
         config = self.model._request_config(
             generation_config, safety_settings, tools, tool_config, request_options
         )
-        turn = self._begin(user)
-        try:
-            response = self.model._generate(self._core.request_contents(turn), config, stream, turn)
-        except BaseException:
-            self._core.abandon(turn)
-            raise
-        return self._sent(turn, response)
+        return sync_facade.send_message(self, self.model.client.models, user, config, stream)
 
     async def send_message_async(
         self,
@@ -152,15 +112,7 @@ class ChatSession:
         config = self.model._request_config(
             generation_config, safety_settings, tools, tool_config, request_options
         )
-        turn = await self._begin_async(user)
-        try:
-            response = await self.model._generate_async(
-                self._core.request_contents(turn), config, stream, turn
-            )
-        except BaseException:
-            self._core.abandon(turn)
-            raise
-        return self._sent(turn, response)
+        return await aio_facade.send_message(self, self.model.client.aio.models, user, config, stream)
 
     def rewind(self) -> tuple[pb.Content, pb.Content]:
         """Remove the last exchange from the history and return it as (user, model)."""
@@ -172,23 +124,3 @@ class ChatSession:
         core = getattr(self, "_core", None)
         turns = len(core) // 2 if core is not None else 0
         return f"ChatSession(model={model!r}, turns={turns})"
-
-
-def _callers() -> tuple[object, ...]:
-    """Who is calling, as turns record their owner: this thread, and this task if there is one."""
-    try:
-        task: object = asyncio.current_task()
-    except RuntimeError:  # no running loop in this thread
-        task = None
-    return (threading.get_ident(), task) if task is not None else (threading.get_ident(),)
-
-
-def _wake(loop: asyncio.AbstractEventLoop, future: asyncio.Future[None]) -> None:
-    """Resolve ``future`` on its loop, from any thread (a no-op once the loop has closed)."""
-
-    def resolve() -> None:
-        if not future.done():
-            future.set_result(None)
-
-    with contextlib.suppress(RuntimeError):  # the waiting loop is gone
-        loop.call_soon_threadsafe(resolve)

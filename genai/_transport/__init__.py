@@ -1,8 +1,18 @@
 """The transport layer: settings, call options, retry decisions, and the two gRPC backends.
 
-The backends share one interface that the service layer calls unchanged: ``unary``,
-``server_stream``, ``bidi``, ``close``; ``Transport`` (sync, ``sync``) and ``AsyncTransport``
-(asyncio, ``aio``). They are the only modules that issue RPCs.
+The backends are hand-written and share one interface, which the service layer (written once in
+genai._aio, generated into genai._sync) calls unchanged; the sync one blocks, the asyncio one is
+awaited:
+
+* ``unary(rpc, request, *, options, metadata=()) -> M``
+* ``server_stream(rpc, request, *, options, metadata=()) -> ServerStream[M]`` (iterate it)
+* ``bidi(rpc, *, timeout=None, metadata=()) -> BidiStream[M]`` (``write``, ``done_writing``, ``read``)
+* ``sleep(seconds)``, ``gather(thunks) -> list`` (zero-argument callables, run concurrently: threads
+  or tasks)
+* ``close()`` (sync) / ``aclose()`` (asyncio)
+
+``Transport`` (sync, ``sync``) and ``AsyncTransport`` (asyncio, ``aio``); their streams live in
+``sync_streams`` and ``aio_streams``. They are the only modules that issue RPCs.
 """
 
 from genai._transport.aio import AsyncBidiStream, AsyncServerStream, AsyncTransport

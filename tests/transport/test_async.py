@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import gc
 import time
 from collections import Counter
@@ -153,7 +154,7 @@ def test_deadline_exceeded(fresh: TestServer, settings: ChannelSettings) -> None
 
 def test_closed_transport_refuses_calls(settings: ChannelSettings) -> None:
     async def body(t: AsyncTransport) -> None:
-        await t.close()
+        await t.aclose()
         with pytest.raises(errors.UsageError, match="closed"):
             await t.unary(GENERATE_RPC, request(), options=OPTIONS)
         with pytest.raises(errors.UsageError, match="closed"):
@@ -171,7 +172,7 @@ def test_one_transport_across_several_event_loops(fresh: TestServer, settings: C
     assert asyncio.run(asyncio.wait_for(call("first"), 10)) == "echo: first"
     assert asyncio.run(asyncio.wait_for(call("second"), 10)) == "echo: second"
     assert len(transport._pools) == 1  # the first loop's pool was dropped once that loop closed
-    asyncio.run(transport.close())
+    asyncio.run(transport.aclose())
     assert transport._pools == {}
 
 
@@ -458,3 +459,32 @@ def test_bidi_errors_are_translated_and_cancel_is_quiet(fresh: TestServer, setti
         assert fresh.record.cancelled_streams == 1 and fresh.record.calls[BIDI] == 1
 
     run(settings, body)
+
+
+# --------------------------------------------------------------------- sleep and gather (the backend)
+
+
+def test_sleep_goes_through_the_time_seam(settings: ChannelSettings) -> None:
+    fake = FakeTime()
+
+    async def body(t: AsyncTransport) -> None:
+        await t.sleep(0.25)
+
+    run(settings, body, fake=fake)
+    assert fake.sleeps == [0.25]
+
+
+def test_gather_runs_calls_as_tasks_in_order(fresh: TestServer, settings: ChannelSettings) -> None:
+    fresh.plan = Plan(delay=0.3)
+    texts = [f"n{i}" for i in range(4)]
+
+    async def body(t: AsyncTransport) -> tuple[list[str], float]:
+        calls = [functools.partial(t.unary, GENERATE_RPC, request(text), options=OPTIONS) for text in texts]
+        started = time.monotonic()
+        replies = await t.gather(calls)
+        return [text_of(reply) for reply in replies], time.monotonic() - started
+
+    replies, took = run(settings, body)
+    assert replies == [f"echo: {text}" for text in texts]
+    assert took < 4 * 0.3  # they overlapped
+    assert fresh.record.calls[GENERATE] == 4

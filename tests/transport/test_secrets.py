@@ -73,7 +73,7 @@ def test_async_failing_retried_call_does_not_leak_the_key(
         with pytest.raises(errors.UnavailableError) as stream:
             async for _ in transport.server_stream(STREAM_RPC, request(), options=RETRY):
                 pass
-        await transport.close()
+        await transport.aclose()
         return unary.value, stream.value
 
     unary, stream = asyncio.run(asyncio.wait_for(main(), 10))

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import gc
 import logging
 import threading
 import time
-from collections.abc import Iterator
 
 import grpc
 import pytest
 from genai_protos import content_pb2, generative_service_pb2
 
 from genai import errors
-from genai._transport import ChannelSettings, ServerStream, Transport
+from genai._transport import BidiStream, ChannelSettings, ServerStream, Transport
 from genai._transport.options import CallOptions, RetryOptions
 from tests.transport.conftest import FAST_RETRY, KEY, OPTIONS, FakeTime
 from tests.transport.server import (
@@ -327,52 +327,116 @@ def test_cancel_from_another_thread_ends_iteration_quietly(fresh: TestServer, tr
 # ---------------------------------------------------------------------------------------------- bidi
 
 
-def test_bidi(fresh: TestServer, transport: Transport) -> None:
-    def client_messages() -> Iterator[generative_service_pb2.BidiGenerateContentClientMessage]:
-        yield generative_service_pb2.BidiGenerateContentClientMessage(
-            setup=generative_service_pb2.BidiGenerateContentSetup(model="models/live")
-        )
-        turn = content_pb2.Content(role="user", parts=[content_pb2.Part(text="ping")])
-        yield generative_service_pb2.BidiGenerateContentClientMessage(
-            client_content=generative_service_pb2.BidiGenerateContentClientContent(turns=[turn])
-        )
+ClientMessage = generative_service_pb2.BidiGenerateContentClientMessage
 
-    with transport.bidi(BIDI_RPC, client_messages(), timeout=5.0) as stream:
-        replies = list(stream)
+
+def _setup() -> generative_service_pb2.BidiGenerateContentClientMessage:
+    return ClientMessage(setup=generative_service_pb2.BidiGenerateContentSetup(model="models/live"))
+
+
+def test_bidi(fresh: TestServer, transport: Transport) -> None:
+    # The same shape as AsyncTransport.bidi: write / read / done_writing, over a queue-fed call.
+    with transport.bidi(BIDI_RPC, timeout=5.0) as stream:
+        assert isinstance(stream, BidiStream)
+        stream.write(_setup())
+        setup = stream.read()
+        turn = content_pb2.Content(role="user", parts=[content_pb2.Part(text="ping")])
+        stream.write(
+            ClientMessage(
+                client_content=generative_service_pb2.BidiGenerateContentClientContent(turns=[turn])
+            ).SerializeToString()
+        )
+        stream.done_writing()
+        stream.done_writing()  # idempotent
+        rest = list(stream)
+        assert stream.read() is None
+        with pytest.raises(errors.UsageError):
+            stream.write(ClientMessage())
+    assert setup is not None
+    replies = [setup, *rest]
     assert replies[0].HasField("setup_complete")
     assert replies[1].server_content.model_turn.parts[0].text == "echo: ping"
     assert fresh.record.metadata[0]["x-goog-api-key"] == KEY
-    assert fresh.record.cancelled_streams == 0  # requests that ran out end the call normally
+    assert fresh.record.cancelled_streams == 0  # a half-closed call ends normally
+    assert stream.completed
+
+
+def test_bidi_reads_and_writes_from_two_threads(fresh: TestServer, transport: Transport) -> None:
+    stream = transport.bidi(BIDI_RPC, timeout=5.0)
+    replies: list[generative_service_pb2.BidiGenerateContentServerMessage] = []
+    reader = threading.Thread(target=lambda: replies.extend(stream))
+    reader.start()  # the first read starts the call; the writes go to the same call
+    stream.write(_setup())
+    for text in ("a", "b"):
+        turn = content_pb2.Content(role="user", parts=[content_pb2.Part(text=text)])
+        stream.write(
+            ClientMessage(
+                client_content=generative_service_pb2.BidiGenerateContentClientContent(turns=[turn])
+            )
+        )
+    stream.done_writing()
+    reader.join(10)
+    assert not reader.is_alive()
+    assert [r.server_content.model_turn.parts[0].text for r in replies[1:]] == ["echo: a", "echo: b"]
+    assert fresh.record.calls[BIDI] == 1
 
 
 def test_bidi_cancel_reaches_the_server(fresh: TestServer, transport: Transport) -> None:
-    release = threading.Event()
-
-    def client_messages() -> Iterator[generative_service_pb2.BidiGenerateContentClientMessage]:
-        yield generative_service_pb2.BidiGenerateContentClientMessage(
-            setup=generative_service_pb2.BidiGenerateContentSetup(model="models/live")
-        )
-        release.wait(10)  # the call stays open (not half-closed) until the test is done
-
-    stream = transport.bidi(BIDI_RPC, client_messages(), timeout=LONG_DEADLINE.timeout)
-    try:
-        assert next(stream).HasField("setup_complete")
-        assert not fresh.record.cancelled.is_set()
-        cancelling = time.monotonic()
-        stream.cancel()
-        assert list(stream) == []  # quietly
-        assert fresh.record.cancelled.wait(CANCEL_WAIT), "the server never saw the cancellation"
-        assert time.monotonic() - cancelling < CANCEL_WAIT
-        assert fresh.record.cancelled_streams == 1
-    finally:
-        release.set()
+    stream = transport.bidi(BIDI_RPC, timeout=LONG_DEADLINE.timeout)
+    stream.write(_setup())  # the call stays open (not half-closed) until it is cancelled
+    assert next(stream).HasField("setup_complete")
+    assert not fresh.record.cancelled.is_set()
+    cancelling = time.monotonic()
+    stream.cancel()
+    stream.cancel()  # idempotent
+    assert list(stream) == []  # quietly
+    assert stream.read() is None
+    with pytest.raises(errors.UsageError):
+        stream.write(ClientMessage())
+    assert fresh.record.cancelled.wait(CANCEL_WAIT), "the server never saw the cancellation"
+    assert time.monotonic() - cancelling < CANCEL_WAIT
+    assert fresh.record.cancelled_streams == 1 and fresh.record.calls[BIDI] == 1
+    assert stream.cancelled
 
 
 def test_bidi_errors_are_translated(transport: Transport) -> None:
-    stream = transport.bidi(BIDI_RPC, iter(()), timeout=5.0)
+    stream = transport.bidi(BIDI_RPC, timeout=5.0)
+    stream.done_writing()
     assert list(stream) == []
-    stream = transport.bidi(
-        dataclasses.replace(BIDI_RPC, path=BIDI.replace("Bidi", "Nope")), iter(()), timeout=5.0
-    )
+    stream = transport.bidi(dataclasses.replace(BIDI_RPC, path=BIDI.replace("Bidi", "Nope")), timeout=5.0)
     with pytest.raises(errors.UnimplementedError):
         next(stream)
+    with pytest.raises(errors.UnimplementedError):  # a failed stream raises its error again
+        stream.read()
+
+
+# --------------------------------------------------------------------- sleep and gather (the backend)
+
+
+def test_sleep_goes_through_the_time_seam(transport: Transport, fake_time: FakeTime) -> None:
+    transport.sleep(0.25)
+    assert fake_time.sleeps == [0.25]
+
+
+def test_gather_runs_calls_on_threads_in_order(fresh: TestServer, transport: Transport) -> None:
+    fresh.plan = Plan(delay=0.3)
+    texts = [f"n{i}" for i in range(4)]
+
+    def call(text: str) -> str:
+        return text_of(transport.unary(GENERATE_RPC, request(text), options=OPTIONS))
+
+    calls = [functools.partial(call, text) for text in texts]
+    started = time.monotonic()
+    assert transport.gather(calls) == [f"echo: {text}" for text in texts]
+    assert time.monotonic() - started < 4 * 0.3  # they overlapped
+    assert fresh.record.calls[GENERATE] == 4
+    assert transport.gather([]) == []
+    assert transport.gather([threading.get_ident]) == [threading.get_ident()]  # one call: this thread
+
+
+def test_gather_raises_the_first_failure(transport: Transport) -> None:
+    def fail() -> str:
+        raise errors.UsageError("no")
+
+    with pytest.raises(errors.UsageError, match="no"):
+        transport.gather([lambda: "ok", fail])

@@ -1,0 +1,75 @@
+"""How a chat send waits for the turn in flight: a thread blocks on the chat's lock, a task awaits.
+
+    >>> TurnWaiter.owner() == threading.get_ident()
+    True
+
+This is the one place where the two faces of a chat genuinely differ, so it is written by hand,
+twice: the generated sync face (scripts/unasync.py) calls ``TurnWaiter`` where the asyncio source
+calls ``AsyncTurnWaiter``. The bookkeeping itself (genai._chats.history) has no I/O.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import threading
+
+from genai._chats.history import ChatCore, Turn
+
+__all__ = ["TURN_POLL", "AsyncTurnWaiter", "TurnWaiter", "callers"]
+
+# How often a send waiting for another thread's or task's turn looks again (a turn dropped by the
+# garbage collector may end without waking it).
+TURN_POLL = 0.05
+
+
+class TurnWaiter:
+    """Turns run by threads: a turn's owner is its thread; waiting blocks on the chat's condition."""
+
+    @staticmethod
+    def owner() -> object:
+        """Who runs a turn begun here: this thread."""
+        return threading.get_ident()
+
+    @staticmethod
+    def wait(core: ChatCore, turn: Turn) -> None:
+        """Return once ``turn`` has ended, or after ``TURN_POLL`` seconds (callers look again)."""
+        core.wait(turn, TURN_POLL)
+
+
+class AsyncTurnWaiter:
+    """Turns run by asyncio tasks: a turn's owner is its task; waiting suspends only that task."""
+
+    @staticmethod
+    def owner() -> object:
+        """Who runs a turn begun here: the current task."""
+        return asyncio.current_task()
+
+    @staticmethod
+    async def wait(core: ChatCore, turn: Turn) -> None:
+        """Return once ``turn`` has ended, or after ``TURN_POLL`` seconds (callers look again)."""
+        loop = asyncio.get_running_loop()
+        ended: asyncio.Future[None] = loop.create_future()
+        core.on_end(turn, functools.partial(_wake, loop, ended))
+        await asyncio.wait({ended}, timeout=TURN_POLL)
+
+
+def callers() -> tuple[object, ...]:
+    """Who is calling, as turns record their owner: this thread, and this task if there is one."""
+    try:
+        task: object = asyncio.current_task()
+    except RuntimeError:  # no running loop in this thread
+        task = None
+    return (threading.get_ident(), task) if task is not None else (threading.get_ident(),)
+
+
+def _wake(loop: asyncio.AbstractEventLoop, future: asyncio.Future[None]) -> None:
+    """Resolve ``future`` on its loop, from any thread (a no-op once the loop has closed)."""
+
+    def resolve() -> None:
+        if not future.done():
+            future.set_result(None)
+
+    with contextlib.suppress(RuntimeError):  # the waiting loop is gone
+        loop.call_soon_threadsafe(resolve)
