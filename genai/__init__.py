@@ -1,8 +1,17 @@
 """genai: a fast, typed gRPC client for the Gemini API (google.ai.generativelanguage v1beta).
 
->>> import genai
->>> client = genai.Client()
->>> client.models.generate_content(model="gemini-2.5-flash", contents="Hello").text
+With a key in GEMINI_API_KEY or GOOGLE_API_KEY::
+
+    import genai
+    client = genai.Client()
+    client.models.generate_content(model="gemini-2.5-flash", contents="Hello").text
+
+The same against a local emulator (``genai.testing.Emulator``, or ``python -m genai.emulator``):
+
+>>> local = genai.Client(endpoint=emulator.endpoint, insecure=True)
+>>> local.models.generate_content(model="gemini-2.5-flash", contents="Hello").text
+'You said: "Hello". ...'
+>>> local.close()
 """
 
 from genai import errors as errors

@@ -1,7 +1,16 @@
 """`genai.Client` and its asyncio twin `client.aio`.
 
-    >>> client = genai.Client()                      # key from GEMINI_API_KEY / GOOGLE_API_KEY, TLS
-    >>> client.models.generate_content(model="gemini-2.5-flash", contents="Hi").text
+With a key in GEMINI_API_KEY or GOOGLE_API_KEY, over TLS to the real API::
+
+    client = genai.Client()
+    client.models.generate_content(model="gemini-2.5-flash", contents="Hi").text
+
+and against a local emulator:
+
+    >>> local = genai.Client(endpoint=emulator.endpoint, insecure=True)
+    >>> local.models.generate_content(model="gemini-2.5-flash", contents="Hi").text
+    'You said: "Hi". ...'
+    >>> local.close()
 
 The client owns the transport (channels); both faces share the same settings and default call
 options. Close it (or use it as a context manager) to release the connections.

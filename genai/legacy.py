@@ -1,11 +1,11 @@
 """The google-generativeai style, as a thin facade over `genai.Client`.
 
-Code written for google-generativeai runs with only the import and configure lines changed:
+Code written for google-generativeai runs with only the import and configure lines changed::
 
-    >>> import genai
-    >>> genai.configure(api_key="...")
-    >>> model = genai.GenerativeModel("gemini-2.5-flash")
-    >>> model.generate_content("Hello").text
+    import genai
+    genai.configure(api_key="...")
+    model = genai.GenerativeModel("gemini-2.5-flash")
+    model.generate_content("Hello").text
 
 `configure()` only sets the default client the facade uses; everything else is explicit.
 """
@@ -75,7 +75,7 @@ def configure(
 ) -> None:
     """Set the default client of the facade (the arguments are ``genai.Client``'s).
 
-    >>> genai.configure(api_key="...")  # doctest: +SKIP
+    >>> genai.configure(endpoint=emulator.endpoint, insecure=True)  # a local emulator; no key needed
 
     The previous default client is not closed under the calls still running on it: it is dropped,
     and its connections close once those calls (and any stream still being read) are done.
@@ -111,7 +111,8 @@ def default_client() -> Client:
 class GenerativeModel:
     """A model with default generation settings (google-generativeai style).
 
-    >>> genai.GenerativeModel("gemini-2.5-flash").generate_content("Hello").text  # doctest: +SKIP
+    >>> genai.GenerativeModel("gemini-2.5-flash").generate_content("Hello").text
+    'You said: "Hello". ...'
 
     Per-call ``generation_config`` fields override the model's; per-call ``safety_settings``,
     ``tools`` and ``tool_config`` replace the model's.
@@ -185,7 +186,8 @@ class GenerativeModel:
     ) -> GenerateContentResponse:
         """Generate a reply; with ``stream=True`` iterate the returned response for chunks."""
         config = self._request_config(generation_config, safety_settings, tools, tool_config, request_options)
-        return sync_facade.generate(self.client.models, self.model_name, contents, config, stream, None)
+        reply = sync_facade.generate(self.client.models, self.model_name, contents, config, stream, None)
+        return GenerateContentResponse.of(reply)
 
     async def generate_content_async(
         self,
@@ -201,7 +203,8 @@ class GenerativeModel:
         """The asyncio twin of generate_content (stream: ``async for chunk in response``)."""
         config = self._request_config(generation_config, safety_settings, tools, tool_config, request_options)
         models = self.client.aio.models
-        return await aio_facade.generate(models, self.model_name, contents, config, stream, None)
+        reply = await aio_facade.generate(models, self.model_name, contents, config, stream, None)
+        return GenerateContentResponse.of(reply)
 
     def count_tokens(
         self,
@@ -295,7 +298,7 @@ def embed_content(
 ) -> EmbeddingDict | BatchEmbeddingDict:
     """``{"embedding": [floats]}``, or ``{"embedding": [[floats], ...]}`` for a list of contents.
 
-    >>> len(genai.embed_content(model="models/embedding-001", content="Hi")["embedding"])  # doctest: +SKIP
+    >>> len(genai.embed_content(model="models/embedding-001", content="Hi")["embedding"])
     768
     """
     timeout, retry, metadata = split_request_options(request_options)

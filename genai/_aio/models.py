@@ -64,6 +64,7 @@ class AsyncModels(ModelsCore):
         """One reply for `contents`.
 
         >>> (await client.aio.models.generate_content(model="gemini-2.5-flash", contents="Hi")).text
+        'You said: "Hi". ...'
         """
         request, options, schema = self._generate(model, contents, config)
         raw = await self._transport.unary(
@@ -89,7 +90,9 @@ class AsyncModels(ModelsCore):
     ) -> AsyncGenerateContentStream[Any]:
         """The reply as it is produced: iterate the chunks; `.response` afterwards holds them merged.
 
-        >>> async with await client.aio.models.generate_content_stream(model="m", contents="Hi") as s: ...
+        >>> stream = await client.aio.models.generate_content_stream(model="gemini-2.5-flash", contents="Hi")
+        >>> (await stream.resolve()).text
+        'You said: "Hi". ...'
         """
         return self._stream(model, contents, config, None)
 
@@ -111,6 +114,7 @@ class AsyncModels(ModelsCore):
         """Tokens `contents` (plus the config's system instruction and tools) would use.
 
         >>> (await client.aio.models.count_tokens(model="gemini-2.5-flash", contents="Hi")).total_tokens
+        1
         """
         request, options = self._count(model, contents, config)
         return await self._transport.unary(COUNT_TOKENS, request, options=options, metadata=options.metadata)
@@ -120,7 +124,9 @@ class AsyncModels(ModelsCore):
     ) -> pb.BatchEmbedContentsResponse:
         """One embedding per content, in order; lists are sent in concurrent batches of 100.
 
-        >>> (await client.aio.models.embed_content(model="gemini-embedding-001", contents=["a"])).embeddings
+        >>> reply = await client.aio.models.embed_content(model="gemini-embedding-001", contents=["a", "b"])
+        >>> len(reply.embeddings)
+        2
         """
         batches, options = self._embed(model, contents, config)
         if isinstance(batches, pb.EmbedContentRequest):
@@ -155,7 +161,8 @@ class AsyncModels(ModelsCore):
     ) -> AsyncIterator[pb.Model]:
         """Every model, fetched page by page as the iteration advances.
 
-        >>> [model.name async for model in client.aio.models.list()]
+        >>> [model.name async for model in client.aio.models.list()][:2]
+        ['models/gemini-2.5-pro', 'models/gemini-2.5-flash']
         """
         size, options = self._page_size(page_size), self._options(config)
 
@@ -181,6 +188,7 @@ class AsyncModels(ModelsCore):
         """A model's metadata; NotFoundError when it does not exist.
 
         >>> (await client.aio.models.get(model="gemini-2.5-flash")).input_token_limit
+        1048576
         """
         request, options = self._get(model, config)
         return await self._transport.unary(GET_MODEL, request, options=options, metadata=options.metadata)

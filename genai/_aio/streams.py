@@ -25,8 +25,10 @@ __all__ = ["AsyncGenerateContentStream"]
 class AsyncGenerateContentStream(StreamState[T]):
     """The chunks of a reply, as they arrive; also a context manager. ``resolve()`` reads the rest.
 
-    >>> async with await client.aio.models.generate_content_stream(model="m", contents="hi") as s:
-    ...     async for chunk in s: print(chunk.text, end="")
+    >>> stream = await client.aio.models.generate_content_stream(model="gemini-2.5-flash", contents="Hi")
+    >>> async with stream:
+    ...     [chunk.text async for chunk in stream][0]
+    'You said: "Hi". ...'
     """
 
     __slots__ = ("_stream",)

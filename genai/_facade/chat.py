@@ -94,7 +94,11 @@ class ChatSession:
         config = self.model._request_config(
             generation_config, safety_settings, tools, tool_config, request_options
         )
-        return sync_facade.send_message(self, self.model.client.models, user, config, stream)
+        models = self.model.client.models  # before the turn: a client that cannot be built opens none
+        turn, reply = sync_facade.send_message(
+            self._core, models, self.model.model_name, user, config, stream, self._close_own_stream
+        )
+        return self._sent(turn, GenerateContentResponse.of(reply))
 
     async def send_message_async(
         self,
@@ -112,7 +116,11 @@ class ChatSession:
         config = self.model._request_config(
             generation_config, safety_settings, tools, tool_config, request_options
         )
-        return await aio_facade.send_message(self, self.model.client.aio.models, user, config, stream)
+        models = self.model.client.aio.models
+        turn, reply = await aio_facade.send_message(
+            self._core, models, self.model.model_name, user, config, stream, self._close_own_stream
+        )
+        return self._sent(turn, GenerateContentResponse.of(reply))
 
     def rewind(self) -> tuple[pb.Content, pb.Content]:
         """Remove the last exchange from the history and return it as (user, model)."""

@@ -51,6 +51,15 @@ class GenerateContentResponse:
         self._result = result
         self._stream = stream
 
+    @classmethod
+    def of(
+        cls, reply: ResponseView | GenerateContentStream | AsyncGenerateContentStream
+    ) -> GenerateContentResponse:
+        """Wrap a reply of either face: a whole response, or a stream of its chunks."""
+        if isinstance(reply, ResponseView):
+            return cls(result=reply)
+        return cls(stream=reply)
+
     def _view(self) -> ResponseView:
         if self._result is not None:
             return self._result

@@ -2,31 +2,35 @@
 # then run `make generate` (`make check-generated` fails while this file is stale).
 """What the google-generativeai facade (genai.legacy) sends: generate, count tokens, a chat message.
 
-    >>> generate.__name__
-    'generate'
+    >>> config = GenerateContentConfig()
+    >>> (count_tokens(client.models, "models/gemini-2.5-flash", "Hi", config)).total_tokens
+    1
 
 ``GenerativeModel`` and ``ChatSession`` have both spellings of each method (``x()`` and
 ``x_async()``) on one class: each builds its arguments and hands them, with the models service of
-its face (here ``client.models``), to this module's function of that face.
+its face (here ``client.models``), to this module's function of that face, then wraps the reply
+(a response view, or a stream) in google-generativeai's response object.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import Any
 
-from genai._chats.history import Turn
-from genai._chats.waiting import TurnWaiter, callers
+from genai._chats.history import ChatCore, Turn
 from genai._coercion.content import ContentsLike
-from genai._facade.response import GenerateContentResponse
 from genai._requests.config import GenerateContentConfig
 from genai._sync.models import Models
+from genai._sync.streams import GenerateContentStream
+from genai._sync.turns import begin_turn
+from genai._views.responses import GenerateContentResponse
 from genai._views.stream_state import StreamHooks
 from genai._wire import messages as pb
 
-if TYPE_CHECKING:
-    from genai._facade.chat import ChatSession
+__all__ = ["Reply", "count_tokens", "generate", "send_message"]
 
-__all__ = ["count_tokens", "generate", "send_message"]
+# One reply: the whole response (unary), or the stream of its chunks.
+Reply = GenerateContentResponse[Any] | GenerateContentStream[Any]
 
 
 def generate(
@@ -36,17 +40,19 @@ def generate(
     config: GenerateContentConfig,
     stream: bool,
     hooks: StreamHooks | None,
-) -> GenerateContentResponse:
-    """One reply (or, with ``stream``, its stream) as google-generativeai's response object.
+) -> Reply:
+    """One reply, or with ``stream`` its stream; ``hooks`` hear how it ends (a chat commits its turn).
 
-    >>> generate(client.models, "models/m", "Hi", GenerateContentConfig(), False, None)
+    >>> config = GenerateContentConfig()
+    >>> (generate(client.models, "models/gemini-2.5-flash", "Hi", config, False, None)).text
+    'You said: "Hi". ...'
     """
     if stream:
-        return GenerateContentResponse(stream=models._stream(model_name, contents, config, hooks))
+        return models._stream(model_name, contents, config, hooks)
     view = models.generate_content(model=model_name, contents=contents, config=config)
     if hooks is not None:
         hooks.completed(view.raw)
-    return GenerateContentResponse(result=view)
+    return view
 
 
 def count_tokens(
@@ -54,42 +60,35 @@ def count_tokens(
 ) -> pb.CountTokensResponse:
     """Tokens the contents use with the model's settings.
 
-    >>> count_tokens(client.models, "models/m", "Hi", GenerateContentConfig())
+    >>> config = GenerateContentConfig()
+    >>> (count_tokens(client.models, "models/gemini-2.5-flash", "Hi", config)).total_tokens
+    1
     """
     return models.count_tokens(model=model_name, contents=contents, config=config)
 
 
 def send_message(
-    chat: ChatSession,
+    core: ChatCore,
     models: Models,
+    model_name: str,
     user: pb.Content,
     config: GenerateContentConfig,
     stream: bool,
-) -> GenerateContentResponse:
-    """Send ``user`` with the chat's history; the exchange is recorded once its reply is complete.
+    drop_own_reply: Callable[[], None],
+) -> tuple[Turn, Reply]:
+    """Send ``user`` after the chat's history; the exchange is recorded once its reply is complete.
 
-    >>> send_message(chat, client.models, to_content("Hi"), GenerateContentConfig(), False)
+    >>> core = ChatCore()
+    >>> hi = pb.Content(role="user", parts=[pb.Part(text="Hi")])
+    >>> turn, reply = send_message(core, client.models, "models/gemini-2.5-flash", hi,
+    ...                                  GenerateContentConfig(), False, lambda: None)
+    >>> reply.text, len(core.history)
+    ('You said: "Hi". ...', 2)
     """
-    turn = _begin(chat, user)
+    turn = begin_turn(core, [user], drop_own_reply)
     try:
-        contents = chat._core.request_contents(turn)
-        response = generate(models, chat.model.model_name, contents, config, stream, turn)
+        contents = core.request_contents(turn)
+        return turn, generate(models, model_name, contents, config, stream, turn)
     except BaseException:
-        chat._core.abandon(turn)
+        core.abandon(turn)
         raise
-    return chat._sent(turn, response)
-
-
-def _begin(chat: ChatSession, user: pb.Content) -> Turn:
-    """This caller's new turn, once no other is open (the caller's own unread stream is abandoned)."""
-    owner = TurnWaiter.owner()
-    while True:
-        turn, blocker = chat._core.try_begin([user], owner)
-        if turn is not None:
-            return turn
-        assert blocker is not None
-        if blocker.owner in callers():
-            chat._close_own_stream()  # the caller left its streamed reply unread
-            chat._core.abandon(blocker)
-        else:
-            TurnWaiter.wait(chat._core, blocker)

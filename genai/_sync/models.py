@@ -66,6 +66,7 @@ class Models(ModelsCore):
         """One reply for `contents`.
 
         >>> (client.models.generate_content(model="gemini-2.5-flash", contents="Hi")).text
+        'You said: "Hi". ...'
         """
         request, options, schema = self._generate(model, contents, config)
         raw = self._transport.unary(
@@ -91,7 +92,9 @@ class Models(ModelsCore):
     ) -> GenerateContentStream[Any]:
         """The reply as it is produced: iterate the chunks; `.response` afterwards holds them merged.
 
-        >>> with client.models.generate_content_stream(model="m", contents="Hi") as s: ...
+        >>> stream = client.models.generate_content_stream(model="gemini-2.5-flash", contents="Hi")
+        >>> (stream.resolve()).text
+        'You said: "Hi". ...'
         """
         return self._stream(model, contents, config, None)
 
@@ -113,6 +116,7 @@ class Models(ModelsCore):
         """Tokens `contents` (plus the config's system instruction and tools) would use.
 
         >>> (client.models.count_tokens(model="gemini-2.5-flash", contents="Hi")).total_tokens
+        1
         """
         request, options = self._count(model, contents, config)
         return self._transport.unary(COUNT_TOKENS, request, options=options, metadata=options.metadata)
@@ -122,7 +126,9 @@ class Models(ModelsCore):
     ) -> pb.BatchEmbedContentsResponse:
         """One embedding per content, in order; lists are sent in concurrent batches of 100.
 
-        >>> (client.models.embed_content(model="gemini-embedding-001", contents=["a"])).embeddings
+        >>> reply = client.models.embed_content(model="gemini-embedding-001", contents=["a", "b"])
+        >>> len(reply.embeddings)
+        2
         """
         batches, options = self._embed(model, contents, config)
         if isinstance(batches, pb.EmbedContentRequest):
@@ -155,7 +161,8 @@ class Models(ModelsCore):
     def list(self, *, page_size: int | None = None, config: CallConfig | None = None) -> Iterator[pb.Model]:
         """Every model, fetched page by page as the iteration advances.
 
-        >>> [model.name for model in client.models.list()]
+        >>> [model.name for model in client.models.list()][:2]
+        ['models/gemini-2.5-pro', 'models/gemini-2.5-flash']
         """
         size, options = self._page_size(page_size), self._options(config)
 
@@ -181,6 +188,7 @@ class Models(ModelsCore):
         """A model's metadata; NotFoundError when it does not exist.
 
         >>> (client.models.get(model="gemini-2.5-flash")).input_token_limit
+        1048576
         """
         request, options = self._get(model, config)
         return self._transport.unary(GET_MODEL, request, options=options, metadata=options.metadata)

@@ -27,8 +27,10 @@ __all__ = ["GenerateContentStream"]
 class GenerateContentStream(StreamState[T]):
     """The chunks of a reply, as they arrive; also a context manager. ``resolve()`` reads the rest.
 
-    >>> with client.models.generate_content_stream(model="m", contents="hi") as s:
-    ...     for chunk in s: print(chunk.text, end="")
+    >>> stream = client.models.generate_content_stream(model="gemini-2.5-flash", contents="Hi")
+    >>> with stream:
+    ...     [chunk.text for chunk in stream][0]
+    'You said: "Hi". ...'
     """
 
     __slots__ = ("_stream",)

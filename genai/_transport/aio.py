@@ -180,8 +180,9 @@ class AsyncTransport:
     async def gather(self, thunks: Sequence[Callable[[], Awaitable[R]]]) -> list[R]:
         """Run the calls concurrently (tasks; ``Transport.gather`` uses threads); results in order.
 
-        >>> await transport.gather([functools.partial(asyncio.sleep, 0, 1)])  # doctest: +SKIP
-        [1]
+        >>> async def one() -> int: return 1
+        >>> await AsyncTransport(ChannelSettings()).gather([one, one])
+        [1, 1]
 
         The first failure is raised as soon as it happens (``asyncio.gather``).
         """

@@ -164,7 +164,7 @@ class Transport:
     def gather(self, thunks: Sequence[Callable[[], R]]) -> list[R]:
         """Run the calls concurrently (threads; ``AsyncTransport.gather`` uses tasks); results in order.
 
-        >>> transport.gather([lambda: 1, lambda: 2])  # doctest: +SKIP
+        >>> Transport(ChannelSettings()).gather([lambda: 1, lambda: 2])
         [1, 2]
 
         The first failure is raised once every call has ended. A single call runs on this thread.
