@@ -1,6 +1,8 @@
 """Plain Python data -> genai's protobuf messages, with errors that say where and what.
 
-    >>> from genai import types; to_message(types.Blob, {"mimeType": "a/b", "data": "aGk="}, path="b").data
+    >>> from genai._wire import messages as pb
+
+    >>> to_message(pb.Blob, {"mimeType": "a/b", "data": "aGk="}, path="b").data
     b'hi'
 
 The shared bottom rung of the coercion ladder (genai._coercion.content, .tools, .generation and
@@ -153,7 +155,9 @@ def _message_plan(desc: Descriptor) -> _MessagePlan:
 def to_message(cls: type[M], value: Any, *, path: str, expected: str | None = None) -> M:
     """`value` as a `cls` message: our message unchanged, a dict, proto-plus, other pools, pydantic.
 
-    >>> from genai import types; to_message(types.FileData, {"fileUri": "gs://b/a"}, path="f").file_uri
+    >>> from genai._wire import messages as pb
+
+    >>> to_message(pb.FileData, {"fileUri": "gs://b/a"}, path="f").file_uri
     'gs://b/a'
     """
     if isinstance(value, cls):
@@ -181,7 +185,9 @@ def _expected(cls: type[Message], expected: str | None) -> str:
 def fill_message(msg: Message, value: Mapping[Any, Any], *, path: str) -> None:
     """Set the fields of `msg` from a dict (proto or camelCase keys); None values are skipped.
 
-    >>> from genai import types; fill_message(types.Part(), {"text": "hi"}, path="part")
+    >>> from genai._wire import messages as pb
+
+    >>> fill_message(pb.Part(), {"text": "hi"}, path="part")
     """
     depth = getattr(_NESTING, "depth", 0)
     if depth >= _MAX_DEPTH:
@@ -232,7 +238,9 @@ def _unknown_key(desc: Descriptor, plan: _MessagePlan, key: Any, path: str) -> N
 def set_field(msg: Message, name: str, value: Any, *, path: str) -> None:
     """Set one field (proto or camelCase name) of `msg` with the same coercions as a dict would get.
 
-    >>> from genai import types; set_field(types.GenerationConfig(), "top_k", 5, path="config.top_k")
+    >>> from genai._wire import messages as pb
+
+    >>> set_field(pb.GenerationConfig(), "top_k", 5, path="config.top_k")
     """
     desc = cast(Descriptor, msg.DESCRIPTOR)
     plan = _message_plan(desc)

@@ -3,7 +3,6 @@
 Pure and I/O-free: feed it chunks with :meth:`StreamAccumulator.add`, read the merged response with
 :attr:`StreamAccumulator.snapshot` (any time) or :meth:`StreamAccumulator.final` (at the end).
 
-    >>> from genai import types
     >>> acc = StreamAccumulator()
     >>> for piece in ("Hel", "lo"):
     ...     acc.add(pb.GenerateContentResponse(candidates=[

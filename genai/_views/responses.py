@@ -3,7 +3,6 @@
 A view wraps a message and does nothing until a property is read, so wrapping every streamed chunk
 costs next to nothing.
 
-    >>> from genai import types
     >>> raw = pb.GenerateContentResponse(candidates=[pb.Candidate(
     ...     content=pb.Content(role="model", parts=[pb.Part(text="Hi")]), finish_reason="STOP")])
     >>> view = GenerateContentResponse(raw)
