@@ -23,7 +23,9 @@ import weakref
 from types import TracebackType
 from typing import Any
 
+from genai._aio.chats import AsyncChats
 from genai._aio.models import AsyncModels
+from genai._sync.chats import Chats
 from genai._sync.models import Models
 from genai._transport import AsyncTransport, ChannelSettings, Transport
 from genai._transport.checks import check_retry, check_timeout
@@ -49,7 +51,7 @@ def _key_from_environment() -> RedactedKey | None:
 
 
 class Client:
-    """Entry point: ``client.models`` (sync) and ``client.aio.models`` (asyncio).
+    """Entry point: ``client.models``, ``client.chats`` (sync); ``client.aio.models``, ``client.aio.chats``.
 
     Args:
         api_key: the Gemini API key; default: ``GEMINI_API_KEY``, then ``GOOGLE_API_KEY``.
@@ -110,6 +112,7 @@ class Client:
         self._defaults = defaults
         self._transport = Transport(self._settings)
         self.models = Models(self._transport, self._defaults)
+        self.chats = Chats(self.models)
         self._aio: AsyncClient | None = None
 
     @property
@@ -167,7 +170,7 @@ def _repr(client: Client | AsyncClient) -> str:
 
 
 class AsyncClient:
-    """The asyncio face of a Client: ``client.aio.models``.
+    """The asyncio face of a Client: ``client.aio.models``, ``client.aio.chats``.
 
     It works across event loops (each gets its own connections). ``await aclose()`` (or leaving
     ``async with client.aio:``) closes the running loop's connections and leaves the face usable: a
@@ -178,6 +181,7 @@ class AsyncClient:
         self._settings = settings
         self._transport = AsyncTransport(settings)
         self.models = AsyncModels(self._transport, defaults)
+        self.chats = AsyncChats(self.models)
 
     async def aclose(self) -> None:
         """Close the running event loop's connections; calls on them are cancelled. Idempotent."""

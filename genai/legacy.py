@@ -26,7 +26,7 @@ from genai._coercion.safety import SafetySettingsLike
 from genai._coercion.tools import ToolConfigLike, ToolsLike
 from genai._facade.chat import ChatSession
 from genai._facade.response import GenerateContentResponse, RequestOptions, split_request_options
-from genai._requests.config import EmbedContentConfig, GenerateContentConfig
+from genai._requests.config import AutomaticFunctionCallingConfig, EmbedContentConfig, GenerateContentConfig
 from genai._sync import facade as sync_facade
 from genai._transport.options import DEFAULT_TIMEOUT, RetryOptions
 from genai._transport.settings import (
@@ -36,7 +36,6 @@ from genai._transport.settings import (
     redact_key,
 )
 from genai._wire import messages as pb
-from genai.errors import UsageError
 
 __all__ = [
     "BatchEmbeddingDict",
@@ -57,6 +56,8 @@ GenerationConfigType = GenerationConfigLike
 ``types.GenerationConfig`` message, their dict, or google-genai's."""
 
 _default_client: Client | None = None
+_RUN_FUNCTIONS = AutomaticFunctionCallingConfig()
+_MANUAL_FUNCTIONS = AutomaticFunctionCallingConfig(disable=True)
 
 
 def configure(
@@ -155,7 +156,10 @@ class GenerativeModel:
         tools: ToolsLike | None,
         tool_config: ToolConfigLike | None,
         options: RequestOptions | None,
+        *,
+        run_functions: bool = False,
     ) -> GenerateContentConfig:
+        # google-generativeai runs Python functions only in a chat that asks for it.
         merged = pb.GenerationConfig()
         if self._generation_config is not None:
             merged.MergeFrom(self._generation_config)
@@ -168,6 +172,7 @@ class GenerativeModel:
             safety_settings=safety_settings if safety_settings is not None else self._safety_settings,
             tools=tools if tools is not None else self._tools,
             tool_config=tool_config if tool_config is not None else self._tool_config,
+            automatic_function_calling=_RUN_FUNCTIONS if run_functions else _MANUAL_FUNCTIONS,
             timeout=timeout,
             retry=retry,
             metadata=metadata,
@@ -233,12 +238,14 @@ class GenerativeModel:
     def start_chat(
         self, *, history: Iterable[ContentLike] | None = None, enable_automatic_function_calling: bool = False
     ) -> ChatSession:
-        """A ChatSession that keeps the conversation's history."""
-        if enable_automatic_function_calling:
-            raise UsageError(
-                "automatic function calling is not supported yet; handle function_calls yourself"
-            )
-        return ChatSession(self, history=history)
+        """A ChatSession that keeps the conversation's history.
+
+        With ``enable_automatic_function_calling=True`` the Python functions among the model's tools
+        run when the model calls them (generate_content never runs them, as in google-generativeai).
+        """
+        return ChatSession(
+            self, history=history, enable_automatic_function_calling=enable_automatic_function_calling
+        )
 
     def __repr__(self) -> str:
         return f"GenerativeModel(model_name={getattr(self, 'model_name', '<not initialised>')!r})"

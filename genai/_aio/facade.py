@@ -1,31 +1,28 @@
-"""What the google-generativeai facade (genai.legacy) sends: generate, count tokens, a chat message.
+"""What google-generativeai's GenerativeModel (genai.legacy) sends: generate, count tokens.
 
     >>> config = GenerateContentConfig()
     >>> (await count_tokens(client.aio.models, "models/gemini-2.5-flash", "Hi", config)).total_tokens
     1
 
-``GenerativeModel`` and ``ChatSession`` have both spellings of each method (``x()`` and
-``x_async()``) on one class: each builds its arguments and hands them, with the models service of
-its face (here ``client.aio.models``), to this module's function of that face, then wraps the reply
-(a response view, or a stream) in google-generativeai's response object.
+``GenerativeModel`` has both spellings of each method (``x()`` and ``x_async()``) on one class:
+each builds its arguments and hands them, with the models service of its face (here
+``client.aio.models``), to this module's function of that face, then wraps the reply (a response
+view, or a stream) in google-generativeai's response object. ChatSession uses the chats service.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from genai._aio.models import AsyncModels
 from genai._aio.streams import AsyncGenerateContentStream
-from genai._aio.turns import begin_turn
-from genai._chats.history import ChatCore, Turn
 from genai._coercion.content import ContentsLike
 from genai._requests.config import GenerateContentConfig
 from genai._views.responses import GenerateContentResponse
 from genai._views.stream_state import StreamHooks
 from genai._wire import messages as pb
 
-__all__ = ["Reply", "count_tokens", "generate", "send_message"]
+__all__ = ["Reply", "count_tokens", "generate"]
 
 # One reply: the whole response (unary), or the stream of its chunks.
 Reply = GenerateContentResponse[Any] | AsyncGenerateContentStream[Any]
@@ -63,30 +60,3 @@ async def count_tokens(
     1
     """
     return await models.count_tokens(model=model_name, contents=contents, config=config)
-
-
-async def send_message(
-    core: ChatCore,
-    models: AsyncModels,
-    model_name: str,
-    user: pb.Content,
-    config: GenerateContentConfig,
-    stream: bool,
-    drop_own_reply: Callable[[], None],
-) -> tuple[Turn, Reply]:
-    """Send ``user`` after the chat's history; the exchange is recorded once its reply is complete.
-
-    >>> core = ChatCore()
-    >>> hi = pb.Content(role="user", parts=[pb.Part(text="Hi")])
-    >>> turn, reply = await send_message(core, client.aio.models, "models/gemini-2.5-flash", hi,
-    ...                                  GenerateContentConfig(), False, lambda: None)
-    >>> reply.text, len(core.history)
-    ('You said: "Hi". ...', 2)
-    """
-    turn = await begin_turn(core, [user], drop_own_reply)
-    try:
-        contents = core.request_contents(turn)
-        return turn, await generate(models, model_name, contents, config, stream, turn)
-    except BaseException:
-        core.abandon(turn)
-        raise

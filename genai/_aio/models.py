@@ -10,8 +10,10 @@ import functools
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, overload
 
+from genai._aio.afc import AsyncFunctionRounds, AsyncFunctionRoundsStream
 from genai._aio.streams import AsyncGenerateContentStream
 from genai._coercion.content import ContentsLike
+from genai._functions.calling import function_calling, sent_contents
 from genai._requests.calls import (
     BATCH_EMBED_CONTENTS,
     COUNT_TOKENS,
@@ -66,7 +68,11 @@ class AsyncModels(ModelsCore):
         >>> (await client.aio.models.generate_content(model="gemini-2.5-flash", contents="Hi")).text
         'You said: "Hi". ...'
         """
-        request, options, schema = self._generate(model, contents, config)
+        request, options, schema, cfg = self._generate(model, contents, config)
+        calling = function_calling(cfg)
+        if calling is not None:
+            rounds = AsyncFunctionRounds(self._transport, request, options, calling, sent_contents(request))
+            return await rounds.generate(schema)
         raw = await self._transport.unary(
             GENERATE_CONTENT,
             request,
@@ -99,7 +105,11 @@ class AsyncModels(ModelsCore):
     def _stream(
         self, model: str, contents: ContentsLike, config: GenerateConfig | None, hooks: StreamHooks | None
     ) -> AsyncGenerateContentStream[Any]:
-        request, options, schema = self._generate(model, contents, config)
+        request, options, schema, cfg = self._generate(model, contents, config)
+        calling = function_calling(cfg)
+        if calling is not None:
+            rounds = AsyncFunctionRounds(self._transport, request, options, calling, sent_contents(request))
+            return AsyncGenerateContentStream(AsyncFunctionRoundsStream(rounds), schema=schema, hooks=hooks)
         stream = self._transport.server_stream(
             STREAM_GENERATE_CONTENT,
             request,

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from genai._aio.afc import AsyncFunctionRoundsStream
 from genai._transport import AsyncServerStream
 from genai._views.responses import GenerateContentResponse
 from genai._views.stream_state import CLOSED, CLOSED_MESSAGE, COMPLETE, FAILED, OPEN, StreamHooks, StreamState
@@ -35,7 +36,7 @@ class AsyncGenerateContentStream(StreamState[T]):
 
     def __init__(
         self,
-        stream: AsyncServerStream[pb.GenerateContentResponse],
+        stream: AsyncServerStream[pb.GenerateContentResponse] | AsyncFunctionRoundsStream,
         *,
         schema: Any = None,
         hooks: StreamHooks | None = None,
@@ -55,7 +56,7 @@ class AsyncGenerateContentStream(StreamState[T]):
             chunk = await anext(self._stream)
         except StopAsyncIteration:
             if self._stream.completed:
-                self._complete()
+                self._complete(self._stream)
                 raise
             self._abort(CLOSED, None)  # closed by another thread or task while this one read
             raise StreamClosedError(CLOSED_MESSAGE) from None

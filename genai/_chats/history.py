@@ -1,6 +1,5 @@
 """Chat history bookkeeping, free of I/O: one turn at a time, committed once, merged, when it completes.
 
-    >>> from genai._wire import messages as pb
     >>> core = ChatCore()
     >>> turn, _ = core.try_begin(to_contents("Hi"), owner="me")
     >>> answer = pb.Content(role="model", parts=[pb.Part(text="Hello")])
@@ -9,8 +8,14 @@
     >>> [content.role for content in core.history]
     ['user', 'model']
 
-Nothing is appended when a turn starts; a failed, cancelled or abandoned turn simply never commits,
-so errors cannot corrupt or half-fill the history. Reading `history` returns copies.
+Two histories: the comprehensive one (every finished turn, valid or not) and the curated one (the
+valid turns: what the next message is sent with); genai._chats.validity says which turns are valid.
+Nothing is recorded when a turn starts; a failed, cancelled or abandoned turn never commits, so
+errors cannot corrupt or half-fill either history. Reading a history returns copies.
+
+The curated turns are also kept as request bytes (``contents`` fields, one piece per turn), so that
+a message is sent as those bytes plus its own: the client's cost of a turn does not grow with the
+history.
 
 Turns never overlap: while one is open (a call in flight, or a streamed reply not yet read to its
 end) ``try_begin`` hands back that turn instead of a new one, and the caller waits for it (another
@@ -21,14 +26,17 @@ serialised, each seeing the turns committed before it, and none is lost.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any, NoReturn, overload
+from collections.abc import Callable, Iterable, Sequence
 
+from genai._chats.records import ChatHistory, ChatTurn, add_usage, copy_contents, split_turns
+from genai._chats.validity import is_valid_reply, reply_content
 from genai._coercion.content import ContentLike, to_contents
+from genai._requests.encode import encode_contents
 from genai._wire import messages as pb
 from genai.errors import UsageError
 
-_MODEL_ROLE = "model"
+__all__ = ["ChatCore", "ChatHistory", "ChatTurn", "Turn"]
+
 _OPEN, _COMMITTED, _ABORTED = range(3)
 # How long a finalizer waits for the chat's lock before leaving the wake-up to the waiters' polling.
 _FINALIZER_LOCK_WAIT = 0.01
@@ -37,15 +45,19 @@ _FINALIZER_LOCK_WAIT = 0.01
 class Turn:
     """One exchange in flight: the user's contents, who runs it (a thread or a task), how it ended.
 
-    It is also the stream hooks object (``completed``/``aborted``) of a streamed turn.
+    With automatic function calling, each function call the model made and the responses sent back
+    are added (``add_hop``) as the turn goes; they are recorded with it, or dropped with it. It is
+    also the stream hooks object (``completed``/``aborted``) of a streamed turn.
     """
 
-    __slots__ = ("_core", "_state", "_wakeups", "owner", "user")
+    __slots__ = ("_core", "_state", "_wakeups", "hops", "owner", "usage", "user")
 
     def __init__(self, core: ChatCore, user: list[pb.Content], owner: object) -> None:
         self._core = core
         self.user = user
         self.owner = owner
+        self.hops: list[pb.Content] = []
+        self.usage = pb.GenerateContentResponseUsageMetadata()
         self._state = _OPEN
         self._wakeups: list[Callable[[], None]] = []
 
@@ -53,6 +65,16 @@ class Turn:
     def open(self) -> bool:
         """True until the turn is committed or abandoned."""
         return self._state == _OPEN
+
+    def add_hop(self, reply: pb.GenerateContentResponse, responses: pb.Content) -> None:
+        """Record one round of automatic function calling: the model's calls and the responses sent."""
+        self.hops.append(reply_content(reply))
+        self.hops.append(responses)
+        add_usage(self.usage, reply.usage_metadata)
+
+    def contents(self) -> list[pb.Content]:
+        """What this turn adds to the request: the user's contents, then the function-call rounds."""
+        return [*self.user, *self.hops]
 
     def completed(self, reply: pb.GenerateContentResponse) -> None:
         self._core.commit(self, reply)
@@ -62,114 +84,106 @@ class Turn:
 
     def __repr__(self) -> str:
         state = ("open", "committed", "abandoned")[self._state]
-        return f"Turn({state}, {len(self.user)} user contents)"
-
-
-class ChatHistory(Sequence[pb.Content]):
-    """A read-only list of a chat's contents (copies: changing them does not touch the chat).
-
-    >>> history = ChatHistory([])
-    >>> len(history), history == []
-    (0, True)
-
-    To change a chat's history assign a new one (``chat.history = [...]``) or ``rewind()``; the
-    mutating list methods raise UsageError instead of silently changing a copy.
-    """
-
-    __slots__ = ("_items",)
-
-    def __init__(self, items: list[pb.Content]) -> None:
-        self._items = items
-
-    @overload
-    def __getitem__(self, index: int) -> pb.Content: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[pb.Content]: ...
-
-    def __getitem__(self, index: int | slice) -> pb.Content | list[pb.Content]:
-        return self._items[index]
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def __iter__(self) -> Iterator[pb.Content]:
-        return iter(self._items)
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, ChatHistory):
-            return self._items == other._items
-        if isinstance(other, list | tuple):
-            return self._items == list(other)
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __add__(self, other: Iterable[pb.Content]) -> list[pb.Content]:
-        return [*self._items, *other]
-
-    def __repr__(self) -> str:
-        return repr(self._items)
-
-    def _read_only(self, *args: Any, **kwargs: Any) -> NoReturn:
-        raise UsageError(
-            "chat.history is a read-only copy: assign a new history (chat.history = [...]) "
-            "or call chat.rewind() to remove the last exchange"
-        )
-
-    append = extend = insert = pop = remove = clear = sort = reverse = _read_only
-    __setitem__ = __delitem__ = __iadd__ = _read_only
+        return f"Turn({state}, {len(self.user)} user contents, {len(self.hops) // 2} function rounds)"
 
 
 class ChatCore:
-    """The committed contents, and the one turn that may be open."""
+    """Both histories, their request bytes, the token totals, and the one turn that may be open."""
 
     def __init__(self, history: Iterable[ContentLike] | None = None) -> None:
-        self._history: list[pb.Content] = self._coerce(history)
-        self._pending: Turn | None = None
         self._lock = threading.Condition(threading.Lock())
+        self._pending: Turn | None = None
+        self._usage = pb.GenerateContentResponseUsageMetadata()
+        self._turns: list[ChatTurn] = []
+        self._curated: list[ChatTurn] = []
+        self._encoded = bytearray()  # the curated turns' request bytes, one after the other
+        self._offsets: list[int] = []  # where each curated turn's bytes start
+        self._curated_count = 0
+        self._set(self._coerce(history))
 
     @staticmethod
     def _coerce(history: Iterable[ContentLike] | None) -> list[pb.Content]:
         if history is None:
             return []
+        if isinstance(history, ChatHistory):
+            return list(history)
         items = list(history)
         return to_contents(items, path="history") if items else []
 
-    # -- history --------------------------------------------------------------------------------
+    def _set(self, contents: list[pb.Content]) -> None:
+        """With the lock held (or before any other thread sees the core): start over from ``contents``."""
+        turns = split_turns(copy_contents(contents))
+        self._turns = list(turns)
+        self._curated = []
+        self._encoded = bytearray()
+        self._offsets = []
+        self._curated_count = 0
+        for turn in turns:
+            self._append_curated(turn)
+
+    def _append_curated(self, turn: ChatTurn) -> None:
+        self._curated.append(turn)
+        self._offsets.append(len(self._encoded))
+        self._encoded += turn.encoded()
+        self._curated_count += len(turn)
+
+    # -- histories ------------------------------------------------------------------------------
 
     @property
     def history(self) -> ChatHistory:
-        """Copies of the committed contents, oldest first; changing them does not touch the chat."""
+        """The curated history (what the next message is sent with): copies, oldest first."""
         with self._lock:
-            committed = list(self._history)
-        out = []
-        for content in committed:
-            copy = pb.Content()
-            copy.CopyFrom(content)
-            out.append(copy)
-        return ChatHistory(out)
+            turns = list(self._curated)
+        return ChatHistory([content for turn in turns for content in turn.contents])
+
+    def get_history(self, curated: bool = False) -> list[pb.Content]:
+        """Copies of the comprehensive history (every finished turn), or of the curated one."""
+        with self._lock:
+            turns = list(self._curated if curated else self._turns)
+        return [content for turn in turns for content in turn.contents]
+
+    def turns(self, curated: bool = False) -> list[ChatTurn]:
+        """The finished turns (comprehensive, or curated), oldest first."""
+        with self._lock:
+            return list(self._curated if curated else self._turns)
+
+    @property
+    def usage(self) -> pb.GenerateContentResponseUsageMetadata:
+        """Token totals over every reply this chat received (a copy)."""
+        with self._lock:
+            total = pb.GenerateContentResponseUsageMetadata()
+            total.CopyFrom(self._usage)
+        return total
 
     def __len__(self) -> int:
-        """How many contents are committed (counting needs no copies)."""
-        return len(self._history)
+        """How many contents the curated history holds (counting needs no copies)."""
+        return self._curated_count
 
     def replace(self, history: Iterable[ContentLike] | None) -> None:
-        """Set the history (``chat.history = [...]``); refused while a turn is open."""
+        """Set the history (``chat.history = [...]``): both histories start over from it.
+
+        Refused while a turn is open.
+        """
         contents = self._coerce(history)
         with self._lock:
             self._refuse_if_open("replace the history")
-            self._history = contents
+            self._set(contents)
 
-    def rewind(self) -> tuple[pb.Content, pb.Content]:
-        """Remove and return the last (user, model) pair; refused while a turn is open."""
+    def rewind(self) -> ChatTurn:
+        """Remove and return the last finished turn (from the curated history too, if it is there).
+
+        Refused while a turn is open, and when there is no turn. Token totals keep what was spent.
+        """
         with self._lock:
             self._refuse_if_open("rewind")
-            if len(self._history) < 2:
-                raise UsageError("rewind(): the history holds no complete exchange to remove")
-            model = self._history.pop()
-            user = self._history.pop()
-        return user, model
+            if not self._turns:
+                raise UsageError("rewind(): the history holds no turn to remove")
+            turn = self._turns.pop()
+            if self._curated and self._curated[-1] is turn:
+                self._curated.pop()
+                del self._encoded[self._offsets.pop() :]
+                self._curated_count -= len(turn)
+        return turn
 
     def _refuse_if_open(self, what: str) -> None:
         if self._open_turn() is not None:
@@ -207,38 +221,60 @@ class ChatCore:
         callback()
 
     def request_contents(self, turn: Turn) -> list[pb.Content]:
-        """What to send for this turn: the committed history followed by the user's contents."""
+        """What to send for this turn: the curated history, the user's contents, the function rounds."""
         with self._lock:
-            return [*self._history, *turn.user]
+            history = [content for record in self._curated for content in record._contents]
+        return [*history, *turn.contents()]
+
+    def sent_with(self, turn: Turn) -> Callable[[], list[pb.Content]]:
+        """What this turn's first request carries (history, then the message), read when called.
+
+        The history is pinned now, so later turns do not change the answer.
+        """
+        with self._lock:
+            records = tuple(self._curated)
+        user = list(turn.user)
+        return lambda: [*(content for record in records for content in record.contents), *copy_contents(user)]
+
+    def request_bytes(self, turn: Turn, head: bytes) -> bytes:
+        """The request for this turn: ``head`` (the request without contents), then the contents.
+
+        The history is copied once, as bytes; nothing is re-serialised.
+        """
+        tail = encode_contents(turn.contents())
+        with self._lock:
+            return b"".join((head, self._encoded, tail))
 
     def commit(self, turn: Turn, reply: pb.GenerateContentResponse) -> bool:
-        """Close the turn; append it if the reply has a usable first candidate.
+        """Close the turn and record it: in both histories if the reply is valid, else comprehensive only.
 
-        Returns whether anything was appended. A blocked prompt or a candidate without content
-        leaves the history unchanged (the caller's response view raises when its text is read).
+        Returns whether the turn was valid (and so sent as context from now on).
         """
+        valid = is_valid_reply(reply)
+        record = ChatTurn([*turn.user, *turn.hops, reply_content(reply)], valid=valid)
+        if valid:
+            record.encoded()  # outside the lock: the only serialisation this turn costs
         with self._lock:
             if turn._state != _OPEN or self._pending is not turn:
                 return False
             turn._state = _COMMITTED
             self._pending = None
-            appended = bool(reply.candidates) and bool(reply.candidates[0].content.parts)
-            if appended:
-                answer = pb.Content()
-                answer.CopyFrom(reply.candidates[0].content)
-                answer.role = _MODEL_ROLE
-                self._history.extend(turn.user)
-                self._history.append(answer)
+            add_usage(self._usage, turn.usage)
+            add_usage(self._usage, reply.usage_metadata)
+            self._turns.append(record)
+            if valid:
+                self._append_curated(record)
             wakeups = self._ended(turn)
         for wakeup in wakeups:
             wakeup()
-        return appended
+        return valid
 
     def abandon(self, turn: Turn) -> None:
-        """Close the turn without committing it. Safe from a finalizer: it never blocks for long.
+        """Close the turn without recording it. Safe from a finalizer: it never blocks for long.
 
         A garbage-collector finalizer may run while this very thread holds the lock: then the turn is
-        only marked, and waiters notice it at their next poll.
+        only marked, and waiters notice it at their next poll. The tokens of its finished function
+        rounds still count in ``usage``.
         """
         if turn._state != _OPEN:
             return
@@ -248,6 +284,7 @@ class ChatCore:
         try:
             if self._pending is turn:
                 self._pending = None
+            add_usage(self._usage, turn.usage)
             wakeups = self._ended(turn)
         finally:
             self._lock.release()

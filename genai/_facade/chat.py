@@ -1,23 +1,24 @@
-"""google-generativeai's ChatSession over genai's chat bookkeeping (genai._chats.history).
+"""google-generativeai's ChatSession, over the one chat implementation (genai._aio.chats).
 
-Its sends go through the facade's calls, written once (genai._aio.facade, generated into
-genai._sync.facade): ``send_message`` calls the sync face, ``send_message_async`` the asyncio one.
+``send_message`` goes through the generated sync face (``Chat``), ``send_message_async`` through the
+asyncio one (``AsyncChat``); both share one ChatState, so the turns of either are serialised and
+recorded the same way.
 """
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from genai._aio import facade as aio_facade
-from genai._chats.history import ChatCore, ChatHistory, Turn
-from genai._chats.waiting import callers
-from genai._coercion.content import ContentLike, to_content
+from genai._aio.chats import AsyncChat
+from genai._chats.history import ChatHistory
+from genai._chats.session import ChatState
+from genai._coercion.content import ContentLike
 from genai._coercion.safety import SafetySettingsLike
 from genai._coercion.tools import ToolConfigLike, ToolsLike
 from genai._facade.response import GenerateContentResponse, RequestOptions
-from genai._sync import facade as sync_facade
+from genai._requests.config import GenerateContentConfig
+from genai._sync.chats import Chat
 from genai._wire import messages as pb
 
 if TYPE_CHECKING:
@@ -27,7 +28,7 @@ __all__ = ["ChatSession"]
 
 
 class ChatSession:
-    """A conversation: each send appends (user, model) to `history` once the reply is complete.
+    """A conversation: each send appends its turn to `history` once the reply is complete.
 
     A failed call, a blocked reply, or a stream closed or abandoned before its end leaves `history`
     as it was. Sends never overlap: a send while another thread's (or task's) message is still in
@@ -35,48 +36,52 @@ class ChatSession:
     closed, or dropped), so every exchange lands in `history`, in order. A send from the thread (or
     task) whose own streamed reply is still unread abandons that reply first (it raises
     StreamClosedError if read later). `history` is a read-only copy; assign a new list to replace it.
+    With ``enable_automatic_function_calling``, the Python functions among the model's tools run when
+    the model calls them, and the whole exchange (calls and responses) is one turn of `history`.
     """
 
-    def __init__(self, model: GenerativeModel, history: Iterable[ContentLike] | None = None) -> None:
+    def __init__(
+        self,
+        model: GenerativeModel,
+        history: Iterable[ContentLike] | None = None,
+        enable_automatic_function_calling: bool = False,
+    ) -> None:
         self.model = model
-        self._core = ChatCore(history)
+        self.enable_automatic_function_calling = enable_automatic_function_calling
+        self._state = ChatState(model.model_name, self._config(None, None, None, None, None), history)
         self._last: GenerateContentResponse | None = None
-        # The turn whose streamed reply is (or was) being read, and that stream, held weakly so that
-        # dropping the response still ends the turn.
-        self._streamed: tuple[Turn, weakref.ref[Any]] | None = None
+
+    def _config(
+        self,
+        generation_config: GenerationConfigType | None,
+        safety_settings: SafetySettingsLike | None,
+        tools: ToolsLike | None,
+        tool_config: ToolConfigLike | None,
+        request_options: RequestOptions | None,
+    ) -> GenerateContentConfig:
+        return self.model._request_config(
+            generation_config,
+            safety_settings,
+            tools,
+            tool_config,
+            request_options,
+            run_functions=self.enable_automatic_function_calling,
+        )
 
     @property
     def history(self) -> ChatHistory:
-        """The committed contents, oldest first (read-only copies)."""
-        return self._core.history
+        """The valid turns' contents, oldest first (read-only copies)."""
+        return self._state.core.history
 
     @history.setter
     def history(self, history: Iterable[ContentLike] | None) -> None:
-        self._close_own_stream()
-        self._core.replace(history)
+        self._state.drop_own_stream()
+        self._state.core.replace(history)
 
     @property
     def last(self) -> GenerateContentResponse | None:
         """The most recent response."""
         return self._last
-
-    # -- turns ----------------------------------------------------------------------------------
-
-    def _close_own_stream(self) -> None:
-        """Abandon the streamed reply the caller (this thread, or this task) left unread, if any."""
-        streamed = self._streamed
-        if streamed is None or not streamed[0].open or streamed[0].owner not in callers():
-            return
-        turn, stream = streamed[0], streamed[1]()
-        if stream is not None:
-            stream.cancel()  # either face's stream: cancel() needs no await
-        self._core.abandon(turn)
-
-    def _sent(self, turn: Turn, response: GenerateContentResponse) -> GenerateContentResponse:
-        if response._stream is not None:
-            self._streamed = (turn, weakref.ref(response._stream))
-        self._last = response
-        return response
 
     def send_message(
         self,
@@ -90,15 +95,14 @@ class ChatSession:
         request_options: RequestOptions | None = None,
     ) -> GenerateContentResponse:
         """Send one user message with the history; the exchange is recorded when it completes."""
-        user = to_content(content, path="content")
-        config = self.model._request_config(
-            generation_config, safety_settings, tools, tool_config, request_options
-        )
-        models = self.model.client.models  # before the turn: a client that cannot be built opens none
-        turn, reply = sync_facade.send_message(
-            self._core, models, self.model.model_name, user, config, stream, self._close_own_stream
-        )
-        return self._sent(turn, GenerateContentResponse.of(reply))
+        config = self._per_call(generation_config, safety_settings, tools, tool_config, request_options)
+        chat: Chat[object] = Chat(self.model.client.models, self._state)
+        if stream:
+            response = GenerateContentResponse.of(chat.send_message_stream(content, config))
+        else:
+            response = GenerateContentResponse.of(chat.send_message(content, config))
+        self._last = response
+        return response
 
     async def send_message_async(
         self,
@@ -112,23 +116,37 @@ class ChatSession:
         request_options: RequestOptions | None = None,
     ) -> GenerateContentResponse:
         """The asyncio twin of send_message (concurrent sends on one chat run one after another)."""
-        user = to_content(content, path="content")
-        config = self.model._request_config(
-            generation_config, safety_settings, tools, tool_config, request_options
-        )
-        models = self.model.client.aio.models
-        turn, reply = await aio_facade.send_message(
-            self._core, models, self.model.model_name, user, config, stream, self._close_own_stream
-        )
-        return self._sent(turn, GenerateContentResponse.of(reply))
+        config = self._per_call(generation_config, safety_settings, tools, tool_config, request_options)
+        chat: AsyncChat[object] = AsyncChat(self.model.client.aio.models, self._state)
+        if stream:
+            response = GenerateContentResponse.of(await chat.send_message_stream(content, config))
+        else:
+            response = GenerateContentResponse.of(await chat.send_message(content, config))
+        self._last = response
+        return response
+
+    def _per_call(
+        self,
+        generation_config: GenerationConfigType | None,
+        safety_settings: SafetySettingsLike | None,
+        tools: ToolsLike | None,
+        tool_config: ToolConfigLike | None,
+        request_options: RequestOptions | None,
+    ) -> GenerateContentConfig | None:
+        given = (generation_config, safety_settings, tools, tool_config, request_options)
+        if all(value is None for value in given):
+            return None  # the chat's own settings, prepared once
+        return self._config(generation_config, safety_settings, tools, tool_config, request_options)
 
     def rewind(self) -> tuple[pb.Content, pb.Content]:
-        """Remove the last exchange from the history and return it as (user, model)."""
-        self._close_own_stream()
-        return self._core.rewind()
+        """Remove the last turn from the history and return it as (user message, model reply)."""
+        self._state.drop_own_stream()
+        turn = self._state.core.rewind()
+        user = turn.user
+        return (user[0] if user else pb.Content(role="user")), turn.model
 
     def __repr__(self) -> str:
         model = getattr(getattr(self, "model", None), "model_name", "?")
-        core = getattr(self, "_core", None)
-        turns = len(core) // 2 if core is not None else 0
+        state = getattr(self, "_state", None)
+        turns = len(state.core.turns()) if state is not None else 0
         return f"ChatSession(model={model!r}, turns={turns})"

@@ -40,6 +40,7 @@ from genai._wire import messages as pb
 __all__ = [
     "build_count_tokens_request",
     "build_embed_request",
+    "build_generate_head",
     "build_generate_request",
 ]
 
@@ -113,14 +114,16 @@ def _needs_json_mime(config: pb.GenerationConfig) -> bool:
 def _fill_generate(
     request: pb.GenerateContentRequest,
     model: str,
-    contents: ContentsLike,
+    contents: ContentsLike | None,
     cfg: GenerateContentConfig | None,
     path: str,
     level: int,
 ) -> None:
     """Fill `request`, which sits at `level` of the message sent (0: it is the message sent)."""
     request.model = model
-    if type(contents) is str:
+    if contents is None:
+        pass
+    elif type(contents) is str:
         # The most common call: build the turn in place instead of building one and copying it in.
         try:
             request.contents.add(role="user").parts.add(text=contents)
@@ -170,6 +173,18 @@ def build_generate_request(
     cfg = None if config is None else to_generate_config(config)
     request = pb.GenerateContentRequest()
     _fill_generate(request, to_model_name(model), contents, cfg, "config", 0)
+    return request
+
+
+def build_generate_head(model: str, config: ConfigLike | None = None) -> pb.GenerateContentRequest:
+    """A GenerateContentRequest without contents: what a chat sends unchanged with every message.
+
+    >>> build_generate_head("gemini-2.5-flash", {"temperature": 0.5}).generation_config.temperature
+    0.5
+    """
+    cfg = None if config is None else to_generate_config(config)
+    request = pb.GenerateContentRequest()
+    _fill_generate(request, to_model_name(model), None, cfg, "config", 0)
     return request
 
 

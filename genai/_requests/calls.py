@@ -2,7 +2,7 @@
 
     >>> from genai._transport.options import CallOptions
     >>> core = ModelsCore(CallOptions(timeout=60))
-    >>> request, options, schema = core._generate("gemini-2.5-flash", "Hi", None)
+    >>> request, options, schema, config = core._generate("gemini-2.5-flash", "Hi", None)
     >>> type(request).__name__, options.timeout
     ('bytes', 60.0)
 
@@ -84,14 +84,17 @@ class ModelsCore:
         override = call_options(config)
         return self._defaults if override is None else self._defaults.merged(override)
 
-    def _generate(self, model: str, contents: ContentsLike, config: Any) -> tuple[Any, CallOptions, Any]:
+    def _generate(
+        self, model: str, contents: ContentsLike, config: Any
+    ) -> tuple[Any, CallOptions, Any, GenerateContentConfig[Any] | None]:
+        """(request or its bytes, call options, the schema for ``.parsed``, the config as coerced)."""
         if config is None:  # the most common call: nothing to coerce, the client's own options
             if type(contents) is str:  # one prompt: straight to the wire bytes the transport sends
-                return encode_text_request(model, contents), self._defaults, None
-            return build_generate_request(model, contents), self._defaults, None
+                return encode_text_request(model, contents), self._defaults, None, None
+            return build_generate_request(model, contents), self._defaults, None, None
         cfg = to_generate_config(config)
         request = build_generate_request(model, contents, cfg)
-        return request, self._options(cfg), python_schema(cfg)
+        return request, self._options(cfg), python_schema(cfg), cfg
 
     def _count(self, model: str, contents: ContentsLike, config: Any) -> tuple[Any, CallOptions]:
         cfg = to_generate_config(config)

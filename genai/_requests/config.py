@@ -49,6 +49,10 @@ else:
     T = TypeVar("T")
 
 __all__ = [
+    "AutomaticFunctionCallingConfig",
+    "AutomaticFunctionCallingConfigDict",
+    "AutomaticFunctionCallingLike",
+    "CLIENT_FIELDS",
     "GENERATION_KEYS",
     "OVERLAY_FIELDS",
     "REQUEST_FIELDS",
@@ -60,13 +64,47 @@ __all__ = [
     "GenerateContentConfig",
     "GenerateContentConfigDict",
     "google_genai_timeout",
+    "merge_configs",
     "refuse_clashes",
+    "to_afc_config",
     "to_embed_config",
     "to_generate_config",
 ]
 
 Metadata: TypeAlias = "Sequence[tuple[str, str | bytes]] | Mapping[str, str | bytes]"
 """Extra gRPC metadata: (key, value) pairs or a dict; ``-bin`` keys take bytes."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class AutomaticFunctionCallingConfig:
+    """How Python functions given as tools are run for the model (automatic function calling).
+
+    >>> AutomaticFunctionCallingConfig(maximum_remote_calls=3).maximum_remote_calls
+    3
+
+    ``disable``: the model's function calls are returned to the caller, nothing runs (manual mode).
+    ``maximum_remote_calls``: how many model calls one request may make in all (the first included);
+    when the model still calls functions after that, its last reply is returned with those calls.
+    ``ignore_call_history``: leave ``response.automatic_function_calling_history`` empty.
+    """
+
+    disable: bool = False
+    maximum_remote_calls: int = 10
+    ignore_call_history: bool = False
+
+
+class AutomaticFunctionCallingConfigDict(TypedDict, total=False):
+    """``automatic_function_calling=`` as a dict: the fields of AutomaticFunctionCallingConfig."""
+
+    disable: bool
+    maximum_remote_calls: int
+    ignore_call_history: bool
+
+
+AutomaticFunctionCallingLike: TypeAlias = (
+    "AutomaticFunctionCallingConfig | AutomaticFunctionCallingConfigDict | Mapping[str, Any] "
+    "| SupportsModelDump"
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -106,6 +144,8 @@ class GenerateContentConfig(Generic[T]):
     logprobs: int | None = None
     media_resolution: str | int | None = None
     thinking_config: ThinkingConfigLike | None = None
+    # Client-side: how the Python functions among `tools` are run (never sent).
+    automatic_function_calling: AutomaticFunctionCallingLike | None = None
     # Per-call transport overrides.
     timeout: float | None = None
     retry: RetryOptions | None = None
@@ -167,6 +207,7 @@ class GenerateContentConfigDict(CallConfigDict, total=False):
     logprobs: int | None
     media_resolution: str | int | None
     thinking_config: ThinkingConfigLike | None
+    automatic_function_calling: AutomaticFunctionCallingLike | None
 
 
 class EmbedContentConfigDict(CallConfigDict, total=False):
@@ -187,6 +228,8 @@ EmbedConfigLike: TypeAlias = EmbedContentConfig | Mapping[str, Any] | SupportsMo
 """What `config=` of embed_content accepts (None too)."""
 
 _TRANSPORT_FIELDS = frozenset({"timeout", "retry", "metadata"})
+# Settings the client acts on itself; never part of a request.
+CLIENT_FIELDS = frozenset({"automatic_function_calling"})
 GENERATION_FIELDS = frozenset(pb.GenerationConfig.DESCRIPTOR.fields_by_name)
 GENERATION_KEYS = {
     key: field.name
@@ -210,13 +253,15 @@ _GENERATE_NAMES = tuple(f.name for f in dataclasses.fields(GenerateContentConfig
 # GenerateContentConfig fields written into GenerationConfig (same names there), in declaration order.
 OVERLAY_FIELDS = tuple(name for name in _GENERATE_NAMES if name in GENERATION_FIELDS)
 REQUEST_FIELDS = tuple(
-    name for name in _GENERATE_NAMES if name not in _TRANSPORT_FIELDS and name not in OVERLAY_FIELDS
+    name
+    for name in _GENERATE_NAMES
+    if name not in _TRANSPORT_FIELDS and name not in OVERLAY_FIELDS and name not in CLIENT_FIELDS
 )
 _EMBED_KEYS = _config_keys(EmbedContentConfig)
 _EMBED_NAMES = tuple(f.name for f in dataclasses.fields(EmbedContentConfig))
 
 # google-genai config fields with no meaning for a gRPC request; dropped (see to_generate_config).
-_GOOGLE_GENAI_DROPPED = frozenset({"should_return_http_response", "automatic_function_calling"})
+_GOOGLE_GENAI_DROPPED = frozenset({"should_return_http_response"})
 _GENERATE_SHAPES = (
     "None, a genai.GenerateContentConfig, a dict of its fields (snake_case or camelCase), "
     "a types.GenerationConfig, or a google.genai.types.GenerateContentConfig"
@@ -249,10 +294,10 @@ def _google_genai_kwargs(
 ) -> dict[str, Any]:
     """Fields of a google-genai config: ours as they are, http_options.timeout (ms) -> timeout (s).
 
-    Client-side features of google-genai (automatic function calling, raw HTTP responses) and the
-    rest of http_options (an HTTP transport's settings) are dropped; any other field we do not have
-    is a ValueError rather than a silently ignored setting. Values are read from the object (not the
-    dump) so Python types given as response_schema survive.
+    google-genai's raw HTTP responses and the rest of http_options (an HTTP transport's settings)
+    are dropped; any other field we do not have is a ValueError rather than a silently ignored
+    setting. Values are read from the object (not the dump) so Python types given as
+    response_schema survive.
     """
     kwargs: dict[str, Any] = {}
     extra: dict[str, Any] = {}
@@ -371,3 +416,68 @@ def google_genai_timeout(config: Any, path: str) -> float | None:
         raise ValueError(
             f"{path}.http_options.timeout: expected a positive number of milliseconds; got {describe(ms)}"
         ) from None
+
+
+_AFC_NAMES = tuple(f.name for f in dataclasses.fields(AutomaticFunctionCallingConfig))
+_AFC_KEYS = _config_keys(AutomaticFunctionCallingConfig)
+_AFC_SHAPES = (
+    "None, a genai.types.AutomaticFunctionCallingConfig, a dict such as {'maximum_remote_calls': 5} or "
+    "{'disable': True}, or google-genai's AutomaticFunctionCallingConfig"
+)
+
+
+def to_afc_config(value: AutomaticFunctionCallingLike | None, *, path: str) -> AutomaticFunctionCallingConfig:
+    """The automatic function calling settings (the defaults for None), checked.
+
+    >>> to_afc_config({"maximumRemoteCalls": 2}, path="config").maximum_remote_calls
+    2
+    """
+    if value is None:
+        return _AFC_DEFAULT
+    if isinstance(value, AutomaticFunctionCallingConfig):
+        config = value
+    elif isinstance(value, Mapping):
+        config = AutomaticFunctionCallingConfig(
+            **_from_dict(value, _AFC_KEYS, _AFC_NAMES, "AutomaticFunctionCallingConfig", path)
+        )
+    elif is_genai_model(value):
+        dumped = value.model_dump(exclude_none=True)
+        config = AutomaticFunctionCallingConfig(**{k: v for k, v in dumped.items() if k in _AFC_NAMES})
+    else:
+        raise type_error(path, _AFC_SHAPES, value)
+    for name in ("disable", "ignore_call_history"):
+        flag = getattr(config, name)
+        if not isinstance(flag, bool):
+            raise type_error(f"{path}.{name}", "True or False", flag)
+    calls = config.maximum_remote_calls
+    if isinstance(calls, bool) or not isinstance(calls, int) or calls < 0:
+        raise type_error(f"{path}.maximum_remote_calls", "an int >= 0 (0: never call a function)", calls)
+    return config
+
+
+_AFC_DEFAULT = AutomaticFunctionCallingConfig()
+
+
+def merge_configs(
+    base: GenerateContentConfig[Any] | None, override: GenerateContentConfig[Any] | None
+) -> GenerateContentConfig[Any] | None:
+    """``override`` over ``base``, field by field: every field ``override`` sets replaces base's.
+
+    >>> chat_config = GenerateContentConfig(temperature=0.1, top_k=3)
+    >>> merged = merge_configs(chat_config, GenerateContentConfig(top_k=5))
+    >>> merged.temperature, merged.top_k
+    (0.1, 5)
+
+    Neither is changed (both are frozen). Lists (tools, safety settings, stop sequences) are replaced
+    whole, not appended to.
+    """
+    if override is None:
+        return base
+    if base is None:
+        return override
+    changes = {
+        field.name: value
+        for field in dataclasses.fields(override)
+        if (value := getattr(override, field.name)) is not None
+    }
+    return dataclasses.replace(base, **changes) if changes else base

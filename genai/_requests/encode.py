@@ -13,10 +13,13 @@ protobuf's encoder writes for the same request (a property test holds them to th
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from genai._coercion.base import text_error
 from genai._coercion.models import to_model_name
+from genai._wire import messages as pb
 
-__all__ = ["encode_text_request"]
+__all__ = ["encode_contents", "encode_request_without_contents", "encode_text_request"]
 
 
 def _varint(value: int) -> bytes:
@@ -56,3 +59,36 @@ def encode_text_request(model: str, text: str) -> bytes:
     # text is a oneof member, so even "" is written: the part then says it is an empty text.
     content = _length_delimited(_PARTS_TAG, _length_delimited(_TEXT_TAG, encoded)) + _USER_ROLE
     return _length_delimited(_MODEL_TAG, name.encode()) + _length_delimited(_CONTENTS_TAG, content)
+
+
+def encode_contents(contents: Iterable[pb.Content]) -> bytes:
+    """The ``contents`` fields of a GenerateContentRequest holding these contents, in order.
+
+    >>> turn = pb.Content(role="user", parts=[pb.Part(text="Hi")])
+    >>> head = pb.GenerateContentRequest(model="models/m").SerializeToString()
+    >>> pb.GenerateContentRequest.FromString(head + encode_contents([turn])).contents[0] == turn
+    True
+
+    A repeated field may be written in any number of pieces, anywhere in the message: a chat keeps
+    each committed turn's bytes and sends its history by concatenation, so a turn costs the same with
+    a long history as with none. Serialised deterministically (map entries sorted), so the same
+    contents always give the same bytes, whichever way they were built.
+    """
+    tag = _CONTENTS_TAG
+    return b"".join(
+        _length_delimited(tag, content.SerializeToString(deterministic=True)) for content in contents
+    )
+
+
+def encode_request_without_contents(request: pb.GenerateContentRequest) -> bytes:
+    """A request's bytes without its contents (the fields a chat sends unchanged every turn).
+
+    >>> encode_request_without_contents(pb.GenerateContentRequest(model="models/m"))
+    b'\\n\\x08models/m'
+    """
+    if not request.contents:
+        return request.SerializeToString(deterministic=True)
+    rest = pb.GenerateContentRequest()
+    rest.CopyFrom(request)
+    del rest.contents[:]
+    return rest.SerializeToString(deterministic=True)

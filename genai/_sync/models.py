@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, overload
 
 from genai._coercion.content import ContentsLike
+from genai._functions.calling import function_calling, sent_contents
 from genai._requests.calls import (
     BATCH_EMBED_CONTENTS,
     COUNT_TOKENS,
@@ -30,6 +31,7 @@ from genai._requests.calls import (
     single_embedding,
 )
 from genai._requests.config import GenerateContentConfig
+from genai._sync.afc import FunctionRounds, FunctionRoundsStream
 from genai._sync.streams import GenerateContentStream
 from genai._transport import Transport
 from genai._transport.options import CallOptions
@@ -68,7 +70,11 @@ class Models(ModelsCore):
         >>> (client.models.generate_content(model="gemini-2.5-flash", contents="Hi")).text
         'You said: "Hi". ...'
         """
-        request, options, schema = self._generate(model, contents, config)
+        request, options, schema, cfg = self._generate(model, contents, config)
+        calling = function_calling(cfg)
+        if calling is not None:
+            rounds = FunctionRounds(self._transport, request, options, calling, sent_contents(request))
+            return rounds.generate(schema)
         raw = self._transport.unary(
             GENERATE_CONTENT,
             request,
@@ -101,7 +107,11 @@ class Models(ModelsCore):
     def _stream(
         self, model: str, contents: ContentsLike, config: GenerateConfig | None, hooks: StreamHooks | None
     ) -> GenerateContentStream[Any]:
-        request, options, schema = self._generate(model, contents, config)
+        request, options, schema, cfg = self._generate(model, contents, config)
+        calling = function_calling(cfg)
+        if calling is not None:
+            rounds = FunctionRounds(self._transport, request, options, calling, sent_contents(request))
+            return GenerateContentStream(FunctionRoundsStream(rounds), schema=schema, hooks=hooks)
         stream = self._transport.server_stream(
             STREAM_GENERATE_CONTENT,
             request,

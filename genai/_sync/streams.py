@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from genai._sync.afc import FunctionRoundsStream
 from genai._transport import ServerStream
 from genai._views.responses import GenerateContentResponse
 from genai._views.stream_state import CLOSED, CLOSED_MESSAGE, COMPLETE, FAILED, OPEN, StreamHooks, StreamState
@@ -37,7 +38,7 @@ class GenerateContentStream(StreamState[T]):
 
     def __init__(
         self,
-        stream: ServerStream[pb.GenerateContentResponse],
+        stream: ServerStream[pb.GenerateContentResponse] | FunctionRoundsStream,
         *,
         schema: Any = None,
         hooks: StreamHooks | None = None,
@@ -57,7 +58,7 @@ class GenerateContentStream(StreamState[T]):
             chunk = next(self._stream)
         except StopIteration:
             if self._stream.completed:
-                self._complete()
+                self._complete(self._stream)
                 raise
             self._abort(CLOSED, None)  # closed by another thread or task while this one read
             raise StreamClosedError(CLOSED_MESSAGE) from None

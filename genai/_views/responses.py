@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import enum
 import json
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Generic
 
 from google.protobuf.message import Message
@@ -323,12 +324,32 @@ class GenerateContentResponse(Generic[T]):
     ``list[X]``, an Enum, ...) :attr:`parsed` converts the reply into it (and is typed as it).
     """
 
-    __slots__ = ("_parsed", "_raw", "_schema")
+    __slots__ = ("_afc_history", "_parsed", "_raw", "_schema")
 
-    def __init__(self, raw: pb.GenerateContentResponse, *, schema: Any = None) -> None:
+    def __init__(
+        self,
+        raw: pb.GenerateContentResponse,
+        *,
+        schema: Any = None,
+        afc_history: Sequence[pb.Content] | Callable[[], list[pb.Content]] = (),
+    ) -> None:
         self._raw = raw
         self._schema = schema
         self._parsed: Any = _UNSET
+        self._afc_history = afc_history
+
+    @property
+    def automatic_function_calling_history(self) -> list[pb.Content]:
+        """With automatic function calling: the contents sent, then each round of calls and responses.
+
+            >>> GenerateContentResponse(pb.GenerateContentResponse()).automatic_function_calling_history
+            []
+
+        Empty when no Python function ran (as in google-genai, the request's own contents come
+        first, so the list is what the last request carried before this reply).
+        """
+        history = self._afc_history
+        return history() if callable(history) else list(history)
 
     @property
     def raw(self) -> pb.GenerateContentResponse:

@@ -69,9 +69,13 @@ class StreamState(Generic[T]):
         self._accumulator.add(chunk)
         return GenerateContentResponse(chunk, schema=self._schema)
 
-    def _complete(self) -> None:
-        final = self._accumulator.final()
-        self._final = GenerateContentResponse(final, schema=self._schema)
+    def _complete(self, source: object = None) -> None:
+        # A source that merges its own chunks (the rounds of function calling) has the final reply.
+        final = getattr(source, "final", None) or self._accumulator.final()
+        history = getattr(source, "history", None)
+        self._final = GenerateContentResponse(
+            final, schema=self._schema, afc_history=history() if history is not None else ()
+        )
         self._state = COMPLETE
         hooks, self._hooks = self._hooks, None
         if hooks is not None:

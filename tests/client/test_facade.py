@@ -150,6 +150,22 @@ def test_safety_settings_shortcut_unblocks() -> None:
     assert allowed.text.startswith('You said: "[[block-candidate]] questionable". ')
 
 
-def test_automatic_function_calling_is_refused_honestly() -> None:
-    with pytest.raises(genai.errors.UsageError, match="not supported"):
-        genai.GenerativeModel("gemini-2.5-flash").start_chat(enable_automatic_function_calling=True)
+def test_generate_content_never_runs_functions_and_a_chat_runs_them_only_when_asked(configured: None) -> None:
+    ran: list[str] = []
+
+    def lookup(city: str) -> str:
+        """Look a city up."""
+        ran.append(city)
+        return "found"
+
+    model = genai.GenerativeModel("gemini-2.5-flash", tools=[lookup])
+    reply = model.generate_content("please lookup Paris")
+    assert [call.name for call in reply.function_calls] == ["lookup"] and ran == []
+    manual = model.start_chat()
+    assert [call.name for call in manual.send_message("please lookup Paris").function_calls] == ["lookup"]
+    assert ran == []
+    chat = model.start_chat(enable_automatic_function_calling=True)
+    answer = chat.send_message("please lookup Paris")
+    assert len(ran) == 1 and answer.text.startswith("The function lookup returned")
+    assert [content.role for content in chat.history] == ["user", "model", "user", "model"]
+    assert chat.history[2].parts[0].function_response.name == "lookup"

@@ -131,7 +131,9 @@ def test_function_call_args_fit_the_declaration(client: genai.Client) -> None:
         return "sunny"
 
     response = client.models.generate_content(
-        model=MODEL, contents="Please call get_weather for Prague", config={"tools": [get_weather]}
+        model=MODEL,
+        contents="Please call get_weather for Prague",
+        config={"tools": [get_weather], "automatic_function_calling": {"disable": True}},
     )
     (call,) = response.function_calls
     assert call.name == "get_weather"
