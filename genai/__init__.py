@@ -17,11 +17,13 @@ The same against a local emulator (``genai.testing.Emulator``, or ``python -m ge
 from genai import errors as errors
 from genai import protos as protos
 from genai import types as types
+from genai._aio.chats import AsyncChat, AsyncChats
 from genai._aio.models import AsyncModels
 from genai._aio.streams import AsyncGenerateContentStream
 from genai._client import AsyncClient, Client
 from genai._coercion.generation_config import GenerationConfig
 from genai._requests.config import EmbedContentConfig, GenerateContentConfig
+from genai._sync.chats import Chat, Chats
 from genai._sync.models import Models
 from genai._sync.streams import GenerateContentStream
 from genai._transport.options import CallOptions, RetryOptions
@@ -34,12 +36,16 @@ __version__ = "0.1.0"
 
 __all__ = [
     "APIError",
+    "AsyncChat",
+    "AsyncChats",
     "AsyncClient",
     "AsyncGenerateContentStream",
     "AsyncModels",
     "CallOptions",
     "Candidate",
+    "Chat",
     "ChatSession",
+    "Chats",
     "Client",
     "EmbedContentConfig",
     "GenAIError",

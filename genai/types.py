@@ -14,7 +14,9 @@ cleanly next to the official packages.
 from genai_protos.flat import *  # noqa: F403
 from genai_protos.flat import __all__ as _messages
 
-from genai._requests.config import EmbedContentConfig, GenerateContentConfig
+from genai._chats.records import ChatTurn
+from genai._chats.saved import history_from_json, history_to_json
+from genai._requests.config import AutomaticFunctionCallingConfig, EmbedContentConfig, GenerateContentConfig
 from genai._transport.options import CallOptions, RetryOptions
 from genai.errors import BlockedCandidateError, BlockedPromptError, IncompleteIterationError
 
@@ -26,6 +28,10 @@ __all__ = [
     *_messages,
     "GenerateContentConfig",
     "EmbedContentConfig",
+    "AutomaticFunctionCallingConfig",
+    "ChatTurn",
+    "history_to_json",
+    "history_from_json",
     "CallOptions",
     "RetryOptions",
     "IncompleteIterationError",

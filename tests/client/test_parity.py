@@ -109,11 +109,15 @@ def test_public_api_snapshot() -> None:
     assert sorted(genai.__all__) == sorted(
         [
             "APIError",
+                "AsyncChat",
+                "AsyncChats",
             "AsyncClient",
             "AsyncGenerateContentStream",
             "AsyncModels",
             "CallOptions",
             "Candidate",
+                "Chat",
+                "Chats",
             "ChatSession",
             "Client",
             "EmbedContentConfig",
