@@ -142,6 +142,18 @@ def test_the_async_invoker_runs_sync_callables_off_the_event_loop() -> None:
     _run(main())
 
 
+def test_the_async_invoker_awaits_async_callables_on_the_running_loop() -> None:
+    async def main() -> None:
+        caller = asyncio.get_running_loop()
+
+        async def where() -> bool:
+            return asyncio.get_running_loop() is caller
+
+        assert _answer(await AsyncFunctionInvoker.call(_job(where))) == {"result": True}
+
+    _run(main())
+
+
 def test_the_sync_invoker_runs_async_callables_inside_a_running_loop_too() -> None:
     async def main() -> types.Part:
         return FunctionInvoker.call(_job(add_async, a=2, b=2))  # blocks the loop: the caller's choice
