@@ -39,9 +39,9 @@ def struct_to_dict(struct: Message | Mapping[str, Any] | None) -> dict[str, Any]
 
     >>> from genai._wire import messages as pb
     >>> call = pb.FunctionCall(name="f")
-    >>> call.args.update({"n": 2, "tags": ["a"]})
+    >>> call.args.update({"n": 2})
     >>> struct_to_dict(call.args)
-    {'n': 2.0, 'tags': ['a']}
+    {'n': 2.0}
     """
     if struct is None:
         return {}
@@ -101,7 +101,7 @@ def convert_arguments(
         else:
             keywords[param.name] = value
     if given:
-        names = ", ".join(repr(name) for name in given)
+        names = ", ".join(repr(name) for name in sorted(given))
         known = ", ".join(param.name for param in spec.parameters) or "none"
         problems.append(f"unexpected argument{'s' if len(given) > 1 else ''} {names} (parameters: {known})")
     if problems:

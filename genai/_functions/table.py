@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from genai._coercion.base import is_list
+from genai._coercion.base import is_list, suggest
 from genai._coercion.declarations import CallableSpec, callable_spec, is_function
 from genai._coercion.tools import ToolsLike, to_tools
 from genai._functions.arguments import ArgumentError, convert_arguments
@@ -126,8 +126,9 @@ class FunctionTable:
         entry = self._specs.get(call.name)
         if entry is None:
             known = ", ".join(sorted(self._specs))
+            hint = suggest(call.name, self._specs)
             return FunctionJob(
-                call, error=f"unknown function {call.name!r}; the functions that can be called: {known}"
+                call, error=f"unknown function {call.name!r}{hint}; the functions that can be called: {known}"
             )
         fn, spec = entry
         try:

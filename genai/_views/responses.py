@@ -487,7 +487,7 @@ class GenerateContentResponse(Generic[T]):
     @staticmethod
     def _fit(data: Any, schema: Any) -> Any:
         # parse_as returns the data unchanged for a Schema message or a dict.
-        from genai._coercion.parsing import parse_as
+        from genai._coercion.schema import parse_as
 
         try:
             return parse_as(data, schema)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import gc
+import inspect
 import threading
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar
@@ -72,6 +73,13 @@ ADDERS: list[tuple[Callable[..., Any], dict[str, int], bool]] = [
     (functools.partial(add, b=2), {"a": 1}, False),
 ]
 ADDER_IDS = ["sync", "async", "async object", "async partial", "partial"]
+
+
+def test_the_pair_is_twins_for_the_generated_face() -> None:
+    """The sync face calls FunctionInvoker where the asyncio source calls AsyncFunctionInvoker."""
+    assert inspect.signature(FunctionInvoker.call) == inspect.signature(AsyncFunctionInvoker.call)
+    assert inspect.iscoroutinefunction(AsyncFunctionInvoker.call)
+    assert not inspect.iscoroutinefunction(FunctionInvoker.call)
 
 
 def test_is_async_callable() -> None:
