@@ -14,7 +14,18 @@ import pytest
 GENAI = Path(__file__).parents[1] / "genai"
 
 # Lowest first. A module may import its own layer and the ones before it; `errors` is the bottom.
-ORDER = ["errors", "_wire", "_coercion", "_transport", "_requests", "_views", "_chats", "_aio", "_sync"]
+ORDER = [
+    "errors",
+    "_wire",
+    "_coercion",
+    "_transport",
+    "_requests",
+    "_views",
+    "_functions",
+    "_chats",
+    "_aio",
+    "_sync",
+]
 # The top: public modules and the glue that assembles the client; they may import any layer.
 TOP = {"__init__", "types", "protos", "legacy", "cli", "testing", "_client", "_facade", "_cli"}
 

@@ -289,6 +289,12 @@ def test_pydantic_model() -> None:
     assert schema.properties["maybe"].nullable is True
 
 
+def test_bytes_are_base64_strings() -> None:
+    assert to_schema(bytes) == types.Schema(type=T.STRING, format="byte")
+    assert to_schema(bytes | None) == types.Schema(type=T.STRING, format="byte", nullable=True)
+    assert to_schema(list[bytes]).items == types.Schema(type=T.STRING, format="byte")
+
+
 def test_wrappers_are_unwrapped() -> None:
     assert to_schema(Annotated[int, "meta"]) == types.Schema(type=T.INTEGER)
     assert to_schema(UserId) == types.Schema(type=T.INTEGER)
@@ -306,7 +312,7 @@ def test_recursive_types_are_rejected() -> None:
     error(ValueError, to_schema, Ping, at="response_schema.pong.ping", mentions=("Ping refers to itself",))
 
 
-@pytest.mark.parametrize("tp", [complex, bytes, Any, type(None), object, list, tuple, Literal[True]])
+@pytest.mark.parametrize("tp", [complex, bytearray, Any, type(None), object, list, tuple, Literal[True]])
 def test_unsupported_types(tp: Any) -> None:
     error(ValueError, to_schema, tp, at="config.response_schema", mentions=(), path="config.response_schema")
 
@@ -375,6 +381,14 @@ def test_parse_primitives() -> None:
         error(ResponseParseError, parse_as, data, tp, at="parsed")
 
 
+def test_parse_bytes_from_base64() -> None:
+    assert parse_as("aGk=", bytes) == b"hi"
+    assert parse_as("aGk", bytes) == b"hi"  # padding optional
+    assert parse_as(["-_8="], list[bytes]) == [b"\xfb\xff"]  # URL-safe alphabet
+    error(ResponseParseError, parse_as, "a*b", bytes, at="parsed", mentions=("base64",))
+    error(ResponseParseError, parse_as, 5, bytes, at="parsed", mentions=("base64", "int 5"))
+
+
 def test_parse_containers() -> None:
     assert parse_as([1, 2], list[int]) == [1, 2]
     assert parse_as([1, 2], tuple[int, ...]) == (1, 2)
@@ -404,6 +418,11 @@ def test_parse_unions_literals_enums() -> None:
     assert parse_as("green", Color) is Color.GREEN
     assert parse_as("2", Level) is Level.HIGH
     assert parse_as(2, Level) is Level.HIGH
+    assert parse_as(2.0, Level) is Level.HIGH  # JSON numbers may arrive as floats
+    assert parse_as("GREEN", Color) is Color.GREEN  # by member name when no value matches
+    assert parse_as(2.0, Literal[1, 2]) == 2
+    assert type(parse_as(2.0, Literal[1, 2])) is int
+    error(ResponseParseError, parse_as, 2.5, Literal[1, 2], at="parsed")
     error(ResponseParseError, parse_as, "blue", Color, at="parsed", mentions=("'red'", "Color"))
 
 

@@ -1,14 +1,15 @@
-"""Response and parameter schemas from Python types or dicts, and parsing JSON back into those types.
+"""Response and parameter schemas from Python types or dicts.
 
     >>> to_schema(list[int]).items.type == pb.Type.INTEGER
     True
 
 `to_schema` accepts a types.Schema (returned as is), a dict in Schema form (type names in any case,
-so JSON-Schema-like {"type": "object", ...} works), or a Python type: str, int, float, bool, list[X],
-tuple[X, ...], dict[str, X], X | None, unions, Literal["a", "b"], Enum classes, dataclasses,
-TypedDicts and pydantic models, nested. Objects keep their declaration order in property_ordering.
-`parse_as` turns decoded JSON into an instance of such a type. Nothing here imports pydantic: models
-are recognised by their ``model_fields`` / ``model_validate`` attributes.
+so JSON-Schema-like {"type": "object", ...} works), or a Python type: str, int, float, bool, bytes
+(a STRING of format "byte": base64 text on the wire), list[X], tuple[X, ...], dict[str, X],
+X | None, unions, Literal["a", "b"], Enum classes, dataclasses, TypedDicts and pydantic models,
+nested. Objects keep their declaration order in property_ordering. `parse_as` (genai._coercion.parsing,
+re-exported here) turns decoded JSON into an instance of such a type. Nothing here imports pydantic:
+models are recognised by their ``model_fields`` / ``model_validate`` attributes.
 """
 
 from __future__ import annotations
@@ -16,13 +17,12 @@ from __future__ import annotations
 import dataclasses
 import enum
 import typing
-from collections.abc import Mapping, MutableSequence, Sequence
+from collections.abc import Mapping, Sequence
 from types import GenericAlias, NoneType, UnionType
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias, Union
 
 from genai._coercion.base import (
     SupportsModelDump,
-    describe,
     foreign_to_own,
     is_genai_model,
     is_list,
@@ -30,8 +30,20 @@ from genai._coercion.base import (
 )
 from genai._coercion.dicts import fill_message
 from genai._coercion.errors import text_problem
+from genai._coercion.parsing import parse_as
+from genai._coercion.typeinfo import (
+    DICTS,
+    LISTS,
+    Field,
+    is_pydantic_model,
+    is_python_type,
+    is_typeddict,
+    object_fields,
+    type_name,
+    unwrap,
+)
+from genai._coercion.typeinfo import TypeProblem as _Problem
 from genai._wire import messages as pb
-from genai.errors import ResponseParseError
 
 __all__ = ["SchemaLike", "is_python_type", "parse_as", "to_schema"]
 
@@ -51,41 +63,15 @@ Annotated[...] have no public static type)."""
 
 SCHEMA_SHAPES = (
     "a types.Schema, a dict such as {'type': 'OBJECT', 'properties': {...}}, or a Python type "
-    "(str, int, float, bool, list[X], dict[str, X], X | None, Literal[...], an Enum, a dataclass, "
+    "(str, int, float, bool, bytes, list[X], dict[str, X], X | None, Literal[...], an Enum, a dataclass, "
     "a TypedDict or a pydantic model)"
 )
 _SUPPORTED = (
-    "str, int, float, bool, list[X], tuple[X, ...], dict[str, X], X | None, unions, Literal['a', ...], "
-    "Enum classes, dataclasses, TypedDicts and pydantic models"
+    "str, int, float, bool, bytes, list[X], tuple[X, ...], dict[str, X], X | None, unions, "
+    "Literal['a', ...], Enum classes, dataclasses, TypedDicts and pydantic models"
 )
-_LISTS = (list, set, frozenset, Sequence, MutableSequence)
-_DICTS = (dict, Mapping)
-_WRAPPERS = frozenset({"Required", "NotRequired", "ReadOnly"})
 _CACHE: dict[Any, pb.Schema] = {}
 _CACHE_LIMIT = 512
-
-
-class _Problem(Exception):
-    """A type that cannot be described, found at `rel` below the root type."""
-
-    def __init__(self, rel: str, message: str) -> None:
-        super().__init__(message)
-        self.rel = rel
-        self.message = message
-
-
-def is_python_type(value: Any) -> bool:
-    """Whether `value` is a Python type or type expression (not a Schema message or a dict).
-
-    >>> is_python_type(list[int]), is_python_type({"type": "STRING"})
-    (True, False)
-    """
-    return (
-        isinstance(value, type)
-        or typing.get_origin(value) is not None
-        or value is Any
-        or hasattr(value, "__supertype__")  # typing.NewType
-    )
 
 
 def to_schema(value: SchemaLike, *, path: str = "response_schema") -> pb.Schema:
@@ -148,21 +134,6 @@ def _cached_type_schema(tp: Any, path: str) -> pb.Schema:
         raise ValueError(f"{path}{problem.rel}: {problem.message}") from None
 
 
-def _unwrap(tp: Any) -> Any:
-    while True:
-        origin = typing.get_origin(tp)
-        if origin is typing.Annotated or getattr(origin, "_name", None) in _WRAPPERS:
-            tp = typing.get_args(tp)[0]
-        elif hasattr(tp, "__supertype__") and not isinstance(tp, type):
-            tp = tp.__supertype__
-        else:
-            return tp
-
-
-def _type_name(tp: Any) -> str:
-    return tp.__name__ if isinstance(tp, type) else repr(tp)
-
-
 _PRIMITIVES = {
     str: pb.Type.STRING,
     int: pb.Type.INTEGER,
@@ -172,50 +143,50 @@ _PRIMITIVES = {
 
 
 def _type_schema(tp: Any, stack: tuple[type, ...], rel: str) -> pb.Schema:
-    tp = _unwrap(tp)
+    tp = unwrap(tp)
     primitive = _PRIMITIVES.get(tp) if isinstance(tp, type) else None
     if primitive is not None:
         return pb.Schema(type=primitive)
+    if tp is bytes:
+        return pb.Schema(type=pb.Type.STRING, format="byte")
     origin, args = typing.get_origin(tp), typing.get_args(tp)
     if origin is Union or origin is UnionType:
         return _union_schema(args, stack, rel)
     if origin is Literal:
         return _literal_schema(args, rel)
-    if origin in _LISTS:
+    if origin in LISTS:
         if not args:
             raise _Problem(rel, "give the item type, e.g. list[str]")
         return _array_schema(_type_schema(args[0], stack, f"{rel}.items"))
     if origin is tuple:
         return _tuple_schema(args, stack, rel)
-    if origin in _DICTS:
-        if args and _unwrap(args[0]) is not str:
-            raise _Problem(rel, f"object keys are strings; got key type {_type_name(args[0])}")
+    if origin in DICTS:
+        if args and unwrap(args[0]) is not str:
+            raise _Problem(rel, f"object keys are strings; got key type {type_name(args[0])}")
         if args:
             _type_schema(args[1], stack, f"{rel}.values")  # must be describable even though unused
         return pb.Schema(type=pb.Type.OBJECT)
     if tp in (dict, Mapping):
         return pb.Schema(type=pb.Type.OBJECT)
     if tp in (list, tuple, set, frozenset, Sequence):
-        raise _Problem(rel, f"give the item type, e.g. {_type_name(tp)}[str]")
+        raise _Problem(rel, f"give the item type, e.g. {type_name(tp)}[str]")
     if isinstance(tp, type):
         if tp in stack:
             raise _Problem(rel, f"{tp.__name__} refers to itself; a Schema cannot describe recursive types")
         if issubclass(tp, enum.Enum):
             return _enum_schema(tp, rel)
         inner = (*stack, tp)
-        if dataclasses.is_dataclass(tp):
-            return _object_schema(_dataclass_fields(tp, rel), inner, rel)
-        if _is_typeddict(tp):
-            return _object_schema(_typeddict_fields(tp, rel), inner, rel)
-        if _is_pydantic_model(tp):
-            schema = _object_schema(_pydantic_fields(tp), inner, rel)
+        if dataclasses.is_dataclass(tp) or is_typeddict(tp):
+            return _object_schema(object_fields(tp, rel), inner, rel)
+        if is_pydantic_model(tp):
+            schema = _object_schema(object_fields(tp, rel), inner, rel)
             if tp.__doc__:
                 try:
                     schema.description = tp.__doc__.strip()
                 except UnicodeEncodeError as err:
                     raise _Problem(rel, text_problem(err, f"the docstring of {tp.__name__}")) from None
             return schema
-    raise _Problem(rel, f"cannot describe {_type_name(tp)} as a Schema; supported: {_SUPPORTED}")
+    raise _Problem(rel, f"cannot describe {type_name(tp)} as a Schema; supported: {_SUPPORTED}")
 
 
 def _union_schema(args: tuple[Any, ...], stack: tuple[type, ...], rel: str) -> pb.Schema:
@@ -278,56 +249,7 @@ def _enum_schema(tp: type[enum.Enum], rel: str) -> pb.Schema:
     return schema
 
 
-_Field: TypeAlias = tuple[str, Any, bool, str]  # name, annotation, required, description
-
-
-def _hints(tp: type, rel: str) -> dict[str, Any]:
-    try:
-        return typing.get_type_hints(tp, include_extras=True)
-    except Exception as exc:
-        raise _Problem(rel, f"cannot resolve the annotations of {tp.__name__}: {exc}") from None
-
-
-def _dataclass_fields(tp: type, rel: str) -> list[_Field]:
-    hints = _hints(tp, rel)
-    out: list[_Field] = []
-    for field in dataclasses.fields(tp):
-        if not field.init:
-            continue
-        required = field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING
-        description = field.metadata.get("description", "") if field.metadata else ""
-        out.append((field.name, hints.get(field.name, field.type), required, str(description)))
-    return out
-
-
-def _is_typeddict(tp: type) -> bool:
-    return issubclass(tp, dict) and hasattr(tp, "__required_keys__") and hasattr(tp, "__optional_keys__")
-
-
-def _typeddict_fields(tp: type, rel: str) -> list[_Field]:
-    required_keys: frozenset[str] = getattr(tp, "__required_keys__", frozenset())
-    out: list[_Field] = []
-    for name, hint in _hints(tp, rel).items():
-        # Required[...]/NotRequired[...] decide; __required_keys__ misses them under postponed annotations.
-        marker = getattr(typing.get_origin(hint), "_name", None)
-        required = marker == "Required" or (marker != "NotRequired" and name in required_keys)
-        out.append((name, hint, required, ""))
-    return out
-
-
-def _is_pydantic_model(tp: type) -> bool:
-    return isinstance(getattr(tp, "model_fields", None), dict) and hasattr(tp, "model_validate")
-
-
-def _pydantic_fields(tp: type) -> list[_Field]:
-    out: list[_Field] = []
-    for name, info in getattr(tp, "model_fields").items():  # noqa: B009 - no pydantic import
-        key = info.alias or name
-        out.append((key, info.annotation, bool(info.is_required()), info.description or ""))
-    return out
-
-
-def _object_schema(fields: list[_Field], stack: tuple[type, ...], rel: str) -> pb.Schema:
+def _object_schema(fields: list[Field], stack: tuple[type, ...], rel: str) -> pb.Schema:
     schema = pb.Schema(type=pb.Type.OBJECT)
     for name, annotation, required, description in fields:
         try:
@@ -345,157 +267,3 @@ def _object_schema(fields: list[_Field], stack: tuple[type, ...], rel: str) -> p
         if required:
             schema.required.append(name)
     return schema
-
-
-# ---------------------------------------------------------------------------------------------------
-# Parsing decoded JSON into the Python type given as response_schema
-
-
-def parse_as(data: Any, target: Any, *, path: str = "parsed") -> Any:
-    """`data` (decoded JSON) as an instance of the Python type `target`; Schemas/dicts: `data` as is.
-
-    >>> parse_as({"x": 1}, dict[str, int])
-    {'x': 1}
-
-    Raises genai.errors.ResponseParseError (a ValueError) naming the path of the first mismatch.
-    """
-    if not is_python_type(target):
-        return data
-    return _parse(data, target, path)
-
-
-def _fail(path: str, tp: Any, data: Any) -> ResponseParseError:
-    return ResponseParseError(f"{path}: expected {_type_name(tp)}; got {describe(data)}")
-
-
-def _parse(data: Any, tp: Any, path: str) -> Any:
-    tp = _unwrap(tp)
-    if tp is Any or tp is object:
-        return data
-    if tp is str or tp is bool:
-        if isinstance(data, tp):
-            return data
-        raise _fail(path, tp, data)
-    if tp is int:
-        if isinstance(data, int) and not isinstance(data, bool):
-            return data
-        if isinstance(data, float) and data.is_integer():
-            return int(data)
-        raise _fail(path, tp, data)
-    if tp is float:
-        if isinstance(data, int | float) and not isinstance(data, bool):
-            return float(data)
-        raise _fail(path, tp, data)
-    if tp is NoneType or tp is None:
-        if data is None:
-            return None
-        raise _fail(path, tp, data)
-    origin, args = typing.get_origin(tp), typing.get_args(tp)
-    if origin is Union or origin is UnionType:
-        return _parse_union(data, tp, args, path)
-    if origin is Literal:
-        for option in args:
-            if data == option and type(data) is type(option):
-                return option
-        raise ResponseParseError(f"{path}: expected one of {list(args)!r}; got {describe(data)}")
-    if origin in _LISTS or origin is tuple or tp in (list, tuple, set, frozenset):
-        return _parse_sequence(data, tp, origin or tp, args, path)
-    if origin in _DICTS or tp in (dict, Mapping):
-        if not isinstance(data, Mapping):
-            raise _fail(path, tp, data)
-        if not args:
-            return dict(data)
-        return {key: _parse(item, args[1], f"{path}[{key!r}]") for key, item in data.items()}
-    if isinstance(tp, type):
-        return _parse_class(data, tp, path)
-    raise ResponseParseError(f"{path}: cannot parse into {_type_name(tp)}")
-
-
-def _parse_union(data: Any, tp: Any, args: tuple[Any, ...], path: str) -> Any:
-    if data is None and (NoneType in args or None in args):
-        return None
-    problems = []
-    for option in args:
-        if option is NoneType or option is None:
-            continue
-        try:
-            return _parse(data, option, path)
-        except ResponseParseError as exc:
-            problems.append(str(exc).removeprefix(f"{path}: "))
-    raise ResponseParseError(f"{path}: matches no option of {_type_name(tp)} ({'; '.join(problems)})")
-
-
-def _parse_sequence(data: Any, tp: Any, origin: Any, args: tuple[Any, ...], path: str) -> Any:
-    if not isinstance(data, list | tuple):
-        raise _fail(path, tp, data)
-    if origin is tuple and args and not (len(args) == 2 and args[1] is Ellipsis):
-        if len(data) != len(args):
-            raise ResponseParseError(f"{path}: expected {len(args)} items; got {len(data)}")
-        return tuple(
-            _parse(item, arg, f"{path}[{i}]") for i, (item, arg) in enumerate(zip(data, args, strict=True))
-        )
-    item_type = args[0] if args else Any
-    items = [_parse(item, item_type, f"{path}[{i}]") for i, item in enumerate(data)]
-    if origin is tuple:
-        return tuple(items)
-    if origin in (set, frozenset):
-        try:
-            return origin(items)
-        except TypeError as exc:
-            raise ResponseParseError(f"{path}: {exc}") from exc
-    return items
-
-
-_FIELDS: dict[type, list[_Field]] = {}
-
-
-def _parse_fields(tp: type, path: str) -> list[_Field]:
-    fields = _FIELDS.get(tp)
-    if fields is None:
-        try:
-            if dataclasses.is_dataclass(tp):
-                fields = _dataclass_fields(tp, "")
-            elif _is_typeddict(tp):
-                fields = _typeddict_fields(tp, "")
-            else:
-                raise ResponseParseError(f"{path}: cannot parse into {tp.__name__}")
-        except _Problem as problem:
-            raise ResponseParseError(f"{path}: {problem.message}") from None
-        if len(_FIELDS) >= _CACHE_LIMIT:
-            _FIELDS.clear()
-        _FIELDS[tp] = fields
-    return fields
-
-
-def _parse_class(data: Any, tp: type, path: str) -> Any:
-    if issubclass(tp, enum.Enum):
-        for member in tp:
-            if (member.value == data and type(member.value) is type(data)) or (
-                isinstance(data, str) and str(member.value) == data
-            ):
-                return member
-        accepted = [str(m.value) for m in tp]
-        raise ResponseParseError(
-            f"{path}: expected one of {accepted!r} ({tp.__name__}); got {describe(data)}"
-        )
-    if _is_pydantic_model(tp):
-        try:
-            return getattr(tp, "model_validate")(data)  # noqa: B009
-        except Exception as exc:
-            text = " ".join(str(exc).split())
-            raise ResponseParseError(f"{path}: not a valid {tp.__name__}: {text[:300]}") from exc
-    fields = _parse_fields(tp, path)
-    if not isinstance(data, Mapping):
-        raise _fail(path, tp, data)
-    values: dict[str, Any] = {}
-    for name, annotation, required, _ in fields:
-        if name in data:
-            values[name] = _parse(data[name], annotation, f"{path}.{name}")
-        elif required:
-            raise ResponseParseError(f"{path}: missing required field {name!r} of {tp.__name__}")
-    if not dataclasses.is_dataclass(tp):
-        return values
-    try:
-        return tp(**values)
-    except Exception as exc:
-        raise ResponseParseError(f"{path}: {tp.__name__}(...) failed: {exc}") from exc

@@ -3,35 +3,29 @@
     >>> to_tool_config("any").function_calling_config.mode == pb.FunctionCallingConfigMode.ANY
     True
 
-A Python function becomes a FunctionDeclaration: its name, the first paragraph of its docstring,
-parameters from its annotations (via to_schema), per-parameter descriptions from an "Args:"
-section. Errors start with the path of the bad value and say what is accepted.
+A Python callable becomes a FunctionDeclaration (genai._coercion.declarations: its name, the first
+paragraph of its docstring, parameters from its annotations, per-parameter descriptions from a
+Google, NumPy or Sphinx style docstring). Errors start with the path of the bad value and say what
+is accepted.
 """
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import inspect
 import re
-import typing
-import weakref
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeAlias
 
 from genai._coercion.base import (
     SupportsModelDump,
-    describe,
     foreign_to_own,
     is_genai_model,
     is_list,
-    text_error,
     type_error,
 )
+from genai._coercion.declarations import callable_spec, is_function
 from genai._coercion.dicts import to_message
 from genai._coercion.generation import to_enum
 from genai._coercion.nesting import check_nesting
-from genai._coercion.schema import to_schema
 from genai._wire import messages as pb
 
 __all__ = [
@@ -65,10 +59,6 @@ _TOOL_SHAPES = (
     "tools: a types.Tool, a types.FunctionDeclaration, a Python function, a dict (Tool or "
     "FunctionDeclaration fields), 'code_execution', 'google_search' or 'url_context', or a list of those"
 )
-_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$")
-_DECLARATIONS: weakref.WeakKeyDictionary[Callable[..., Any], pb.FunctionDeclaration] = (
-    weakref.WeakKeyDictionary()
-)
 
 
 def _builtin_tool(value: str, path: str) -> pb.Tool:
@@ -81,23 +71,20 @@ def _builtin_tool(value: str, path: str) -> pb.Tool:
     return tool
 
 
-def _is_function(value: Any) -> bool:
-    return callable(value) and not isinstance(value, type | Mapping) and not hasattr(type(value), "pb")
-
-
 def to_function_declaration(value: Any, *, path: str = "function") -> pb.FunctionDeclaration:
     """A FunctionDeclaration from the message (as is), a dict, or a Python function.
 
     >>> to_function_declaration({"name": "get_weather", "parameters": {"type": "object"}}).name
     'get_weather'
 
-    For a function: its name; the first paragraph of its docstring as description; parameters
-    from the annotations (via to_schema), those without defaults being required; per-parameter
-    descriptions from a Google-style "Args:" section.
+    For a callable (function, async function, bound method, functools.partial, callable object):
+    its name; the first paragraph of its docstring as description; parameters from the annotations
+    (via to_schema), those without defaults being required; per-parameter descriptions from the
+    docstring (Google, NumPy or Sphinx style), see genai._coercion.declarations.
     """
     if type(value) is pb.FunctionDeclaration:
         return value
-    if _is_function(value):
+    if is_function(value):
         declaration = pb.FunctionDeclaration()
         declaration.CopyFrom(_callable_declaration(value, path))
         return declaration
@@ -110,96 +97,7 @@ def to_function_declaration(value: Any, *, path: str = "function") -> pb.Functio
 
 
 def _callable_declaration(fn: Callable[..., Any], path: str) -> pb.FunctionDeclaration:
-    try:
-        cached = _DECLARATIONS.get(fn)
-    except TypeError:  # not weak-referenceable / unhashable
-        return _build_declaration(fn, path)
-    if cached is None:
-        cached = _build_declaration(fn, path)
-        with contextlib.suppress(TypeError):
-            _DECLARATIONS[fn] = cached
-    return cached
-
-
-def _build_declaration(fn: Callable[..., Any], path: str) -> pb.FunctionDeclaration:
-    target = fn.func if isinstance(fn, functools.partial) else fn
-    name = getattr(target, "__name__", None)
-    if not isinstance(name, str) or not _NAME_RE.match(name):
-        raise ValueError(
-            f"{path}: {describe(fn)} has no usable function name (letters, digits, _ . : -, at most 64, "
-            "not a lambda); use a def function or a FunctionDeclaration"
-        )
-    try:
-        signature = inspect.signature(fn)
-        hints = typing.get_type_hints(target, include_extras=True)
-    except (TypeError, ValueError, NameError) as exc:
-        raise ValueError(f"{path}: cannot read the signature of {name}(): {exc}") from None
-    description, arg_docs = _parse_docstring(inspect.getdoc(target) or "")
-    declaration = pb.FunctionDeclaration(name=name)
-    try:
-        declaration.description = description
-    except UnicodeEncodeError as err:
-        raise text_error(f"{path}.description", err, f"the docstring of {name}()") from None
-    parameters = pb.Schema(type=pb.Type.OBJECT)
-    for param in signature.parameters.values():
-        param_path = f"{path}.parameters[{param.name!r}]"
-        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
-            raise ValueError(
-                f"{param_path}: *args/**kwargs cannot be declared to the model; name each parameter"
-            )
-        annotation = hints.get(param.name, param.annotation)
-        if annotation is inspect.Parameter.empty:
-            raise ValueError(
-                f"{param_path}: {name}() parameter {param.name!r} needs a type annotation (e.g. str)"
-            )
-        schema = to_schema(annotation, path=param_path)
-        if param.name in arg_docs and not schema.description:
-            try:
-                schema.description = arg_docs[param.name]
-            except UnicodeEncodeError as err:
-                raise text_error(param_path, err, f"the docstring of {name}() about it") from None
-        parameters.properties[param.name].CopyFrom(schema)
-        parameters.property_ordering.append(param.name)
-        if param.default is inspect.Parameter.empty:
-            parameters.required.append(param.name)
-    if parameters.properties:
-        declaration.parameters.CopyFrom(parameters)
-    return declaration
-
-
-_ARG_LINE = re.compile(r"^\s*(\*{0,2}\w+)\s*(?:\([^)]*\))?\s*:\s*(.*)$")
-
-
-def _parse_docstring(doc: str) -> tuple[str, dict[str, str]]:
-    """(first paragraph, {param: description}) of a docstring with an optional "Args:" section."""
-    paragraphs = doc.strip().split("\n\n")
-    first = paragraphs[0] if paragraphs and not paragraphs[0].lstrip().startswith("Args:") else ""
-    summary = " ".join(line.strip() for line in first.splitlines())
-    args: dict[str, str] = {}
-    lines = doc.splitlines()
-    try:
-        start = next(
-            i for i, line in enumerate(lines) if line.strip() in ("Args:", "Arguments:", "Parameters:")
-        )
-    except StopIteration:
-        return summary, args
-    indent: int | None = None
-    current: str | None = None
-    for line in lines[start + 1 :]:
-        if not line.strip():
-            continue
-        width = len(line) - len(line.lstrip())
-        if indent is None:
-            indent = width
-        if width < indent:
-            break
-        match = _ARG_LINE.match(line) if width == indent else None
-        if match:
-            current = match.group(1).lstrip("*")
-            args[current] = match.group(2).strip()
-        elif current is not None:
-            args[current] = f"{args[current]} {line.strip()}".strip()
-    return summary, args
+    return callable_spec(fn, path=path).declaration
 
 
 def _classify_tool(item: Any, path: str) -> pb.Tool | pb.FunctionDeclaration:
@@ -218,7 +116,7 @@ def _classify_tool(item: Any, path: str) -> pb.Tool | pb.FunctionDeclaration:
         if "name" in item:
             return to_function_declaration(item, path=path)
         return to_message(pb.Tool, item, path=path)
-    if _is_function(item):
+    if is_function(item):
         return _callable_declaration(item, path)
     raise type_error(path, _TOOL_SHAPES, item)
 
