@@ -91,7 +91,7 @@ def _prompt_index(contents: Sequence[content_pb2.Content]) -> int:
 
 def _chain_length(text: str) -> int:
     for match in _TRIGGER.finditer(text) if "[[" in text else ():
-        if match[1] == CHAIN and match[2].isdigit():
+        if match[1] == CHAIN and match[2].isascii() and match[2].isdigit():
             return max(int(match[2]), 1)
     return 1
 

@@ -154,12 +154,15 @@ def _switchable(parse: Callable[[str], T]) -> Callable[[str], T | None]:
     return lambda text: None if text.lower() in _OFF else parse(text)
 
 
-def _flag(value: bool | str) -> bool:
+def _flag(name: str, value: bool | str) -> bool:
     if isinstance(value, bool):
         return value
-    if isinstance(value, str):
-        return parse_switch(value)
-    raise ValueError(f"expected a bool, got {value!r}")
+    try:
+        if isinstance(value, str):
+            return parse_switch(value)
+        raise ValueError(f"expected a bool, got {value!r}")
+    except ValueError as exc:
+        raise ValueError(f"invalid {name}: {exc}") from None
 
 
 def from_options(
@@ -180,7 +183,7 @@ def from_options(
         chunk_delay=parse_seconds(str(chunk_delay)),
         chunks=parse_positive(str(chunks)) if chunks is not None else None,
         reply_words=parse_positive(str(reply_words)) if reply_words is not None else None,
-        count_contents=_flag(count_contents),
+        count_contents=_flag("count_contents", count_contents),
     )
 
 
