@@ -311,23 +311,30 @@ def _integral(value: Any) -> Any:
 
 
 def response_words(contents: Sequence[content_pb2.Content]) -> list[str]:
-    """`The function NAME [(id ID)] returned JSON.` for each function response in the last content
-    (no words when it holds none); an id no call of the model content before it has is `unknown id`."""
+    """`The function NAME returned JSON.` for each function response in the last content (no words
+    when it holds none); a response whose id no call of the model content before it has reads
+    `The function NAME (unknown id ID) returned JSON.`"""
     responses = [p.function_response for p in contents[-1].parts if p.HasField("function_response")]
     if not responses:
         return []
-    asked: set[tuple[str, str]] = set()
-    for content in reversed(contents[:-1]):
-        if content.role == "model":
-            asked = {(call.id, call.name) for call in _calls_in(content) if call.id}
-            break
+    asked: set[tuple[str, str]] | None = None
     words: list[str] = []
     for response in responses:
         payload = json.dumps(_integral(json_format.MessageToDict(response.response)), sort_keys=True)
         words += ["The", "function", response.name]
         if response.id:
-            known = (response.id, response.name) in asked
-            words += f"({'' if known else 'unknown '}id {response.id})".split()
+            if asked is None:
+                asked = _asked(contents)
+            if (response.id, response.name) not in asked:
+                words += f"(unknown id {response.id})".split()
         words += ["returned", *payload.split()]
         words[-1] += "."
     return words
+
+
+def _asked(contents: Sequence[content_pb2.Content]) -> set[tuple[str, str]]:
+    """(id, name) of the calls with ids in the nearest model content before the last content."""
+    for content in reversed(contents[:-1]):
+        if content.role == "model":
+            return {(call.id, call.name) for call in _calls_in(content) if call.id}
+    return set()

@@ -289,9 +289,7 @@ def test_chain_makes_n_rounds_of_calls_then_answers(gen: GenerativeServiceStub) 
     rounds, text = _run_loop(gen, "[[chain:2]] get_weather ping")
     assert rounds == 2
     assert re.match(
-        r'The function get_weather \(id call-[0-9a-f]{16}\) returned \{"n": 0\}\. '
-        r'The function ping \(id call-[0-9a-f]{16}\) returned \{"n": 1\}\. \w',
-        text,
+        r'The function get_weather returned \{"n": 0\}\. The function ping returned \{"n": 1\}\. \w', text
     )
 
 
@@ -308,7 +306,7 @@ def test_a_chain_counts_the_rounds_of_the_current_turn_only(gen: GenerativeServi
     assert rounds == 2
 
 
-def test_function_responses_echo_their_ids_matched_or_unknown(gen: GenerativeServiceStub) -> None:
+def test_function_responses_with_unknown_ids_are_flagged(gen: GenerativeServiceStub) -> None:
     contents = [user("get_weather and get_time")]
     response = _ask(gen, contents=contents)
     weather, _ = _calls(response)
@@ -319,14 +317,22 @@ def test_function_responses_echo_their_ids_matched_or_unknown(gen: GenerativeSer
     )
     text = text_of(_ask(gen, contents=[*contents, response.candidates[0].content, results]))
     assert text.startswith(
-        f'The function get_weather (id {weather.id}) returned {{"n": 0}}. '
+        'The function get_weather returned {"n": 0}. '  # matched: it reads as without an id
         'The function get_time (unknown id call-0000000000000000) returned {"n": 1}. '
         f"The function get_time (unknown id {weather.id}) returned {{}}. "
     )
-    plain = _results(response, with_ids=False)
-    text = text_of(_ask(gen, contents=[*contents, response.candidates[0].content, plain]))
-    assert text.startswith(
-        'The function get_weather returned {"n": 0}. The function get_time returned {"n": 1}. '
+    plain = 'The function get_weather returned {"n": 0}. The function get_time returned {"n": 1}. '
+    for results in (_results(response), _results(response, with_ids=False)):
+        text = text_of(_ask(gen, contents=[*contents, response.candidates[0].content, results]))
+        assert text.startswith(plain)
+    # Only the nearest model content counts: an id from an earlier round is unknown.
+    chained = [user("[[chain:2]] ping")]
+    first = _ask(gen, contents=chained)
+    chained += [first.candidates[0].content, _results(first)]
+    second = _ask(gen, contents=chained)
+    chained += [second.candidates[0].content, _results(first)]
+    assert text_of(_ask(gen, contents=chained)).startswith(
+        f'The function ping (unknown id {_calls(first)[0].id}) returned {{"n": 0}}. '
     )
 
 
@@ -344,7 +350,7 @@ def test_a_call_reply_is_one_chunk_and_text_after_results_streams(gen: Generativ
     chunks = list(gen.StreamGenerateContent(follow, timeout=TIMEOUT))
     assert len(chunks) > 2
     assert joined(chunks) == text
-    assert "(id call-" in text
+    assert text.startswith('The function get_weather returned {"n": 0}. The function get_weather returned')
 
 
 def _count(gen: GenerativeServiceStub, contents: list[content_pb2.Content]) -> int:
@@ -419,7 +425,7 @@ def test_count_contents_marker_with_other_rules(gen: GenerativeServiceStub) -> N
     assert _names(called) == ["get_weather"] and not text_of(called)
     after = [user("get_weather"), called.candidates[0].content, _results(called)]
     text = text_of(_unary(gen, request(contents=after, tools=TOOLS), count_contents="1"))
-    assert text.startswith("[3 contents: 2 user, 1 model] The function get_weather (id call-")
+    assert text.startswith('[3 contents: 2 user, 1 model] The function get_weather returned {"n": 0}. ')
 
 
 def test_a_bad_count_contents_value_is_refused(gen: GenerativeServiceStub) -> None:
