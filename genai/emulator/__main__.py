@@ -34,6 +34,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--break-after", help="default x-emulator-break-after, e.g. 3")
     parser.add_argument("--chunks", type=int, help="default x-emulator-chunks")
     parser.add_argument("--reply-words", type=int, help="default x-emulator-reply-words")
+    parser.add_argument(
+        "--count-contents", action="store_true", help="default x-emulator-count-contents: 1 (marker on)"
+    )
     return parser
 
 
@@ -49,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
             break_after=args.break_after,
             chunks=args.chunks,
             reply_words=args.reply_words,
+            count_contents=args.count_contents,
         )
     except ValueError as exc:
         print(f"genai emulator: {exc}", file=sys.stderr)

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from genai_protos import content_pb2, generative_service_pb2, safety_pb2
-from google.protobuf import json_format
 
 from . import _schema_values, _tokens
+from ._calls import function_calls, last_turn, response_words, text_of
 from ._random import Rng, digest
 from ._schema_graph import SchemaError
 from ._schemas import RequestSchemas, compile_schemas
@@ -27,7 +26,6 @@ FinishReason = gs.Candidate.FinishReason
 HarmCategory = safety_pb2.HarmCategory
 Probability = safety_pb2.SafetyRating.HarmProbability
 Threshold = safety_pb2.SafetySetting.HarmBlockThreshold
-Mode = content_pb2.FunctionCallingConfig.Mode
 
 BLOCK_PROMPT = "[[block-prompt]]"
 BLOCK_CANDIDATE = "[[block-candidate]]"
@@ -48,8 +46,6 @@ MIN_THOUGHT, THOUGHT_SPREAD = 6, 7  # 6..12 invented words
 STOP = FinishReason.STOP
 MAX_TOKENS = FinishReason.MAX_TOKENS
 SAFETY = FinishReason.SAFETY
-MODE_NONE = Mode.NONE
-MODE_ANY = Mode.ANY
 _NO_BLOCK = (Threshold.BLOCK_NONE, Threshold.OFF)
 
 
@@ -73,13 +69,14 @@ CANDIDATE_BLOCK_RATINGS = _ratings(CANDIDATE_TRIGGER_CATEGORY, blocked=True)
 
 @dataclass(frozen=True)
 class Shape:
-    """Call metadata that changes the reply (x-emulator-reply-words / x-emulator-chunks).
+    """Call metadata that changes the reply (x-emulator-reply-words, -chunks, -count-contents).
 
     Streaming and unary calls with the same Shape produce the same text.
     """
 
     reply_words: int | None = None
     chunks: int | None = None
+    count_contents: bool = False  # x-emulator-count-contents: the marker before a plain-text reply
 
 
 @dataclass
@@ -129,17 +126,6 @@ def request_digest(request: gs.GenerateContentRequest) -> bytes:
     return digest(*pieces)
 
 
-def _text_of(content: content_pb2.Content) -> str:
-    return " ".join(part.text for part in content.parts if part.WhichOneof("data") == "text")
-
-
-def _last_turn(contents: Sequence[content_pb2.Content]) -> content_pb2.Content:
-    for content in reversed(contents):
-        if content.role != "model":
-            return content
-    return contents[-1]
-
-
 def _quote(text: str) -> list[str]:
     """The first EXCERPT_WORDS words of `text`, quoted and ending a sentence."""
     words = text.split(maxsplit=EXCERPT_WORDS)  # not the whole text: it may be megabytes long
@@ -167,37 +153,29 @@ def _media_summary(content: content_pb2.Content) -> str:
     return "[" + ", ".join(kinds) + "]"
 
 
-def _integral(value: Any) -> Any:
-    """Struct numbers are doubles; echo 21.0 as 21 so the reply reads like the caller's data."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, dict):
-        return {k: _integral(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_integral(v) for v in value]
-    return value
+def contents_marker(contents: Sequence[content_pb2.Content]) -> str:
+    """`[N contents: U user, M model]`: what x-emulator-count-contents puts before a text reply."""
+    model = sum(1 for content in contents if content.role == "model")
+    return f"[{len(contents)} contents: {len(contents) - model} user, {model} model]"
 
 
-def _prefix_words(request: gs.GenerateContentRequest) -> list[str]:
-    """The recognisable opening: an echo of the last turn (or of function results), then of the
-    system instruction."""
-    words: list[str] = []
-    responses = [p.function_response for p in request.contents[-1].parts if p.HasField("function_response")]
+def _prefix_words(request: gs.GenerateContentRequest, shape: Shape) -> list[str]:
+    """The recognisable opening: the contents marker if asked for, an echo of the last turn (or of
+    function results), then of the system instruction."""
+    words = contents_marker(request.contents).split() if shape.count_contents else []
+    responses = response_words(request.contents)
     if responses:
-        for resp in responses:
-            payload = json.dumps(_integral(json_format.MessageToDict(resp.response)), sort_keys=True)
-            words += ["The", "function", resp.name, "returned", *payload.split()]
-            words[-1] += "."
+        words += responses
     else:
-        turn = _last_turn(request.contents)
-        text = _text_of(turn)
+        turn = last_turn(request.contents)
+        text = text_of(turn)
         words += (
             ["You", "said:", *_quote(text)]
             if text.strip()
             else ["You", "sent:", *_quote(_media_summary(turn))]
         )
     if request.HasField("system_instruction"):
-        system = _text_of(request.system_instruction)
+        system = text_of(request.system_instruction)
         if system.strip():
             words += ["Instructions:", *_quote(system)]
     return words
@@ -205,7 +183,7 @@ def _prefix_words(request: gs.GenerateContentRequest) -> list[str]:
 
 def plain_words(request: gs.GenerateContentRequest, rng: Rng, shape: Shape) -> list[str]:
     """The plain-text answer as words: the prefix, then invented words, ending with a period."""
-    prefix = _prefix_words(request)
+    prefix = _prefix_words(request, shape)
     filler = MIN_FILLER + rng.below(FILLER_SPREAD)
     total = len(prefix) + filler if shape.reply_words is None else shape.reply_words
     if shape.chunks is not None:
@@ -217,19 +195,12 @@ def plain_words(request: gs.GenerateContentRequest, rng: Rng, shape: Shape) -> l
     return words
 
 
-def _generated(node: Any, rng: Rng, budget: _schema_values.Budget, path: str) -> Any:
-    try:
-        return _schema_values.generate(node, rng, budget)
-    except SchemaError as exc:
-        exc.field = path
-        raise
-
-
 def _json_text(request: gs.GenerateContentRequest, seed: bytes, shape: Shape, schemas: RequestSchemas) -> str:
     rng = Rng(digest(seed, b"json"))
     value: Any
     if schemas.response is not None:
-        value = _generated(schemas.response, rng, _schema_values.Budget(), schemas.response_field)
+        budget = _schema_values.Budget()
+        value = _schema_values.generate_at(schemas.response, rng, budget, schemas.response_field)
     else:
         value = {"text": " ".join(plain_words(request, Rng(seed), Shape(shape.reply_words)))}
     text = json.dumps(value, ensure_ascii=False)
@@ -262,64 +233,6 @@ def _answer_text(
     return text, finish
 
 
-_WORD = re.compile(r"\w+")
-
-
-class _Mentions:
-    """Which names the text mentions as whole words; the text is scanned once, not once per name."""
-
-    def __init__(self, text: str) -> None:
-        self._text = text
-        self._words: set[str] | None = None
-
-    def __contains__(self, name: str) -> bool:
-        if _WORD.fullmatch(name):
-            if self._words is None:
-                self._words = set(_WORD.findall(self._text))
-            return name in self._words
-        # Names with dots or dashes: rare, and there are at most MAX_FUNCTION_DECLARATIONS of them.
-        return re.search(rf"(?<!\w){re.escape(name)}(?!\w)", self._text) is not None
-
-
-def _function_calls(
-    request: gs.GenerateContentRequest, seed: bytes, schemas: RequestSchemas
-) -> list[content_pb2.Part]:
-    """Function-call parts per the documented rule (empty when the model should answer in text)."""
-    if not request.tools:
-        return []
-    config = request.tool_config.function_calling_config
-    if config.mode == MODE_NONE:
-        return []
-    if any(p.HasField("function_response") for p in request.contents[-1].parts):
-        return []
-    allowed = set(config.allowed_function_names)
-    declarations: dict[str, tuple[int, int]] = {}  # name -> (tool, declaration) indexes
-    for t, tool in enumerate(request.tools):
-        for k, decl in enumerate(tool.function_declarations):
-            if (not allowed or decl.name in allowed) and decl.name not in declarations:
-                declarations[decl.name] = (t, k)
-    if not declarations:
-        return []
-    mentioned = _Mentions(_text_of(_last_turn(request.contents)))
-    chosen = [name for name in declarations if name in mentioned]
-    if not chosen and config.mode == MODE_ANY:
-        chosen = [next(iter(declarations))]
-    parts = []
-    budget = _schema_values.Budget()  # shared by all of the candidate's calls
-    for name in chosen:
-        rng = Rng(digest(seed, b"call", name.encode()))
-        args: Any = {}
-        parameters = schemas.parameters.get(declarations[name])
-        if parameters is not None:
-            path, node = parameters
-            args = _generated(node, rng, budget, path)
-        part = content_pb2.Part()
-        part.function_call.name = name
-        part.function_call.args.update(args if isinstance(args, dict) else {})
-        parts.append(part)
-    return parts
-
-
 def _thinking(request: gs.GenerateContentRequest) -> tuple[bool, int]:
     config = request.generation_config.thinking_config
     if not (request.generation_config.HasField("thinking_config") and config.include_thoughts):
@@ -340,7 +253,7 @@ def _candidate(
         words = [
             "Thinking",
             "about:",
-            *_quote(_text_of(_last_turn(request.contents)) or "the request"),
+            *_quote(text_of(last_turn(request.contents)) or "the request"),
             *rng.words(count),
         ]
         thought = " ".join(words) + "."
@@ -348,7 +261,7 @@ def _candidate(
             thought, _ = _tokens.truncate_tokens(thought, budget)
         candidate.thought = thought
         candidate.thought_signature = digest(seed, b"thought-signature")
-    candidate.calls = _function_calls(request, seed, schemas)
+    candidate.calls = function_calls(request, seed, schemas)
     if not candidate.calls:
         candidate.text, candidate.finish_reason = _answer_text(request, seed, shape, schemas)
     return candidate
@@ -383,7 +296,7 @@ def plan_reply(
         candidates=[],
         usage=usage,
     )
-    prompt_text = " ".join(_text_of(c) for c in request.contents)
+    prompt_text = " ".join(text_of(c) for c in request.contents)
     if BLOCK_PROMPT in prompt_text and not _disabled(request, PROMPT_TRIGGER_CATEGORY):
         reply.prompt_feedback = gs.GenerateContentResponse.PromptFeedback(
             block_reason=gs.GenerateContentResponse.PromptFeedback.BlockReason.SAFETY,

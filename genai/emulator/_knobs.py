@@ -7,6 +7,7 @@ x-emulator-break-after  K[:N]   stream sends K chunks then fails with UNAVAILABL
 x-emulator-chunk-delay  SECONDS between stream chunks
 x-emulator-chunks       N chunks exactly
 x-emulator-reply-words  W words of reply text
+x-emulator-count-contents  1/true/on or 0/false/off: start a plain-text reply with [N contents: ...]
 "none" (or "off") as the value of fail / break-after switches an option-level setting off.
 """
 
@@ -25,7 +26,8 @@ BREAK_AFTER = "x-emulator-break-after"
 CHUNK_DELAY = "x-emulator-chunk-delay"
 CHUNKS = "x-emulator-chunks"
 REPLY_WORDS = "x-emulator-reply-words"
-HEADERS = (FAIL, DELAY, BREAK_AFTER, CHUNK_DELAY, CHUNKS, REPLY_WORDS)
+COUNT_CONTENTS = "x-emulator-count-contents"
+HEADERS = (FAIL, DELAY, BREAK_AFTER, CHUNK_DELAY, CHUNKS, REPLY_WORDS, COUNT_CONTENTS)
 
 T = TypeVar("T")
 
@@ -34,6 +36,8 @@ DEFAULT_QUOTA_LIMIT = 15
 MAX_WORDS = 1_000_000
 MAX_SECONDS = 3600.0
 _OFF = ("none", "off")
+_SWITCH = {"1": True, "true": True, "on": True, "yes": True, "0": False, "false": False, "no": False}
+_SWITCH.update(dict.fromkeys(_OFF, False))
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,15 @@ class Knobs:
     chunk_delay: float = 0.0
     chunks: int | None = None
     reply_words: int | None = None
+    count_contents: bool = False
+
+
+def parse_switch(text: str) -> bool:
+    """On (1, true, on, yes) or off (0, false, off, no, none), in any case."""
+    value = _SWITCH.get(text.strip().lower())
+    if value is None:
+        raise ValueError(f"expected 1, true, on, yes or 0, false, off, no, none, got {text!r}")
+    return value
 
 
 def parse_seconds(text: str) -> float:
@@ -141,6 +154,17 @@ def _switchable(parse: Callable[[str], T]) -> Callable[[str], T | None]:
     return lambda text: None if text.lower() in _OFF else parse(text)
 
 
+def _flag(name: str, value: bool | str) -> bool:
+    if isinstance(value, bool):
+        return value
+    try:
+        if isinstance(value, str):
+            return parse_switch(value)
+        raise ValueError(f"expected a bool, got {value!r}")
+    except ValueError as exc:
+        raise ValueError(f"invalid {name}: {exc}") from None
+
+
 def from_options(
     *,
     fail: str | None = None,
@@ -149,6 +173,7 @@ def from_options(
     chunk_delay: float = 0.0,
     chunks: int | None = None,
     reply_words: int | None = None,
+    count_contents: bool | str = False,
 ) -> Knobs:
     """Knobs from emulator options; raises ValueError for invalid values."""
     return Knobs(
@@ -158,6 +183,7 @@ def from_options(
         chunk_delay=parse_seconds(str(chunk_delay)),
         chunks=parse_positive(str(chunks)) if chunks is not None else None,
         reply_words=parse_positive(str(reply_words)) if reply_words is not None else None,
+        count_contents=_flag("count_contents", count_contents),
     )
 
 
@@ -177,4 +203,5 @@ def with_metadata(defaults: Knobs, metadata: Mapping[str, str | bytes]) -> Knobs
         chunk_delay=_field(values, CHUNK_DELAY, parse_seconds, defaults.chunk_delay),
         chunks=_field(values, CHUNKS, parse_positive, defaults.chunks),
         reply_words=_field(values, REPLY_WORDS, parse_positive, defaults.reply_words),
+        count_contents=_field(values, COUNT_CONTENTS, parse_switch, defaults.count_contents),
     )

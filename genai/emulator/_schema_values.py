@@ -199,6 +199,15 @@ def generate(node: Node, rng: Rng, budget: Budget | None = None) -> Any:
     return _Writer(rng, budget if budget is not None else Budget()).value(node, 1)
 
 
+def generate_at(node: Node, rng: Rng, budget: Budget, field: str) -> Any:
+    """`generate`, with any SchemaError naming `field`, the request field that holds the schema."""
+    try:
+        return generate(node, rng, budget)
+    except SchemaError as exc:
+        exc.field = field
+        raise
+
+
 def from_schema(schema: content_pb2.Schema, rng: Rng) -> Any:
     """A value for an API `Schema` message (SchemaError if the schema is refused)."""
     return generate(Builder().proto(schema), rng)

@@ -26,7 +26,8 @@ class EmulatorOptions:
 
     api_keys: when set, x-goog-api-key must be one of them (missing -> UNAUTHENTICATED,
         unknown -> PERMISSION_DENIED).
-    fail, delay, break_after, chunk_delay, chunks, reply_words: as the x-emulator-* headers.
+    fail, delay, break_after, chunk_delay, chunks, reply_words, count_contents: as the x-emulator-*
+        headers.
     max_recorded_calls: how many recent calls `calls` keeps.
     """
 
@@ -37,6 +38,7 @@ class EmulatorOptions:
     chunk_delay: float = 0.0
     chunks: int | None = None
     reply_words: int | None = None
+    count_contents: bool = False
     max_recorded_calls: int = DEFAULT_MAX_RECORDED_CALLS
     knobs: _knobs.Knobs = field(init=False, repr=False, compare=False)
 
@@ -52,6 +54,7 @@ class EmulatorOptions:
             chunk_delay=self.chunk_delay,
             chunks=self.chunks,
             reply_words=self.reply_words,
+            count_contents=self.count_contents,
         )
         object.__setattr__(self, "knobs", knobs)
 

@@ -91,7 +91,7 @@ def plan(
             f"candidates; the emulator writes at most {MAX_REPLY_WORDS} words per reply",
         )
     try:
-        reply = plan_reply(request, Shape(knobs.reply_words, knobs.chunks), schemas)
+        reply = plan_reply(request, Shape(knobs.reply_words, knobs.chunks, knobs.count_contents), schemas)
     except SchemaError as exc:
         raise invalid_argument("GenerateContentRequest", [(exc.field, str(exc))]) from None
     limit = entry.model.input_token_limit
