@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from genai._chats.history import ChatCore, Turn
-from genai._chats.waiting import AsyncTurnWaiter, callers
+from genai._chats.waiting import AsyncTurnWaiter, abandoned_by
 from genai._wire import messages as pb
 
 __all__ = ["begin_turn"]
@@ -23,8 +23,9 @@ __all__ = ["begin_turn"]
 async def begin_turn(core: ChatCore, user: Sequence[pb.Content], drop_own_reply: Callable[[], None]) -> Turn:
     """The caller's new turn for ``user``, once no other turn is open.
 
-    A turn open by another thread or task is waited for. One open by the caller itself can only be a
-    streamed reply it left unread: ``drop_own_reply()`` cancels that stream, and the turn is abandoned.
+    A turn open by another thread or task is waited for. One open by the caller itself (or by a thread
+    or task that has ended since) can only be a streamed reply left unread: ``drop_own_reply()``
+    cancels that stream, and the turn is abandoned.
     """
     owner = AsyncTurnWaiter.owner()
     while True:
@@ -32,7 +33,7 @@ async def begin_turn(core: ChatCore, user: Sequence[pb.Content], drop_own_reply:
         if turn is not None:
             return turn
         assert blocker is not None
-        if blocker.owner in callers():
+        if abandoned_by(blocker.owner):
             drop_own_reply()
             core.abandon(blocker)
         else:

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from genai._chats.history import ChatCore, Turn
-from genai._chats.waiting import callers
+from genai._chats.waiting import abandoned_by
 from genai._coercion.content import ContentLike, ContentsLike, to_contents
 from genai._coercion.models import to_model_name
 from genai._functions.calling import FunctionCalling, function_calling
@@ -121,9 +121,9 @@ class ChatState:
         self._streamed = hooks
 
     def drop_own_stream(self) -> None:
-        """Abandon the streamed reply the caller (this thread, or this task) left unread, if any."""
+        """Abandon the streamed reply the caller (this thread or task, or one that has ended) left unread."""
         streamed = self._streamed
-        if streamed is None or not streamed.turn.open or streamed.turn.owner not in callers():
+        if streamed is None or not streamed.turn.open or not abandoned_by(streamed.turn.owner):
             return
         stream = streamed.stream() if streamed.stream is not None else None
         if stream is not None:

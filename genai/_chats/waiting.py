@@ -17,7 +17,7 @@ import threading
 
 from genai._chats.history import ChatCore, Turn
 
-__all__ = ["TURN_POLL", "AsyncTurnWaiter", "TurnWaiter", "callers"]
+__all__ = ["TURN_POLL", "AsyncTurnWaiter", "TurnWaiter", "callers", "abandoned_by"]
 
 # How often a send waiting for another thread's or task's turn looks again (a turn dropped by the
 # garbage collector may end without waking it).
@@ -62,6 +62,16 @@ def callers() -> tuple[object, ...]:
     except RuntimeError:  # no running loop in this thread
         task = None
     return (threading.get_ident(), task) if task is not None else (threading.get_ident(),)
+
+
+def abandoned_by(owner: object) -> bool:
+    """Whether a turn begun by ``owner`` was left by the caller: it is this thread or task, or a
+    thread or task that has since ended (nobody can still be reading that turn's stream for it)."""
+    if owner in callers():
+        return True
+    if isinstance(owner, asyncio.Future):
+        return owner.done()
+    return all(thread.ident != owner for thread in threading.enumerate())
 
 
 def _wake(loop: asyncio.AbstractEventLoop, future: asyncio.Future[None]) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from genai._functions.table import FunctionTable
+from genai._functions.table import FunctionJob, FunctionTable
 from genai._requests.config import GenerateContentConfig, to_afc_config
 from genai._wire import messages as pb
 
@@ -31,9 +31,10 @@ class FunctionCalling:
         self.maximum_remote_calls = maximum_remote_calls
         self.ignore_call_history = ignore_call_history
 
-    def plan(self, calls: Sequence[pb.FunctionCall]) -> list[Any] | None:
+    def plan(self, calls: Sequence[pb.FunctionCall]) -> tuple[FunctionJob, ...] | None:
         """The jobs to run for these calls, in order; None when the reply goes back to the caller."""
-        return self.table.plan(list(calls))
+        plan = self.table.plan(calls)
+        return None if plan.returns_to_caller else plan.jobs
 
 
 def function_calling(cfg: GenerateContentConfig[Any] | None) -> FunctionCalling | None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from genai._chats.history import ChatCore, Turn
-from genai._chats.waiting import TurnWaiter, callers
+from genai._chats.waiting import TurnWaiter, abandoned_by
 from genai._wire import messages as pb
 
 __all__ = ["begin_turn"]
@@ -25,8 +25,9 @@ __all__ = ["begin_turn"]
 def begin_turn(core: ChatCore, user: Sequence[pb.Content], drop_own_reply: Callable[[], None]) -> Turn:
     """The caller's new turn for ``user``, once no other turn is open.
 
-    A turn open by another thread or task is waited for. One open by the caller itself can only be a
-    streamed reply it left unread: ``drop_own_reply()`` cancels that stream, and the turn is abandoned.
+    A turn open by another thread or task is waited for. One open by the caller itself (or by a thread
+    or task that has ended since) can only be a streamed reply left unread: ``drop_own_reply()``
+    cancels that stream, and the turn is abandoned.
     """
     owner = TurnWaiter.owner()
     while True:
@@ -34,7 +35,7 @@ def begin_turn(core: ChatCore, user: Sequence[pb.Content], drop_own_reply: Calla
         if turn is not None:
             return turn
         assert blocker is not None
-        if blocker.owner in callers():
+        if abandoned_by(blocker.owner):
             drop_own_reply()
             core.abandon(blocker)
         else:

@@ -101,6 +101,7 @@ class AsyncFace:
 
 @pytest.fixture
 def chat_client(emulator: Emulator) -> Iterator[genai.Client]:
+    emulator.reset()  # the emulator is shared: each test starts with no recorded calls or fault counts
     retry = genai.RetryOptions(attempts=1)  # faults must reach the chat, not be retried away
     with emulator.client(timeout=10, retry=retry) as client:
         yield client

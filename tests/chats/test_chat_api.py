@@ -68,10 +68,10 @@ def test_get_history_comprehensive_keeps_invalid_turns_curated_does_not(
     face.send(chat, "Hi")
     blocked = face.send(chat, "[[block-prompt]] no")
     with pytest.raises(genai.errors.BlockedPromptError):
-        blocked.text
+        _ = blocked.text
     refused = face.send(chat, "[[block-candidate]] no")
     with pytest.raises(genai.errors.BlockedCandidateError):
-        refused.text
+        _ = refused.text
     assert roles(chat.get_history()) == ["user", "model"] * 3
     assert texts(chat.get_history())[2:] == ["[[block-prompt]] no", "", "[[block-candidate]] no", ""]
     assert len(chat.get_history(curated=True)) == 2 and chat.history == chat.get_history(curated=True)

@@ -66,7 +66,7 @@ def test_error_mid_stream(face: Face, emulator: Emulator) -> None:
     with pytest.raises(genai.errors.UnavailableError):
         face.read(stream)
     with pytest.raises(genai.errors.UnavailableError):
-        stream.response
+        _ = stream.response
     _unchanged_and_usable(face, chat, before, curated, emulator)
 
 
@@ -108,7 +108,7 @@ def test_blocked_prompt_is_an_invalid_turn(face: Face, emulator: Emulator) -> No
     chat, before, curated = _started(face)
     reply = face.send(chat, "[[block-prompt]] no")
     with pytest.raises(genai.errors.BlockedPromptError):
-        reply.text
+        _ = reply.text
     assert roles(chat.get_history()[len(before) :]) == ["user", "model"]
     assert chat.get_history()[-1].parts == []
     assert chat.get_history(curated=True) == curated
@@ -188,7 +188,7 @@ def test_two_concurrent_sends_from_threads(chat_client: genai.Client, emulator: 
     assert sorted(texts(history)[::2]) == sorted(
         [f"message {i}" for i in range(0, 8, 2)] + [f"stream {i}" for i in range(1, 8, 2)]
     )
-    for user, model in zip(history[::2], history[1::2]):  # each reply answers its own message
+    for user, model in zip(history[::2], history[1::2], strict=True):  # each reply answers its own message
         assert texts([model])[0].startswith(f'You said: "{texts([user])[0]}". ')
 
 
@@ -208,7 +208,7 @@ def test_two_concurrent_sends_from_tasks(chat_client: genai.Client) -> None:
         assert sorted(texts(history)[::2]) == sorted(
             [f"m{i}" for i in range(5)] + [f"s{i}" for i in range(5)]
         )
-        for user, model in zip(history[::2], history[1::2]):
+        for user, model in zip(history[::2], history[1::2], strict=True):
             assert texts([model])[0].startswith(f'You said: "{texts([user])[0]}". ')
         await chat_client.aio.aclose()
 
