@@ -310,6 +310,8 @@ def test_generate_content_request_and_reply(client: genai.Client, server: Offici
         stop_sequences=["END"],
         safety_settings={"harassment": "block_none"},
         tools=[get_weather],
+        # The reply's function call comes back to the caller as it is (not run), to check its decoding.
+        automatic_function_calling={"disable": True},
     )
     response = client.models.generate_content(
         model="gemini-test", contents="Hello official server", config=config
