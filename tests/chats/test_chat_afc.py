@@ -278,11 +278,14 @@ def test_an_abandoned_function_stream_leaves_the_history(face: Face, emulator: E
     assert texts(sent_contents(emulator)) == [*texts(before), "after"]
 
 
-def test_an_interrupt_inside_a_function_drops_the_whole_turn(face: Face, emulator: Emulator) -> None:
+def test_an_interrupt_inside_a_function_drops_the_whole_turn(
+    chat_client: genai.Client, emulator: Emulator
+) -> None:
     def interrupted(city: str) -> str:
-        """Ctrl-C arrives while the function runs."""
+        """Ctrl-C arrives while the function runs (on this thread: one call runs on the caller's)."""
         raise KeyboardInterrupt
 
+    face = SyncFace(chat_client)
     chat = face.create(config={"tools": [interrupted]})
     face.send(chat, "hello")
     before = chat.get_history()
@@ -294,3 +297,49 @@ def test_an_interrupt_inside_a_function_drops_the_whole_turn(face: Face, emulato
     assert chat.get_history() == before == chat.get_history(curated=True)
     assert face.send(chat, "after").text.startswith('You said: "after". ')
     assert texts(sent_contents(emulator)) == [*texts(before), "after"]
+
+
+def test_a_task_cancelled_while_its_function_runs_drops_the_whole_turn(
+    chat_client: genai.Client, emulator: Emulator
+) -> None:
+    async def main() -> None:
+        started = asyncio.Event()
+        cancelled = asyncio.Event()
+
+        async def slow(city: str) -> str:
+            """Waits until cancelled."""
+            started.set()
+            try:
+                await asyncio.sleep(30)
+            except asyncio.CancelledError:
+                cancelled.set()
+                raise
+            return city
+
+        chat = chat_client.aio.chats.create(model="gemini-2.5-flash", config={"tools": [slow]})
+        await chat.send_message("hello")
+        before = chat.get_history()
+        for send in (chat.send_message, _read_stream(chat)):
+            started.clear()
+            cancelled.clear()
+            task = asyncio.ensure_future(send("slow please"))
+            await asyncio.wait_for(started.wait(), 5)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            assert cancelled.is_set()  # the running function was cancelled too, not left behind
+            assert chat.get_history() == before == chat.get_history(curated=True)
+        reply = await chat.send_message("after")
+        assert reply.text.startswith('You said: "after". ')
+        assert texts(sent_contents(emulator)) == [*texts(before), "after"]
+        await chat_client.aio.aclose()
+
+    asyncio.run(main())
+
+
+def _read_stream(chat: Any) -> Any:
+    async def send(message: str) -> None:
+        async for _ in await chat.send_message_stream(message):
+            pass
+
+    return send
