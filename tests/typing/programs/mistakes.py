@@ -35,3 +35,6 @@ vector[0].upper()  # E: attr-defined
 model = genai.GenerativeModel("gemini-2.5-flash")
 model.generate_content("Hi", request_options={"timeout": "soon"})  # E: arg-type
 model.generate_content("Hi").prompt_feedback.block_reason.nam  # E: attr-defined
+chat = client.chats.create(model="gemini-2.5-flash")
+chat.send_message("Hi", config={"temprature": 1})  # E: arg-type
+chat.get_history()[0].rol  # E: attr-defined

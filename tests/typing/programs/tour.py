@@ -98,6 +98,35 @@ assert_type(list(vectors[0].values), list[float])
 for model in client.models.list():
     assert_type(model, types.Model)
     assert_type(model.input_token_limit, int)
+afc = client.models.generate_content(
+    model="gemini-2.5-flash",
+    contents="Weather in Prague?",
+    config={"tools": [get_weather], "automatic_function_calling": {"maximum_remote_calls": 3}},
+)
+assert_type(afc.automatic_function_calling_history, list[types.Content])
+
+# Chats.
+talk = client.chats.create(model="gemini-2.5-flash", config={"system_instruction": "Be brief."})
+assert_type(talk, genai.Chat[Any])
+assert_type(talk.send_message("Hi").text, str)
+assert_type(talk.send_message(["Hi", pathlib.Path("cat.png")], config={"temperature": 0.1}).text, str)
+with talk.send_message_stream("Tell me more") as chat_stream:
+    for chat_chunk in chat_stream:
+        assert_type(chat_chunk.text, str)
+assert_type(talk.get_history(), list[types.Content])
+assert_type(talk.get_history(curated=True), list[types.Content])
+assert_type(talk.history[0], types.Content)
+assert_type(talk.rewind(), types.ChatTurn)
+assert_type(talk.last, genai.GenerateContentResponse[Any] | None)
+assert_type(talk.usage.total_token_count, int)
+saved = types.history_to_json(talk.get_history(curated=True))
+assert_type(saved, str)
+restored = client.chats.create(model="gemini-2.5-flash", history=types.history_from_json(saved))
+typed_chat = client.chats.create(
+    model="gemini-2.5-flash", config=types.GenerateContentConfig(response_schema=Recipe)
+)
+assert_type(typed_chat.send_message("A pasta").parsed, Recipe)
+
 candidate = response.candidates[0]
 assert_type(candidate.finish_reason.name, str)
 assert_type(candidate.safety_ratings[0].probability.name, str)
@@ -119,6 +148,12 @@ async def main() -> None:
         config=types.GenerateContentConfig(response_schema=Recipe),
     )
     assert_type(typed.parsed, Recipe)
+    async_chat = client.aio.chats.create(model="gemini-2.5-flash")
+    assert_type(async_chat, genai.AsyncChat[Any])
+    assert_type((await async_chat.send_message("Hi")).text, str)
+    async with await async_chat.send_message_stream("More") as async_chat_stream:
+        async for async_piece in async_chat_stream:
+            assert_type(async_piece.text, str)
     async for listed in client.aio.models.list():
         assert_type(listed.name, str)
     await client.aio.aclose()
