@@ -35,7 +35,10 @@ class Emulator:
 
     Options (all keyword-only): `host`, `port` (0 = any free port), `grace` (seconds running calls
     get at exit), `api_keys`, and the defaults for the x-emulator-* knobs: `fail`, `delay`,
-    `break_after`, `chunk_delay`, `chunks`, `reply_words` (request metadata wins over these).
+    `break_after`, `chunk_delay`, `chunks`, `reply_words`, `count_contents` (request metadata wins
+    over these). Prompts steer the model: a declared function's name calls it, `[[call:NAME]]`,
+    `[[bad-args:NAME]]`, `[[missing-args:NAME]]` and `[[chain:N]]` shape function calls,
+    `[[block-prompt]]` / `[[block-candidate]]` block (docs/emulator.md has every rule).
     """
 
     def __init__(
