@@ -131,6 +131,12 @@ def build_parser() -> argparse.ArgumentParser:
     embed.add_argument("--model", default=DEFAULT_EMBED_MODEL)
     embed.add_argument("--dimensions", type=_count, help="output dimensionality")
 
+    chat = commands.add_parser(
+        "chat", help="talk with a model, one line per message (/help lists the commands)"
+    )
+    chat.add_argument("--model", default=DEFAULT_MODEL)
+    chat.add_argument("--system", type=_text, help="system instruction")
+
     commands.add_parser("demo", help="a streamed generation (what `make demo` runs)")
     return parser
 
