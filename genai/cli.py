@@ -1,4 +1,4 @@
-"""The `genai` command: generate, chat, models, count-tokens, embed.
+"""The `genai` command: generate, chat, models, count-tokens, embed, demo.
 
     $ genai generate "Write a haiku about gRPC" --stream
     $ genai chat --system "Answer in one sentence."
@@ -8,6 +8,8 @@
 `genai chat` is a conversation, one message per line of stdin, each reply streamed as it arrives;
 lines starting with / are commands (/history, /rewind, /save FILE, /load FILE, /help, /quit).
 genai._cli.repl says what each does, what Ctrl-C and end of input do, and what goes where.
+`genai demo` streams one generation, then runs a short chat in which the model calls a Python
+function (genai._cli.demo).
 
 With no API key in the environment and no --endpoint, the commands run against an embedded emulator
 (and say so on stderr), so they work offline. The key is only ever read from GEMINI_API_KEY or
@@ -31,6 +33,7 @@ import sys
 from collections.abc import Iterator, Sequence
 
 from genai._cli.args import DEFAULT_MODEL, CommandLineError, parse_args
+from genai._cli.demo import scripted_chat
 from genai._cli.repl import ChatRepl
 from genai._cli.show import error_line
 from genai._client import Client, _key_from_environment
@@ -58,7 +61,8 @@ def _checked_key() -> str | None:
 
 
 @contextlib.contextmanager
-def _client(args: argparse.Namespace) -> Iterator[Client]:
+def _client(args: argparse.Namespace) -> Iterator[tuple[Client, bool]]:
+    """The client the command talks through, and whether it talks to the embedded emulator."""
     key = None if args.emulator else _checked_key()
     if args.emulator or (args.endpoint is None and key is None):
         from genai.testing import Emulator
@@ -66,10 +70,10 @@ def _client(args: argparse.Namespace) -> Iterator[Client]:
         if not args.emulator:
             print("genai: no GEMINI_API_KEY/GOOGLE_API_KEY set; using the embedded emulator", file=sys.stderr)
         with Emulator() as emulator, emulator.client(timeout=args.timeout) as client:
-            yield client
+            yield client, True
         return
     with Client(key, endpoint=args.endpoint, insecure=args.insecure, timeout=args.timeout) as client:
-        yield client
+        yield client, False
 
 
 def _generate(client: Client, args: argparse.Namespace) -> None:
@@ -112,12 +116,13 @@ def _chat(client: Client, args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    with _client(args) as client:
+    with _client(args) as (client, on_emulator):
         if args.command == "demo":
             print(f"> {DEMO_PROMPT}")
             args.prompt, args.model, args.stream = DEMO_PROMPT, DEFAULT_MODEL, True
             args.system = args.max_output_tokens = args.temperature = None
             _generate(client, args)
+            scripted_chat(client, DEFAULT_MODEL, on_emulator=on_emulator, out=sys.stdout)
         elif args.command == "chat":
             return _chat(client, args)
         elif args.command == "generate":

@@ -137,7 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--model", default=DEFAULT_MODEL)
     chat.add_argument("--system", type=_text, help="system instruction")
 
-    commands.add_parser("demo", help="a streamed generation (what `make demo` runs)")
+    commands.add_parser(
+        "demo", help="a streamed generation, then a short chat with a function call (what `make demo` runs)"
+    )
     return parser
 
 
