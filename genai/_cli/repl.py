@@ -175,6 +175,7 @@ class ChatRepl:
                         blocked = error
                         continue
                     if piece:
+                        line_open = True  # first: a Ctrl-C during the write must still end the line
                         self._out.write(piece)
                         self._out.flush()
                         line_open = not piece.endswith("\n")

@@ -58,7 +58,8 @@ def _whole(value: Any) -> Any:
 
 
 def _json(message: Message) -> str:
-    return json.dumps(_whole(json_format.MessageToDict(message)), ensure_ascii=False)
+    # Sorted: a Struct is a map, whose order is not the order the values were written in.
+    return json.dumps(_whole(json_format.MessageToDict(message)), ensure_ascii=False, sort_keys=True)
 
 
 def part_summary(part: pb.Part) -> str:
