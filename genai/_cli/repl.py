@@ -165,7 +165,7 @@ class ChatRepl:
             return
         stream = None
         blocked: BlockedError | None = None
-        line_open = False  # whether the reply's text so far leaves the cursor mid-line
+        printed = line_open = False  # any text yet; whether it leaves the cursor mid-line
         try:
             with self.chat.send_message_stream(text) as stream:
                 for chunk in stream:
@@ -175,7 +175,7 @@ class ChatRepl:
                         blocked = error
                         continue
                     if piece:
-                        line_open = True  # first: a Ctrl-C during the write must still end the line
+                        printed = line_open = True  # first: a Ctrl-C during the write must end the line
                         self._out.write(piece)
                         self._out.flush()
                         line_open = not piece.endswith("\n")
@@ -190,7 +190,8 @@ class ChatRepl:
             self._end_line(line_open)
             self._error(error_text(error))
             return
-        self._end_line(line_open or blocked is None)
+        # Every reply ends with one line break, an empty one too (a blocked one prints nothing).
+        self._end_line(line_open or (not printed and blocked is None))
         if blocked is not None:
             self._error(f"{error_text(blocked)} (kept in /history, not sent as context)")
 

@@ -14,7 +14,7 @@ import pytest
 
 from genai import cli
 from genai._cli.args import DEFAULT_MODEL
-from genai._cli.repl import HELP, PROMPT
+from genai._cli.repl import HELP, PROMPT, ChatRepl
 from genai._transport.sync_streams import ServerStream
 from genai.testing import Emulator
 from genai.types import history_from_json
@@ -322,3 +322,62 @@ def test_ctrl_c_while_a_pipe_is_read_ends_the_chat_with_130(run_chat: ChatRunner
     assert result.status == 130
     assert result.out.startswith("[1 contents: 1 user, 0 model]") and result.out.count("\n") == 1
     assert result.err == ""
+
+
+class _Chunk:
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+class _StubStream(list[_Chunk]):
+    done = True
+
+    def __enter__(self) -> _StubStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+
+class _StubChat:
+    """A chat whose replies are given texts, chunk by chunk (the emulator's never end a line)."""
+
+    model = "models/stub"
+
+    def __init__(self, replies: list[list[str]]) -> None:
+        self.replies = replies
+
+    def send_message_stream(self, message: str) -> _StubStream:
+        return _StubStream(_Chunk(text) for text in self.replies.pop(0))
+
+
+@pytest.mark.parametrize(
+    ("reply", "printed"),
+    [
+        (["one", " line"], "one line\n"),
+        (["ends with", " a break\n"], "ends with a break\n"),  # no blank line after it
+        (["two\nlines\n\n"], "two\nlines\n\n"),  # the reply's own blank line is kept
+        ([""], "\n"),  # an empty reply is an empty line
+    ],
+)
+def test_each_reply_ends_with_exactly_one_line_break(reply: list[str], printed: str) -> None:
+    chat = _StubChat([reply])
+
+    class _Client:
+        class chats:
+            @staticmethod
+            def create(**kwargs: object) -> _StubChat:
+                return chat
+
+    out, err = io.StringIO(), io.StringIO()
+    repl = ChatRepl(
+        _Client(),  # type: ignore[arg-type]
+        model="stub",
+        config=None,
+        stdin=io.StringIO("hi\n"),
+        stdout=out,
+        stderr=err,
+        interactive=False,
+    )
+    assert repl.run() == 0
+    assert (out.getvalue(), err.getvalue()) == (printed, "")
