@@ -1,28 +1,41 @@
-"""The `genai` command: generate, models, count-tokens, embed.
+"""The `genai` command: generate, chat, models, count-tokens, embed, demo.
 
     $ genai generate "Write a haiku about gRPC" --stream
+    $ genai chat --system "Answer in one sentence."
     $ genai models
     $ genai --emulator count-tokens "How many tokens is this?"
+
+`genai chat` is a conversation, one message per line of stdin, each reply streamed as it arrives;
+lines starting with / are commands (/history, /rewind, /save FILE, /load FILE, /help, /quit).
+genai._cli.repl says what each does, what Ctrl-C and end of input do, and what goes where.
+`genai demo` streams one generation, then runs a short chat in which the model calls a Python
+function (genai._cli.demo).
 
 With no API key in the environment and no --endpoint, the commands run against an embedded emulator
 (and say so on stderr), so they work offline. The key is only ever read from GEMINI_API_KEY or
 GOOGLE_API_KEY: a key on the command line would show in process listings and shell history.
 
-Exit status: 0 on success (also when the reader of stdout goes away early, as with `| head`),
-1 when the service (or the connection to it) fails, 2 for a usage error (bad arguments or values, an
-unusable key), 130 on Ctrl-C. Every failure is one ``genai: ...`` line on stderr, never a traceback,
-and never shows the API key.
+Exit status: 0 on success (also when the reader of stdout goes away early, as with `| head`, and
+when a chat ends at end of input or /quit, even if some of its messages failed), 1 when the service
+(or the connection to it) fails, 2 for a usage error (bad arguments or values, an unusable key), 130
+on Ctrl-C (in a chat, only when stdin is not a terminal and no reply is streaming). Every failure is
+one ``genai: ...`` line on stderr, never a traceback, and never shows the API key; a chat reports a
+failed message so and goes on.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import os
 import sys
 from collections.abc import Iterator, Sequence
 
 from genai._cli.args import DEFAULT_MODEL, CommandLineError, parse_args
+from genai._cli.demo import scripted_chat
+from genai._cli.repl import ChatRepl
+from genai._cli.show import error_line
 from genai._client import Client, _key_from_environment
 from genai._requests.config import EmbedContentConfig, GenerateContentConfig
 from genai.errors import APIError, BlockedError, GenAIError, ResponseParseError, UsageError
@@ -48,7 +61,8 @@ def _checked_key() -> str | None:
 
 
 @contextlib.contextmanager
-def _client(args: argparse.Namespace) -> Iterator[Client]:
+def _client(args: argparse.Namespace) -> Iterator[tuple[Client, bool]]:
+    """The client the command talks through, and whether it talks to the embedded emulator."""
     key = None if args.emulator else _checked_key()
     if args.emulator or (args.endpoint is None and key is None):
         from genai.testing import Emulator
@@ -56,10 +70,10 @@ def _client(args: argparse.Namespace) -> Iterator[Client]:
         if not args.emulator:
             print("genai: no GEMINI_API_KEY/GOOGLE_API_KEY set; using the embedded emulator", file=sys.stderr)
         with Emulator() as emulator, emulator.client(timeout=args.timeout) as client:
-            yield client
+            yield client, True
         return
     with Client(key, endpoint=args.endpoint, insecure=args.insecure, timeout=args.timeout) as client:
-        yield client
+        yield client, False
 
 
 def _generate(client: Client, args: argparse.Namespace) -> None:
@@ -83,13 +97,34 @@ def _generate(client: Client, args: argparse.Namespace) -> None:
     print(client.models.generate_content(model=args.model, contents=args.prompt, config=config).text)
 
 
+def _chat(client: Client, args: argparse.Namespace) -> int:
+    config = GenerateContentConfig(system_instruction=args.system) if args.system is not None else None
+    repl = ChatRepl(
+        client,
+        model=args.model,
+        config=config,
+        stdin=sys.stdin,
+        stdout=sys.stdout,
+        stderr=sys.stderr,
+        interactive=sys.stdin.isatty(),
+    )
+    if isinstance(sys.stdin, io.TextIOWrapper):
+        # Undecodable input bytes become lone surrogates, which the chat refuses line by line,
+        # instead of a decoding error that would end it.
+        sys.stdin.reconfigure(errors="surrogateescape")
+    return repl.run()
+
+
 def run(args: argparse.Namespace) -> int:
-    with _client(args) as client:
+    with _client(args) as (client, on_emulator):
         if args.command == "demo":
             print(f"> {DEMO_PROMPT}")
             args.prompt, args.model, args.stream = DEMO_PROMPT, DEFAULT_MODEL, True
             args.system = args.max_output_tokens = args.temperature = None
             _generate(client, args)
+            scripted_chat(client, DEFAULT_MODEL, on_emulator=on_emulator, out=sys.stdout)
+        elif args.command == "chat":
+            return _chat(client, args)
         elif args.command == "generate":
             _generate(client, args)
         elif args.command == "models":
@@ -109,8 +144,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _fail(error: BaseException, status: int) -> int:
     """Report one failure as one line on stderr and return its exit status."""
-    message = " ".join(line.strip() for line in str(error).splitlines() if line.strip())
-    print(f"genai: {message or type(error).__name__}", file=sys.stderr)
+    print(error_line(error), file=sys.stderr)
     return status
 
 

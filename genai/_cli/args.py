@@ -131,7 +131,15 @@ def build_parser() -> argparse.ArgumentParser:
     embed.add_argument("--model", default=DEFAULT_EMBED_MODEL)
     embed.add_argument("--dimensions", type=_count, help="output dimensionality")
 
-    commands.add_parser("demo", help="a streamed generation (what `make demo` runs)")
+    chat = commands.add_parser(
+        "chat", help="talk with a model, one line per message (/help lists the commands)"
+    )
+    chat.add_argument("--model", default=DEFAULT_MODEL)
+    chat.add_argument("--system", type=_text, help="system instruction")
+
+    commands.add_parser(
+        "demo", help="a streamed generation, then a short chat with a function call (what `make demo` runs)"
+    )
     return parser
 
 

@@ -1,4 +1,7 @@
-"""The `genai` command, run as a subprocess: exit statuses, one-line errors, closed pipes, Ctrl-C."""
+"""The `genai` command, run as a subprocess: exit statuses, one-line errors, closed pipes, Ctrl-C.
+
+`genai chat` and `genai demo` have their own tests in tests/cli.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +16,6 @@ import pytest
 
 import genai
 from genai._cli.args import DEFAULT_EMBED_MODEL, DEFAULT_MODEL
-from genai.cli import DEMO_PROMPT
 from genai.testing import Emulator
 
 SECRET = "AIzaSy-cli-SECRET-0123456789"
@@ -99,14 +101,6 @@ def test_commands_against_an_explicit_endpoint(emulator: Emulator, client: genai
         f"{text!r}: dim=4 [{', '.join(f'{v:.4f}' for v in vector.values)}, ...]"
         for text, vector in zip(["one", "two"], vectors, strict=True)
     ]
-
-
-@pytest.mark.parametrize("command", ["demo"])
-def test_demo(command: str, client: genai.Client) -> None:
-    result = _run("--emulator", command)
-    assert result.returncode == 0, result.stderr
-    reply = client.models.generate_content(model=DEFAULT_MODEL, contents=DEMO_PROMPT).text
-    assert result.stdout == f"> {DEMO_PROMPT}\n{reply}\n"
 
 
 # End to end, one case per kind of check (tests/client/test_cli_args.py has them all, in-process).
