@@ -216,7 +216,7 @@ class ChatMachine(RuleBasedStateMachine):
 
         with pytest.raises(genai.errors.APIError) as raised:
             attempt()
-        assert raised.value.code.name == code  # type: ignore[attr-defined]
+        assert raised.value.code.name == code
         self.check_request(message, before)
         self.check_dropped(unread)
 
