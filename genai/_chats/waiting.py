@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import functools
 import threading
+import weakref
 
 from genai._chats.history import ChatCore, Turn
 
@@ -39,12 +40,19 @@ class TurnWaiter:
 
 
 class AsyncTurnWaiter:
-    """Turns run by asyncio tasks: a turn's owner is its task; waiting suspends only that task."""
+    """Turns run by asyncio tasks: a turn's owner is its task (weakly); waiting suspends only that task."""
 
     @staticmethod
     def owner() -> object:
-        """Who runs a turn begun here: the current task."""
-        return asyncio.current_task()
+        """Who runs a turn begun here: the current task, held weakly.
+
+        A finished task keeps its result. When that result is the turn's own stream (the task ran
+        ``chat.send_message_stream(...)`` itself: ``asyncio.create_task``, ``gather``,
+        ``run_until_complete``), a strong reference from the open turn would keep the stream alive,
+        so dropping it would neither cancel its call nor end the turn.
+        """
+        task = asyncio.current_task()
+        return None if task is None else weakref.ref(task)
 
     @staticmethod
     async def wait(core: ChatCore, turn: Turn) -> None:
@@ -58,19 +66,20 @@ class AsyncTurnWaiter:
 def callers() -> tuple[object, ...]:
     """Who is calling, as turns record their owner: this thread, and this task if there is one."""
     try:
-        task: object = asyncio.current_task()
+        task = asyncio.current_task()
     except RuntimeError:  # no running loop in this thread
         task = None
-    return (threading.get_ident(), task) if task is not None else (threading.get_ident(),)
+    return (threading.get_ident(), weakref.ref(task)) if task is not None else (threading.get_ident(),)
 
 
 def abandoned_by(owner: object) -> bool:
     """Whether a turn begun by ``owner`` was left by the caller: it is this thread or task, or a
     thread or task that has since ended (nobody can still be reading that turn's stream for it)."""
-    if owner in callers():
+    if owner in callers():  # a live task's weak references compare equal
         return True
-    if isinstance(owner, asyncio.Future):
-        return owner.done()
+    if isinstance(owner, weakref.ref):
+        task = owner()
+        return task is None or task.done()
     return all(thread.ident != owner for thread in threading.enumerate())
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import threading
+import weakref
 from typing import Any
 
 import pytest
@@ -130,6 +131,31 @@ def test_deadline_exceeded(face: Face, emulator: Emulator) -> None:
     with pytest.raises(genai.errors.DeadlineExceededError):
         face.read(face.stream(chat, "slow stream", slow))
     _unchanged_and_usable(face, chat, before, curated, emulator)
+
+
+def test_dropped_stream_returned_by_its_own_task_is_collected(
+    chat_client: genai.Client, emulator: Emulator
+) -> None:
+    # The task that opens the stream returns it, and a finished task keeps its result: the chat's open
+    # turn must not hold that task strongly, or the dropped stream stays alive and its call runs on.
+    async def main() -> None:
+        chat = chat_client.aio.chats.create(model="gemini-2.5-flash")
+        await chat.send_message("first")
+        before = chat.get_history()
+        slow = {"metadata": {"x-emulator-chunks": "50", "x-emulator-chunk-delay": "0.05"}}
+        stream = await asyncio.create_task(chat.send_message_stream("dropped", slow))
+        await anext(stream)
+        dropped = weakref.ref(stream)
+        del stream
+        gc.collect()
+        assert dropped() is None
+        assert await asyncio.to_thread(emulator.wait_for, lambda: emulator.cancelled_streams >= 1)
+        assert chat.get_history() == before
+        reply = await chat.send_message("after")
+        assert reply.text.startswith('You said: "after". ') and len(chat.get_history()) == 4
+        await chat_client.aio.aclose()
+
+    asyncio.run(main())
 
 
 def test_cancelled_task(chat_client: genai.Client, emulator: Emulator) -> None:
