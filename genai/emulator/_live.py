@@ -151,7 +151,7 @@ class _Conversation:
         self._call_content: content_pb2.Content | None = None
         self._answers: dict[str, content_pb2.FunctionResponse] = {}
         self._realtime = RealtimeTurn()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Future[Any]] = set()
 
     # -- opening ---------------------------------------------------------------------------------
 
@@ -176,7 +176,9 @@ class _Conversation:
             while True:
                 if self._outbox.empty():
                     getter = asyncio.ensure_future(self._outbox.get())
+                    self._tasks.add(getter)
                     await asyncio.wait((getter, stop), return_when=asyncio.FIRST_COMPLETED)
+                    self._tasks.discard(getter)
                     if not getter.done():
                         getter.cancel()
                         raise LiveClose(shutting_down(), going_away=True)
