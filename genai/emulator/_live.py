@@ -237,7 +237,7 @@ class _Conversation:
                 await self._handle(message)
             # The client sent everything: finish the turn in progress, then end.
             if self._turn is not None and not self._calls:
-                await asyncio.shield(self._turn)
+                await asyncio.wait({self._turn})  # (never raises: the turn reports its own failure)
             await self._put(None)
         except RpcFailure as failure:
             await self._put(failure)
@@ -278,7 +278,7 @@ class _Conversation:
         if turn is None or turn.done():
             return
         if not self._generating:  # only turn_complete and the handle are left: let it finish
-            await asyncio.shield(turn)
+            await asyncio.wait({turn})
             return
         turn.cancel()
         with contextlib.suppress(asyncio.CancelledError):
