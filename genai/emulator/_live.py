@@ -107,7 +107,8 @@ class LiveSession:
             failure = faults.on_client_message()
             if failure is not None:
                 raise failure
-            config = validate(setup)
+            # Tools' schemas are compiled while validating: a worker thread's job.
+            config = await backend.offload(lambda: validate(setup)) if setup.tools else validate(setup)
             conversation = _Conversation(backend, config, knobs, live, record, faults)
             conversation.restore(key, attempts)
             yield setup_complete()

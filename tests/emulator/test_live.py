@@ -488,3 +488,24 @@ def test_shutdown_ends_sessions_and_leaves_no_task(transport: str) -> None:
 
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
+
+
+def test_the_client_ending_its_side_finishes_the_turn_then_ends_normally(
+    transport: str, emu: Emulator
+) -> None:
+    async def main() -> None:
+        metadata = {"x-emulator-live-chunk-delay": "0.05", "x-emulator-chunks": "3"}
+        async with open_session(transport, emu, metadata=metadata) as session:
+            await session.send(**ask("one last thing"))
+            await session.done_writing()
+            if transport == "grpc":
+                end = await session.ended()
+                assert end.code == 0  # OK, after the whole turn
+                assert kinds(session.received)[1:] == ["model_turn"] * 3 + [
+                    "generation_complete",
+                    "turn_complete",
+                ]
+            else:
+                assert session.connection.close_code == 1000
+
+    run(main)
