@@ -509,3 +509,20 @@ def test_the_client_ending_its_side_finishes_the_turn_then_ends_normally(
                 assert session.connection.close_code == 1000
 
     run(main)
+
+
+def test_fail_when_the_session_opens_counts_attempts_per_session(transport: str, emu: Emulator) -> None:
+    metadata = {"x-emulator-fail": "UNAVAILABLE", "x-emulator-session": f"open-{transport}"}
+
+    async def main() -> None:
+        async with open_session(transport, emu, metadata=metadata, wait_setup=False) as session:
+            expect(await session.ended(), transport, "UNAVAILABLE", 1011)
+        async with open_session(transport, emu, metadata=metadata) as session:  # the reconnect works
+            await session.send(**ask("hi"))
+            await session.turn()
+        async with open_session(
+            transport, emu, metadata={"x-emulator-live-goaway-after": "soon"}, wait_setup=False
+        ) as session:
+            expect(await session.ended(), transport, "INVALID_ARGUMENT", 1007, "x-emulator-live-goaway-after")
+
+    run(main)

@@ -317,3 +317,10 @@ def test_official_message_classes_round_trip(emu: Emulator) -> None:
         "go_away"
     )
     assert json_format.MessageToDict(CM(setup={"model": "m"})) == {"setup": {"model": "m"}}
+
+
+def test_command_line_live_flags_are_checked() -> None:
+    from genai.emulator.__main__ import main
+
+    assert main(["--live-goaway-after", "soon"]) == 2
+    assert main(["--live-chunk-delay", "-1"]) == 2
