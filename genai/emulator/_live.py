@@ -119,7 +119,7 @@ class LiveSession:
                 if (failure := faults.on_server_message()) is not None:
                     raise LiveClose(failure, abrupt=True)
         finally:
-            record.ended = True
+            backend.state.session_ended(record)
 
 
 class _Conversation:

@@ -28,7 +28,8 @@ class EmulatorOptions:
         unknown -> PERMISSION_DENIED).
     fail, delay, break_after, chunk_delay, chunks, reply_words, count_contents: as the x-emulator-*
         headers.
-    max_recorded_calls: how many recent calls `calls` keeps (and live sessions `live_sessions`).
+    max_recorded_calls: how many recent calls `calls` keeps (and live sessions `live_sessions`, at
+        most MAX_RECORDED_SESSIONS).
     live_chunk_delay, live_goaway_after, live_unknown: defaults of the x-emulator-live-* headers
         (`live_goaway_after` is "SECONDS[:TIME_LEFT]" or a number of seconds; None = no GoAway).
     """
@@ -84,14 +85,16 @@ class CallRecord:
     request: Message
 
 
-MAX_SESSION_MESSAGES = 10_000  # client messages kept per recorded live session
+MAX_SESSION_MESSAGES = 1000  # client messages kept per recorded live session...
+MAX_SESSION_BYTES = 1024 * 1024  # ... and their bytes (audio and video add up)
+MAX_RECORDED_SESSIONS = 100
 
 
 @dataclass
 class LiveRecord:
     """One live session: its transport ("grpc" or "websocket"), metadata, setup, and the client
-    messages it received in order (the setup first; at most MAX_SESSION_MESSAGES are kept, all
-    are counted in `received`)."""
+    messages it received in order (the setup first; the first MAX_SESSION_MESSAGES, as long as they
+    total at most MAX_SESSION_BYTES, are kept; all are counted in `received`)."""
 
     transport: str
     metadata: Mapping[str, str | bytes]
@@ -99,12 +102,16 @@ class LiveRecord:
     messages: list[Message] = field(default_factory=list)
     received: int = 0
     ended: bool = False
+    kept_bytes: int = 0
 
     def add(self, message: Message) -> None:
-        """Keep a received client message."""
+        """Keep a received client message (while the bounds allow)."""
         self.received += 1
-        if len(self.messages) < MAX_SESSION_MESSAGES:
-            self.messages.append(message)
+        if len(self.messages) < MAX_SESSION_MESSAGES and self.kept_bytes < MAX_SESSION_BYTES:
+            size = message.ByteSize()
+            if self.kept_bytes + size <= MAX_SESSION_BYTES:
+                self.messages.append(message)
+                self.kept_bytes += size
 
 
 class ServerState:
@@ -113,8 +120,9 @@ class ServerState:
     def __init__(self, max_recorded_calls: int = DEFAULT_MAX_RECORDED_CALLS) -> None:
         self._lock = threading.Lock()
         self._calls: deque[CallRecord] = deque(maxlen=max_recorded_calls)
-        self._sessions: deque[LiveRecord] = deque(maxlen=max_recorded_calls)
+        self._sessions: deque[LiveRecord] = deque(maxlen=min(max_recorded_calls, MAX_RECORDED_SESSIONS))
         self._active = 0
+        self._live = 0
         self._cancelled = 0
         self._completed = 0
         self.attempts = AttemptCounter()
@@ -125,9 +133,16 @@ class ServerState:
             self._calls.append(call)
 
     def record_session(self, session: LiveRecord) -> None:
-        """Remember a live session (the oldest is dropped beyond the bound)."""
+        """Remember a live session (the oldest is dropped beyond the bound) and count it as active."""
         with self._lock:
             self._sessions.append(session)
+            self._live += 1
+
+    def session_ended(self, session: LiveRecord) -> None:
+        """Count a recorded live session as ended."""
+        with self._lock:
+            session.ended = True
+            self._live -= 1
 
     @property
     def live_sessions(self) -> list[LiveRecord]:
@@ -139,7 +154,7 @@ class ServerState:
     def active_sessions(self) -> int:
         """Live sessions still connected."""
         with self._lock:
-            return sum(1 for session in self._sessions if not session.ended)
+            return self._live
 
     def stream_started(self) -> None:
         """Count a StreamGenerateContent call as active."""

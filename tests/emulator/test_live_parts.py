@@ -324,3 +324,22 @@ def test_command_line_live_flags_are_checked() -> None:
 
     assert main(["--live-goaway-after", "soon"]) == 2
     assert main(["--live-chunk-delay", "-1"]) == 2
+
+
+def test_session_records_are_bounded() -> None:
+    from genai.emulator._state import MAX_SESSION_BYTES, LiveRecord, ServerState
+
+    record = LiveRecord("grpc", {}, gs.BidiGenerateContentSetup())
+    frame = gs.BidiGenerateContentClientMessage()
+    frame.realtime_input.video.data = bytes(300_000)
+    for _ in range(10):
+        record.add(frame)
+    assert record.received == 10 and len(record.messages) == 3
+    assert record.kept_bytes <= MAX_SESSION_BYTES
+    state = ServerState()
+    records = [LiveRecord("grpc", {}, gs.BidiGenerateContentSetup()) for _ in range(150)]
+    for one in records:
+        state.record_session(one)
+    assert len(state.live_sessions) == 100 and state.active_sessions == 150
+    state.session_ended(records[0])
+    assert state.active_sessions == 149 and records[0].ended
