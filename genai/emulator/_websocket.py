@@ -4,7 +4,8 @@ It serves the path the real API uses, PATH, and nothing else (404). The key come
 `x-goog-api-key` handshake header (or a `key` query parameter); the other headers are the
 session's metadata, so `x-emulator-*` knobs work as on gRPC. Client frames (text or binary) are
 the JSON form of BidiGenerateContentClientMessage, in camelCase or snake_case; server frames are
-text frames with the camelCase JSON of BidiGenerateContentServerMessage (bytes in base64).
+binary frames holding the UTF-8 camelCase JSON of BidiGenerateContentServerMessage (bytes in
+base64), as the real service sends them.
 
 A session that ends normally closes with 1000. A refused one closes with the code the real service
 uses for the kind of error (`close_code`) and the status message as the reason (cut to the 123
@@ -90,11 +91,11 @@ def parse_frame(frame: str | bytes) -> gs.BidiGenerateContentClientMessage:
     return message
 
 
-def frame_of(message: gs.BidiGenerateContentServerMessage | Unrecognized) -> str:
-    """The JSON text of a server message."""
+def frame_of(message: gs.BidiGenerateContentServerMessage | Unrecognized) -> bytes:
+    """A server message's frame: its JSON, UTF-8 encoded (sent as a binary frame)."""
     if isinstance(message, Unrecognized):
-        return message.json
-    return json.dumps(json_format.MessageToDict(message), separators=(",", ":"))
+        return message.json.encode()
+    return json.dumps(json_format.MessageToDict(message), separators=(",", ":")).encode()
 
 
 def _split(address: str) -> tuple[str, int]:

@@ -196,6 +196,12 @@ def test_websocket_frames_text_and_binary_both_spellings(emu: Emulator) -> None:
         async with connect(ws_url(emu) + "?key=emulator-key", additional_headers=headers) as connection:
             session = WebSocketSession(connection)
             await session.send_text(json.dumps({"setup": {"model": LIVE_MODEL}}).encode())  # binary frame
+            assert isinstance(await connection.recv(), bytes)  # binary frames out, like the real API
+            await session.send_text(json.dumps({"setup": {"model": LIVE_MODEL}}))  # a second setup: refused
+            assert (await session.ended()).code == 1007
+        async with connect(ws_url(emu) + "?key=emulator-key", additional_headers=headers) as connection:
+            session = WebSocketSession(connection)
+            await session.send_text(json.dumps({"setup": {"model": LIVE_MODEL}}))  # a text frame
             assert (await session.recv()).WhichOneof("message_type") == "setup_complete"
             assert session.raw[-1] == {"setupComplete": {}}
             snake = {
