@@ -73,7 +73,8 @@ def internal(exc: Exception) -> RpcFailure:
 def not_found_handle() -> RpcFailure:
     return RpcFailure(
         grpc.StatusCode.NOT_FOUND,
-        "The session resumption handle is unknown or has expired; start a new session without it.",
+        "BidiGenerateContent session not found: the session resumption handle is unknown or has expired "
+        "(start a new session without it).",
     )
 
 

@@ -13,10 +13,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import grpc
 from genai_protos import content_pb2, generative_service_pb2
 
 from . import _catalog
 from ._schemas import RequestSchemas
+from ._status import RpcFailure
 from ._validate import Violations, check_generate, raise_if, resolve_model
 
 gs = generative_service_pb2
@@ -101,7 +103,17 @@ def _live_violations(setup: gs.BidiGenerateContentSetup) -> Violations:
 def validate(setup: gs.BidiGenerateContentSetup) -> LiveConfig:
     """The session's settings, or RpcFailure: NOT_FOUND for an unknown model or one without live
     support, INVALID_ARGUMENT (with a BadRequest) for anything else wrong."""
-    entry = resolve_model(SETUP, setup.model, METHOD, field="setup.model")
+    try:
+        entry = resolve_model(SETUP, setup.model, METHOD, field="setup.model")
+    except RpcFailure as failure:
+        if failure.code != grpc.StatusCode.NOT_FOUND:
+            raise
+        # The live API words both cases as one (and a WebSocket shows it as a 1008 close).
+        raise RpcFailure(
+            grpc.StatusCode.NOT_FOUND,
+            f"{setup.model} is not found for API version v1beta, or is not supported for {METHOD}. "
+            "Call ListModels to see the list of available models and their supported methods.",
+        ) from None
     probe = gs.GenerateContentRequest(
         model=setup.model, contents=[content_pb2.Content(role="user")], tools=setup.tools
     )
