@@ -153,6 +153,10 @@ class Emulator:
         ws://HOST:PORT/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent).
 
         RuntimeError when the optional `websockets` package is not installed.
+
+        >>> host, port = emulator.http_endpoint.rsplit(":", 1)
+        >>> host, port.isdigit(), emulator.http_endpoint != emulator.endpoint
+        ('127.0.0.1', True, True)
         """
         return self.server.http_endpoint
 
