@@ -526,3 +526,29 @@ def test_fail_when_the_session_opens_counts_attempts_per_session(transport: str,
             expect(await session.ended(), transport, "INVALID_ARGUMENT", 1007, "x-emulator-live-goaway-after")
 
     run(main)
+
+
+def test_a_reconnect_with_a_handle_is_the_next_attempt_of_the_same_session(
+    transport: str, emu: Emulator
+) -> None:
+    # No x-emulator-session: the session is known by its setup, less the handle.
+    instruction = {"parts": [{"text": f"Be brief ({transport}, {id(emu)})"}]}
+    setup: dict[str, Any] = {"session_resumption": {}, "system_instruction": instruction}
+    metadata = {"x-emulator-break-after": "4", **COUNT}
+
+    async def main() -> None:
+        async with open_session(transport, emu, setup=setup, metadata=metadata) as session:
+            handle = (await session.recv()).session_resumption_update.new_handle
+            await session.send(**ask("first"))
+            end = await session.ended()
+            assert len(session.received) == 4  # setup_complete, two updates, one model_turn
+            expect(end, transport, "UNAVAILABLE", 1006)
+        resumed = {**setup, "session_resumption": {"handle": handle}}
+        async with open_session(transport, emu, setup=resumed, metadata=metadata) as session:
+            await session.recv()
+            await session.send(**ask("second"))
+            assert text_of(await session.turn()).startswith(
+                '[1 contents: 1 user, 0 model] You said: "second".'
+            )
+
+    run(main)
