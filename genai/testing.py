@@ -18,13 +18,13 @@ from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from genai.emulator import CallRecord, EmulatorOptions, EmulatorServer
+from genai.emulator import CallRecord, EmulatorOptions, EmulatorServer, LiveRecord
 from genai.emulator._server import check_port, quiet_stray_completions
 
 if TYPE_CHECKING:
     from genai._client import Client
 
-__all__ = ["CallRecord", "Emulator"]
+__all__ = ["CallRecord", "Emulator", "LiveRecord"]
 
 API_KEY = "emulator-key"
 _START_TIMEOUT = 30.0
@@ -33,12 +33,14 @@ _START_TIMEOUT = 30.0
 class Emulator:
     """An emulator server for the duration of a `with` / `async with` block.
 
-    Options (all keyword-only): `host`, `port` (0 = any free port), `grace` (seconds running calls
-    get at exit), `api_keys`, and the defaults for the x-emulator-* knobs: `fail`, `delay`,
-    `break_after`, `chunk_delay`, `chunks`, `reply_words`, `count_contents` (request metadata wins
-    over these). Prompts steer the model: a declared function's name calls it, `[[call:NAME]]`,
-    `[[bad-args:NAME]]`, `[[missing-args:NAME]]` and `[[chain:N]]` shape function calls,
-    `[[block-prompt]]` / `[[block-candidate]]` block (docs/emulator.md has every rule).
+    Options (all keyword-only): `host`, `port` (0 = any free port), `http_port` (the WebSocket
+    front end's, for live sessions), `grace` (seconds running calls get at exit), `api_keys`, and
+    the defaults for the x-emulator-* knobs: `fail`, `delay`, `break_after`, `chunk_delay`,
+    `chunks`, `reply_words`, `count_contents`, and for live sessions `live_chunk_delay`,
+    `live_goaway_after`, `live_unknown` (request metadata wins over these). Prompts steer the
+    model: a declared function's name calls it, `[[call:NAME]]`, `[[bad-args:NAME]]`,
+    `[[missing-args:NAME]]` and `[[chain:N]]` shape function calls, `[[block-prompt]]` /
+    `[[block-candidate]]` block (docs/emulator.md has every rule).
     """
 
     def __init__(
@@ -46,6 +48,7 @@ class Emulator:
         *,
         host: str = "127.0.0.1",
         port: int = 0,
+        http_port: int = 0,
         grace: float = 0.5,
         api_keys: Iterable[str] | None = None,
         **options: Any,
@@ -53,6 +56,7 @@ class Emulator:
         self.options = EmulatorOptions.create(api_keys=api_keys, **options)
         self._host = host
         self._port = check_port(port)  # here, not in the server thread, so the caller sees the error
+        self._http_port = check_port(http_port)
         self._grace = grace
         self._server: EmulatorServer | None = None
         self._thread: threading.Thread | None = None
@@ -94,7 +98,7 @@ class Emulator:
 
     async def _serve(self, ready: concurrent.futures.Future[None]) -> None:
         quiet_stray_completions(asyncio.get_running_loop())
-        server = EmulatorServer(self._host, self._port, self.options)
+        server = EmulatorServer(self._host, self._port, self.options, http_port=self._http_port)
         try:
             await server.start()
         except BaseException as exc:
@@ -143,6 +147,19 @@ class Emulator:
     def port(self) -> int:
         return self.server.port
 
+    @property
+    def http_endpoint(self) -> str:
+        """The "127.0.0.1:PORT" of the HTTP / WebSocket front end (live sessions at
+        ws://HOST:PORT/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent).
+
+        RuntimeError when the optional `websockets` package is not installed.
+
+        >>> host, port = emulator.http_endpoint.rsplit(":", 1)
+        >>> host, port.isdigit(), emulator.http_endpoint != emulator.endpoint
+        ('127.0.0.1', True, True)
+        """
+        return self.server.http_endpoint
+
     def client(self, **kwargs: Any) -> Client:
         """A `genai.Client` connected to this emulator over plaintext gRPC.
 
@@ -165,6 +182,12 @@ class Emulator:
         return self.server.state.calls
 
     @property
+    def live_sessions(self) -> list[LiveRecord]:
+        """The most recent live sessions (oldest first): transport, metadata, setup, and the client
+        messages received (`messages`, the setup first)."""
+        return self.server.state.live_sessions
+
+    @property
     def active_streams(self) -> int:
         """StreamGenerateContent calls running right now."""
         return self.server.state.active_streams
@@ -180,7 +203,8 @@ class Emulator:
         return self.server.state.completed_streams
 
     def reset(self) -> None:
-        """Forget recorded calls, finished-stream counters and fault attempt counts."""
+        """Forget recorded calls, finished live sessions, finished-stream counters and fault attempt
+        counts."""
         self.server.state.reset()
 
     def wait_for(self, condition: Callable[[], bool], timeout: float = 5.0, interval: float = 0.005) -> bool:

@@ -12,9 +12,9 @@ import sys
 from collections.abc import Callable
 
 from ._server import EmulatorServer, format_endpoint, quiet_stray_completions
-from ._state import CallRecord, EmulatorOptions
+from ._state import CallRecord, EmulatorOptions, LiveRecord
 
-__all__ = ["CallRecord", "EmulatorOptions", "EmulatorServer", "format_endpoint", "serve"]
+__all__ = ["CallRecord", "EmulatorOptions", "EmulatorServer", "LiveRecord", "format_endpoint", "serve"]
 
 
 def _announce(line: str) -> None:
@@ -29,18 +29,23 @@ async def serve(
     *,
     announce: Callable[[str], None] = _announce,
     grace: float = 1.0,
+    http_port: int = 0,
 ) -> None:
-    """Serve until SIGINT or SIGTERM, after announcing "genai emulator listening on HOST:PORT"."""
+    """Serve until SIGINT or SIGTERM, after announcing "genai emulator listening on HOST:PORT" (gRPC)
+    and, when the websockets package is installed, "genai emulator http on HOST:HTTP_PORT" (the
+    WebSocket front end of live sessions)."""
     loop = asyncio.get_running_loop()
     quiet_stray_completions(loop)
     stop = asyncio.Event()
     signals = (signal.SIGINT, signal.SIGTERM)
     for sig in signals:
         loop.add_signal_handler(sig, stop.set)
-    server = EmulatorServer(host, port, options)
+    server = EmulatorServer(host, port, options, http_port=http_port)
     try:
         endpoint = await server.start()
         announce(f"genai emulator listening on {endpoint}")
+        if server.http_port:
+            announce(f"genai emulator http on {server.http_endpoint}")
         await stop.wait()
     finally:
         for sig in signals:

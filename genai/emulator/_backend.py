@@ -8,6 +8,7 @@ knobs, keys and fault attempts are shared:
     state     call records, stream counters, fault attempt counts (what tests watch)
     store     the resource store on the server's clock, with the model catalog in `models`
     prelude   the per-call prelude (`_prelude`)
+    resumptions  the live sessions' resumption handles (`_live_resume`)
     running   the stop signal of the current run (fresh at each start)
     offload   runs long work on the server's worker threads
 """
@@ -21,6 +22,7 @@ from . import _catalog
 from ._clock import Clock
 from ._collections import MODELS
 from ._lifecycle import Running
+from ._live_resume import Resumptions
 from ._prelude import Prelude
 from ._state import EmulatorOptions, ServerState
 from ._store import ResourceCollection, Store
@@ -40,6 +42,7 @@ class Backend:
         for entry in _catalog.entries():
             self.models.insert(entry.model)
         self.prelude = Prelude(self)
+        self.resumptions = Resumptions(clock)
         self.running = Running()
         self._workers = Workers()
 

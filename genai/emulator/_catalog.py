@@ -13,6 +13,7 @@ from genai_protos import model_pb2
 GENERATE = ("generateContent", "streamGenerateContent", "countTokens")
 CACHEABLE = (*GENERATE, "createCachedContent", "batchGenerateContent")
 EMBED = ("embedContent", "batchEmbedContents")
+LIVE = ("bidiGenerateContent", "countTokens")  # the live (BidiGenerateContent) models
 
 
 @dataclass(frozen=True)
@@ -186,6 +187,32 @@ _ENTRIES: tuple[CatalogEntry, ...] = (
         max_temperature=1.0,
         top_p=1.0,
         top_k=32,
+    ),
+    _gemini(
+        "gemini-live-2.5-flash",
+        "001",
+        "Gemini Live 2.5 Flash",
+        "Gemini 2.5 Flash for live sessions: low-latency bidirectional text and audio.",
+        input_limit=131_072,
+        methods=LIVE,
+        top_k=64,
+    ),
+    _gemini(
+        "gemini-live-2.5-flash-preview",
+        "001",
+        "Gemini Live 2.5 Flash Preview",
+        "Preview of Gemini 2.5 Flash for live sessions (text and audio, in and out).",
+        input_limit=131_072,
+        methods=LIVE,
+        top_k=64,
+    ),
+    _gemini(
+        "gemini-2.0-flash-live-001",
+        "001",
+        "Gemini 2.0 Flash Live 001",
+        "Gemini 2.0 Flash for live sessions: bidirectional streaming of text, audio and video.",
+        input_limit=131_072,
+        methods=LIVE,
     ),
     _embedding(
         "gemini-embedding-001",

@@ -39,6 +39,10 @@ class Running:
         """Whether running calls should end now (with `shutting_down()`)."""
         return self._stop.is_set()
 
+    async def wait(self) -> None:
+        """Return once running calls should end."""
+        await self._stop.wait()
+
     def interrupt(self) -> None:
         """Tell every running call to end; waits in `sleep` and `until` end at once."""
         self._stop.set()

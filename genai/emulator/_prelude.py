@@ -97,6 +97,12 @@ class Prelude:
     def __init__(self, backend: Backend) -> None:
         self._backend = backend
 
+    def authenticate(self, metadata: Mapping[str, str | bytes]) -> None:
+        """Check the key alone (RpcFailure as `begin` would): what a session does before its setup."""
+        keys = self._backend.options.api_keys
+        if keys is not None:
+            _check_key(keys, metadata)
+
     async def begin(self, call: Call) -> _knobs.Knobs:
         """Record the call, check its key, resolve its knobs, wait its delay, inject its failure.
 

@@ -1,15 +1,16 @@
 """EmulatorServer: one Backend (state, store, prelude) and the front ends that serve it.
 
-The gRPC front end is the only one today and owns the server's port. The HTTP front end (resumable
-uploads, downloads) and the WebSocket front end (live) will be started and stopped here too, each
-on its own port with the same discipline, serving the same Backend, and stopped with the same
-grace period and stop signal.
+The gRPC front end owns the server's port. The HTTP front end, on a port of its own, serves live
+sessions over WebSocket today (and resumable uploads later); it needs the optional `websockets`
+package and is left out, quietly, when that is not installed. Both serve the same Backend and stop
+with the same grace period and stop signal.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import importlib.util
 from typing import Any, Protocol
 
 from ._backend import Backend
@@ -89,6 +90,19 @@ def _is_stray_completion(context: dict[str, Any]) -> bool:
     return type(getattr(callback, "__self__", None)).__name__ == "PollerCompletionQueue"
 
 
+def websockets_available() -> bool:
+    """Whether the optional `websockets` package (the `live` extra) is installed."""
+    return importlib.util.find_spec("websockets") is not None
+
+
+def _http_front_end(backend: Backend) -> FrontEnd | None:
+    if not websockets_available():
+        return None
+    from ._websocket import WebSocketFrontEnd  # here: websockets is optional
+
+    return WebSocketFrontEnd(backend)
+
+
 def format_endpoint(host: str, port: int) -> str:
     """host:port, with IPv6 literals in brackets."""
     return f"[{host}]:{port}" if ":" in host and not host.startswith("[") else f"{host}:{port}"
@@ -109,13 +123,17 @@ class EmulatorServer:
         options: EmulatorOptions | None = None,
         *,
         clock: Clock | None = None,
+        http_port: int = 0,
     ) -> None:
         self.host = host
         self._requested_port = check_port(port)
+        self._requested_http_port = check_port(http_port)
         self.backend = Backend(options if options is not None else EmulatorOptions(), clock)
         self._grpc = GrpcFrontEnd(self.backend)
+        self._http = _http_front_end(self.backend)
         self._serving: list[FrontEnd] = []
         self._port = 0
+        self._http_port = 0
 
     @property
     def options(self) -> EmulatorOptions:
@@ -144,14 +162,44 @@ class EmulatorServer:
             raise RuntimeError("the emulator server has not been started")
         return format_endpoint(self.host, self._port)
 
+    @property
+    def http_port(self) -> int:
+        """The bound port of the HTTP / WebSocket front end (0 before start or without websockets)."""
+        return self._http_port
+
+    @property
+    def http_endpoint(self) -> str:
+        """The "host:port" of the HTTP / WebSocket front end: live sessions at
+        ws://HOST:PORT/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent.
+
+        Raises RuntimeError before start, or when the `websockets` package is not installed.
+        """
+        if not self._http_port:
+            if self._port and self._http is None:
+                raise RuntimeError(
+                    "the emulator's WebSocket front end needs the websockets package: "
+                    "pip install 'genai[live]'"
+                )
+            raise RuntimeError("the emulator server has not been started")
+        return format_endpoint(self.host, self._http_port)
+
     async def start(self) -> str:
-        """Bind, start serving, and return the gRPC endpoint."""
+        """Bind, start serving, and return the gRPC endpoint (the WebSocket one is `http_endpoint`)."""
         if self._serving:
             raise RuntimeError("the emulator server is already started")
         self.backend.begin_run()  # fresh: a server may be started again after a stop
         port = await self._grpc.start(format_endpoint(self.host, self._requested_port))
         self._serving = [self._grpc]
         self._port = port
+        if self._http is not None:
+            try:
+                self._http_port = await self._http.start(
+                    format_endpoint(self.host, self._requested_http_port)
+                )
+            except BaseException:
+                await self.stop(0)
+                raise
+            self._serving.append(self._http)
         return self.endpoint
 
     async def stop(self, grace: float | None = 1.0) -> None:

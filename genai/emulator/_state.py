@@ -14,7 +14,7 @@ from typing import Any
 
 from google.protobuf.message import Message
 
-from . import _knobs
+from . import _knobs, _live_knobs
 from ._faults import AttemptCounter
 
 DEFAULT_MAX_RECORDED_CALLS = 1000
@@ -28,7 +28,10 @@ class EmulatorOptions:
         unknown -> PERMISSION_DENIED).
     fail, delay, break_after, chunk_delay, chunks, reply_words, count_contents: as the x-emulator-*
         headers.
-    max_recorded_calls: how many recent calls `calls` keeps.
+    max_recorded_calls: how many recent calls `calls` keeps (and live sessions `live_sessions`, at
+        most MAX_RECORDED_SESSIONS).
+    live_chunk_delay, live_goaway_after, live_unknown: defaults of the x-emulator-live-* headers
+        (`live_goaway_after` is "SECONDS[:TIME_LEFT]" or a number of seconds; None = no GoAway).
     """
 
     api_keys: frozenset[str] | None = None
@@ -40,7 +43,11 @@ class EmulatorOptions:
     reply_words: int | None = None
     count_contents: bool = False
     max_recorded_calls: int = DEFAULT_MAX_RECORDED_CALLS
+    live_chunk_delay: float = _live_knobs.DEFAULT_CHUNK_DELAY
+    live_goaway_after: float | str | None = None
+    live_unknown: bool = False
     knobs: _knobs.Knobs = field(init=False, repr=False, compare=False)
+    live_knobs: _live_knobs.LiveKnobs = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.api_keys is not None and not isinstance(self.api_keys, frozenset):
@@ -57,6 +64,10 @@ class EmulatorOptions:
             count_contents=self.count_contents,
         )
         object.__setattr__(self, "knobs", knobs)
+        live = _live_knobs.from_options(
+            chunk_delay=self.live_chunk_delay, goaway_after=self.live_goaway_after, unknown=self.live_unknown
+        )
+        object.__setattr__(self, "live_knobs", live)
 
     @classmethod
     def create(cls, api_keys: Iterable[str] | None = None, **options: Any) -> EmulatorOptions:
@@ -74,13 +85,44 @@ class CallRecord:
     request: Message
 
 
+MAX_SESSION_MESSAGES = 1000  # client messages kept per recorded live session...
+MAX_SESSION_BYTES = 1024 * 1024  # ... and their bytes (audio and video add up)
+MAX_RECORDED_SESSIONS = 100
+
+
+@dataclass
+class LiveRecord:
+    """One live session: its transport ("grpc" or "websocket"), metadata, setup, and the client
+    messages it received in order (the setup first; the first MAX_SESSION_MESSAGES, as long as they
+    total at most MAX_SESSION_BYTES, are kept; all are counted in `received`)."""
+
+    transport: str
+    metadata: Mapping[str, str | bytes]
+    setup: Message
+    messages: list[Message] = field(default_factory=list)
+    received: int = 0
+    ended: bool = False
+    kept_bytes: int = 0
+
+    def add(self, message: Message) -> None:
+        """Keep a received client message (while the bounds allow)."""
+        self.received += 1
+        if len(self.messages) < MAX_SESSION_MESSAGES and self.kept_bytes < MAX_SESSION_BYTES:
+            size = message.ByteSize()
+            if self.kept_bytes + size <= MAX_SESSION_BYTES:
+                self.messages.append(message)
+                self.kept_bytes += size
+
+
 class ServerState:
     """Thread-safe records and counters for one emulator server."""
 
     def __init__(self, max_recorded_calls: int = DEFAULT_MAX_RECORDED_CALLS) -> None:
         self._lock = threading.Lock()
         self._calls: deque[CallRecord] = deque(maxlen=max_recorded_calls)
+        self._sessions: deque[LiveRecord] = deque(maxlen=min(max_recorded_calls, MAX_RECORDED_SESSIONS))
         self._active = 0
+        self._live = 0
         self._cancelled = 0
         self._completed = 0
         self.attempts = AttemptCounter()
@@ -89,6 +131,30 @@ class ServerState:
         """Remember a received call (the oldest is dropped beyond the bound)."""
         with self._lock:
             self._calls.append(call)
+
+    def record_session(self, session: LiveRecord) -> None:
+        """Remember a live session (the oldest is dropped beyond the bound) and count it as active."""
+        with self._lock:
+            self._sessions.append(session)
+            self._live += 1
+
+    def session_ended(self, session: LiveRecord) -> None:
+        """Count a recorded live session as ended."""
+        with self._lock:
+            session.ended = True
+            self._live -= 1
+
+    @property
+    def live_sessions(self) -> list[LiveRecord]:
+        """A copy of the recorded live sessions, oldest first."""
+        with self._lock:
+            return list(self._sessions)
+
+    @property
+    def active_sessions(self) -> int:
+        """Live sessions still connected."""
+        with self._lock:
+            return self._live
 
     def stream_started(self) -> None:
         """Count a StreamGenerateContent call as active."""
@@ -127,6 +193,7 @@ class ServerState:
         """Forget recorded calls, finished-stream counters and attempt counts (not active streams)."""
         with self._lock:
             self._calls.clear()
+            self._sessions = deque((s for s in self._sessions if not s.ended), maxlen=self._sessions.maxlen)
             self._cancelled = 0
             self._completed = 0
         self.attempts.clear()

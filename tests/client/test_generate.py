@@ -255,6 +255,9 @@ CATALOG = [
     "models/gemini-1.5-pro-latest",
     "models/gemini-pro",
     "models/gemini-pro-vision",
+    "models/gemini-live-2.5-flash",
+    "models/gemini-live-2.5-flash-preview",
+    "models/gemini-2.0-flash-live-001",
     "models/gemini-embedding-001",
     "models/text-embedding-004",
     "models/embedding-001",
@@ -274,7 +277,7 @@ def test_list_is_lazy_and_pages_through_everything(client: genai.Client, emulato
     names = [CATALOG[0], *(m.name for m in models)]
     assert names == CATALOG
     tokens = pages_fetched()
-    assert len(tokens) == 8 and tokens[0] == "" and all(tokens[1:])  # 15 models, 2 a page
+    assert len(tokens) == 9 and tokens[0] == "" and all(tokens[1:])  # 18 models, 2 a page
 
 
 def test_get_and_not_found(client: genai.Client) -> None:

@@ -115,14 +115,6 @@ def test_other_methods_are_unimplemented_with_a_clear_message(
             ),
             "CacheService.ListCachedContents",
         ),
-        (
-            lambda: list(
-                gen.BidiGenerateContent(
-                    iter([generative_service_pb2.BidiGenerateContentClientMessage()]), timeout=TIMEOUT
-                )
-            ),
-            "GenerativeService.BidiGenerateContent",
-        ),
     ]
     for call, name in calls:
         with pytest.raises(grpc.RpcError) as caught:

@@ -21,10 +21,11 @@ from genai.testing import Emulator
 from tests.emulator._helpers import TIMEOUT, joined, request, text_of
 
 LINE = re.compile(r"genai emulator listening on 127\.0\.0\.1:(\d+)\n")
+HTTP_LINE = re.compile(r"genai emulator http on 127\.0\.0\.1:(\d+)\n")
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
-def test_command_line_prints_one_line_serves_and_exits_cleanly(sig: signal.Signals) -> None:
+def test_command_line_prints_its_endpoints_serves_and_exits_cleanly(sig: signal.Signals) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "genai.emulator", "--port", "0"],
         stdout=subprocess.PIPE,
@@ -39,6 +40,8 @@ def test_command_line_prints_one_line_serves_and_exits_cleanly(sig: signal.Signa
         line = proc.stdout.readline()  # the line is flushed, so this returns as soon as it is listening
         match = LINE.fullmatch(line)
         assert match, line
+        http_line = proc.stdout.readline()  # then the WebSocket front end's (websockets is installed)
+        assert HTTP_LINE.fullmatch(http_line), http_line
         with grpc.insecure_channel(f"127.0.0.1:{match.group(1)}") as channel:
             reply = GenerativeServiceStub(channel).GenerateContent(
                 request("over the command line"), timeout=TIMEOUT
@@ -51,7 +54,7 @@ def test_command_line_prints_one_line_serves_and_exits_cleanly(sig: signal.Signa
         proc.kill()
         proc.wait(timeout=10)
     assert proc.returncode == 0, err
-    assert out == ""  # nothing after the one line
+    assert out == ""  # nothing after the two lines
 
 
 def test_async_with_and_concurrent_async_calls() -> None:

@@ -7,8 +7,10 @@ speaks the real wire contract and not just the dialect of our own client.
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -212,3 +214,45 @@ def test_invalid_request_carries_a_bad_request_detail(peer: Official) -> None:
     fields = [v.field for b in bad_requests for v in b.field_violations]
     assert any("contents" in f for f in fields), fields
     assert all(v.description for b in bad_requests for v in b.field_violations)
+
+
+def test_the_official_async_client_holds_a_live_session(emulator: Emulator) -> None:
+    # GenerativeServiceAsyncClient.bidi_generate_content over its own grpc.aio transport: setup,
+    # a text turn, then the client's end of the stream ends the session normally.
+    async def main() -> list[Any]:
+        from google.ai.generativelanguage_v1beta.services.generative_service.transports import (
+            grpc_asyncio as aio_transports,
+        )
+
+        channel = grpc.aio.insecure_channel(emulator.endpoint)
+        client = official.GenerativeServiceAsyncClient(
+            transport=aio_transports.GenerativeServiceGrpcAsyncIOTransport(channel=channel)
+        )
+
+        async def requests() -> Any:
+            yield official.BidiGenerateContentClientMessage(
+                setup=official.BidiGenerateContentSetup(model="models/gemini-live-2.5-flash")
+            )
+            yield official.BidiGenerateContentClientMessage(
+                client_content=official.BidiGenerateContentClientContent(
+                    turns=[_user("Hello from the official client")], turn_complete=True
+                )
+            )
+
+        try:
+            stream = await client.bidi_generate_content(requests=requests(), metadata=METADATA)
+            return [message async for message in stream]
+        finally:
+            await channel.close()
+
+    messages = asyncio.run(asyncio.wait_for(main(), 30))
+    assert "setup_complete" in official.BidiGenerateContentServerMessage.to_dict(messages[0])
+    text = "".join(
+        part.text
+        for m in messages
+        if m.server_content.model_turn
+        for part in m.server_content.model_turn.parts
+    )
+    assert text.startswith('You said: "Hello from the official client". ')
+    assert messages[-1].server_content.turn_complete
+    assert messages[-1].usage_metadata.total_token_count > 0

@@ -18,6 +18,8 @@ from .._chunks import iter_chunks
 from .._embed import embed, embedding_text
 from .._generate import to_response
 from .._lifecycle import shutting_down
+from .._live import LiveSession
+from .._live_messages import Unrecognized
 from .._status import unimplemented
 from .._tokens import count_prompt, details
 from .._validate import batch_violations, count_violations, embed_violations, raise_if, resolve_model
@@ -121,9 +123,10 @@ class GenerativeServicer(generative_service_pb2_grpc.GenerativeServiceServicer):
     async def BidiGenerateContent(
         self, request_iterator: AsyncIterator[gs.BidiGenerateContentClientMessage], context: Context
     ) -> AsyncIterator[gs.BidiGenerateContentServerMessage]:
-        # Live sessions arrive with their own issue; their faults are keyed by `_session_faults`.
-        raise unimplemented(SERVICE, "BidiGenerateContent")
-        yield gs.BidiGenerateContentServerMessage()  # unreachable: makes this an async generator
+        metadata = {key: value for key, value in context.invocation_metadata() or ()}
+        session = LiveSession(self._backend, "grpc", metadata)
+        async for message in session.run(request_iterator):
+            yield message.wire if isinstance(message, Unrecognized) else message
 
 
 def _count_tokens(request: gs.CountTokensRequest, entry: _catalog.CatalogEntry) -> gs.CountTokensResponse:

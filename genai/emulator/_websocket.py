@@ -1,0 +1,192 @@
+"""The WebSocket front end: live sessions (BidiGenerateContent) as JSON frames, on a port of its own.
+
+It serves the path the real API uses, PATH, and nothing else (404). The key comes from the
+`x-goog-api-key` handshake header (or a `key` query parameter); the other headers are the
+session's metadata, so `x-emulator-*` knobs work as on gRPC. Client frames (text or binary) are
+the JSON form of BidiGenerateContentClientMessage, in camelCase or snake_case; server frames are
+binary frames holding the UTF-8 camelCase JSON of BidiGenerateContentServerMessage (bytes in
+base64), as the real service sends them.
+
+A session that ends normally closes with 1000. A refused one closes with the code the real service
+uses for the kind of error (`close_code`) and the status message as the reason (cut to the 123
+bytes a close frame holds); a session broken by x-emulator-break-after is cut without a close
+frame (the client sees 1006), and one ended by the server (GoAway's time limit, shutdown) closes
+with 1001.
+
+This module needs the optional `websockets` package (the `live` extra); `_server` imports it only
+when that package is installed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from http import HTTPStatus
+from urllib.parse import parse_qs, urlsplit
+
+import grpc
+from genai_protos import generative_service_pb2
+from google.protobuf import json_format
+from google.rpc import error_details_pb2
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
+
+from ._backend import Backend
+from ._live import LiveSession
+from ._live_messages import LiveClose, Unrecognized
+from ._prelude import API_KEY_HEADER
+from ._status import RpcFailure
+from ._work import INLINE_BYTES
+
+gs = generative_service_pb2
+PATH = "/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent"
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024  # as the gRPC front end: room for video frames
+MAX_REASON_BYTES = 123  # a close frame's payload is at most 125 bytes, 2 of them the code
+NORMAL, GOING_AWAY, INVALID_DATA, POLICY, INTERNAL = 1000, 1001, 1007, 1008, 1011
+_INVALID = (
+    grpc.StatusCode.INVALID_ARGUMENT,
+    grpc.StatusCode.FAILED_PRECONDITION,
+    grpc.StatusCode.OUT_OF_RANGE,
+)
+_POLICY = (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.NOT_FOUND)
+
+
+def close_code(failure: RpcFailure, stopping: bool = False) -> int:
+    """The WebSocket close code for a failed session: 1007 for invalid arguments, 1008 for keys,
+    permissions and unknown models or handles, 1001 when the server ends it, 1011 otherwise."""
+    if stopping or (isinstance(failure, LiveClose) and failure.going_away):
+        return GOING_AWAY
+    if failure.code in _INVALID:
+        return INVALID_DATA
+    if failure.code in _POLICY:
+        return POLICY
+    return INTERNAL
+
+
+def close_reason(failure: RpcFailure) -> str:
+    """The close frame's reason: the status message, or for a BadRequest its first violation
+    (`field: description`), cut to fit (whole UTF-8 characters, `...` when cut)."""
+    message = failure.message
+    for detail in failure.details:
+        if isinstance(detail, error_details_pb2.BadRequest) and detail.field_violations:
+            violation = detail.field_violations[0]
+            message = f"{violation.field}: {violation.description}"
+            break
+    data = message.encode()
+    if len(data) <= MAX_REASON_BYTES:
+        return message
+    return data[: MAX_REASON_BYTES - 3].decode("utf-8", "ignore") + "..."
+
+
+def parse_frame(frame: str | bytes) -> gs.BidiGenerateContentClientMessage:
+    """A client frame as a message (RpcFailure INVALID_ARGUMENT when it is not one)."""
+    message = gs.BidiGenerateContentClientMessage()
+    try:
+        text = frame.decode() if isinstance(frame, bytes) else frame
+        json_format.Parse(text, message)
+    except (json_format.ParseError, UnicodeDecodeError) as exc:
+        raise RpcFailure(grpc.StatusCode.INVALID_ARGUMENT, f"Invalid JSON payload received. {exc}") from None
+    return message
+
+
+def frame_of(message: gs.BidiGenerateContentServerMessage | Unrecognized) -> bytes:
+    """A server message's frame: its JSON, UTF-8 encoded (sent as a binary frame)."""
+    if isinstance(message, Unrecognized):
+        return message.json.encode()
+    return json.dumps(json_format.MessageToDict(message), separators=(",", ":")).encode()
+
+
+def _split(address: str) -> tuple[str, int]:
+    host, _, port = address.rpartition(":")
+    return host.strip("[]"), int(port)
+
+
+class WebSocketFrontEnd:
+    """Serves live sessions over plaintext WebSocket (ws://host:port/ws/...BidiGenerateContent)."""
+
+    name = "websocket"
+
+    def __init__(self, backend: Backend) -> None:
+        self._backend = backend
+        self._server: Server | None = None
+
+    async def start(self, address: str) -> int:
+        """Bind `address` ("host:port", port 0 = a free one), serve, return the bound port."""
+        host, port = _split(address)
+        server = await serve(
+            self._session,
+            host,
+            port,
+            process_request=_only_the_live_path,
+            max_size=MAX_MESSAGE_BYTES,
+            compression=None,
+        )
+        self._server = server
+        return int(next(iter(server.sockets)).getsockname()[1])
+
+    async def stop(self, timeout: float) -> None:
+        """Stop accepting; sessions still open `timeout` seconds later are closed (1001)."""
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.close(close_connections=False)
+        try:
+            await asyncio.wait_for(asyncio.shield(server.wait_closed()), timeout)
+        except asyncio.TimeoutError:
+            server.close(close_connections=True)
+            await server.wait_closed()
+
+    async def wait_for_termination(self) -> None:
+        """Wait until the server stops."""
+        if self._server is not None:
+            await self._server.wait_closed()
+
+    async def _inbox(
+        self, connection: ServerConnection
+    ) -> AsyncIterator[gs.BidiGenerateContentClientMessage]:
+        try:
+            async for frame in connection:
+                if len(frame) > INLINE_BYTES:
+                    yield await self._backend.offload(lambda frame=frame: parse_frame(frame))  # type: ignore[misc]
+                else:
+                    yield parse_frame(frame)
+        except ConnectionClosed:
+            return  # the client went away: the session ends
+
+    async def _session(self, connection: ServerConnection) -> None:
+        request = connection.request
+        metadata: dict[str, str | bytes] = {}
+        if request is not None:
+            metadata = {name.lower(): value for name, value in request.headers.raw_items()}
+            key = parse_qs(urlsplit(request.path).query).get("key")
+            if key and API_KEY_HEADER not in metadata:
+                metadata[API_KEY_HEADER] = key[0]
+        session = LiveSession(self._backend, "websocket", metadata)
+        messages = session.run(self._inbox(connection))
+        try:
+            try:
+                async for message in messages:
+                    await connection.send(frame_of(message))
+            finally:
+                await messages.aclose()
+        except ConnectionClosed:
+            return
+        except LiveClose as failure:
+            if failure.abrupt:
+                connection.transport.abort()
+                return
+            await connection.close(close_code(failure), close_reason(failure))
+            return
+        except RpcFailure as failure:
+            code = close_code(failure, self._backend.running.stopping)
+            await connection.close(code, close_reason(failure))
+            return
+        await connection.close(NORMAL)
+
+
+def _only_the_live_path(connection: ServerConnection, request: Request) -> Response | None:
+    if urlsplit(request.path).path != PATH:
+        return connection.respond(HTTPStatus.NOT_FOUND, f"Not found: the live endpoint is {PATH}\n")
+    return None
