@@ -155,6 +155,9 @@ class Emulator:
         kwargs.setdefault(
             "api_key", API_KEY if keys is None or API_KEY in keys else min(keys, default=API_KEY)
         )
+        http_endpoint = getattr(self, "http_endpoint", None)  # live sessions over WebSocket
+        if http_endpoint is not None:
+            kwargs.setdefault("http_endpoint", http_endpoint)
         return Client(endpoint=self.endpoint, insecure=True, **kwargs)
 
     # -- observability ---------------------------------------------------------------------------
