@@ -105,7 +105,8 @@ class LiveTurn:
     ``text``, ``audio`` (bytes) with ``audio_mime_type``, ``input_transcription`` and
     ``output_transcription``, ``tool_calls``, ``grounding`` (GroundingMetadata of each message that
     had some), ``usage`` (every message's usage summed), ``interrupted``, ``complete``
-    (turn_complete seen) and ``messages`` (how many were added).
+    (turn_complete seen), ``reconnected`` (the connection was replaced before the turn completed:
+    the session sent the turn again) and ``messages`` (how many were added).
     """
 
     def __init__(self) -> None:
@@ -119,6 +120,7 @@ class LiveTurn:
         self.usage = pb.UsageMetadata()
         self.interrupted = False
         self.complete = False
+        self.reconnected = False  # cut short by a reconnection (the turn was sent again)
         self.messages = 0
 
     def add(self, message: LiveServerMessage) -> None:

@@ -336,38 +336,60 @@ class Session:
     def receive(self) -> Iterator[LiveServerMessage]:
         """The messages of the next model turn; the iteration ends after the one with ``turn_complete``.
 
-        It also ends when the session does (raising its error, if it failed).
+        It also ends when the session does (raising its error, if it failed), and early when the
+        connection was replaced in the middle of the turn: the turn is sent again (see the module
+        docstring), and its new reply is the next turn.
         """
+        started = False
         while True:
-            message = self._next()
-            if message is None:
+            item = self._next()
+            if item is None:
                 return
-            yield message
-            if message.turn_complete:
+            if isinstance(item, ReconnectEvent):
+                if started:
+                    return
+                continue
+            started = True
+            yield item
+            if item.turn_complete:
                 return
 
     def receive_all(self) -> Iterator[LiveServerMessage]:
         """Every message until the session ends (raising its error, if it failed)."""
         while True:
-            message = self._next()
-            if message is None:
+            item = self._next()
+            if item is None:
                 return
-            yield message
+            if not isinstance(item, ReconnectEvent):
+                yield item
 
     def receive_turn(self) -> LiveTurn:
-        """The next model turn, accumulated: its text, audio, transcriptions, tool calls, usage."""
-        turn = LiveTurn()
-        for message in self.receive():
-            turn.add(message)
-        return turn
+        """The next model turn, accumulated: its text, audio, transcriptions, tool calls, usage.
 
-    def _next(self) -> LiveServerMessage | None:
+        A turn cut short by a reconnection comes back with ``complete`` False and ``reconnected``
+        True; the reply to the re-sent turn is the next one.
+        """
+        turn = LiveTurn()
+        while True:
+            item = self._next()
+            if item is None:
+                return turn
+            if isinstance(item, ReconnectEvent):
+                if turn.messages:
+                    turn.reconnected = True
+                    return turn
+                continue
+            turn.add(item)
+            if item.turn_complete:
+                return turn
+
+    def _next(self) -> LiveServerMessage | ReconnectEvent | None:
         if not self._started:
             raise LiveSessionClosedError("the live session is not open yet: use it with 'with'")
         if not self._drained:
             item: Any = self._inbox.get(None)
             if item is not _END:
-                message: LiveServerMessage = item
+                message: LiveServerMessage | ReconnectEvent = item
                 return message
             self._drained = True
             self._inbox.put_nowait(_END)  # for another receiver waiting meanwhile
@@ -482,6 +504,7 @@ class Session:
             event = self._state.reconnected(
                 reason, attempts, handle, len(replay), None if last is None else str(last)
             )
+            self._inbox.put_nowait(event)  # receive() ends a turn the reconnection cut short
             if self._on_reconnect is not None:
                 with contextlib.suppress(Exception):  # a failing callback must not end the session
                     self._on_reconnect(event)

@@ -63,7 +63,7 @@ class WebSocketStream:
                 client = import_websockets("sync.client")
                 settings = self._settings
                 try:
-                    self._conn = client.connect(
+                    conn = client.connect(
                         websocket_url(settings),
                         ssl=ssl_context(settings),
                         server_hostname=settings.tls_server_name,
@@ -76,6 +76,8 @@ class WebSocketStream:
                     )
                 except Exception as err:
                     raise handshake_error(err) from None
+                # Held as a context manager would hold it (websockets 17 warns otherwise); cancel() exits.
+                self._conn = conn.__enter__()
                 if self._cancelled:
                     self._conn.close()
             return self._conn

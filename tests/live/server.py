@@ -139,7 +139,9 @@ class LiveServer:
         )
         grpc_port = self._grpc.add_insecure_port("127.0.0.1:0")
         await self._grpc.start()
-        self._ws = await ws_server.serve(self._ws_call, "127.0.0.1", 0, max_size=64 << 20, compression=None)
+        self._ws = await ws_server.serve(
+            self._ws_call, "127.0.0.1", 0, max_size=64 << 20, max_queue=2, compression=None
+        )
         ws_port = next(iter(self._ws.sockets)).getsockname()[1]
         return grpc_port, ws_port
 
