@@ -34,7 +34,8 @@ them. Calls to plain declarations are the caller's: ``send_tool_response``.
 
 **Reconnection.** The session keeps the server's latest resumable handle (resumption is on unless
 ``session_resumption=False``). On a GoAway it moves to a new connection as soon as the turn in flight
-completes, at the latest ``go_away_margin`` seconds before ``time_left`` runs out; when the connection
+has completed and a handle covers it, at the latest ``go_away_margin`` seconds before ``time_left``
+runs out; when the connection
 drops (gRPC UNAVAILABLE, a reset, WebSocket close 1001/1006/1011/1012/1013) it resumes at once. Both
 are transparent: the same session and iterators go on, messages queued meanwhile are sent after the
 new setup, and the client messages the handle does not cover are sent again (genai._live.resume:
@@ -349,7 +350,7 @@ class AsyncSession:
                 if started:
                     return
                 continue
-            started = True
+            started = started or _in_turn(item)
             yield item
             if item.turn_complete:
                 return
@@ -370,15 +371,17 @@ class AsyncSession:
         True; the reply to the re-sent turn is the next one.
         """
         turn = LiveTurn()
+        started = False
         while True:
             item = await self._next()
             if item is None:
                 return turn
             if isinstance(item, ReconnectEvent):
-                if turn.messages:
+                if started:
                     turn.reconnected = True
                     return turn
                 continue
+            started = started or _in_turn(item)
             turn.add(item)
             if item.turn_complete:
                 return turn
@@ -431,7 +434,7 @@ class AsyncSession:
                     return
                 return  # the server ended the session normally
             self._take(raw, stream)
-            if self._go_away_stream is stream and not self._state.in_turn:
+            if self._go_away_stream is stream and self._state.settled:
                 if await self._reconnect("go_away", None):
                     continue
                 return
@@ -444,6 +447,8 @@ class AsyncSession:
         if kind == "go_away":
             seconds = raw.go_away.time_left.seconds + raw.go_away.time_left.nanos / 1e9
             self._go_away_stream = stream
+            if self._go_away is not None:
+                self._go_away.cancel()
             self._go_away = self._runtime.call_later(
                 max(0.0, seconds - self._policy.go_away_margin), stream.cancel
             )
@@ -581,6 +586,11 @@ def _thunk(calls: AsyncToolCalls, job: FunctionJob) -> Callable[[], Any]:
         return await calls.run(job)
 
     return run
+
+
+def _in_turn(message: LiveServerMessage) -> bool:
+    """Whether a message belongs to a model turn (not a handle, GoAway or usage between turns)."""
+    return message.kind in ("server_content", "tool_call", "tool_call_cancellation")
 
 
 def _finished(worker: Any) -> bool:

@@ -149,6 +149,11 @@ class ResumeLedger:
         return [entry.message for entry in self._entries]
 
     @property
+    def uncovered(self) -> bool:
+        """Whether a reply completed that no handle covers yet (resuming now would send its turn again)."""
+        return any(entry.answered for entry in self._entries)
+
+    @property
     def pending(self) -> int:
         """How many sent messages the latest handle does not cover."""
         return len(self._entries)

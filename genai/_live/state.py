@@ -83,6 +83,12 @@ class LiveState:
         """Whether a model turn has begun and not completed (a reconnect now would lose it)."""
         return self.turn.messages > 0 and not self.turn.complete
 
+    @property
+    def settled(self) -> bool:
+        """Whether moving to a new connection now loses nothing: no turn in flight, every answer covered."""
+        with self._lock:
+            return not self.in_turn and not self.ledger.uncovered
+
     def cannot_resume(self) -> str | None:
         """Why the session cannot resume now (None: it can)."""
         with self._lock:

@@ -82,7 +82,12 @@ def ssl_context(settings: ChannelSettings) -> ssl.SSLContext | None:
     if settings.insecure:
         return None
     roots = settings.root_certificates
-    return ssl.create_default_context(cadata=roots.decode("ascii") if roots is not None else None)
+    try:
+        return ssl.create_default_context(
+            cadata=roots.decode("ascii", "replace") if roots is not None else None
+        )
+    except ssl.SSLError as err:
+        raise ValueError(f"root_certificates: not usable PEM certificates ({err.reason or err})") from None
 
 
 def encode_client_message(message: Any) -> str:

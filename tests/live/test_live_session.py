@@ -750,3 +750,90 @@ def test_close_stops_everything_while_busy(
             await s.send_client_content(turns="after")
 
     run(live_client, body)
+
+
+@pytest.mark.parametrize("finish", [True, False])
+def test_go_away_mid_turn(
+    live_server: LiveServer, live_client: genai.Client, face: str, transport: str, finish: bool
+) -> None:
+    """GoAway during a reply: the session waits for the turn to complete, or for time_left to run out."""
+
+    async def script(conn: Conn) -> None:
+        await conn.setup()
+        if conn.index == 0:
+            await conn.expect("client_content")
+            await conn.text_turn("first", handle="h-first")
+            await conn.expect("client_content")
+            await conn.send({"server_content": {"model_turn": {"parts": [{"text": "sec"}]}}})
+            await conn.send({"go_away": {"time_left": "1.2s"}})
+            if finish:
+                await asyncio.sleep(0.3)
+                await conn.text_turn("ond", handle="h-second")
+            await asyncio.sleep(10)  # never closes by itself: the client must leave in time
+            return
+        await echo_after_setup(conn)
+
+    live_server.reset(script)
+    policy = ReconnectPolicy(go_away_margin=0.5)
+
+    async def body() -> None:
+        async with open_session(face, live_client, model="m", transport=transport, reconnect=policy) as s:
+            await s.send_client_content(turns="one")
+            assert (await s.receive_turn()).text == "first"
+            await s.send_client_content(turns="two")
+            started = time.monotonic()
+            turn = await s.receive_turn()
+            if finish:
+                assert turn.complete and turn.text == "second"
+                await eventually(lambda: len(s.reconnects) == 1)
+                assert time.monotonic() - started < 0.6 + 0.4  # right after the turn, not at the deadline
+            else:
+                assert turn.reconnected and not turn.complete and turn.text == "sec"
+                assert 0.5 <= time.monotonic() - started < 1.2  # time_left - margin
+                assert (await s.receive_turn()).text == "You said two"
+            assert s.reconnects[0].reason == "go_away"
+            await s.send_client_content(turns="three")
+            assert (await s.receive_turn()).text == "You said three"
+        resumed = [m for m in live_server.connections[1].received if "client_content" in m]
+        assert [text_of(m) for m in resumed] == (["three"] if finish else ["two", "three"])
+
+    run(live_client, body)
+
+
+async def echo_after_setup(conn: Conn) -> None:
+    while True:
+        message = await conn.recv()
+        if message is None:
+            return
+        if "client_content" in message:
+            text = text_of(message)
+            await conn.text_turn("You said ", text, handle=f"h{conn.index}-{text}")
+
+
+def test_sends_from_many_threads_and_tasks(
+    live_server: LiveServer, live_client: genai.Client, face: str, transport: str
+) -> None:
+    got: list[str] = []
+
+    async def script(conn: Conn) -> None:
+        await conn.setup()
+        while len(got) < 4 * 25:
+            message = await conn.expect("realtime_input")
+            got.append(message["realtime_input"]["text"])
+        await conn.text_turn("all here")
+
+    live_server.reset(script)
+
+    async def body() -> None:
+        async with open_session(face, live_client, model="m", transport=transport, queue_size=4) as s:
+
+            async def producer(name: str) -> None:
+                for i in range(25):
+                    await s.send_realtime_input(text=f"{name}{i}")
+
+            await asyncio.gather(*(producer(name) for name in "abcd"))
+            assert (await s.receive_turn()).text == "all here"
+
+    run(live_client, body)
+    for name in "abcd":  # each sender's messages arrive once, in its order
+        assert [t for t in got if t[0] == name] == [f"{name}{i}" for i in range(25)]
