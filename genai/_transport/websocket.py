@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import logging
 import ssl
 from typing import Any
 
@@ -53,6 +54,21 @@ LIVE_PATH = "/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGener
 # resumes after them. 1001 going away, 1006 abnormal (no close frame), 1011 server error,
 # 1012 service restart, 1013 try again later.
 DROP_CODES = frozenset({1001, 1006, 1011, 1012, 1013})
+
+
+class _RedactKey(logging.Filter):
+    """Hides the key in ``websockets``' debug log of the handshake headers ("> x-goog-api-key: ...")."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) == 2 and str(args[0]).lower() == "x-goog-api-key":
+            record.args = (args[0], "<redacted>")
+        return True
+
+
+LOGGER = logging.getLogger("genai.websocket")
+"""The logger the WebSocket connections log to (``websockets``' messages; the key is never shown)."""
+LOGGER.addFilter(_RedactKey())
 
 
 def import_websockets(module: str) -> Any:

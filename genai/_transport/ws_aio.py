@@ -18,6 +18,7 @@ from google.protobuf.message import Message
 
 from genai._transport.settings import ChannelSettings
 from genai._transport.websocket import (
+    LOGGER,
     closed_error,
     decode_server_message,
     encode_client_message,
@@ -77,6 +78,7 @@ class AsyncWebSocketStream:
                         open_timeout=self._open_timeout,
                         compression=None,
                         proxy=None,
+                        logger=LOGGER,
                     )
                 except Exception as err:
                     raise handshake_error(err) from None

@@ -19,6 +19,7 @@ from google.protobuf.message import Message
 
 from genai._transport.settings import ChannelSettings
 from genai._transport.websocket import (
+    LOGGER,
     closed_error,
     decode_server_message,
     encode_client_message,
@@ -73,6 +74,7 @@ class WebSocketStream:
                         open_timeout=self._open_timeout,
                         compression=None,
                         proxy=None,
+                        logger=LOGGER,
                     )
                 except Exception as err:
                     raise handshake_error(err) from None

@@ -837,3 +837,36 @@ def test_sends_from_many_threads_and_tasks(
     run(live_client, body)
     for name in "abcd":  # each sender's messages arrive once, in its order
         assert [t for t in got if t[0] == name] == [f"{name}{i}" for i in range(25)]
+
+
+def test_key_never_shown(
+    live_server: LiveServer,
+    live_client: genai.Client,
+    face: str,
+    transport: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def script(conn: Conn) -> None:
+        await conn.setup()
+        await conn.expect("client_content")
+        raise Drop
+
+    live_server.reset(script)
+    seen: list[str] = []
+
+    async def body() -> None:
+        async with open_session(
+            face, live_client, model="m", transport=transport, config={"session_resumption": False}
+        ) as s:
+            seen.append(repr(s.session))
+            await s.send_client_content(turns="hi")
+            with pytest.raises(LiveResumeError) as caught:
+                await s.receive_all()
+            seen.extend([str(caught.value), repr(caught.value), str(caught.value.__cause__)])
+
+    with caplog.at_level("DEBUG"):
+        run(live_client, body)
+    ours = [r for r in caplog.records if not r.name.startswith("websockets.server")]  # the test server's
+    assert any("x-goog-api-key" in r.getMessage() for r in ours) == (transport == "websocket")
+    seen.extend(r.getMessage() for r in ours)
+    assert not [text for text in seen if "live-test-key" in text]
