@@ -227,6 +227,18 @@ class Session:
                     break
                 # Anything before setup_complete is unexpected; keep it for the caller.
                 self._inbox.put_nowait(self._state.received(first))
+        except Exception as err:
+            timer.cancel()
+            stream.cancel()
+            self._opening = None
+            if self._closed:
+                raise LiveSessionClosedError("the live session was closed while connecting") from None
+            if timer.fired:
+                raise LiveSetupError(
+                    "the server did not confirm the live session's setup within "
+                    f"{self._policy.setup_timeout:g} s"
+                ) from err
+            raise
         except BaseException:
             timer.cancel()
             stream.cancel()
@@ -403,6 +415,9 @@ class Session:
     def _read_loop(self) -> None:
         try:
             self._read_connections()
+        except Exception as err:  # a failure of our own: the receivers get it rather than silence
+            if not self._stopping.is_set():
+                self._error = err
         finally:
             self._ended = True
             self._inbox.put_nowait(_END)
@@ -489,7 +504,7 @@ class Session:
                     self._stream = stream
             except LiveSessionClosedError:
                 return False
-            except (APIError, LiveSetupError) as err:
+            except GenAIError as err:
                 last = err
                 if isinstance(err, APIError) and not is_drop(err):
                     error = LiveResumeError(f"{why} and the server refused to resume the session: {err}")

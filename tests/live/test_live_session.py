@@ -870,3 +870,32 @@ def test_key_never_shown(
     assert any("x-goog-api-key" in r.getMessage() for r in ours) == (transport == "websocket")
     seen.extend(r.getMessage() for r in ours)
     assert not [text for text in seen if "live-test-key" in text]
+
+
+def test_large_video_frames_fit(
+    live_server: LiveServer, live_client: genai.Client, face: str, transport: str
+) -> None:
+    frame = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * (16 * 1024)  # 4 MiB
+
+    async def script(conn: Conn) -> None:
+        await conn.setup()
+        message = await conn.expect("realtime_input")
+        assert len(message["realtime_input"]["video"]["data"]) > 4 * 1024 * 1024  # base64 in the dict
+        big = _b64(frame)
+        await conn.send(
+            {
+                "server_content": {
+                    "model_turn": {"parts": [{"inline_data": {"mime_type": "image/png", "data": big}}]}
+                }
+            }
+        )
+        await conn.send({"server_content": {"turn_complete": True}})
+
+    live_server.reset(script)
+
+    async def body() -> None:
+        async with open_session(face, live_client, model="m", transport=transport) as s:
+            await s.send_realtime_input(video=frame)
+            assert (await s.receive_turn()).audio == frame
+
+    run(live_client, body)
