@@ -108,6 +108,7 @@ class LiveServer:
         self.connections: list[Conn] = []
         self.headers: list[dict[str, str]] = []
         self.paths: list[str] = []
+        self._tls_servers: list[Any] = []
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="live-test-server", daemon=True)
         self._thread.start()
@@ -145,6 +146,25 @@ class LiveServer:
         ws_port = next(iter(self._ws.sockets)).getsockname()[1]
         return grpc_port, ws_port
 
+    def serve_tls(self, cert: bytes, key: bytes, directory: Any) -> int:
+        """Also serve the WebSocket over TLS with this certificate; returns the port."""
+        import ssl
+
+        import websockets.asyncio.server as ws_server
+
+        (directory / "c.pem").write_bytes(cert)
+        (directory / "k.pem").write_bytes(key)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(directory / "c.pem", directory / "k.pem")
+
+        async def start() -> int:
+            server = await ws_server.serve(self._ws_call, "127.0.0.1", 0, ssl=context, compression=None)
+            self._tls_servers.append(server)
+            return int(next(iter(server.sockets)).getsockname()[1])
+
+        port: int = self._run(start())
+        return port
+
     def reset(self, script: Script) -> None:
         self.script = script
         self.connections = []
@@ -154,8 +174,9 @@ class LiveServer:
     def stop(self) -> None:
         async def stop() -> None:
             await self._grpc.stop(0)
-            self._ws.close()
-            await self._ws.wait_closed()
+            for ws in [self._ws, *self._tls_servers]:
+                ws.close()
+                await ws.wait_closed()
 
         self._run(stop())
         self._loop.call_soon_threadsafe(self._loop.stop)
