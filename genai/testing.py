@@ -147,7 +147,8 @@ class Emulator:
         """A `genai.Client` connected to this emulator over plaintext gRPC.
 
         The key is "emulator-key" (or, when `api_keys` excludes it, the smallest accepted key);
-        keyword arguments go to `genai.Client` and may override it.
+        keyword arguments go to `genai.Client` and may override it. When the emulator serves HTTP
+        (live sessions over WebSocket) the client's `http_endpoint` is set to it.
         """
         from genai._client import Client  # here, not at the top: the emulator must not need the client
 

@@ -19,11 +19,13 @@ off in order. The queue holds at most ``queue_size`` messages: when it is full a
 the writer makes room (backpressure: a producer faster than the connection slows down to its pace
 instead of buffering without bound). Sends from several tasks are safe; each keeps its order.
 
-**Receiving.** A reader task reads the connection. ``receive()`` yields the messages of one model
-turn (it ends after the message with ``turn_complete``), ``receive_all()`` every message until the
-session ends; ``receive_turn()`` gives the next turn as a ``LiveTurn`` (text, audio, transcriptions,
-tool calls, usage, ``interrupted``). ``setup_complete`` messages are not delivered; every other
-message is, once, including ones this version does not know (``kind`` None, ``raw`` kept).
+**Receiving.** A reader task reads the connection into an inbox that holds what has not been
+received yet (unbounded: a session whose messages are never received keeps them). ``receive()``
+yields the messages of one model turn (it ends after the message with ``turn_complete``);
+``receive_all()`` every message until the session ends; ``receive_turn()`` gives the next turn as a
+``LiveTurn`` (text, audio, transcriptions, tool calls, usage, ``interrupted``). ``setup_complete``
+messages are not delivered; every other message is, once, including ones this version does not know
+(``kind`` None, ``raw`` kept).
 
 **Tools.** With Python callables among ``config["tools"]`` the session answers the model's tool
 calls itself (the calls of one message concurrently; errors go back as responses, as in chats)

@@ -48,6 +48,8 @@ __all__ = [
     "websocket_url",
 ]
 
+# Seconds a closing handshake may take before the connection is dropped (a gone peer never answers).
+CLOSE_TIMEOUT = 2.0
 LIVE_PATH = "/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent"
 
 # Close codes that mean the connection was lost rather than the session refused: a live session

@@ -18,6 +18,7 @@ from google.protobuf.message import Message
 
 from genai._transport.settings import ChannelSettings
 from genai._transport.websocket import (
+    CLOSE_TIMEOUT,
     LOGGER,
     closed_error,
     decode_server_message,
@@ -76,6 +77,7 @@ class AsyncWebSocketStream:
                         user_agent_header=settings.user_agent,
                         max_size=settings.max_message_bytes,
                         open_timeout=self._open_timeout,
+                        close_timeout=CLOSE_TIMEOUT,
                         compression=None,
                         proxy=None,
                         logger=LOGGER,

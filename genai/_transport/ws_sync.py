@@ -19,6 +19,7 @@ from google.protobuf.message import Message
 
 from genai._transport.settings import ChannelSettings
 from genai._transport.websocket import (
+    CLOSE_TIMEOUT,
     LOGGER,
     closed_error,
     decode_server_message,
@@ -72,6 +73,7 @@ class WebSocketStream:
                         user_agent_header=settings.user_agent,
                         max_size=settings.max_message_bytes,
                         open_timeout=self._open_timeout,
+                        close_timeout=CLOSE_TIMEOUT,
                         compression=None,
                         proxy=None,
                         logger=LOGGER,
