@@ -1,8 +1,9 @@
-"""The `genai` command: generate, models, count-tokens, embed.
+"""The `genai` command: generate, models, count-tokens, embed, live.
 
     $ genai generate "Write a haiku about gRPC" --stream
     $ genai models
     $ genai --emulator count-tokens "How many tokens is this?"
+    $ genai live --transport websocket          # type lines; replies stream back; Ctrl-D ends
 
 With no API key in the environment and no --endpoint, the commands run against an embedded emulator
 (and say so on stderr), so they work offline. The key is only ever read from GEMINI_API_KEY or
@@ -58,7 +59,13 @@ def _client(args: argparse.Namespace) -> Iterator[Client]:
         with Emulator() as emulator, emulator.client(timeout=args.timeout) as client:
             yield client
         return
-    with Client(key, endpoint=args.endpoint, insecure=args.insecure, timeout=args.timeout) as client:
+    with Client(
+        key,
+        endpoint=args.endpoint,
+        http_endpoint=args.http_endpoint,
+        insecure=args.insecure,
+        timeout=args.timeout,
+    ) as client:
         yield client
 
 
@@ -83,6 +90,29 @@ def _generate(client: Client, args: argparse.Namespace) -> None:
     print(client.models.generate_content(model=args.model, contents=args.prompt, config=config).text)
 
 
+def _live(client: Client, args: argparse.Namespace) -> None:
+    """A text live session: each line of stdin is a turn; the reply is printed as it streams."""
+    config = {"response_modalities": ["TEXT"], "system_instruction": args.system}
+    interactive = sys.stdin.isatty()
+    with client.live.connect(
+        model=args.model, config={k: v for k, v in config.items() if v is not None}, transport=args.transport
+    ) as session:
+        print(f"genai: live session with {args.model} over {args.transport}; Ctrl-D ends it", file=sys.stderr)
+        while True:
+            if interactive:
+                print("> ", end="", file=sys.stderr, flush=True)
+            line = sys.stdin.readline()
+            if not line:
+                break
+            if not line.strip():
+                continue
+            session.send_client_content(turns=line.rstrip("\n"))
+            for message in session.receive():
+                if message.text:
+                    print(message.text, end="", flush=True)
+            print(flush=True)
+
+
 def run(args: argparse.Namespace) -> int:
     with _client(args) as client:
         if args.command == "demo":
@@ -92,6 +122,8 @@ def run(args: argparse.Namespace) -> int:
             _generate(client, args)
         elif args.command == "generate":
             _generate(client, args)
+        elif args.command == "live":
+            _live(client, args)
         elif args.command == "models":
             for model in client.models.list(page_size=args.page_size):
                 methods = ",".join(model.supported_generation_methods)
