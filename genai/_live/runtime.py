@@ -10,9 +10,13 @@ between threads and tasks is here, written by hand twice with the same names and
 sync face calls ``LiveRuntime`` where the asyncio source calls ``AsyncLiveRuntime``):
 
 * ``queue(maxsize)``: ``put(item, timeout)`` waits while the queue is full and says whether the item
-  went in (0: unbounded); ``get(timeout)`` gives the next item or None after ``timeout`` seconds;
+  went in (0: unbounded); ``get(timeout)`` gives the next item or None after ``timeout`` seconds,
+  ``get_nowait()`` the next item or None;
 * ``signal()``: ``set``/``clear``/``is_set`` and ``wait(timeout) -> bool``;
-* ``lock()``: held with ``with`` (threads) or ``async with`` (tasks);
+* ``lock()``: held with ``with`` (threads) or ``async with`` (tasks); ``try_lock(lock)`` takes it
+  only if it is free;
+* ``idle``: how long an idle worker waits before looking whether the session is closing (None for
+  tasks: they are cancelled);
 * ``start(fn, name)``: run ``fn`` in the background (a daemon thread, a task); ``stop(workers)``
   ends them (tasks are cancelled; threads are joined: they end by themselves once the session is
   closing) ; ``call_later(seconds, fn)`` a cancellable timer;
@@ -58,6 +62,12 @@ class _Queue(Generic[T]):
 
     def put_nowait(self, item: T) -> None:
         self._queue.put_nowait(item)
+
+    def get_nowait(self) -> T | None:
+        try:
+            return self._queue.get_nowait()
+        except queues.Empty:
+            return None
 
     def get(self, timeout: float | None = None) -> T | None:
         try:
@@ -108,6 +118,10 @@ class _Timer:
 class LiveRuntime:
     """A live session run by threads: a reader and a writer thread, a thread per tool-call batch."""
 
+    # How long an idle worker waits before it looks whether the session is closing (a thread
+    # cannot be interrupted while it waits).
+    idle: float | None = 0.05
+
     def queue(self, maxsize: int) -> _Queue[Any]:
         return _Queue(maxsize)
 
@@ -116,6 +130,10 @@ class LiveRuntime:
 
     def lock(self) -> threading.Lock:
         return threading.Lock()
+
+    def try_lock(self, lock: threading.Lock) -> bool:
+        """Take ``lock`` if it is free, without waiting."""
+        return lock.acquire(blocking=False)
 
     def start(self, fn: Callable[[], None], name: str) -> threading.Thread:
         thread = threading.Thread(target=fn, name=f"genai-live-{name}", daemon=True)
@@ -174,6 +192,11 @@ class _AsyncQueue(Generic[T]):
         self._queue: asyncio.Queue[T] = asyncio.Queue(maxsize)
 
     async def put(self, item: T, timeout: float | None = None) -> bool:
+        try:  # the common case, without a timer
+            self._queue.put_nowait(item)
+            return True
+        except asyncio.QueueFull:
+            pass
         try:
             await asyncio.wait_for(self._queue.put(item), timeout)
         except asyncio.TimeoutError:
@@ -183,7 +206,17 @@ class _AsyncQueue(Generic[T]):
     def put_nowait(self, item: T) -> None:
         self._queue.put_nowait(item)
 
+    def get_nowait(self) -> T | None:
+        try:
+            return self._queue.get_nowait()
+        except asyncio.QueueEmpty:
+            return None
+
     async def get(self, timeout: float | None = None) -> T | None:
+        try:  # the common case, without a timer
+            return self._queue.get_nowait()
+        except asyncio.QueueEmpty:
+            pass
         if timeout is None:
             return await self._queue.get()
         try:
@@ -235,6 +268,9 @@ class _AsyncTimer:
 class AsyncLiveRuntime:
     """A live session run by asyncio tasks on the running loop: reader, writer, a task per tool-call batch."""
 
+    # An idle task just waits: closing the session cancels it.
+    idle: float | None = None
+
     def queue(self, maxsize: int) -> _AsyncQueue[Any]:
         return _AsyncQueue(maxsize)
 
@@ -243,6 +279,13 @@ class AsyncLiveRuntime:
 
     def lock(self) -> asyncio.Lock:
         return asyncio.Lock()
+
+    async def try_lock(self, lock: asyncio.Lock) -> bool:
+        """Take ``lock`` if it is free, without waiting (a free lock is taken without suspending)."""
+        if lock.locked():
+            return False
+        await lock.acquire()
+        return True
 
     def start(self, fn: Callable[[], Awaitable[None]], name: str) -> asyncio.Task[None]:
         async def run() -> None:

@@ -82,6 +82,21 @@ def realtime_input(
     ``manual_activity`` is the session's mode: activity markers are refused unless it is True
     (automatic activity detection decides turns), ``audio_stream_end`` unless it is False.
     """
+    if (
+        type(audio) is bytes
+        and audio
+        and video is None
+        and text is None
+        and mime_type is None
+        and activity_start is False
+        and activity_end is False
+        and audio_stream_end is False
+    ):  # the hot path: a chunk of PCM at the default rate, many times a second
+        message = pb.BidiGenerateContentClientMessage()
+        blob = message.realtime_input.audio
+        blob.mime_type = AUDIO_MIME_TYPE
+        blob.data = audio
+        return message
     given = [
         name
         for name, value in (

@@ -58,6 +58,7 @@ Leaving ``with`` (or ``close()``) closes the connection and stops every task of 
 from __future__ import annotations
 
 import contextlib
+from collections import deque
 from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import Any
@@ -154,7 +155,9 @@ class Session:
         self._outbox = self._runtime.queue(queue_size)
         self._inbox = self._runtime.queue(0)
         self._write_lock = self._runtime.lock()
-        self._ready = self._runtime.signal()
+        self._pending = self._runtime.signal()  # something waits to be written
+        self._front: deque[pb.BidiGenerateContentClientMessage] = deque()  # ... before the queue
+        self._failed: Any = None  # the connection a write failed on
         self._stopping = self._runtime.signal()
         self._calls = ToolCalls()
         self._stream: Any = None
@@ -180,7 +183,6 @@ class Session:
         except BaseException:
             self._closed = True
             raise
-        self._ready.set()
         self._workers.append(self._runtime.start(self._read_loop, "reader"))
         self._workers.append(self._runtime.start(self._write_loop, "writer"))
         return self
@@ -196,7 +198,7 @@ class Session:
             return
         self._closed = True
         self._stopping.set()
-        self._ready.set()
+        self._pending.set()
         timer = self._go_away
         if timer is not None:
             timer.cancel()
@@ -305,9 +307,34 @@ class Session:
         self._send(senders.tool_response(function_responses))
 
     def _send(self, message: pb.BidiGenerateContentClientMessage) -> None:
+        self._check_open()
+        # The fast path: nothing is waiting and nobody writes, so the sender writes it itself (in
+        # order: the writer takes queued messages only while it holds the write lock).
+        if self._runtime.try_lock(self._write_lock):
+            try:
+                stream = self._stream
+                if (
+                    stream is not None
+                    and stream is not self._failed
+                    and not self._front
+                    and self._outbox.qsize() == 0
+                    and not self._stopping.is_set()
+                ):
+                    try:
+                        stream.write(message)
+                    except Exception:
+                        # The reader sees the connection end and reconnects; the writer sends it then.
+                        self._front.append(message)
+                        self._failed = stream
+                    else:
+                        self._state.sent(message)
+                    return
+            finally:
+                self._write_lock.release()
         while True:
             self._check_open()
             if self._outbox.put(message, POLL):
+                self._pending.set()
                 return
 
     def _check_open(self) -> None:
@@ -319,32 +346,26 @@ class Session:
             raise LiveSessionClosedError("the live session is closed")
 
     def _write_loop(self) -> None:
-        item: Any = None
-        failed: Any = None
+        """Send what waits (first what a broken connection left, then the queue) whenever told to."""
         while not self._stopping.is_set() and not self._ended:
-            if item is None:
-                item = self._outbox.get(POLL)
-                if item is None:
-                    continue
-            if not self._ready.wait(POLL):
-                continue
+            self._pending.wait(self._runtime.idle)
+            self._pending.clear()
             with self._write_lock:
                 stream = self._stream
-                if stream is None or stream is failed or self._stopping.is_set():
-                    wait = True
-                else:
-                    wait = False
+                if stream is None or stream is self._failed:
+                    continue  # a reconnection sets _pending again once the new connection is ready
+                while not self._stopping.is_set():
+                    item = self._front.popleft() if self._front else self._outbox.get_nowait()
+                    if item is None:
+                        break
                     try:
                         stream.write(item)
                     except Exception:
                         # The reader sees the connection end and reconnects; the item waits for that.
-                        failed = stream
-                        wait = True
-                    else:
-                        self._state.sent(item)
-                        item = None
-            if wait:
-                self._stopping.wait(POLL)
+                        self._front.appendleft(item)
+                        self._failed = stream
+                        break
+                    self._state.sent(item)
 
     # -- receiving --------------------------------------------------------------------------------
 
@@ -477,7 +498,6 @@ class Session:
 
     def _reconnect(self, reason: str, cause: APIError | None) -> bool:
         """Move to a new connection; False (the session's error set) when that cannot be done."""
-        self._ready.clear()
         old = self._stream
         old.cancel()
         timer = self._go_away
@@ -522,7 +542,7 @@ class Session:
                     return False
                 self._stopping.wait(self._policy.delay(attempts))
                 continue
-            self._ready.set()
+                self._pending.set()  # the writer goes on with what waited
             event = self._state.reconnected(
                 reason, attempts, handle, len(replay), None if last is None else str(last)
             )
