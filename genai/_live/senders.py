@@ -92,11 +92,11 @@ def realtime_input(
         and activity_end is False
         and audio_stream_end is False
     ):  # the hot path: a chunk of PCM at the default rate, many times a second
-        message = pb.BidiGenerateContentClientMessage()
-        blob = message.realtime_input.audio
+        chunk = pb.BidiGenerateContentClientMessage()
+        blob = chunk.realtime_input.audio
         blob.mime_type = AUDIO_MIME_TYPE
         blob.data = audio
-        return message
+        return chunk
     given = [
         name
         for name, value in (
