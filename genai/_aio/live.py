@@ -14,10 +14,13 @@ session, once entered::
             print(message.text)
 
 **Sending.** ``send_client_content``, ``send_realtime_input`` and ``send_tool_response`` coerce their
-input (genai._live.senders) and put one message on the session's queue; a writer task takes them
-off in order. The queue holds at most ``queue_size`` messages: when it is full a send waits until
-the writer makes room (backpressure: a producer faster than the connection slows down to its pace
-instead of buffering without bound). Sends from several tasks are safe; each keeps its order.
+input (genai._live.senders) and send one message: when nothing is queued and nothing is being
+written, the sender writes it itself (waiting for the connection's flow control); otherwise it goes
+on the session's queue, which a writer task empties in order. The queue holds at most
+``queue_size`` messages: when it is full a send waits until the writer makes room (backpressure: a
+producer faster than the connection slows down to its pace instead of buffering without bound).
+While the session reconnects, sends are queued. Sends from several tasks are safe; each keeps its
+order.
 
 **Receiving.** A reader task reads the connection into an inbox that holds what has not been
 received yet (unbounded: a session whose messages are never received keeps them). ``receive()``
