@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -140,10 +141,15 @@ class LiveServer:
         )
         grpc_port = self._grpc.add_insecure_port("127.0.0.1:0")
         await self._grpc.start()
+        # Small, fixed socket buffers (inherited by accepted connections; no autotuning up to tens of
+        # MB on loopback), so that a client writing faster than a script reads meets backpressure.
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 256 * 1024)
+        sock.bind(("127.0.0.1", 0))
         self._ws = await ws_server.serve(
-            self._ws_call, "127.0.0.1", 0, max_size=64 << 20, max_queue=2, compression=None
+            self._ws_call, sock=sock, max_size=64 << 20, max_queue=2, compression=None
         )
-        ws_port = next(iter(self._ws.sockets)).getsockname()[1]
+        ws_port = sock.getsockname()[1]
         return grpc_port, ws_port
 
     def serve_tls(self, cert: bytes, key: bytes, directory: Any) -> int:
