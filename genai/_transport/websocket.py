@@ -7,7 +7,9 @@ The API takes the JSON form of the BidiGenerateContent messages on
 ``wss://{http_endpoint}/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent``
 (``ws://`` when the client is ``insecure=True``), the key in the ``x-goog-api-key`` handshake header,
 never in the URL. Messages go out as camelCase JSON (bytes base64) in text frames; frames in either
-form (text or binary) and either spelling of the field names come in. The two backends (the
+form (text or binary) and either spelling of the field names come in. JSON fields this version
+does not know are dropped (a parsed message has nowhere to keep them, unlike the unknown fields of
+the binary form over gRPC); the message itself is still delivered. The two backends (the
 ``websockets`` library's sync and asyncio clients) are ``ws_sync.WebSocketStream`` and
 ``ws_aio.AsyncWebSocketStream``, shaped like the gRPC bidi streams (``write``, ``read``,
 ``done_writing``, ``cancel``). ``websockets`` is an optional dependency (``pip install genai[live]``).
@@ -18,14 +20,17 @@ from __future__ import annotations
 import importlib
 import json
 import logging
-import ssl
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import grpc
 from google.protobuf import json_format
 
 from genai._transport.settings import ChannelSettings
 from genai._wire import messages as pb
+
+if TYPE_CHECKING:
+    import ssl
+
 from genai.errors import (
     APIError,
     InternalError,
@@ -99,6 +104,8 @@ def ssl_context(settings: ChannelSettings) -> ssl.SSLContext | None:
     """The TLS context (None for ``ws://``): the client's root certificates, else the system's."""
     if settings.insecure:
         return None
+    import ssl  # here: only WebSocket sessions need it, and it costs milliseconds at import
+
     roots = settings.root_certificates
     try:
         return ssl.create_default_context(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import sys
 
 import pytest
 
@@ -368,3 +369,12 @@ def test_client_http_endpoint_and_emulator_wiring() -> None:
     wired = WithHttp().client()
     assert wired._settings.http_target == "127.0.0.1:9"
     wired.close()
+
+
+def test_missing_websockets_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from genai._transport.ws_sync import WebSocketStream
+
+    monkeypatch.setitem(sys.modules, "websockets.sync.client", None)
+    stream = WebSocketStream(ChannelSettings(endpoint="127.0.0.1:1", insecure=True))
+    with pytest.raises(genai.errors.UsageError, match=r"pip install 'genai\[live\]'"):
+        stream.write(client_content("hi"))
