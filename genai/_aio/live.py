@@ -16,13 +16,14 @@ session, once entered::
 **Sending.** ``send_client_content``, ``send_realtime_input`` and ``send_tool_response`` coerce their
 input (genai._live.senders) and send one message: when nothing is queued and nothing is being
 written, the sender writes it itself (waiting for the connection's flow control); otherwise it goes
-on the session's queue, which a writer task empties in order. The queue holds at most
-``queue_size`` messages: when it is full a send waits until the writer makes room (backpressure: a
-producer faster than the connection slows down to its pace instead of buffering without bound).
-While the session reconnects, sends are queued. Sends from several tasks are safe; each keeps its
-order.
+on the session's queue, which a writer (a task; a thread on the sync face) empties in order. The
+queue holds at most ``queue_size`` messages: when it is full a send waits until the writer makes
+room (backpressure: a producer faster than the connection slows down to its pace instead of
+buffering without bound).
+While the session reconnects, sends are queued. Sends from several tasks (or threads) are safe;
+each keeps its order.
 
-**Receiving.** A reader task reads the connection into an inbox that holds what has not been
+**Receiving.** A reader (task or thread) reads the connection into an inbox that holds what has not been
 received yet (unbounded: a session whose messages are never received keeps them). ``receive()``
 yields the messages of one model turn (it ends after the message with ``turn_complete``);
 ``receive_all()`` every message until the session ends; ``receive_turn()`` gives the next turn as a
@@ -53,7 +54,8 @@ resume (no handle yet, only ``resumable=false`` updates, the server refuses the 
 **Ending.** The server's other closes end the session with their typed error
 (``InvalidArgumentError``, ``PermissionDeniedError``/``UnauthenticatedError``, ``InternalError``,
 ``DeadlineExceededError`` ..., carrying the server's reason); a normal close ends it quietly.
-Leaving ``async with`` (or ``aclose()``) closes the connection and stops every task of the session.
+Leaving ``async with`` (or ``aclose()``) closes the connection and stops every task (or thread) of
+the session.
 """
 
 from __future__ import annotations
@@ -133,7 +135,7 @@ class AsyncLive:
 
 
 class AsyncSession:
-    """One live session: senders, receivers, and the tasks that keep it connected."""
+    """One live session: senders, receivers, and the workers (tasks or threads) that keep it connected."""
 
     def __init__(
         self,
@@ -194,7 +196,7 @@ class AsyncSession:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the connection and stop every task of the session. Idempotent."""
+        """Close the connection and stop every worker of the session (tasks or threads). Idempotent."""
         if self._closed:
             return
         self._closed = True
