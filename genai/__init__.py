@@ -18,12 +18,15 @@ from genai import errors as errors
 from genai import protos as protos
 from genai import types as types
 from genai._aio.chats import AsyncChat, AsyncChats
+from genai._aio.live import AsyncLive, AsyncSession
 from genai._aio.models import AsyncModels
 from genai._aio.streams import AsyncGenerateContentStream
 from genai._client import AsyncClient, Client
 from genai._coercion.generation_config import GenerationConfig
+from genai._live.config import LiveConnectConfig
 from genai._requests.config import EmbedContentConfig, GenerateContentConfig
 from genai._sync.chats import Chat, Chats
+from genai._sync.live import Live, Session
 from genai._sync.models import Models
 from genai._sync.streams import GenerateContentStream
 from genai._transport.options import CallOptions, RetryOptions
@@ -35,6 +38,11 @@ from genai.legacy import ChatSession, GenerativeModel, configure, embed_content,
 __version__ = "0.1.0"
 
 __all__ = [
+    "Session",
+    "LiveConnectConfig",
+    "Live",
+    "AsyncSession",
+    "AsyncLive",
     "APIError",
     "AsyncChat",
     "AsyncChats",

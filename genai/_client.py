@@ -24,8 +24,10 @@ from types import TracebackType
 from typing import Any
 
 from genai._aio.chats import AsyncChats
+from genai._aio.live import AsyncLive
 from genai._aio.models import AsyncModels
 from genai._sync.chats import Chats
+from genai._sync.live import Live
 from genai._sync.models import Models
 from genai._transport import AsyncTransport, ChannelSettings, Transport
 from genai._transport.checks import check_retry, check_timeout
@@ -51,11 +53,14 @@ def _key_from_environment() -> RedactedKey | None:
 
 
 class Client:
-    """Entry point: ``client.models``, ``client.chats`` (sync); ``client.aio.models``, ``client.aio.chats``.
+    """Entry point: ``client.models``, ``client.chats``, ``client.live`` (sync); ``client.aio.*`` (asyncio).
 
     Args:
         api_key: the Gemini API key; default: ``GEMINI_API_KEY``, then ``GOOGLE_API_KEY``.
         endpoint: ``host:port``; default the Gemini API over TLS.
+        http_endpoint: ``host:port`` of the HTTP side (live sessions over WebSocket); default the
+            gRPC endpoint (the Gemini API serves both on ``generativelanguage.googleapis.com:443``);
+            TLS unless ``insecure=True``.
         insecure: plaintext gRPC; only for loopback endpoints (the emulator) unless
             ``allow_insecure_remote=True``.
         timeout: default deadline of each attempt, seconds (None: no deadline).
@@ -77,6 +82,7 @@ class Client:
         api_key: str | None = None,
         *,
         endpoint: str | None = None,
+        http_endpoint: str | None = None,
         insecure: bool = False,
         allow_insecure_remote: bool = False,
         timeout: float | None = DEFAULT_TIMEOUT,
@@ -100,6 +106,7 @@ class Client:
         )
         self._settings = ChannelSettings(
             endpoint=DEFAULT_ENDPOINT if endpoint is None else endpoint,
+            http_endpoint=http_endpoint,
             api_key=key or None,
             insecure=insecure,
             allow_insecure_remote=allow_insecure_remote,
@@ -113,6 +120,7 @@ class Client:
         self._transport = Transport(self._settings)
         self.models = Models(self._transport, self._defaults)
         self.chats = Chats(self.models)
+        self.live = Live(self._transport, self._settings)
         self._aio: AsyncClient | None = None
 
     @property
@@ -182,6 +190,7 @@ class AsyncClient:
         self._transport = AsyncTransport(settings)
         self.models = AsyncModels(self._transport, defaults)
         self.chats = AsyncChats(self.models)
+        self.live = AsyncLive(self._transport, settings)
 
     async def aclose(self) -> None:
         """Close the running event loop's connections; calls on them are cancelled. Idempotent."""

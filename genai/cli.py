@@ -1,9 +1,10 @@
-"""The `genai` command: generate, chat, models, count-tokens, embed, demo.
+"""The `genai` command: generate, chat, live, models, count-tokens, embed, demo.
 
     $ genai generate "Write a haiku about gRPC" --stream
     $ genai chat --system "Answer in one sentence."
     $ genai models
     $ genai --emulator count-tokens "How many tokens is this?"
+    $ genai live --transport websocket          # type lines; replies stream back; Ctrl-D ends
 
 `genai chat` is a conversation, one message per line of stdin, each reply streamed as it arrives;
 lines starting with / are commands (/history, /rewind, /save FILE, /load FILE, /help, /quit).
@@ -72,7 +73,13 @@ def _client(args: argparse.Namespace) -> Iterator[tuple[Client, bool]]:
         with Emulator() as emulator, emulator.client(timeout=args.timeout) as client:
             yield client, True
         return
-    with Client(key, endpoint=args.endpoint, insecure=args.insecure, timeout=args.timeout) as client:
+    with Client(
+        key,
+        endpoint=args.endpoint,
+        http_endpoint=args.http_endpoint,
+        insecure=args.insecure,
+        timeout=args.timeout,
+    ) as client:
         yield client, False
 
 
@@ -115,6 +122,29 @@ def _chat(client: Client, args: argparse.Namespace) -> int:
     return repl.run()
 
 
+def _live(client: Client, args: argparse.Namespace) -> None:
+    """A text live session: each line of stdin is a turn; the reply is printed as it streams."""
+    config = {"response_modalities": ["TEXT"], "system_instruction": args.system}
+    interactive = sys.stdin.isatty()
+    with client.live.connect(
+        model=args.model, config={k: v for k, v in config.items() if v is not None}, transport=args.transport
+    ) as session:
+        print(f"genai: live session with {args.model} over {args.transport}; Ctrl-D ends it", file=sys.stderr)
+        while True:
+            if interactive:
+                print("> ", end="", file=sys.stderr, flush=True)
+            line = sys.stdin.readline()
+            if not line:
+                break
+            if not line.strip():
+                continue
+            session.send_client_content(turns=line.rstrip("\n"))
+            for message in session.receive():
+                if message.text:
+                    print(message.text, end="", flush=True)
+            print(flush=True)
+
+
 def run(args: argparse.Namespace) -> int:
     with _client(args) as (client, on_emulator):
         if args.command == "demo":
@@ -127,6 +157,8 @@ def run(args: argparse.Namespace) -> int:
             return _chat(client, args)
         elif args.command == "generate":
             _generate(client, args)
+        elif args.command == "live":
+            _live(client, args)
         elif args.command == "models":
             for model in client.models.list(page_size=args.page_size):
                 methods = ",".join(model.supported_generation_methods)

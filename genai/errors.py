@@ -44,6 +44,10 @@ __all__ = [
     "BlockedPromptError",
     "BlockedCandidateError",
     "ResponseParseError",
+    "LiveSessionError",
+    "LiveSetupError",
+    "LiveResumeError",
+    "LiveSessionClosedError",
     "QuotaViolation",
     "FieldViolation",
     "from_grpc_error",
@@ -408,6 +412,22 @@ class IncompleteIterationError(UsageError):
 
 class StreamClosedError(UsageError):
     """The stream was closed or cancelled before its end: its reply is incomplete and was not kept."""
+
+
+class LiveSessionError(GenAIError):
+    """A live session failed for a reason of its own (the server's own refusals are APIErrors)."""
+
+
+class LiveSetupError(LiveSessionError):
+    """The server never confirmed a live session's setup: it closed the connection or did not answer."""
+
+
+class LiveResumeError(LiveSessionError):
+    """A dropped live session could not be resumed: the message says why; ``__cause__`` is the drop."""
+
+
+class LiveSessionClosedError(UsageError):
+    """A live session was used after it was closed (or after the server ended it)."""
 
 
 class BlockedError(GenAIError, ValueError):

@@ -164,7 +164,8 @@ class Emulator:
         """A `genai.Client` connected to this emulator over plaintext gRPC.
 
         The key is "emulator-key" (or, when `api_keys` excludes it, the smallest accepted key);
-        keyword arguments go to `genai.Client` and may override it.
+        keyword arguments go to `genai.Client` and may override it. When the emulator serves HTTP
+        (live sessions over WebSocket) the client's `http_endpoint` is set to it.
         """
         from genai._client import Client  # here, not at the top: the emulator must not need the client
 
@@ -172,6 +173,9 @@ class Emulator:
         kwargs.setdefault(
             "api_key", API_KEY if keys is None or API_KEY in keys else min(keys, default=API_KEY)
         )
+        http_endpoint = getattr(self, "http_endpoint", None)  # live sessions over WebSocket
+        if http_endpoint is not None:
+            kwargs.setdefault("http_endpoint", http_endpoint)
         return Client(endpoint=self.endpoint, insecure=True, **kwargs)
 
     # -- observability ---------------------------------------------------------------------------

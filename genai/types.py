@@ -16,6 +16,10 @@ from genai_protos.flat import __all__ as _messages
 
 from genai._chats.records import ChatTurn
 from genai._chats.saved import history_from_json, history_to_json
+from genai._live.config import LiveConnectConfig, LiveConnectConfigDict
+from genai._live.messages import LiveServerMessage, LiveTurn
+from genai._live.resume import ReconnectPolicy
+from genai._live.state import ReconnectEvent
 from genai._requests.config import AutomaticFunctionCallingConfig, EmbedContentConfig, GenerateContentConfig
 from genai._transport.options import CallOptions, RetryOptions
 from genai.errors import BlockedCandidateError, BlockedPromptError, IncompleteIterationError
@@ -30,6 +34,12 @@ __all__ = [
     "EmbedContentConfig",
     "AutomaticFunctionCallingConfig",
     "ChatTurn",
+    "LiveConnectConfig",
+    "LiveConnectConfigDict",
+    "LiveServerMessage",
+    "LiveTurn",
+    "ReconnectPolicy",
+    "ReconnectEvent",
     "history_to_json",
     "history_from_json",
     "CallOptions",

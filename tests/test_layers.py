@@ -23,6 +23,7 @@ ORDER = [
     "_views",
     "_functions",
     "_chats",
+    "_live",
     "_aio",
     "_sync",
 ]

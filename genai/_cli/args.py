@@ -15,10 +15,18 @@ from typing import NoReturn
 from genai._coercion.models import to_model_name
 from genai._transport.settings import is_loopback_endpoint
 
-__all__ = ["CommandLineError", "DEFAULT_EMBED_MODEL", "DEFAULT_MODEL", "MAX_TIMEOUT", "parse_args"]
+__all__ = [
+    "CommandLineError",
+    "DEFAULT_EMBED_MODEL",
+    "DEFAULT_LIVE_MODEL",
+    "DEFAULT_MODEL",
+    "MAX_TIMEOUT",
+    "parse_args",
+]
 
 DEFAULT_MODEL = "gemini-2.5-flash"
 DEFAULT_EMBED_MODEL = "gemini-embedding-001"
+DEFAULT_LIVE_MODEL = "gemini-live-2.5-flash"
 MAX_TIMEOUT = 86_400.0  # a day; far larger deadlines overflow gRPC's clock and fail at once
 _INT32_MAX = 2**31 - 1  # page sizes, token counts and dimensions are int32 fields on the wire
 
@@ -101,6 +109,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--endpoint", type=_endpoint, help="host:port of the API (default: the Gemini API over TLS)"
     )
     parser.add_argument(
+        "--http-endpoint",
+        type=_endpoint,
+        help="host:port of the API's HTTP side, for `live --transport websocket` (default: --endpoint)",
+    )
+    parser.add_argument(
         "--insecure", action="store_true", help="plaintext gRPC (only to a loopback --endpoint)"
     )
     parser.add_argument(
@@ -137,6 +150,11 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--model", default=DEFAULT_MODEL)
     chat.add_argument("--system", type=_text, help="system instruction")
 
+    live = commands.add_parser("live", help="a text live session: type lines, see the replies stream")
+    live.add_argument("--model", default=DEFAULT_LIVE_MODEL)
+    live.add_argument("--transport", choices=["grpc", "websocket"], default="grpc")
+    live.add_argument("--system", type=_text, help="system instruction")
+
     commands.add_parser(
         "demo", help="a streamed generation, then a short chat with a function call (what `make demo` runs)"
     )
@@ -153,6 +171,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
             to_model_name(model, path="--model")
         except ValueError as error:
             raise CommandLineError(str(error)) from None
+    if args.http_endpoint is not None and args.endpoint is None:
+        raise CommandLineError("--http-endpoint needs --endpoint (the gRPC host:port of the same API)")
+    if args.insecure and args.http_endpoint is not None and not is_loopback_endpoint(args.http_endpoint):
+        raise CommandLineError(
+            f"--insecure (plaintext, the API key unencrypted) is only allowed to a loopback "
+            f"--http-endpoint, got {args.http_endpoint!r}"
+        )
     if args.insecure:
         if args.endpoint is None:
             raise CommandLineError(

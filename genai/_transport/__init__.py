@@ -12,19 +12,25 @@ awaited:
 * ``close()`` (sync) / ``aclose()`` (asyncio)
 
 ``Transport`` (sync, ``sync``) and ``AsyncTransport`` (asyncio, ``aio``); their streams live in
-``sync_streams`` and ``aio_streams``. They are the only modules that issue RPCs.
+``sync_streams`` and ``aio_streams``. They are the only modules that issue RPCs. Live sessions
+over WebSocket have a backend pair of their own, shaped like the bidi streams: ``WebSocketStream``
+(``ws_sync``) and ``AsyncWebSocketStream`` (``ws_aio``), over ``websocket``'s URL, headers and codec.
 """
 
 from genai._transport.aio import AsyncBidiStream, AsyncServerStream, AsyncTransport
 from genai._transport.settings import ChannelSettings
 from genai._transport.sync import BidiStream, ServerStream, Transport
+from genai._transport.ws_aio import AsyncWebSocketStream
+from genai._transport.ws_sync import WebSocketStream
 
 __all__ = [
     "AsyncBidiStream",
     "AsyncServerStream",
     "AsyncTransport",
+    "AsyncWebSocketStream",
     "BidiStream",
     "ChannelSettings",
     "ServerStream",
     "Transport",
+    "WebSocketStream",
 ]

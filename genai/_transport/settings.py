@@ -16,6 +16,7 @@ from typing import Any
 
 __all__ = [
     "DEFAULT_ENDPOINT",
+    "DEFAULT_HTTP_ENDPOINT",
     "DEFAULT_MAX_MESSAGE_BYTES",
     "DEFAULT_POOL_SIZE",
     "DEFAULT_STREAMS_PER_CHANNEL",
@@ -34,6 +35,8 @@ def _version() -> str:
 
 
 DEFAULT_ENDPOINT = "generativelanguage.googleapis.com:443"
+# Where the HTTP side of the API lives (live sessions over WebSocket, later the uploads).
+DEFAULT_HTTP_ENDPOINT = "generativelanguage.googleapis.com:443"
 DEFAULT_USER_AGENT = f"genai-python/{_version()}"
 DEFAULT_POOL_SIZE = 4  # asyncio channels (distinct HTTP/2 connections) per event loop, at most
 # Google's front ends let about 100 streams share one HTTP/2 connection and queue the rest.
@@ -102,6 +105,9 @@ class ChannelSettings:
     """
 
     endpoint: str = DEFAULT_ENDPOINT
+    # host:port of the HTTP side (WebSocket live sessions); TLS unless insecure, like the channel.
+    # None: the gRPC endpoint's host:port (the Gemini API serves both on one port).
+    http_endpoint: str | None = None
     api_key: str | None = field(default=None, repr=False)
     insecure: bool = False
     allow_insecure_remote: bool = False
@@ -127,6 +133,15 @@ class ChannelSettings:
             raise TypeError(f"endpoint: expected a 'host:port' str; got {got}")
         if not self.endpoint.strip():
             raise ValueError("endpoint: expected a 'host:port' str; got an empty string")
+        http = self.http_endpoint
+        if http is not None and not isinstance(http, str):
+            raise TypeError(
+                f"http_endpoint: expected a 'host:port' str; got {type(http).__name__} {http!r:.60}"
+            )
+        if http is not None and (not http.strip() or "/" in http or any(ch.isspace() for ch in http)):
+            raise ValueError(
+                f"http_endpoint: expected a 'host:port' str (no scheme, no path); got {http!r:.60}"
+            )
         for name in ("insecure", "allow_insecure_remote"):
             if not isinstance(getattr(self, name), bool):
                 raise TypeError(f"{name}: expected a bool; got {getattr(self, name)!r:.60}")
@@ -159,12 +174,27 @@ class ChannelSettings:
                     "ChannelSettings: root_certificates/tls_server_name are TLS settings and "
                     "cannot be combined with insecure=True"
                 )
+            if (
+                self.http_endpoint is not None
+                and not self.allow_insecure_remote
+                and not is_loopback_endpoint(self.http_endpoint)
+            ):
+                raise ValueError(
+                    f"ChannelSettings: insecure (plaintext) connections are only allowed to loopback "
+                    f"hosts, got http_endpoint {self.http_endpoint!r}; set allow_insecure_remote=True to "
+                    f"send requests (and the API key) unencrypted over the network anyway"
+                )
             if not self.allow_insecure_remote and not is_loopback_endpoint(self.endpoint):
                 raise ValueError(
                     f"ChannelSettings: insecure (plaintext) channels are only allowed to loopback "
                     f"hosts, got endpoint {self.endpoint!r}; set allow_insecure_remote=True to send "
                     f"requests (and the API key) unencrypted over the network anyway"
                 )
+
+    @property
+    def http_target(self) -> str:
+        """The ``host:port`` WebSocket (HTTP) connections go to."""
+        return self.http_endpoint if self.http_endpoint is not None else self.endpoint
 
     def __repr__(self) -> str:
         parts = []

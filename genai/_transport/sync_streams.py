@@ -251,21 +251,53 @@ class ServerStream(_SyncStream, Iterator[M]):
 
 # Ends the request iterator of a bidi call (after done_writing, cancel, or the end of the call).
 _END: Any = object()
+# At most this many written messages wait for gRPC's sending thread; a further write() blocks until
+# it takes one (it takes the next once flow control lets the previous one out): backpressure.
+MAX_PENDING_WRITES = 4
 
 
-def _queued(requests: queue.SimpleQueue[Any]) -> Iterator[Any]:
-    """A bidi call's requests, as gRPC's sending thread asks for them; ends at ``_END``."""
-    while True:
-        request = requests.get()
-        if request is _END:
-            return
-        yield request
+class _Requests:
+    """The queue between ``write()`` and gRPC's sending thread, bounded for messages (never for _END)."""
+
+    def __init__(self, limit: int) -> None:
+        self._items: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._pending = 0
+        self._limit = limit
+        self._room = threading.Condition()
+        self.closed = False
+
+    def put(self, item: Any) -> None:
+        with self._room:
+            while self._pending >= self._limit and not self.closed:
+                self._room.wait()
+            if self.closed:
+                return
+            self._pending += 1
+        self._items.put(item)
+
+    def close(self) -> None:
+        with self._room:
+            self.closed = True
+            self._room.notify_all()
+        self._items.put(_END)
+
+    def __iter__(self) -> Iterator[Any]:
+        """A bidi call's requests, as gRPC's sending thread asks for them; ends at ``_END``."""
+        while True:
+            request = self._items.get()
+            if request is _END:
+                return
+            with self._room:
+                self._pending -= 1
+                self._room.notify()
+            yield request
 
 
 class BidiStream(_SyncStream, Iterator[M]):
     """A bidirectional call, shaped like ``AsyncBidiStream``: ``write(msg)``, ``done_writing()``, ``read()``.
 
-    Written messages go through a queue to the request iterator that gRPC's sending thread reads.
+    Written messages go through a queue to the request iterator that gRPC's sending thread reads;
+    ``write`` blocks while ``MAX_PENDING_WRITES`` messages wait there (backpressure).
     ``read()`` returns None at the end of the stream (iteration stops there). The RPC starts on the
     first ``write``/``read``/``done_writing``. Errors are translated, never retried; after
     ``cancel()`` reads end quietly and writes raise ``UsageError``. One thread may write while
@@ -277,7 +309,7 @@ class BidiStream(_SyncStream, Iterator[M]):
         self._key = key
         self._timeout = timeout
         self._metadata = metadata
-        self._requests: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._requests = _Requests(MAX_PENDING_WRITES)
         self._writing = True
         self._starting = threading.Lock()
         self._call = None
@@ -296,8 +328,7 @@ class BidiStream(_SyncStream, Iterator[M]):
                 if transport._closed:
                     raise closed_error("Transport")
                 fn = transport._cache.get(self._key) or transport._build(self._key)
-                requests = _queued(self._requests)
-                call = self._call = fn(requests, timeout=self._timeout, metadata=self._metadata)
+                call = self._call = fn(iter(self._requests), timeout=self._timeout, metadata=self._metadata)
                 if self._cancelled:  # cancel() ran while the call was being made, and missed it
                     call.cancel()
         return call
@@ -306,7 +337,7 @@ class BidiStream(_SyncStream, Iterator[M]):
         # gRPC's sending thread waits on the queue until this arrives: always send it once.
         if self._writing:
             self._writing = False
-            self._requests.put(_END)
+            self._requests.close()
 
     def write(self, message: Message | bytes) -> None:
         """Send one message; raises ``UsageError`` after ``done_writing()``/``cancel()``/the end."""

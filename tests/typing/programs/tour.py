@@ -156,10 +156,43 @@ async def main() -> None:
             assert_type(async_piece.text, str)
     async for listed in client.aio.models.list():
         assert_type(listed.name, str)
+    live_config: types.LiveConnectConfigDict = {"response_modalities": ["AUDIO"], "tools": [get_weather]}
+    async with client.aio.live.connect(model="gemini-live-2.5-flash", config=live_config) as async_live:
+        assert_type(async_live, genai.AsyncSession)
+        await async_live.send_client_content(turns="Hello")
+        await async_live.send_realtime_input(audio=b"\x00\x00" * 320)
+        async for live_message in async_live.receive():
+            assert_type(live_message, types.LiveServerMessage)
+            assert_type(live_message.data, bytes | None)
+        assert_type((await async_live.receive_turn()).audio, bytes)
     await client.aio.aclose()
 
 
 asyncio.run(main())
+
+# Live sessions, sync face (generated), over WebSocket.
+with client.live.connect(
+    model="gemini-live-2.5-flash",
+    config=types.LiveConnectConfig(response_modalities=["TEXT"], session_resumption=True),
+    transport="websocket",
+    on_reconnect=lambda event: print(event.reason, event.resent),
+    reconnect=types.ReconnectPolicy(attempts=3),
+) as live:
+    assert_type(live, genai.Session)
+    live.send_client_content(turns=["Hi", "there"], turn_complete=True)
+    live.send_realtime_input(text="and more")
+    for live_message in live.receive():
+        assert_type(live_message.text, str | None)
+        assert_type(live_message.kind, str | None)
+        if live_message.tool_call is not None:
+            live.send_tool_response(function_responses=[{"id": "c1", "name": "f", "response": {}}])
+    live_turn = live.receive_turn()
+    assert_type(live_turn, types.LiveTurn)
+    assert_type(live_turn.text, str)
+    assert_type(live_turn.interrupted, bool)
+    assert_type(live.usage.total_token_count, int)
+    assert_type(live.reconnects, list[types.ReconnectEvent])
+    assert_type(live.resumption_handle, str | None)
 client.close()
 
 try:

@@ -1,0 +1,352 @@
+"""What a live session runs on: threads (``LiveRuntime``) or asyncio tasks (``AsyncLiveRuntime``).
+
+    >>> runtime = LiveRuntime()
+    >>> queue = runtime.queue(2)
+    >>> queue.put("a", 0.1), queue.get(0.1)
+    (True, 'a')
+
+The session (genai._aio.live, and its generated sync face) is written once; what must differ
+between threads and tasks is here, written by hand twice with the same names and methods (the
+sync face calls ``LiveRuntime`` where the asyncio source calls ``AsyncLiveRuntime``):
+
+* ``queue(maxsize)``: ``put(item, timeout)`` waits while the queue is full and says whether the item
+  went in (0: unbounded); ``get(timeout)`` gives the next item or None after ``timeout`` seconds,
+  ``get_nowait()`` the next item or None;
+* ``signal()``: ``set``/``clear``/``is_set`` and ``wait(timeout) -> bool``;
+* ``lock()``: held with ``with`` (threads) or ``async with`` (tasks); ``try_lock(lock)`` takes it
+  only if it is free;
+* ``idle``: how long an idle worker waits before looking whether the session is closing (None for
+  tasks: they are cancelled);
+* ``start(fn, name)``: run ``fn`` in the background (a daemon thread, a task); ``stop(workers)``
+  ends them (tasks are cancelled; threads are joined: they end by themselves once the session is
+  closing) ; ``call_later(seconds, fn)`` a cancellable timer;
+* ``ToolCalls`` / ``AsyncToolCalls``: run a function call so that a tool-call cancellation can stop
+  it (a task is cancelled; a thread cannot be, so its result is dropped instead).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import queue as queues
+import threading
+from collections.abc import Awaitable, Callable
+from typing import Any, Generic, TypeVar
+
+from genai._functions.invoke import AsyncFunctionInvoker, FunctionInvoker
+from genai._functions.table import FunctionJob
+from genai._wire import messages as pb
+
+__all__ = ["AsyncLiveRuntime", "AsyncToolCalls", "LiveRuntime", "ToolCalls"]
+
+T = TypeVar("T")
+
+# How long a thread that must also notice the session closing waits at a time.
+JOIN_TIMEOUT = 10.0
+
+
+# ------------------------------------------------------------------------------------------------
+# Threads
+
+
+class _Queue(Generic[T]):
+    def __init__(self, maxsize: int) -> None:
+        self._queue: queues.Queue[T] = queues.Queue(maxsize)
+
+    def put(self, item: T, timeout: float | None = None) -> bool:
+        try:
+            self._queue.put(item, timeout=timeout)
+        except queues.Full:
+            return False
+        return True
+
+    def put_nowait(self, item: T) -> None:
+        self._queue.put_nowait(item)
+
+    def get_nowait(self) -> T | None:
+        try:
+            return self._queue.get_nowait()
+        except queues.Empty:
+            return None
+
+    def get(self, timeout: float | None = None) -> T | None:
+        try:
+            return self._queue.get(timeout=timeout)
+        except queues.Empty:
+            return None
+
+    def qsize(self) -> int:
+        return self._queue.qsize()
+
+
+class _Signal:
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def set(self) -> None:
+        self._event.set()
+
+    def clear(self) -> None:
+        self._event.clear()
+
+    def is_set(self) -> bool:
+        return self._event.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self._event.wait(timeout)
+
+
+class _Timer:
+    def __init__(self, seconds: float, fn: Callable[[], None]) -> None:
+        self.fired = False
+
+        def fire() -> None:
+            self.fired = True
+            fn()
+
+        self._timer = threading.Timer(max(0.0, seconds), fire)
+        self._timer.daemon = True
+        self._timer.name = "genai-live-timer"
+        self._timer.start()
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+        if self._timer is not threading.current_thread():
+            self._timer.join(JOIN_TIMEOUT)
+
+
+class LiveRuntime:
+    """A live session run by threads: a reader and a writer thread, a thread per tool-call batch."""
+
+    # How long an idle worker waits before it looks whether the session is closing (a thread
+    # cannot be interrupted while it waits).
+    idle: float | None = 0.05
+
+    def queue(self, maxsize: int) -> _Queue[Any]:
+        return _Queue(maxsize)
+
+    def signal(self) -> _Signal:
+        return _Signal()
+
+    def lock(self) -> threading.Lock:
+        return threading.Lock()
+
+    def try_lock(self, lock: threading.Lock) -> bool:
+        """Take ``lock`` if it is free, without waiting."""
+        return lock.acquire(blocking=False)
+
+    def start(self, fn: Callable[[], None], name: str) -> threading.Thread:
+        thread = threading.Thread(target=fn, name=f"genai-live-{name}", daemon=True)
+        thread.start()
+        return thread
+
+    def stop(self, workers: list[threading.Thread]) -> None:
+        me = threading.current_thread()
+        for worker in workers:
+            if worker is not me:
+                worker.join(JOIN_TIMEOUT)
+
+    def call_later(self, seconds: float, fn: Callable[[], None]) -> _Timer:
+        return _Timer(seconds, fn)
+
+
+class ToolCalls:
+    """Function calls of a live session run by threads; a cancelled call's result is dropped."""
+
+    def __init__(self) -> None:
+        self._running: set[str] = set()
+        self._cancelled: set[str] = set()
+        self._guard = threading.Lock()
+
+    def run(self, job: FunctionJob) -> pb.FunctionResponse | None:
+        """The response for ``job``, or None when its call was cancelled meanwhile."""
+        key = job.call.id
+        with self._guard:
+            self._running.add(key)
+        try:
+            part = FunctionInvoker.call(job)
+        finally:
+            with self._guard:
+                self._running.discard(key)
+                cancelled = key in self._cancelled
+                self._cancelled.discard(key)
+        return None if cancelled else part.function_response
+
+    def cancel(self, ids: list[str]) -> None:
+        """Drop the results of these calls (a thread cannot be stopped; the function runs on)."""
+        with self._guard:
+            self._cancelled.update(key for key in ids if key in self._running)
+
+    def cancel_all(self) -> None:
+        """Drop the results of every running call."""
+        with self._guard:
+            self._cancelled.update(self._running)
+
+
+# ------------------------------------------------------------------------------------------------
+# asyncio tasks
+
+
+class _AsyncQueue(Generic[T]):
+    def __init__(self, maxsize: int) -> None:
+        self._queue: asyncio.Queue[T] = asyncio.Queue(maxsize)
+
+    async def put(self, item: T, timeout: float | None = None) -> bool:
+        try:  # the common case, without a timer
+            self._queue.put_nowait(item)
+            return True
+        except asyncio.QueueFull:
+            pass
+        try:
+            await asyncio.wait_for(self._queue.put(item), timeout)
+        except asyncio.TimeoutError:
+            return False
+        return True
+
+    def put_nowait(self, item: T) -> None:
+        self._queue.put_nowait(item)
+
+    def get_nowait(self) -> T | None:
+        try:
+            return self._queue.get_nowait()
+        except asyncio.QueueEmpty:
+            return None
+
+    async def get(self, timeout: float | None = None) -> T | None:
+        try:  # the common case, without a timer
+            return self._queue.get_nowait()
+        except asyncio.QueueEmpty:
+            pass
+        if timeout is None:
+            return await self._queue.get()
+        try:
+            return await asyncio.wait_for(self._queue.get(), timeout)
+        except asyncio.TimeoutError:
+            return None
+
+    def qsize(self) -> int:
+        return self._queue.qsize()
+
+
+class _AsyncSignal:
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def set(self) -> None:
+        self._event.set()
+
+    def clear(self) -> None:
+        self._event.clear()
+
+    def is_set(self) -> bool:
+        return self._event.is_set()
+
+    async def wait(self, timeout: float | None = None) -> bool:
+        if self._event.is_set():
+            return True
+        try:
+            await asyncio.wait_for(self._event.wait(), timeout)
+        except asyncio.TimeoutError:
+            return False
+        return True
+
+
+class _AsyncTimer:
+    def __init__(self, seconds: float, fn: Callable[[], None]) -> None:
+        self.fired = False
+
+        def fire() -> None:
+            self.fired = True
+            fn()
+
+        self._handle = asyncio.get_running_loop().call_later(max(0.0, seconds), fire)
+
+    def cancel(self) -> None:
+        self._handle.cancel()
+
+
+class AsyncLiveRuntime:
+    """A live session run by asyncio tasks on the running loop: reader, writer, a task per tool-call batch."""
+
+    # An idle task just waits: closing the session cancels it.
+    idle: float | None = None
+
+    def queue(self, maxsize: int) -> _AsyncQueue[Any]:
+        return _AsyncQueue(maxsize)
+
+    def signal(self) -> _AsyncSignal:
+        return _AsyncSignal()
+
+    def lock(self) -> asyncio.Lock:
+        return asyncio.Lock()
+
+    async def try_lock(self, lock: asyncio.Lock) -> bool:
+        """Take ``lock`` if it is free, without waiting (a free lock is taken without suspending)."""
+        if lock.locked():
+            return False
+        await lock.acquire()
+        return True
+
+    def start(self, fn: Callable[[], Awaitable[None]], name: str) -> asyncio.Task[None]:
+        async def run() -> None:
+            await fn()
+
+        return asyncio.get_running_loop().create_task(run(), name=f"genai-live-{name}")
+
+    async def stop(self, workers: list[asyncio.Task[None]]) -> None:
+        me = asyncio.current_task()
+        others = [worker for worker in workers if worker is not me]
+        for worker in others:
+            worker.cancel()
+        for worker in others:
+            with contextlib.suppress(BaseException):
+                await worker
+        if _cancelling():  # the closing task itself was cancelled meanwhile
+            raise asyncio.CancelledError
+
+    def call_later(self, seconds: float, fn: Callable[[], None]) -> _AsyncTimer:
+        return _AsyncTimer(seconds, fn)
+
+
+class AsyncToolCalls:
+    """Function calls of a live session run by tasks; a cancellation cancels the call's task."""
+
+    def __init__(self) -> None:
+        self._running: dict[str, asyncio.Task[pb.Part]] = {}
+        self._cancelled: set[str] = set()
+
+    async def run(self, job: FunctionJob) -> pb.FunctionResponse | None:
+        """The response for ``job``, or None when its call was cancelled meanwhile."""
+        key = job.call.id
+        task = asyncio.get_running_loop().create_task(AsyncFunctionInvoker.call(job))
+        self._running[key] = task
+        try:
+            part = await task
+        except asyncio.CancelledError:
+            if key in self._cancelled and not _cancelling():
+                return None
+            task.cancel()
+            raise
+        finally:
+            self._running.pop(key, None)
+            cancelled = key in self._cancelled
+            self._cancelled.discard(key)
+        return None if cancelled else part.function_response
+
+    def cancel(self, ids: list[str]) -> None:
+        """Cancel these calls' tasks; no response is sent for them."""
+        for key in ids:
+            task = self._running.get(key)
+            if task is not None:
+                self._cancelled.add(key)
+                task.cancel()
+
+    def cancel_all(self) -> None:
+        """Cancel every running call."""
+        self.cancel(list(self._running))
+
+
+def _cancelling() -> bool:
+    task = asyncio.current_task()
+    cancelling = getattr(task, "cancelling", None)  # Python 3.11+
+    return cancelling is not None and cancelling() > 0

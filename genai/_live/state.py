@@ -1,0 +1,113 @@
+"""The bookkeeping of one live session, shared by its reader, writer and senders. No I/O.
+
+    >>> from genai._live.config import to_live_settings
+    >>> state = LiveState(to_live_settings("m", None))
+    >>> view = state.received(resume.turn_complete())
+    >>> view.turn_complete, state.last_turn.complete
+    (True, True)
+
+What was sent and received (genai._live.resume's ledger: the handle and the replay), the turn
+being received and the last complete one (``LiveTurn``), token usage per turn and for the whole
+session (summed over every message, across reconnects), and the reconnections so far. Guarded by
+a lock: the sync face's threads and the asyncio face's tasks both call in.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+from genai._live import resume
+from genai._live.config import LiveSettings
+from genai._live.messages import LiveServerMessage, LiveTurn, add_usage
+from genai._wire import messages as pb
+
+__all__ = ["LiveState", "ReconnectEvent"]
+
+
+@dataclass(frozen=True)
+class ReconnectEvent:
+    """A live session that moved to a new connection by itself.
+
+    ``reason``: ``"go_away"`` (the server announced the end of the connection) or ``"dropped"``
+    (the connection was lost: ``error`` says how); ``attempts``: connections tried; ``handle``: the
+    resumption handle used; ``resent``: client messages sent again (genai._live.resume has the rule);
+    ``at``: ``time.time()`` when the new connection was ready.
+    """
+
+    reason: str
+    attempts: int
+    handle: str
+    resent: int
+    error: str | None
+    at: float
+
+
+class LiveState:
+    """A session's counters and ledger; every method takes the lock for as long as it runs."""
+
+    def __init__(self, settings: LiveSettings) -> None:
+        self.settings = settings
+        self.ledger = resume.ResumeLedger()
+        self.usage = pb.UsageMetadata()
+        self.turn = LiveTurn()
+        self.last_turn: LiveTurn | None = None
+        self.reconnects: list[ReconnectEvent] = []
+        self.received_count = 0
+        self.sent_count = 0
+        self._lock = threading.Lock()
+
+    def sent(self, message: pb.BidiGenerateContentClientMessage) -> None:
+        """A message went out on the current connection."""
+        with self._lock:
+            self.sent_count += 1
+            self.ledger.sent(message)
+
+    def received(self, raw: pb.BidiGenerateContentServerMessage) -> LiveServerMessage:
+        """A message came in; its view (the turn and usage are updated)."""
+        view = LiveServerMessage(raw)
+        with self._lock:
+            self.received_count += 1
+            self.ledger.received(raw)
+            if raw.HasField("usage_metadata"):
+                add_usage(self.usage, raw.usage_metadata)
+            if raw.HasField("server_content") or raw.HasField("tool_call") or raw.HasField("usage_metadata"):
+                self.turn.add(view)
+            if view.turn_complete:
+                self.last_turn, self.turn = self.turn, LiveTurn()
+        return view
+
+    @property
+    def in_turn(self) -> bool:
+        """Whether a model turn has begun and not completed (a reconnect now would lose it)."""
+        return self.turn.messages > 0 and not self.turn.complete
+
+    @property
+    def settled(self) -> bool:
+        """Whether moving to a new connection now loses nothing: no turn in flight, every answer covered."""
+        with self._lock:
+            return not self.in_turn and not self.ledger.uncovered
+
+    def cannot_resume(self) -> str | None:
+        """Why the session cannot resume now (None: it can)."""
+        with self._lock:
+            return self.ledger.cannot_resume(enabled=self.settings.resumption)
+
+    def resume_plan(self) -> tuple[str, list[pb.BidiGenerateContentClientMessage]]:
+        """The handle to resume from and the messages to send again, in order."""
+        with self._lock:
+            handle = self.ledger.handle
+            if handle is None:
+                raise RuntimeError("no handle to resume from")
+            # The turn in flight is lost with its connection: it starts again after the replay.
+            self.turn = LiveTurn()
+            return handle, self.ledger.replay()
+
+    def reconnected(
+        self, reason: str, attempts: int, handle: str, resent: int, error: str | None
+    ) -> ReconnectEvent:
+        event = ReconnectEvent(reason, attempts, handle, resent, error, time.time())
+        with self._lock:
+            self.reconnects.append(event)
+        return event
