@@ -12,6 +12,7 @@ Nothing here imports pydantic: models are recognised by their ``model_fields`` /
 from __future__ import annotations
 
 import dataclasses
+import types
 import typing
 from collections.abc import Mapping, MutableSequence, Sequence
 from typing import Any, NamedTuple
@@ -90,7 +91,10 @@ def type_name(tp: Any) -> str:
     >>> type_name(int), type_name(list[int])
     ('int', 'list[int]')
     """
-    return tp.__name__ if isinstance(tp, type) else repr(tp)
+    # list[int] passes isinstance(..., type) on Python 3.10: a parameterised type is named by its repr.
+    if isinstance(tp, type) and not isinstance(tp, types.GenericAlias):
+        return tp.__name__
+    return repr(tp)
 
 
 def is_typeddict(tp: type) -> bool:
