@@ -101,7 +101,8 @@ class ResumeLedger:
             size = message.ByteSize()
             self._entries.append(_Entry(message, False, size))
             self._realtime_bytes += size
-            self._trim()
+            if self._realtime_bytes > self.replay_limit:
+                self._trim()
 
     def received(self, message: pb.BidiGenerateContentServerMessage, kind: str | None = None) -> None:
         """Take a server message into account: turn completions and resumption updates.
