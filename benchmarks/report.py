@@ -627,10 +627,11 @@ _LOG_ROWS = (
         "111.4 k (1.14x raw)",
     ),
     (
-        "live: the same changes, CPU per received audio chunk vs raw grpc.aio",
-        "`python -m benchmarks.live`-style paired blocks of 200 chunks (10 to 40 repeats, machine load 3-6)",
-        "1.22x",
-        "1.10x",
+        "live: the same changes, CPU per received audio chunk vs raw grpc.aio (paired blocks; the "
+        "machine's load was 3-6 throughout, so these move a lot)",
+        "blocks of 200 chunks: 10 repeats / `--quick` (6); the full run below: 30 blocks of 400",
+        "1.22x / 1.11x",
+        "1.10x (40 repeats of 200) / 1.20x (the full run)",
     ),
 )
 _LOG_AFTER = """\
@@ -648,11 +649,12 @@ stream's 89-100 k under callgrind) is that hand-off and the bookkeeping, not pro
 
 _HOW_TO_RUN = """\
 ```sh
-make bench                             # full run (about 3 minutes); rewrites this file
+make bench                             # full run (about 5-6 minutes); rewrites this file
 .venv/bin/python -m benchmarks --quick # smoke run (under a minute); prints only
 .venv/bin/python -m benchmarks --quick --write   # ... and rewrites this file too
 .venv/bin/python -m benchmarks.profile # cProfile of our per-call paths (where the time goes)
 .venv/bin/python -m benchmarks.layers  # what each of our layers adds, measured in place
+.venv/bin/python -m benchmarks.live    # the live-session measurements alone (shorter), printed
 ```
 
 `--strict` makes the run exit 1 when a target is missed. Numbers move with the machine: compare
