@@ -15,6 +15,7 @@ from benchmarks import report
 from benchmarks._emulator import EmulatorProcess
 from benchmarks._sides import Official, Ours, RawStub, Side, official_available
 from benchmarks.imports import import_times
+from benchmarks.live import live_benchmarks
 from benchmarks.report import Params, Results
 from benchmarks.sync_cpu import stream_cpu, unary_cpu
 from benchmarks.throughput import async_throughput
@@ -32,6 +33,11 @@ FULL = Params(
     async_concurrency=64,
     async_repeats=48,
     import_runs=8,
+    live_send_chunks=1000,
+    live_send_repeats=30,
+    live_reply_chunks=400,
+    live_receive_repeats=30,
+    live_latency_turns=200,
 )
 QUICK = Params(
     quick=True,
@@ -44,6 +50,11 @@ QUICK = Params(
     async_concurrency=64,
     async_repeats=6,
     import_runs=2,
+    live_send_chunks=500,
+    live_send_repeats=6,
+    live_reply_chunks=200,
+    live_receive_repeats=6,
+    live_latency_turns=40,
 )
 # Streams: raw+build is left out (one request per reply makes it the raw stub again), and the
 # official client is measured at these sizes only (proto-plus wrapping makes it slow).
@@ -124,6 +135,18 @@ def run(params: Params) -> Results:
             warmup=max(params.async_concurrency * 4, params.async_total // 10),
             repeats=params.async_repeats,
         )
+    _progress(
+        f"live: {params.live_send_repeats} x {params.live_send_chunks:,} audio chunks sent, "
+        f"{params.live_receive_repeats} x {params.live_reply_chunks:,} received, "
+        f"{params.live_latency_turns} text turns per side (two more emulator processes)"
+    )
+    results.live = live_benchmarks(
+        send_chunks=params.live_send_chunks,
+        send_repeats=params.live_send_repeats,
+        reply_chunks=params.live_reply_chunks,
+        receive_repeats=params.live_receive_repeats,
+        latency_turns=params.live_latency_turns,
+    )
     _progress(f"cold import: {params.import_runs} runs per statement")
     results.imports = import_times(params.import_runs)
     results.notes.extend(NOT_APPLICABLE)

@@ -29,16 +29,15 @@ class LiveServerMessage:
     'setup_complete'
     """
 
-    __slots__ = ("raw",)
+    __slots__ = ("kind", "raw")
+
+    kind: str | None
+    """The set field of the ``message_type`` oneof (``"server_content"``, ``"tool_call"`` ...) or None."""
 
     def __init__(self, raw: pb.BidiGenerateContentServerMessage) -> None:
         self.raw = raw
-
-    @property
-    def kind(self) -> str | None:
-        """The set field of the ``message_type`` oneof (``"server_content"``, ``"tool_call"`` ...) or None."""
-        kind: str | None = self.raw.WhichOneof("message_type")
-        return kind
+        # Read once: every receiver and the session's bookkeeping look at it.
+        self.kind = raw.WhichOneof("message_type")
 
     @property
     def server_content(self) -> pb.BidiGenerateContentServerContent | None:
@@ -67,7 +66,7 @@ class LiveServerMessage:
     @property
     def text(self) -> str | None:
         """The text of this message's model turn (thoughts left out), or None when it has none."""
-        if not self.raw.HasField("server_content"):
+        if self.kind != "server_content":
             return None
         texts = [
             p.text for p in self.raw.server_content.model_turn.parts if p.HasField("text") and not p.thought
@@ -77,22 +76,24 @@ class LiveServerMessage:
     @property
     def data(self) -> bytes | None:
         """The inline data (audio) of this message's model turn, joined, or None when it has none."""
-        if not self.raw.HasField("server_content"):
+        if self.kind != "server_content":
             return None
-        blobs = [
-            p.inline_data.data for p in self.raw.server_content.model_turn.parts if p.HasField("inline_data")
-        ]
+        parts = self.raw.server_content.model_turn.parts
+        if len(parts) == 1:  # the common case: one chunk of audio
+            part = parts[0]
+            return part.inline_data.data if part.HasField("inline_data") else None
+        blobs = [p.inline_data.data for p in parts if p.HasField("inline_data")]
         return b"".join(blobs) if blobs else None
 
     @property
     def turn_complete(self) -> bool:
         """Whether this message ends the model's turn."""
-        return self.raw.HasField("server_content") and self.raw.server_content.turn_complete
+        return self.kind == "server_content" and self.raw.server_content.turn_complete
 
     @property
     def interrupted(self) -> bool:
         """Whether client input cut the model's reply short (a player should drop what it buffered)."""
-        return self.raw.HasField("server_content") and self.raw.server_content.interrupted
+        return self.kind == "server_content" and self.raw.server_content.interrupted
 
     def __repr__(self) -> str:
         kind = self.kind or ("usage_metadata" if self.raw.HasField("usage_metadata") else "unknown")
@@ -110,11 +111,9 @@ class LiveTurn:
     """
 
     def __init__(self) -> None:
-        self._text: list[str] = []
-        self._audio: list[bytes] = []
-        self._input: list[str] = []
-        self._output: list[str] = []
-        self.audio_mime_type: str | None = None
+        # The turn's server contents, kept as they came: text, audio and transcriptions are read
+        # out of them when asked for, so that adding a message (every audio chunk) stays cheap.
+        self._contents: list[pb.BidiGenerateContentServerContent] = []
         self.tool_calls: list[pb.FunctionCall] = []
         self.grounding: list[pb.GroundingMetadata] = []
         self.usage = pb.UsageMetadata()
@@ -129,41 +128,63 @@ class LiveTurn:
         raw = message.raw
         if raw.HasField("usage_metadata"):
             add_usage(self.usage, raw.usage_metadata)
-        if raw.HasField("tool_call"):
+        kind = message.kind
+        if kind == "tool_call":
             self.tool_calls.extend(raw.tool_call.function_calls)
-        if not raw.HasField("server_content"):
+        if kind != "server_content":
             return
         content = raw.server_content
-        for part in content.model_turn.parts:
-            if part.HasField("text") and not part.thought:
-                self._text.append(part.text)
-            elif part.HasField("inline_data"):
-                self._audio.append(part.inline_data.data)
-                self.audio_mime_type = self.audio_mime_type or part.inline_data.mime_type
-        if content.HasField("input_transcription"):
-            self._input.append(content.input_transcription.text)
-        if content.HasField("output_transcription"):
-            self._output.append(content.output_transcription.text)
+        self._contents.append(content)
         if content.HasField("grounding_metadata"):
             self.grounding.append(content.grounding_metadata)
-        self.interrupted = self.interrupted or content.interrupted
-        self.complete = self.complete or content.turn_complete
+        if content.interrupted:
+            self.interrupted = True
+        if content.turn_complete:
+            self.complete = True
 
     @property
     def text(self) -> str:
-        return "".join(self._text)
+        return "".join(
+            part.text
+            for content in self._contents
+            for part in content.model_turn.parts
+            if part.HasField("text") and not part.thought
+        )
 
     @property
     def audio(self) -> bytes:
-        return b"".join(self._audio)
+        return b"".join(
+            part.inline_data.data
+            for content in self._contents
+            for part in content.model_turn.parts
+            if part.HasField("inline_data")
+        )
+
+    @property
+    def audio_mime_type(self) -> str | None:
+        """The mime type of the turn's first inline data (None when it has none)."""
+        for content in self._contents:
+            for part in content.model_turn.parts:
+                if part.HasField("inline_data"):
+                    mime_type: str = part.inline_data.mime_type
+                    return mime_type
+        return None
 
     @property
     def input_transcription(self) -> str:
-        return "".join(self._input)
+        return "".join(
+            content.input_transcription.text
+            for content in self._contents
+            if content.HasField("input_transcription")
+        )
 
     @property
     def output_transcription(self) -> str:
-        return "".join(self._output)
+        return "".join(
+            content.output_transcription.text
+            for content in self._contents
+            if content.HasField("output_transcription")
+        )
 
     def __repr__(self) -> str:
         return (

@@ -101,11 +101,16 @@ class ResumeLedger:
             size = message.ByteSize()
             self._entries.append(_Entry(message, False, size))
             self._realtime_bytes += size
-            self._trim()
+            if self._realtime_bytes > self.replay_limit:
+                self._trim()
 
-    def received(self, message: pb.BidiGenerateContentServerMessage) -> None:
-        """Take a server message into account: turn completions and resumption updates."""
-        kind = message.WhichOneof("message_type")
+    def received(self, message: pb.BidiGenerateContentServerMessage, kind: str | None = None) -> None:
+        """Take a server message into account: turn completions and resumption updates.
+
+        ``kind``: the message's ``message_type`` when the caller has read it already.
+        """
+        if kind is None:
+            kind = message.WhichOneof("message_type")
         if kind == "server_content" and message.server_content.turn_complete:
             self._answer()
         elif kind == "session_resumption_update":

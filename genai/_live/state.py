@@ -69,13 +69,15 @@ class LiveState:
         view = LiveServerMessage(raw)
         with self._lock:
             self.received_count += 1
-            self.ledger.received(raw)
+            kind = view.kind
+            self.ledger.received(raw, kind)
             if raw.HasField("usage_metadata"):
                 add_usage(self.usage, raw.usage_metadata)
-            if raw.HasField("server_content") or raw.HasField("tool_call") or raw.HasField("usage_metadata"):
-                self.turn.add(view)
-            if view.turn_complete:
-                self.last_turn, self.turn = self.turn, LiveTurn()
+            if kind == "server_content" or kind == "tool_call" or raw.HasField("usage_metadata"):
+                turn = self.turn
+                turn.add(view)
+                if turn.complete:  # only this message can have completed it (a turn ends at its first)
+                    self.last_turn, self.turn = turn, LiveTurn()
         return view
 
     @property

@@ -269,7 +269,9 @@ class AsyncBidiStream(_AsyncStream, AsyncIterator[M]):
         """Send one message; raises ``UsageError`` after ``done_writing()``/``cancel()``/the end."""
         if self._cancelled:
             raise UsageError("cannot write to a cancelled stream")
-        call = self._ensure_call()
+        call = self._call
+        if call is None:
+            call = self._ensure_call()
         try:
             await call.write(message)
         except grpc.RpcError as err:
@@ -304,7 +306,9 @@ class AsyncBidiStream(_AsyncStream, AsyncIterator[M]):
             if self._error is not None:
                 raise self._error
             return None
-        call = self._ensure_call()
+        call = self._call
+        if call is None:
+            call = self._ensure_call()
         try:
             message = await call.read()
         except grpc.RpcError as err:
