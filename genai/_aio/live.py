@@ -218,9 +218,12 @@ class AsyncSession:
         self._inbox.put_nowait(_END)
 
     def _new_stream(self) -> Any:
+        metadata = self._state.settings.metadata
         if self._kind == "websocket":
-            return AsyncWebSocketStream(self._settings, open_timeout=self._policy.setup_timeout)
-        return self._transport.bidi(LIVE)
+            return AsyncWebSocketStream(
+                self._settings, open_timeout=self._policy.setup_timeout, metadata=metadata
+            )
+        return self._transport.bidi(LIVE, metadata=metadata)
 
     async def _open(self, setup: pb.BidiGenerateContentSetup) -> Any:
         """A new connection whose setup the server has confirmed; raises if it does not."""
