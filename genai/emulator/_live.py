@@ -290,7 +290,12 @@ class _Conversation:
             self.contents.append(
                 content_pb2.Content(role="model", parts=[content_pb2.Part(text="".join(self._partial))])
             )
+        # As the real API: "interrupted > turn_complete" (no generation_complete), then a handle
+        # covering the cut turn (the new input joins the context after it).
         await self._put(content(interrupted=True))
+        await self._put(content(turn_complete=True))
+        if self._config.resumable:
+            await self._put(self._handle_update())
 
     async def _client_content(self, message: gs.BidiGenerateContentClientContent) -> None:
         turns = list(message.turns)
