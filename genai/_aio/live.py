@@ -550,7 +550,7 @@ class AsyncSession:
                     return False
                 await self._stopping.wait(self._policy.delay(attempts))
                 continue
-                self._pending.set()  # the writer goes on with what waited
+            self._pending.set()  # the writer goes on with what waited meanwhile
             event = self._state.reconnected(
                 reason, attempts, handle, len(replay), None if last is None else str(last)
             )
