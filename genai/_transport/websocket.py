@@ -103,7 +103,7 @@ def handshake_headers(
     """The opening handshake's extra headers: the key (when there is one), then ``metadata``.
 
     >>> handshake_headers(ChannelSettings(api_key="k"), [("x-trace", "1"), ("x-id-bin", b"\\x01")])
-    [('x-goog-api-key', 'k'), ('x-trace', '1'), ('x-id-bin', 'AQ==')]
+    [('x-goog-api-key', '<redacted>'), ('x-trace', '1'), ('x-id-bin', 'AQ==')]
 
     ``metadata`` is checked gRPC metadata (genai._transport.checks); a ``-bin`` key's bytes go as
     base64, as gRPC writes them in its HTTP/2 headers.
