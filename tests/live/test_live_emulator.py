@@ -643,3 +643,23 @@ def test_a_normal_close_is_not_an_error(live: genai.Client, face: str, transport
         assert all(m.kind == "session_resumption_update" for m in rest)
 
     run(live, body)
+
+
+# -- the session's metadata -------------------------------------------------------------------------
+
+
+def test_config_metadata_is_checked_and_sent_on_both_transports(emulator: Emulator) -> None:
+    client = emulator.client(timeout=10)
+    try:
+        with pytest.raises(ValueError, match=r"config\.metadata"):
+            client.live.connect(model=MODEL, config={"metadata": {"Not A Key": "x"}})
+        for transport, binary in (("grpc", b"\x01\x02"), ("websocket", "AQI=")):
+            metadata = named(**FAST)
+            config = {"metadata": {**metadata, "x-trace-bin": b"\x01\x02"}}
+            with client.live.connect(model=MODEL, config=config, transport=transport):
+                pass
+            (record,) = record_of(emulator, metadata)
+            assert record.metadata["x-trace-bin"] == binary  # WebSocket headers carry it in base64
+            assert record.metadata["x-emulator-live-chunk-delay"] == "0.002"
+    finally:
+        client.close()
