@@ -11,10 +11,12 @@ from __future__ import annotations
 import asyncio
 import math
 import struct
+import textwrap
 import threading
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -661,5 +663,50 @@ def test_config_metadata_is_checked_and_sent_on_both_transports(emulator: Emulat
             (record,) = record_of(emulator, metadata)
             assert record.metadata["x-trace-bin"] == binary  # WebSocket headers carry it in base64
             assert record.metadata["x-emulator-live-chunk-delay"] == "0.002"
+    finally:
+        client.close()
+
+
+# -- the README's live tour -----------------------------------------------------------------------
+
+
+def test_the_readme_live_tour_runs_as_written(emulator: Emulator) -> None:
+    """README.md's live example, with the helpers it leaves to the reader, against the emulator."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    block = readme.split("### Live sessions", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    asynchronous, synchronous = block.split("\nwith client.live", 1)
+    played: list[int] = []
+
+    class Player:
+        written = 0
+        flushed = 0
+
+        def write(self, data: bytes) -> None:
+            self.written += len(data)
+
+        def flush(self) -> None:
+            self.flushed += 1
+
+    def get_weather(city: str) -> dict[str, Any]:
+        """The weather in a city."""
+        return {"city": city, "celsius": 12}
+
+    async def microphone() -> Any:
+        for piece in chunks(tone(0.5) + bytes(32_000)):  # speech, then a second of silence
+            yield piece
+
+    client = emulator.client(timeout=10)
+    names: dict[str, Any] = {
+        "client": client,
+        "get_weather": get_weather,
+        "play": lambda audio: played.append(len(audio)),
+        "player": Player(),
+        "microphone": microphone,
+    }
+    try:
+        exec("async def tour():\n" + textwrap.indent(asynchronous, "    "), names)
+        run(client, names["tour"])
+        assert played and played[0] > 0 and names["player"].written > 0
+        exec("with client.live" + synchronous, names)
     finally:
         client.close()
