@@ -273,6 +273,13 @@ class _Conversation:
             self._answers.clear()
             self._call_content = None
             await self._put(cancellation(ids))
+            # The turn that made the calls is cut short by the input ("this message occurs only in
+            # cases where the clients interrupt server turns"): "interrupted > turn_complete", as any
+            # interrupted turn, then a handle covering it (its calls leave nothing in the context).
+            await self._put(content(interrupted=True))
+            await self._put(content(turn_complete=True))
+            if self._config.resumable:
+                await self._put(self._handle_update())
 
     async def _interrupt(self) -> None:
         turn = self._turn

@@ -311,8 +311,10 @@ def test_tool_call_cancellation_on_new_input(transport: str, emu: Emulator) -> N
             ids = [call.id for call in message.tool_call.function_calls]
             assert len(set(ids)) == 2
             await session.send(**ask("Never mind"))
+            cut = await session.turn()  # the calls' turn ends: cancellation, interrupted > turn_complete
+            assert cut[0].tool_call_cancellation.ids == ids
+            assert kinds(cut)[1:] == ["interrupted", "turn_complete"]
             messages = await session.turn()
-            assert messages[0].tool_call_cancellation.ids == ids
             # The cancelled calls left no trace in the context; a late answer to them is ignored.
             assert text_of(messages).startswith('[2 contents: 2 user, 0 model] You said: "Never mind".')
             await session.send(

@@ -280,7 +280,7 @@ def test_tool_calls_answered_manually(live: genai.Client, face: str, transport: 
 def test_tool_call_cancellation_automatic(
     emulator: Emulator, live: genai.Client, face: str, transport: str
 ) -> None:
-    metadata = named(**FAST)
+    metadata = named(**COUNT)
     started = threading.Event()
     release = threading.Event()
     outcome: list[str] = []
@@ -312,8 +312,10 @@ def test_tool_call_cancellation_automatic(
             (call,) = (await receive_until(s, "tool_call"))[-1].tool_call.function_calls
             await asyncio.to_thread(started.wait, 5)
             await s.send_client_content(turns="Never mind")  # new input while the call runs
+            cut = await s.receive_turn()  # the calls' turn: cancelled, interrupted > turn_complete
+            assert cut.interrupted and cut.complete and cut.text == ""
             turn = await s.receive_turn()
-            assert turn.text.startswith('You said: "Never mind"')
+            assert turn.text.startswith('[2 contents: 2 user, 0 model] You said: "Never mind"')
             if face == "async":
                 assert outcome == ["cancelled"]
             else:  # a thread cannot be stopped: it runs on and its result is dropped
@@ -340,9 +342,39 @@ def test_tool_call_cancellation_manual(live: genai.Client, face: str, transport:
             await s.send_client_content(turns="Forget it")
             seen = await receive_until(s, "tool_call_cancellation")
             assert list(seen[-1].tool_call_cancellation.ids) == [call.id]
+            assert (await s.receive_turn()).interrupted  # the rest of the cut turn
             assert (await s.receive_turn()).text.startswith('You said: "Forget it"')
 
     run(live, body)
+
+
+def test_a_drop_after_a_cancellation_resends_only_the_unanswered_turn(
+    emulator: Emulator, live: genai.Client, face: str, transport: str
+) -> None:
+    # Server messages: setup_complete, handle; the calls' turn: update, tool_call; "B": cancellation,
+    # interrupted, turn_complete, handle, then B's reply in six; "C": update, first chunk (16) - cut.
+    metadata = named(**COUNT, **{"x-emulator-chunks": "2", "x-emulator-break-after": "16"})
+    declaration = {"name": "lookup", "description": "Looks a word up."}
+
+    async def body() -> None:
+        config = {"tools": [{"function_declarations": [declaration]}], "metadata": metadata}
+        async with open_session(face, live, model=MODEL, config=config, transport=transport) as s:
+            await s.send_client_content(turns="[[call:lookup]]")
+            await receive_until(s, "tool_call")
+            await s.send_client_content(turns="B")
+            assert (await s.receive_turn()).interrupted
+            assert 'You said: "B"' in (await s.receive_turn()).text
+            await s.send_client_content(turns="C")
+            turn = await s.receive_turn()
+            while not turn.complete:  # cut by the drop; C is sent again
+                assert turn.reconnected
+                turn = await s.receive_turn()
+            assert turn.text.startswith('[4 contents: 3 user, 1 model] You said: "C"')
+            assert [e.resent for e in s.reconnects] == [1]
+
+    run(live, body)
+    _, second = record_of(emulator, metadata)
+    assert [m.client_content.turns[0].parts[0].text for m in second.messages[1:]] == ["C"]
 
 
 # -- 7. interruption --------------------------------------------------------------------------------
