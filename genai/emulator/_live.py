@@ -268,18 +268,18 @@ class _Conversation:
         if interrupt:
             await self._interrupt()
         if self._calls:
-            ids = list(self._calls)
+            ids, self._call_content = list(self._calls), None
             self._calls.clear()
             self._answers.clear()
-            self._call_content = None
             await self._put(cancellation(ids))
-            # The turn that made the calls is cut short by the input ("this message occurs only in
-            # cases where the clients interrupt server turns"): "interrupted > turn_complete", as any
-            # interrupted turn, then a handle covering it (its calls leave nothing in the context).
-            await self._put(content(interrupted=True))
-            await self._put(content(turn_complete=True))
-            if self._config.resumable:
-                await self._put(self._handle_update())
+            await self._cut()  # the calls' turn ("only ... where the clients interrupt server turns")
+
+    async def _cut(self) -> None:
+        """End a turn cut short by new input: "interrupted > turn_complete" (the API's order), a handle."""
+        await self._put(content(interrupted=True))
+        await self._put(content(turn_complete=True))
+        if self._config.resumable:
+            await self._put(self._handle_update())
 
     async def _interrupt(self) -> None:
         turn = self._turn
@@ -294,15 +294,9 @@ class _Conversation:
         self._turn = None
         self._generating = False
         if self._partial:
-            self.contents.append(
-                content_pb2.Content(role="model", parts=[content_pb2.Part(text="".join(self._partial))])
-            )
-        # As the real API: "interrupted > turn_complete" (no generation_complete), then a handle
-        # covering the cut turn (the new input joins the context after it).
-        await self._put(content(interrupted=True))
-        await self._put(content(turn_complete=True))
-        if self._config.resumable:
-            await self._put(self._handle_update())
+            said = content_pb2.Part(text="".join(self._partial))
+            self.contents.append(content_pb2.Content(role="model", parts=[said]))
+        await self._cut()
 
     async def _client_content(self, message: gs.BidiGenerateContentClientContent) -> None:
         turns = list(message.turns)
