@@ -4,14 +4,12 @@
     >>> connection = client.aio.live.connect(model="gemini-live-2.5-flash", config=config)
     >>> type(connection).__name__
     'AsyncSession'
+    >>> async with connection as session:
+    ...     await session.send_client_content(turns="Hello")
+    ...     print((await session.receive_turn()).text[:18])
+    You said: "Hello".
 
-(The example stops before ``async with``: the emulator does not serve live sessions yet.) A
-session, once entered::
-
-    async with client.aio.live.connect(model="gemini-live-2.5-flash") as session:
-        await session.send_client_content(turns="Hello")
-        async for message in session.receive():
-            print(message.text)
+(Each method's docstring has an example that runs against the emulator.)
 
 **Sending.** ``send_client_content``, ``send_realtime_input`` and ``send_tool_response`` coerce their
 input (genai._live.senders) and send one message: when nothing is queued and nothing is being
@@ -111,6 +109,9 @@ class AsyncLive:
 
         >>> client.aio.live.connect(model="gemini-live-2.5-flash", transport="websocket")
         AsyncSession(model='models/gemini-live-2.5-flash', transport='websocket', not connected)
+        >>> async with client.aio.live.connect(model="gemini-live-2.5-flash", transport="websocket") as s:
+        ...     print(s)
+        AsyncSession(model='models/gemini-live-2.5-flash', transport='websocket', open)
 
         ``transport``: ``"grpc"`` (default) or ``"websocket"`` (to the client's ``http_endpoint``;
         needs ``pip install genai[live]``). A bad ``config`` fails here, before any connection.
@@ -218,9 +219,12 @@ class AsyncSession:
         self._inbox.put_nowait(_END)
 
     def _new_stream(self) -> Any:
+        metadata = self._state.settings.metadata
         if self._kind == "websocket":
-            return AsyncWebSocketStream(self._settings, open_timeout=self._policy.setup_timeout)
-        return self._transport.bidi(LIVE)
+            return AsyncWebSocketStream(
+                self._settings, open_timeout=self._policy.setup_timeout, metadata=metadata
+            )
+        return self._transport.bidi(LIVE, metadata=metadata)
 
     async def _open(self, setup: pb.BidiGenerateContentSetup) -> Any:
         """A new connection whose setup the server has confirmed; raises if it does not."""
@@ -274,6 +278,12 @@ class AsyncSession:
     ) -> None:
         """Add ``turns`` (anything ``contents=`` takes); ``turn_complete`` asks the model to reply.
 
+        >>> async with client.aio.live.connect(model="gemini-live-2.5-flash") as session:
+        ...     await session.send_client_content(turns="Ann here.", turn_complete=False)
+        ...     await session.send_client_content(turns="Who am I?")
+        ...     print((await session.receive_turn()).text[:22])
+        You said: "Who am I".
+
         Waits while the send queue is full (the module docstring explains the backpressure).
         """
         await self._send(senders.client_content(turns, turn_complete))
@@ -290,6 +300,15 @@ class AsyncSession:
         mime_type: str | None = None,
     ) -> None:
         """Stream one piece of realtime input: exactly one of its kinds per call.
+
+        >>> speech = bytes([0xE8, 0x03]) * 8000  # 0.5 s of 16 kHz PCM at amplitude 1,000
+        >>> async with client.aio.live.connect(
+        ...     model="gemini-live-2.5-flash", config={"input_audio_transcription": True}
+        ... ) as session:
+        ...     await session.send_realtime_input(audio=speech)
+        ...     await session.send_realtime_input(audio_stream_end=True)
+        ...     print(len((await session.receive_turn()).input_transcription.split()), "words heard")
+        2 words heard
 
         ``audio``: 16-bit PCM bytes (``audio/pcm;rate=16000`` unless ``mime_type=``), a Blob or its
         dict; ``video``: a JPEG/PNG frame (bytes, Blob, or a PIL image); ``text``; the activity
@@ -308,7 +327,23 @@ class AsyncSession:
         await self._send(message)
 
     async def send_tool_response(self, *, function_responses: senders.FunctionResponsesLike) -> None:
-        """Answer the model's tool calls: FunctionResponses (or dicts) with the calls' ids and names."""
+        """Answer the model's tool calls: FunctionResponses (or dicts) with the calls' ids and names.
+
+        >>> lookup = {"function_declarations": [{"name": "lookup", "description": "Looks a word up."}]}
+        >>> async with client.aio.live.connect(
+        ...     model="gemini-live-2.5-flash", config={"tools": [lookup]}
+        ... ) as session:
+        ...     await session.send_client_content(turns="[[call:lookup]]")
+        ...     async for message in session.receive():
+        ...         if message.tool_call:
+        ...             (call,) = message.tool_call.function_calls
+        ...             answer = {"id": call.id, "name": call.name, "response": {"ok": True}}
+        ...             await session.send_tool_response(function_responses=answer)
+        ...         elif message.text:
+        ...             print(message.text[:28])
+        ...             break
+        The function lookup returned
+        """
         await self._send(senders.tool_response(function_responses))
 
     async def _send(self, message: pb.BidiGenerateContentClientMessage) -> None:
@@ -377,6 +412,11 @@ class AsyncSession:
     async def receive(self) -> AsyncIterator[LiveServerMessage]:
         """The messages of the next model turn; the iteration ends after the one with ``turn_complete``.
 
+        >>> async with client.aio.live.connect(model="gemini-live-2.5-flash") as session:
+        ...     await session.send_client_content(turns="Hi")
+        ...     print([m.turn_complete async for m in session.receive()][-1])
+        True
+
         It also ends when the session does (raising its error, if it failed), and early when the
         connection was replaced in the middle of the turn: the turn is sent again (see the module
         docstring), and its new reply is the next turn.
@@ -396,7 +436,16 @@ class AsyncSession:
                 return
 
     async def receive_all(self) -> AsyncIterator[LiveServerMessage]:
-        """Every message until the session ends (raising its error, if it failed)."""
+        """Every message until the session ends (raising its error, if it failed).
+
+        >>> async with client.aio.live.connect(model="gemini-live-2.5-flash") as session:
+        ...     await session.send_client_content(turns="Hi")
+        ...     async for message in session.receive_all():
+        ...         if message.turn_complete:
+        ...             print(message.usage_metadata.total_token_count > 0)
+        ...             break
+        True
+        """
         while True:
             item = await self._next()
             if item is None:
@@ -406,6 +455,13 @@ class AsyncSession:
 
     async def receive_turn(self) -> LiveTurn:
         """The next model turn, accumulated: its text, audio, transcriptions, tool calls, usage.
+
+        >>> config = {"response_modalities": ["AUDIO"]}
+        >>> async with client.aio.live.connect(model="gemini-live-2.5-flash", config=config) as session:
+        ...     await session.send_client_content(turns="Hi")
+        ...     turn = await session.receive_turn()
+        >>> turn.audio_mime_type, len(turn.audio) % 4800, turn.complete
+        ('audio/pcm;rate=24000', 0, True)
 
         A turn cut short by a reconnection comes back with ``complete`` False and ``reconnected``
         True; the reply to the re-sent turn is the next one.
@@ -547,7 +603,7 @@ class AsyncSession:
                     return False
                 await self._stopping.wait(self._policy.delay(attempts))
                 continue
-                self._pending.set()  # the writer goes on with what waited
+            self._pending.set()  # the writer goes on with what waited meanwhile
             event = self._state.reconnected(
                 reason, attempts, handle, len(replay), None if last is None else str(last)
             )

@@ -24,7 +24,8 @@ from genai._coercion.generation import to_generation_config
 from genai._coercion.models import to_model_name
 from genai._coercion.tools import to_tools
 from genai._functions.table import FunctionTable
-from genai._requests.config import AutomaticFunctionCallingConfig, to_afc_config
+from genai._requests.config import AutomaticFunctionCallingConfig, Metadata, to_afc_config
+from genai._transport.checks import check_metadata
 from genai._wire import messages as pb
 
 if TYPE_CHECKING:
@@ -72,7 +73,10 @@ class LiveConnectConfig:
     * ``session_resumption``: on by default (``{"handle": ...}`` resumes an earlier session;
       ``False`` turns resumption, and so reconnection, off);
     * ``context_window_compression``: ``{"trigger_tokens": ..., "sliding_window": {"target_tokens": ...}}``;
-    * ``input_audio_transcription`` / ``output_audio_transcription``: ``True`` (or ``{}``) turns them on.
+    * ``input_audio_transcription`` / ``output_audio_transcription``: ``True`` (or ``{}``) turns them on;
+    * ``metadata``: extra gRPC metadata, as ``GenerateContentConfig.metadata`` takes it, sent with
+      every connection of the session (reconnections too); over WebSocket they are the opening
+      handshake's headers (a ``-bin`` key's bytes in base64).
     """
 
     generation_config: GenerationConfigLike | None = None
@@ -91,6 +95,8 @@ class LiveConnectConfig:
     context_window_compression: Mapping[str, Any] | pb.ContextWindowCompressionConfig | None = None
     input_audio_transcription: bool | Mapping[str, Any] | pb.AudioTranscriptionConfig | None = None
     output_audio_transcription: bool | Mapping[str, Any] | pb.AudioTranscriptionConfig | None = None
+    # Client-side: sent with every connection of the session, never in the setup.
+    metadata: Metadata | None = None
 
 
 class LiveConnectConfigDict(TypedDict, total=False):
@@ -112,6 +118,7 @@ class LiveConnectConfigDict(TypedDict, total=False):
     context_window_compression: Mapping[str, Any] | pb.ContextWindowCompressionConfig
     input_audio_transcription: bool | Mapping[str, Any] | pb.AudioTranscriptionConfig
     output_audio_transcription: bool | Mapping[str, Any] | pb.AudioTranscriptionConfig
+    metadata: Metadata
 
 
 LiveConfigLike: TypeAlias = "LiveConnectConfig | LiveConnectConfigDict | Mapping[str, Any]"
@@ -159,6 +166,7 @@ class LiveSettings:
     automatic_calls: bool
     manual_activity: bool
     resumption: bool
+    metadata: tuple[tuple[str, str | bytes], ...] = ()
 
 
 def to_live_settings(model: str, config: LiveConfigLike | None, *, path: str = "config") -> LiveSettings:
@@ -181,6 +189,7 @@ def to_live_settings(model: str, config: LiveConfigLike | None, *, path: str = "
         automatic_calls=functions is not None and not afc.disable,
         manual_activity=detection.disabled,
         resumption=setup.HasField("session_resumption"),
+        metadata=check_metadata(typed.metadata, f"{path}.metadata"),
     )
 
 

@@ -6,14 +6,12 @@
     >>> connection = client.live.connect(model="gemini-live-2.5-flash", config=config)
     >>> type(connection).__name__
     'Session'
+    >>> with connection as session:
+    ...     session.send_client_content(turns="Hello")
+    ...     print((session.receive_turn()).text[:18])
+    You said: "Hello".
 
-(The example stops before ``with``: the emulator does not serve live sessions yet.) A
-session, once entered::
-
-    with client.live.connect(model="gemini-live-2.5-flash") as session:
-        session.send_client_content(turns="Hello")
-        for message in session.receive():
-            print(message.text)
+(Each method's docstring has an example that runs against the emulator.)
 
 **Sending.** ``send_client_content``, ``send_realtime_input`` and ``send_tool_response`` coerce their
 input (genai._live.senders) and send one message: when nothing is queued and nothing is being
@@ -113,6 +111,9 @@ class Live:
 
         >>> client.live.connect(model="gemini-live-2.5-flash", transport="websocket")
         Session(model='models/gemini-live-2.5-flash', transport='websocket', not connected)
+        >>> with client.live.connect(model="gemini-live-2.5-flash", transport="websocket") as s:
+        ...     print(s)
+        Session(model='models/gemini-live-2.5-flash', transport='websocket', open)
 
         ``transport``: ``"grpc"`` (default) or ``"websocket"`` (to the client's ``http_endpoint``;
         needs ``pip install genai[live]``). A bad ``config`` fails here, before any connection.
@@ -220,9 +221,10 @@ class Session:
         self._inbox.put_nowait(_END)
 
     def _new_stream(self) -> Any:
+        metadata = self._state.settings.metadata
         if self._kind == "websocket":
-            return WebSocketStream(self._settings, open_timeout=self._policy.setup_timeout)
-        return self._transport.bidi(LIVE)
+            return WebSocketStream(self._settings, open_timeout=self._policy.setup_timeout, metadata=metadata)
+        return self._transport.bidi(LIVE, metadata=metadata)
 
     def _open(self, setup: pb.BidiGenerateContentSetup) -> Any:
         """A new connection whose setup the server has confirmed; raises if it does not."""
@@ -274,6 +276,12 @@ class Session:
     def send_client_content(self, *, turns: ContentsLike | None = None, turn_complete: bool = True) -> None:
         """Add ``turns`` (anything ``contents=`` takes); ``turn_complete`` asks the model to reply.
 
+        >>> with client.live.connect(model="gemini-live-2.5-flash") as session:
+        ...     session.send_client_content(turns="Ann here.", turn_complete=False)
+        ...     session.send_client_content(turns="Who am I?")
+        ...     print((session.receive_turn()).text[:22])
+        You said: "Who am I".
+
         Waits while the send queue is full (the module docstring explains the backpressure).
         """
         self._send(senders.client_content(turns, turn_complete))
@@ -290,6 +298,15 @@ class Session:
         mime_type: str | None = None,
     ) -> None:
         """Stream one piece of realtime input: exactly one of its kinds per call.
+
+        >>> speech = bytes([0xE8, 0x03]) * 8000  # 0.5 s of 16 kHz PCM at amplitude 1,000
+        >>> with client.live.connect(
+        ...     model="gemini-live-2.5-flash", config={"input_audio_transcription": True}
+        ... ) as session:
+        ...     session.send_realtime_input(audio=speech)
+        ...     session.send_realtime_input(audio_stream_end=True)
+        ...     print(len((session.receive_turn()).input_transcription.split()), "words heard")
+        2 words heard
 
         ``audio``: 16-bit PCM bytes (``audio/pcm;rate=16000`` unless ``mime_type=``), a Blob or its
         dict; ``video``: a JPEG/PNG frame (bytes, Blob, or a PIL image); ``text``; the activity
@@ -308,7 +325,23 @@ class Session:
         self._send(message)
 
     def send_tool_response(self, *, function_responses: senders.FunctionResponsesLike) -> None:
-        """Answer the model's tool calls: FunctionResponses (or dicts) with the calls' ids and names."""
+        """Answer the model's tool calls: FunctionResponses (or dicts) with the calls' ids and names.
+
+        >>> lookup = {"function_declarations": [{"name": "lookup", "description": "Looks a word up."}]}
+        >>> with client.live.connect(
+        ...     model="gemini-live-2.5-flash", config={"tools": [lookup]}
+        ... ) as session:
+        ...     session.send_client_content(turns="[[call:lookup]]")
+        ...     for message in session.receive():
+        ...         if message.tool_call:
+        ...             (call,) = message.tool_call.function_calls
+        ...             answer = {"id": call.id, "name": call.name, "response": {"ok": True}}
+        ...             session.send_tool_response(function_responses=answer)
+        ...         elif message.text:
+        ...             print(message.text[:28])
+        ...             break
+        The function lookup returned
+        """
         self._send(senders.tool_response(function_responses))
 
     def _send(self, message: pb.BidiGenerateContentClientMessage) -> None:
@@ -377,6 +410,11 @@ class Session:
     def receive(self) -> Iterator[LiveServerMessage]:
         """The messages of the next model turn; the iteration ends after the one with ``turn_complete``.
 
+        >>> with client.live.connect(model="gemini-live-2.5-flash") as session:
+        ...     session.send_client_content(turns="Hi")
+        ...     print([m.turn_complete for m in session.receive()][-1])
+        True
+
         It also ends when the session does (raising its error, if it failed), and early when the
         connection was replaced in the middle of the turn: the turn is sent again (see the module
         docstring), and its new reply is the next turn.
@@ -396,7 +434,16 @@ class Session:
                 return
 
     def receive_all(self) -> Iterator[LiveServerMessage]:
-        """Every message until the session ends (raising its error, if it failed)."""
+        """Every message until the session ends (raising its error, if it failed).
+
+        >>> with client.live.connect(model="gemini-live-2.5-flash") as session:
+        ...     session.send_client_content(turns="Hi")
+        ...     for message in session.receive_all():
+        ...         if message.turn_complete:
+        ...             print(message.usage_metadata.total_token_count > 0)
+        ...             break
+        True
+        """
         while True:
             item = self._next()
             if item is None:
@@ -406,6 +453,13 @@ class Session:
 
     def receive_turn(self) -> LiveTurn:
         """The next model turn, accumulated: its text, audio, transcriptions, tool calls, usage.
+
+        >>> config = {"response_modalities": ["AUDIO"]}
+        >>> with client.live.connect(model="gemini-live-2.5-flash", config=config) as session:
+        ...     session.send_client_content(turns="Hi")
+        ...     turn = session.receive_turn()
+        >>> turn.audio_mime_type, len(turn.audio) % 4800, turn.complete
+        ('audio/pcm;rate=24000', 0, True)
 
         A turn cut short by a reconnection comes back with ``complete`` False and ``reconnected``
         True; the reply to the re-sent turn is the next one.
@@ -547,7 +601,7 @@ class Session:
                     return False
                 self._stopping.wait(self._policy.delay(attempts))
                 continue
-                self._pending.set()  # the writer goes on with what waited
+            self._pending.set()  # the writer goes on with what waited meanwhile
             event = self._state.reconnected(
                 reason, attempts, handle, len(replay), None if last is None else str(last)
             )

@@ -24,7 +24,7 @@ from genai._transport.options import CallOptions
 from genai._transport.outcome import StreamOutcome
 from genai._transport.pool import AioSlot
 from genai._transport.retry import consider_retry
-from genai.errors import APIError, UsageError, from_grpc_error
+from genai.errors import APIError, UnavailableError, UsageError, from_grpc_error
 
 if TYPE_CHECKING:
     from genai._transport.aio import AsyncTransport
@@ -231,6 +231,11 @@ class AsyncServerStream(_AsyncStream, AsyncIterator[M]):
             return result
 
 
+# What grpc.aio makes a call's status when a write fails because the call had already ended (a
+# server that closed or dropped it meanwhile): its own INTERNAL, replacing the server's status.
+_FAILED_SEND = "Internal error from Core"
+
+
 class AsyncBidiStream(_AsyncStream, AsyncIterator[M]):
     """A bidirectional call: ``await write(msg)``, ``await done_writing()``, ``await read()``.
 
@@ -275,7 +280,7 @@ class AsyncBidiStream(_AsyncStream, AsyncIterator[M]):
         try:
             await call.write(message)
         except grpc.RpcError as err:
-            raise self._fail(err) from err
+            raise self._ended(err) from err
         except asyncio.InvalidStateError as err:
             raise UsageError(f"cannot write to this stream: {err}") from err
         except asyncio.CancelledError as cancel:
@@ -312,7 +317,7 @@ class AsyncBidiStream(_AsyncStream, AsyncIterator[M]):
         try:
             message = await call.read()
         except grpc.RpcError as err:
-            raise self._fail(err) from err
+            raise self._ended(err) from err
         except asyncio.CancelledError as cancel:
             if self._cancelled_while_waiting(cancel):
                 return None
@@ -322,6 +327,24 @@ class AsyncBidiStream(_AsyncStream, AsyncIterator[M]):
             return None
         result: M = message
         return result
+
+    def _ended(self, err: grpc.RpcError) -> APIError:
+        """The stream's error; a write that raced the end of the call is a lost connection.
+
+        grpc.aio reports such a write as INTERNAL "Internal error from Core" and gives the call
+        that status instead of the server's (lost): what the caller can tell is that the call is
+        gone, so it is ``UnavailableError`` (a live session then resumes, and learns the truth).
+        """
+        if err.code() is grpc.StatusCode.INTERNAL and err.details() == _FAILED_SEND:
+            self._done = True
+            self._release()
+            error = self._error = UnavailableError(
+                "the call ended while a message was being written to it (gRPC: Internal error from Core; "
+                "the server's status was lost)",
+                code=grpc.StatusCode.UNAVAILABLE,
+            )
+            return error
+        return self._fail(err)
 
     def __aiter__(self) -> AsyncBidiStream[M]:
         return self

@@ -17,9 +17,11 @@ the binary form over gRPC); the message itself is still delivered. The two backe
 
 from __future__ import annotations
 
+import base64
 import importlib
 import json
 import logging
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import grpc
@@ -95,9 +97,23 @@ def websocket_url(settings: ChannelSettings) -> str:
     return f"{scheme}://{settings.http_target}{LIVE_PATH}"
 
 
-def handshake_headers(settings: ChannelSettings) -> list[tuple[str, str]]:
-    """The opening handshake's extra headers: the key (when there is one)."""
-    return [("x-goog-api-key", settings.api_key)] if settings.api_key else []
+def handshake_headers(
+    settings: ChannelSettings, metadata: Sequence[tuple[str, str | bytes]] = ()
+) -> list[tuple[str, str]]:
+    """The opening handshake's extra headers: the key (when there is one), then ``metadata``.
+
+    >>> handshake_headers(ChannelSettings(api_key="k"), [("x-trace", "1"), ("x-id-bin", b"\\x01")])
+    [('x-goog-api-key', '<redacted>'), ('x-trace', '1'), ('x-id-bin', 'AQ==')]
+
+    ``metadata`` is checked gRPC metadata (genai._transport.checks); a ``-bin`` key's bytes go as
+    base64, as gRPC writes them in its HTTP/2 headers.
+    """
+    headers = [("x-goog-api-key", settings.api_key)] if settings.api_key else []
+    for key, value in metadata:
+        if isinstance(value, bytes | bytearray | memoryview):
+            value = base64.b64encode(bytes(value)).decode("ascii")
+        headers.append((key, value))
+    return headers
 
 
 def ssl_context(settings: ChannelSettings) -> ssl.SSLContext | None:

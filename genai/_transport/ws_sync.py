@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from collections.abc import Sequence
 from typing import Any
 
 from google.protobuf.message import Message
@@ -39,8 +40,15 @@ __all__ = ["WebSocketStream"]
 class WebSocketStream:
     """One live-session WebSocket, driven like a bidi stream from threads."""
 
-    def __init__(self, settings: ChannelSettings, *, open_timeout: float | None = 30.0) -> None:
+    def __init__(
+        self,
+        settings: ChannelSettings,
+        *,
+        open_timeout: float | None = 30.0,
+        metadata: Sequence[tuple[str, str | bytes]] = (),
+    ) -> None:
         self._settings = settings
+        self._metadata = tuple(metadata)  # extra handshake headers (checked gRPC metadata)
         self._open_timeout = open_timeout
         self._conn: Any = None
         self._opening = threading.Lock()
@@ -69,7 +77,7 @@ class WebSocketStream:
                         websocket_url(settings),
                         ssl=ssl_context(settings),
                         server_hostname=settings.tls_server_name,
-                        additional_headers=handshake_headers(settings),
+                        additional_headers=handshake_headers(settings, self._metadata),
                         user_agent_header=settings.user_agent,
                         max_size=settings.max_message_bytes,
                         open_timeout=self._open_timeout,

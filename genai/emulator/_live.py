@@ -268,11 +268,18 @@ class _Conversation:
         if interrupt:
             await self._interrupt()
         if self._calls:
-            ids = list(self._calls)
+            ids, self._call_content = list(self._calls), None
             self._calls.clear()
             self._answers.clear()
-            self._call_content = None
             await self._put(cancellation(ids))
+            await self._cut()  # the calls' turn ("only ... where the clients interrupt server turns")
+
+    async def _cut(self) -> None:
+        """End a turn cut short by new input: "interrupted > turn_complete" (the API's order), a handle."""
+        await self._put(content(interrupted=True))
+        await self._put(content(turn_complete=True))
+        if self._config.resumable:
+            await self._put(self._handle_update())
 
     async def _interrupt(self) -> None:
         turn = self._turn
@@ -287,10 +294,9 @@ class _Conversation:
         self._turn = None
         self._generating = False
         if self._partial:
-            self.contents.append(
-                content_pb2.Content(role="model", parts=[content_pb2.Part(text="".join(self._partial))])
-            )
-        await self._put(content(interrupted=True))
+            said = content_pb2.Part(text="".join(self._partial))
+            self.contents.append(content_pb2.Content(role="model", parts=[said]))
+        await self._cut()
 
     async def _client_content(self, message: gs.BidiGenerateContentClientContent) -> None:
         turns = list(message.turns)

@@ -42,7 +42,7 @@ def text_tokens(text: str) -> int:
 def truncate_tokens(text: str, limit: int) -> tuple[str, bool]:
     """Cut `text` right after its `limit`-th token; report whether anything was removed."""
     if limit <= 0:
-        return "", bool(text)
+        return "", bool(_TOKEN.search(text))  # whitespace alone is no token: nothing cut
     for i, match in enumerate(_TOKEN.finditer(text), start=1):
         if i == limit:
             end = match.end()

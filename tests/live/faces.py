@@ -68,7 +68,12 @@ class Face:
 
 
 def live_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name.startswith("genai-")]
+    """The client's threads (the in-process emulator's own, ``genai-emulator*``, are not ours)."""
+    return [
+        t
+        for t in threading.enumerate()
+        if t.name.startswith("genai-") and not t.name.startswith("genai-emulator")
+    ]
 
 
 def live_tasks() -> list[asyncio.Task[Any]]:

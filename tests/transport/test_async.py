@@ -461,6 +461,41 @@ def test_bidi_errors_are_translated_and_cancel_is_quiet(fresh: TestServer, setti
     run(settings, body)
 
 
+def test_bidi_write_racing_the_end_of_the_call_is_unavailable(settings: ChannelSettings) -> None:
+    """grpc.aio reports a write to a call that just ended as its own INTERNAL "Internal error from
+    Core" (and gives the call that status, losing the server's): the stream says UNAVAILABLE."""
+
+    class EndedCall:
+        def __init__(self, details: str) -> None:
+            self.details = details
+
+        async def write(self, message: object = None) -> None:
+            raise grpc.aio.AioRpcError(grpc.StatusCode.INTERNAL, None, None, details=self.details)
+
+        read = write
+
+        def cancel(self) -> bool:
+            return True
+
+    async def body(t: AsyncTransport) -> None:
+        raced = t.bidi(BIDI_RPC)
+        raced._call = EndedCall("Internal error from Core")
+        with pytest.raises(errors.UnavailableError, match="ended while a message was being written"):
+            await raced.write(ClientMessage())
+        with pytest.raises(errors.UnavailableError):
+            await raced.read()  # the stream's error, again
+        reader = t.bidi(BIDI_RPC)
+        reader._call = EndedCall("Internal error from Core")
+        with pytest.raises(errors.UnavailableError):
+            await reader.read()
+        other = t.bidi(BIDI_RPC)
+        other._call = EndedCall("something else broke")
+        with pytest.raises(errors.InternalError):
+            await other.write(ClientMessage())
+
+    run(settings, body)
+
+
 # --------------------------------------------------------------------- sleep and gather (the backend)
 
 
