@@ -10,12 +10,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from benchmarks._stats import Ratio, Sample, ratio
+from benchmarks.chat_cpu import ChatResult
 from benchmarks.imports import ImportTime
 from benchmarks.throughput import Throughput
 
 UNARY_TARGET = 1.10  # ours / raw stub, client CPU per call
 STREAM_TARGET = 1.10  # ours / raw stub, client CPU per streamed reply
 ASYNC_TARGET = 0.95  # ours / raw stub, calls per second
+CHAT_TARGET = 1.20  # ours / transport floor, client CPU per chat turn, at the longest history
 IMPORT_TARGET = 0.300  # seconds, `import genai`
 
 # The raw stub in the streaming mode our sync transport uses (see the method).
@@ -35,6 +37,10 @@ class Params:
     async_concurrency: int
     async_repeats: int
     import_runs: int
+    chat_turns: tuple[int, ...]  # history sizes; the target applies to the last (longest)
+    chat_calls: dict[int, int]  # chat turns per block, per history size
+    chat_repeats: int
+    chat_rewinds: int  # rewinds timed apart, per history size
 
 
 @dataclass
@@ -43,6 +49,7 @@ class Results:
     unary: dict[str, Sample] = field(default_factory=dict)
     streams: dict[int, dict[str, Sample]] = field(default_factory=dict)
     throughput: dict[str, Throughput] = field(default_factory=dict)
+    chats: dict[int, ChatResult] = field(default_factory=dict)
     imports: list[ImportTime] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     elapsed: float = 0.0
@@ -177,6 +184,7 @@ def verdicts(results: Results) -> list[Verdict]:
                     _spread_pair(samples["ours"], samples[LIKE_FOR_LIKE]),
                 )
             )
+    out.extend(_chat_verdicts(results))
     tp = results.throughput
     if "ours" in tp and "raw" in tp:
         r = ratio(tp["ours"].calls_per_second, tp["raw"].calls_per_second)
@@ -213,6 +221,94 @@ def verdicts(results: Results) -> list[Verdict]:
             )
         )
     return out
+
+
+def _kib(size: int) -> str:
+    return f"{size / 1024:,.0f} KiB" if size >= 10 * 1024 else f"{size / 1024:,.1f} KiB"
+
+
+def _chat_verdicts(results: Results) -> list[Verdict]:
+    """The target at the longest history; the shorter ones and re-serialising, for information."""
+    out: list[Verdict] = []
+    if not results.chats:
+        return out
+    longest = max(results.chats)
+    for turns in [longest, *(t for t in sorted(results.chats) if t != longest)]:
+        chat = results.chats[turns]
+        ours, raw = chat.samples["ours"], chat.samples["raw"]
+        r = ratio(ours, raw)
+        is_target = turns == longest
+        name = (
+            f"chat turn CPU, {turns:,}-turn history ({_kib(chat.request_bytes)})"
+            if is_target
+            else f"  (same, {turns:,}-turn history, {_kib(chat.request_bytes)})"
+        )
+        out.append(
+            Verdict(
+                name,
+                us(ours.median),
+                us(raw.median),
+                _fmt_ratio(r),
+                _fmt_range(r),
+                f"<= {CHAT_TARGET:.2f}x" if is_target else "-",
+                r.median <= CHAT_TARGET if is_target else None,
+                _spread_pair(ours, raw),
+            )
+        )
+    chat = results.chats[longest]
+    if "re-serialise" in chat.samples:
+        resend, raw = chat.samples["re-serialise"], chat.samples["raw"]
+        r = ratio(resend, raw)
+        out.append(
+            Verdict(
+                f"  (re-serialising the history every turn, {longest:,} turns)",
+                us(resend.median),
+                us(raw.median),
+                _fmt_ratio(r),
+                _fmt_range(r),
+                "-",
+                None,
+                _spread_pair(resend, raw),
+            )
+        )
+    return out
+
+
+def _chat_rows(results: Results) -> list[list[str]]:
+    """Per history size: the three sides, the ratios to the floor, what ours adds, rewind's cost."""
+    rows = []
+    for turns in sorted(results.chats):
+        chat = results.chats[turns]
+        ours, raw = chat.samples["ours"], chat.samples["raw"]
+        resend = chat.samples.get("re-serialise")
+        r = ratio(ours, raw)
+        rows.append(
+            [
+                f"{turns:,}",
+                f"{_kib(chat.request_bytes)} / {chat.reply_bytes} B",
+                f"{us(ours.median)} {pct(ours.spread)}",
+                f"{us(raw.median)} {pct(raw.spread)}",
+                f"{_fmt_ratio(r)} ({_fmt_range(r)})",
+                us(chat.added()),
+                f"{us(resend.median)} {pct(resend.spread)}" if resend else "-",
+                _fmt_ratio(ratio(resend, raw)) if resend else "-",
+                us(chat.rewind),
+            ]
+        )
+    return rows
+
+
+CHAT_HEADER = [
+    "history (turns)",
+    "request / reply",
+    "ours (send + rewind)",
+    "floor (raw, bytes)",
+    "ours / floor (min..max)",
+    "ours - floor",
+    "re-serialise",
+    "re-serialise / floor",
+    "rewind alone",
+]
 
 
 def _mark(passed: bool | None) -> str:
@@ -322,6 +418,9 @@ def text(results: Results) -> str:
         "Client CPU by side (median of repeats, ± half the min..max range):",
         _text_table(_sides_header(results), _sides_rows(results)),
         "",
+        f"Chat turn (sync send_message) with a long history, {p.chat_repeats} repeats:",
+        _text_table(CHAT_HEADER, _chat_rows(results)),
+        "",
         f"Async, {p.async_repeats} blocks of {p.async_total:,} unary calls, {p.async_concurrency} in flight:",
         _text_table(["side", "calls/s", "vs raw", "client CPU/call", "vs raw"], _throughput_rows(results)),
         "",
@@ -415,6 +514,29 @@ What is measured:
    `python -c pass` does not also make); `wall - bare python` is the wall-clock of
    `python -c STMT` minus the median of `python -c pass`. The target applies to the `importtime`
    median of `import genai`.
+5. **A chat turn with a long history (sync).** Client CPU of one `chat.send_message(MESSAGE)`
+   (a short str, reading `.text`) on a chat made by `client.chats.create(model=...,
+   history=[...])` with {chat_turns} turns of history: a user text and a model text of about 140
+   bytes each per turn, about 300 bytes of request per turn. The chat is created once, outside the
+   measurement (creating it encodes the history once); every measured call is `send_message`
+   followed by `chat.rewind()`, so each call is sent with exactly N turns and the history does not
+   grow during the run. The rewind is included in `ours` (it only drops the last turn and trims
+   the kept bytes); the "rewind alone" column is its cost measured apart ({chat_rewinds} sends,
+   then {chat_rewinds} timed rewinds, no I/O). Compared with, in the same process and run:
+   `raw` (the **floor**), a grpcio multicallable on a plain `grpc.insecure_channel` with an
+   identity request serialiser, sending the exact request bytes the chat sends (captured once from
+   our transport) and parsing the reply with `GenerateContentResponse.FromString` as our transport
+   does, then reading `candidates[0].content.parts[0].text`; and `re-serialise`, the generated stub
+   given a `GenerateContentRequest` built on every call from the history kept as `Content`
+   messages, so that protobuf serialises the whole history each turn (a client that does not keep
+   the history's bytes). Before measuring, the run checks that the three sides send byte-identical
+   requests and get the same reply (the emulator's default reply, a short text whose size is in
+   the table; no emulator knob is set, so the metadata is the same as in 1). {chat_calls} turns
+   per block (by history size), {chat_repeats} repeats, the sides interleaved as in 1. "ours -
+   floor" is the median of the per-repeat differences: what our layers add per turn, which should
+   not grow with the history. The target (<= {chat_target}x the floor) applies to the
+   {chat_longest}-turn history; at short histories the floor is small, so the same added cost is a
+   larger ratio.
 
 Every figure is the **median** of its repeats; "±" is half the min..max range of the repeats,
 relative to the median (the spread). A ratio is ours / raw stub: each repeat measures the two back
@@ -527,6 +649,12 @@ def markdown(results: Results) -> str:
         concurrency=p.async_concurrency,
         async_repeats=p.async_repeats,
         import_runs=p.import_runs,
+        chat_turns=" / ".join(f"{t:,}" for t in p.chat_turns),
+        chat_longest=f"{max(p.chat_turns):,}" if p.chat_turns else "-",
+        chat_calls=" / ".join(f"{p.chat_calls[t]}" for t in p.chat_turns),
+        chat_repeats=p.chat_repeats,
+        chat_rewinds=p.chat_rewinds,
+        chat_target=f"{CHAT_TARGET:.2f}",
     )
     stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     parts = [
@@ -550,6 +678,10 @@ def markdown(results: Results) -> str:
         "### Client CPU by side",
         "",
         _md_table(_sides_header(results), _sides_rows(results)),
+        "",
+        f"### Chat turn with a long history ({p.chat_repeats} repeats; sync `send_message`)",
+        "",
+        _md_table(CHAT_HEADER, _chat_rows(results)),
         "",
         f"### Async throughput ({p.async_repeats} blocks of {p.async_total:,} calls, "
         f"{p.async_concurrency} in flight)",
