@@ -4,8 +4,8 @@ Three sides, each sending the same GenerateContentRequest (the history plus one 
 with the same metadata and deadline, and each reading the reply text:
 
 * ``ours``          ``chat.send_message(MESSAGE).text`` on a sync ``client.chats`` chat created once
-                    from the history, then ``chat.rewind()`` so that every call is sent with the same
-                    N turns (the rewind is part of what is measured; its own cost is reported apart);
+                    from the history; after each call (outside the measured time) ``chat.rewind()``,
+                    so that every call is sent with the same N turns (rewind's cost is reported apart);
 * ``raw``           the floor: a grpcio multicallable with an identity request serialiser, sending
                     the request bytes the chat sent (captured from it once), and parsing the reply
                     with ``GenerateContentResponse.FromString`` as our transport does;
@@ -13,9 +13,9 @@ with the same metadata and deadline, and each reading the reply text:
                     Content messages on every call (so protobuf serialises the whole history each
                     turn): what a client that does not keep the history's bytes pays.
 
-CPU is ``time.process_time()`` of this process (gRPC's threads included); the emulator runs in
-another process. Repeats interleave the sides as benchmarks.sync_cpu does. ``make bench`` runs this
-with everything else; on its own (prints only, nothing is written):
+CPU is ``time.process_time()`` of this process (gRPC's threads included), read around every call;
+the emulator runs in another process. The sides take turns call by call (``alternated``). ``make
+bench`` runs this with everything else; on its own (prints only, nothing is written):
 
     python -m benchmarks.chat_cpu [--quick] [--turns 10 100 1000] [--repeats N]
 """
@@ -33,7 +33,9 @@ from typing import Any
 
 from benchmarks._sides import API_KEY, MODEL, MODEL_NAME, RAW_METADATA, TIMEOUT
 from benchmarks._stats import Sample
-from benchmarks.sync_cpu import CheckError, interleaved
+from benchmarks.sync_cpu import CheckError
+
+Op = Callable[[], object]
 
 MESSAGE = "What should I plant by the fence next spring?"
 GENERATE_CONTENT = "/google.ai.generativelanguage.v1beta.GenerativeService/GenerateContent"
@@ -168,8 +170,10 @@ class ChatSides:
 
     def ours(self) -> str:
         text: str = self._chat.send_message(MESSAGE).text
-        self._chat.rewind()
         return text
+
+    def rewind(self) -> None:
+        self._chat.rewind()
 
     def raw(self) -> str:
         response = self._floor(self.request, metadata=RAW_METADATA, timeout=TIMEOUT)
@@ -190,6 +194,7 @@ class ChatSides:
         if len(self._chat.history) != 2 * self.turns:
             raise CheckError(f"{self.turns} turns: the chat does not hold the history it was given")
         texts = {self.ours(), self.raw(), self.reserialise()}
+        self.rewind()
         if len(texts) != 1 or not next(iter(texts)):
             raise CheckError(f"{self.turns} turns: the sides got different (or empty) replies: {texts}")
         if len(self._chat.history) != 2 * self.turns:
@@ -209,8 +214,13 @@ class ChatSides:
             raise CheckError(f"{self.turns} turns: rewinding did not return to the given history")
         return cost
 
-    def ops(self) -> dict[str, Callable[[], object]]:
-        return {"ours": self.ours, "raw": self.raw, "re-serialise": self.reserialise}
+    def ops(self) -> dict[str, tuple[Op, Op | None]]:
+        """Per side: the measured call, and what runs after it, unmeasured (ours rewinds)."""
+        return {
+            "ours": (self.ours, self.rewind),
+            "raw": (self.raw, None),
+            "re-serialise": (self.reserialise, None),
+        }
 
     def close(self) -> None:
         self._channel.close()
@@ -221,16 +231,49 @@ def _identity(data: bytes) -> bytes:
     return data
 
 
+def alternated(sides: dict[str, tuple[Op, Op | None]], calls: int, repeats: int) -> dict[str, Sample]:
+    """Seconds of CPU per call, per side: one value per repeat (the mean over ``calls`` calls).
+
+    In a repeat, every side makes one call per round, ``calls`` rounds: ``ours`` and ``raw`` back to
+    back (who goes first alternates from round to round), then the others. Each call's CPU is read
+    on its own, so calls of the two sides of the pair are milliseconds apart (a busy neighbour or a
+    cache left cold by the emulator hits both alike) and what runs between calls (the chat's rewind)
+    is not counted.
+    """
+    names = list(sides)
+    pair = [name for name in ("ours", "raw") if name in sides]
+    others = [name for name in names if name not in pair]
+    clock = time.process_time
+    values: dict[str, list[float]] = {name: [] for name in names}
+    for r in range(repeats):
+        totals = dict.fromkeys(names, 0.0)
+        gc.collect()
+        for i in range(calls):
+            first = pair if (r * calls + i) % 2 == 0 else pair[::-1]
+            for name in first + others:
+                op, after = sides[name]
+                start = clock()
+                op()
+                totals[name] += clock() - start
+                if after is not None:
+                    after()
+        for name in names:
+            values[name].append(totals[name] / calls)
+    return {name: Sample(tuple(v)) for name, v in values.items()}
+
+
 def chat_cpu(endpoint: str, *, turns: int, calls: int, warmup: int, repeats: int, rewinds: int) -> ChatResult:
     """Seconds of client CPU per chat turn sent with a ``turns``-turn history, per side."""
     sides = ChatSides(endpoint, turns)
     try:
         reply = sides.check()
         ops = sides.ops()
-        for op in ops.values():
+        for op, after in ops.values():
             for _ in range(warmup):
                 op()
-        samples = interleaved(ops, calls, repeats)
+                if after is not None:
+                    after()
+        samples = alternated(ops, calls, repeats)
         rewind = sides.rewind_cost(rewinds)
         return ChatResult(turns, len(sides.request), reply, samples, rewind)
     finally:

@@ -515,28 +515,31 @@ What is measured:
    `python -c STMT` minus the median of `python -c pass`. The target applies to the `importtime`
    median of `import genai`.
 5. **A chat turn with a long history (sync).** Client CPU of one `chat.send_message(MESSAGE)`
-   (a short str, reading `.text`) on a chat made by `client.chats.create(model=...,
+   (a short str; the reply's `.text` is read) on a chat made by `client.chats.create(model=...,
    history=[...])` with {chat_turns} turns of history: a user text and a model text of about 140
-   bytes each per turn, about 300 bytes of request per turn. The chat is created once, outside the
-   measurement (creating it encodes the history once); every measured call is `send_message`
-   followed by `chat.rewind()`, so each call is sent with exactly N turns and the history does not
-   grow during the run. The rewind is included in `ours` (it only drops the last turn and trims
-   the kept bytes); the "rewind alone" column is its cost measured apart ({chat_rewinds} sends,
-   then {chat_rewinds} timed rewinds, no I/O). Compared with, in the same process and run:
-   `raw` (the **floor**), a grpcio multicallable on a plain `grpc.insecure_channel` with an
-   identity request serialiser, sending the exact request bytes the chat sends (captured once from
-   our transport) and parsing the reply with `GenerateContentResponse.FromString` as our transport
-   does, then reading `candidates[0].content.parts[0].text`; and `re-serialise`, the generated stub
-   given a `GenerateContentRequest` built on every call from the history kept as `Content`
+   bytes each per turn, about 300 bytes of request per turn. The chat is created once, before
+   anything is measured (creating it encodes the history once). After every measured call,
+   `chat.rewind()` removes the turn it added, outside the measured time, so that each call is
+   sent with exactly N turns; "rewind alone" is its cost measured apart ({chat_rewinds} sends,
+   then {chat_rewinds} timed rewinds, no I/O). Compared with, in the same process and run: `raw`
+   (the **floor**), a grpcio multicallable on a plain `grpc.insecure_channel` with an identity
+   request serialiser, sending the exact request bytes the chat sends (captured once from our
+   transport) and parsing the reply with `GenerateContentResponse.FromString` as our transport
+   does, then reading `candidates[0].content.parts[0].text`; and `re-serialise`, the generated
+   stub given a `GenerateContentRequest` built on every call from the history kept as `Content`
    messages, so that protobuf serialises the whole history each turn (a client that does not keep
    the history's bytes). Before measuring, the run checks that the three sides send byte-identical
    requests and get the same reply (the emulator's default reply, a short text whose size is in
-   the table; no emulator knob is set, so the metadata is the same as in 1). {chat_calls} turns
-   per block (by history size), {chat_repeats} repeats, the sides interleaved as in 1. "ours -
-   floor" is the median of the per-repeat differences: what our layers add per turn, which should
-   not grow with the history. The target (<= {chat_target}x the floor) applies to the
-   {chat_longest}-turn history; at short histories the floor is small, so the same added cost is a
-   larger ratio.
+   the table; no emulator knob is set, so the metadata is the same as in 1). The sides take turns
+   **call by call**: a repeat is {chat_calls} rounds (by history size) in which `ours` and `raw`
+   each make one call back to back (who goes first alternates) and `re-serialise` one after them,
+   and every call's `time.process_time()` is read on its own; {chat_repeats} repeats. (Blocks of
+   calls, as in 1, gave ratios that moved by several percent from run to run here: every call
+   waits for the emulator, which spends about 40 ms of CPU on a 300 KiB request in its own
+   process, so each call starts with cold caches and the pair is best measured milliseconds
+   apart.) "ours - floor" is the median of the per-repeat differences: what our layers add per
+   turn. The target (<= {chat_target}x the floor) applies to the {chat_longest}-turn history; at
+   short histories the floor is small, so the same added cost is a larger ratio.
 
 Every figure is the **median** of its repeats; "±" is half the min..max range of the repeats,
 relative to the median (the spread). A ratio is ours / raw stub: each repeat measures the two back
