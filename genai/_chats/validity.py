@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from genai._wire import messages as pb
 
-__all__ = ["BLOCKING_FINISH_REASONS", "is_valid_reply", "reply_content"]
+__all__ = ["BLOCKING_FINISH_REASONS", "is_valid_reply", "judge_reply", "reply_content"]
 
 _FinishReason = pb.Candidate.FinishReason
 # Finish reasons that mean the candidate was withheld or is unusable (its content is not an answer).
@@ -62,6 +62,29 @@ def reply_content(reply: pb.GenerateContentResponse) -> pb.Content:
     return content
 
 
+def judge_reply(reply: pb.GenerateContentResponse) -> tuple[pb.Content, bool]:
+    """``(reply_content(reply), is_valid_reply(reply))``, reading the first candidate once.
+
+    >>> content, valid = judge_reply(pb.GenerateContentResponse())
+    >>> content.role, valid
+    ('model', False)
+    """
+    content = pb.Content()
+    candidates = reply.candidates
+    if not candidates:
+        content.role = _MODEL_ROLE
+        return content, False
+    candidate = candidates[0]
+    content.CopyFrom(candidate.content)
+    content.role = _MODEL_ROLE
+    if candidate.finish_reason in BLOCKING_FINISH_REASONS:
+        return content, False
+    for part in content.parts:
+        if part.text or _has_substance(part):
+            return content, True
+    return content, False
+
+
 def is_valid_reply(reply: pb.GenerateContentResponse) -> bool:
     """Whether the reply makes a valid turn (see the module docstring for the rule).
 
@@ -69,12 +92,14 @@ def is_valid_reply(reply: pb.GenerateContentResponse) -> bool:
     >>> is_valid_reply(pb.GenerateContentResponse(candidates=[stopped]))
     False
     """
-    if not reply.candidates:
+    candidates = reply.candidates
+    if not candidates:
         return False
-    candidate = reply.candidates[0]
+    candidate = candidates[0]
     if candidate.finish_reason in BLOCKING_FINISH_REASONS:
         return False
-    return any(_has_substance(part) for part in candidate.content.parts)
+    # A non-empty text always counts: no need to look further.
+    return any(part.text or _has_substance(part) for part in candidate.content.parts)
 
 
 def _has_substance(part: pb.Part) -> bool:

@@ -19,7 +19,7 @@ from genai._coercion.base import text_error
 from genai._coercion.models import to_model_name
 from genai._wire import messages as pb
 
-__all__ = ["encode_contents", "encode_request_without_contents", "encode_text_request"]
+__all__ = ["encode_content", "encode_contents", "encode_request_without_contents", "encode_text_request"]
 
 
 def _varint(value: int) -> bytes:
@@ -74,10 +74,22 @@ def encode_contents(contents: Iterable[pb.Content]) -> bytes:
     a long history as with none. Serialised deterministically (map entries sorted), so the same
     contents always give the same bytes, whichever way they were built.
     """
-    tag = _CONTENTS_TAG
-    return b"".join(
-        _length_delimited(tag, content.SerializeToString(deterministic=True)) for content in contents
-    )
+    pieces: list[bytes] = []
+    for content in contents:
+        data = content.SerializeToString(deterministic=True)
+        pieces += (_CONTENTS_TAG, _varint(len(data)), data)
+    return b"".join(pieces)
+
+
+def encode_content(content: pb.Content) -> bytes:
+    """One ``contents`` field of a GenerateContentRequest: ``encode_contents([content])``.
+
+    >>> encode_content(pb.Content(role="user")) == encode_contents([pb.Content(role="user")])
+    True
+    """
+    data = content.SerializeToString(deterministic=True)
+    size = len(data)
+    return _CONTENTS_TAG + (bytes((size,)) if size < 0x80 else _varint(size)) + data
 
 
 def encode_request_without_contents(request: pb.GenerateContentRequest) -> bytes:
