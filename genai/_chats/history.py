@@ -28,10 +28,19 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Sequence
 
-from genai._chats.records import ChatHistory, ChatTurn, add_usage, copy_contents, split_turns
-from genai._chats.validity import judge_reply, reply_content
+from genai._chats.records import (
+    ChatHistory,
+    ChatTurn,
+    add_counts,
+    add_usage,
+    copy_contents,
+    leading_user_count,
+    split_turns,
+    usage_of,
+)
+from genai._chats.validity import encode_reply, reply_content
 from genai._coercion.content import ContentLike, to_contents
-from genai._requests.encode import encode_content, encode_contents
+from genai._requests.encode import decode_contents, encode_contents
 from genai._wire import messages as pb
 from genai.errors import UsageError
 
@@ -50,18 +59,46 @@ class Turn:
     also the stream hooks object (``completed``/``aborted``) of a streamed turn.
     """
 
-    __slots__ = ("_core", "_state", "_user_bytes", "_wakeups", "hops", "owner", "usage", "user")
+    __slots__ = (
+        "_core",
+        "_state",
+        "_user",
+        "_user_bytes",
+        "_user_count",
+        "_user_size",
+        "_wakeups",
+        "hops",
+        "owner",
+        "usage",
+    )
 
-    def __init__(self, core: ChatCore, user: list[pb.Content], owner: object) -> None:
+    def __init__(self, core: ChatCore, user: Sequence[pb.Content] | bytes, owner: object) -> None:
+        """``user`` is the message's contents (copied), or their request bytes (one user content)."""
         self._core = core
-        self.user = user
+        if isinstance(user, bytes):
+            self._user: list[pb.Content] | None = None  # decoded if someone asks (function calling)
+            self._user_bytes: bytes | None = user
+            self._user_size = self._user_count = 1
+        else:
+            self._user = list(user)
+            self._user_bytes = None
+            self._user_size = len(self._user)
+            self._user_count = leading_user_count(self._user)
         self.owner = owner
         self.hops: list[pb.Content] = []
         # Token counts of the function-calling rounds; None until the first round.
         self.usage: pb.GenerateContentResponseUsageMetadata | None = None
         self._state = _OPEN
         self._wakeups: list[Callable[[], None]] = []
-        self._user_bytes: bytes | None = None
+
+    @property
+    def user(self) -> list[pb.Content]:
+        """The message's contents (the chat's own: not copies)."""
+        user = self._user
+        if user is None:
+            assert self._user_bytes is not None
+            user = self._user = decode_contents(self._user_bytes)
+        return user
 
     @property
     def open(self) -> bool:
@@ -87,6 +124,16 @@ class Turn:
             encoded = self._user_bytes = encode_contents(self.user)
         return encoded
 
+    def record(self, reply: pb.GenerateContentResponse) -> ChatTurn:
+        """The finished turn, kept as its request bytes: the message's, the function-call rounds',
+        the reply's (the only one serialised now; ``ChatTurn`` decodes them if they are read)."""
+        model, valid = encode_reply(reply)
+        hops = self.hops
+        user = self._user_bytes or self.user_bytes()
+        encoded = user + encode_contents(hops) + model if hops else user + model
+        size = self._user_size + len(hops) + 1
+        return ChatTurn.of_bytes(encoded, size=size, user_count=self._user_count, valid=valid)
+
     def completed(self, reply: pb.GenerateContentResponse) -> None:
         self._core.commit(self, reply)
 
@@ -108,7 +155,7 @@ class ChatCore:
         self._lock = threading.Condition(self._mutex)
         self._waiting = 0  # threads blocked in wait(): the only ones notify_all() has to wake
         self._pending: Turn | None = None
-        self._usage = pb.GenerateContentResponseUsageMetadata()
+        self._usage = [0] * 6  # token counts, in records.USAGE_COUNTS order (summed as ints)
         self._turns: list[ChatTurn] = []
         self._curated: list[ChatTurn] = []
         self._encoded = bytearray()  # the curated turns' request bytes, one after the other
@@ -141,7 +188,7 @@ class ChatCore:
         self._curated.append(turn)
         self._offsets.append(len(self._encoded))
         self._encoded += encoded if encoded is not None else turn.encoded()
-        self._curated_count += len(turn._contents)
+        self._curated_count += turn._size
 
     # -- histories ------------------------------------------------------------------------------
 
@@ -167,9 +214,8 @@ class ChatCore:
     def usage(self) -> pb.GenerateContentResponseUsageMetadata:
         """Token totals over every reply this chat received (a copy)."""
         with self._mutex:
-            total = pb.GenerateContentResponseUsageMetadata()
-            total.CopyFrom(self._usage)
-        return total
+            counts = list(self._usage)
+        return usage_of(counts)
 
     def __len__(self) -> int:
         """How many contents the curated history holds (counting needs no copies)."""
@@ -199,7 +245,7 @@ class ChatCore:
             if self._curated and self._curated[-1] is turn:
                 self._curated.pop()
                 del self._encoded[self._offsets.pop() :]
-                self._curated_count -= len(turn._contents)
+                self._curated_count -= turn._size
         return turn
 
     def _refuse_if_open(self, what: str) -> None:
@@ -214,14 +260,17 @@ class ChatCore:
             self._pending = pending = None
         return pending
 
-    def try_begin(self, user: Sequence[pb.Content], owner: object) -> tuple[Turn | None, Turn | None]:
-        """``(new turn, None)`` when no turn is open, else ``(None, the open turn)``."""
+    def try_begin(self, user: Sequence[pb.Content] | bytes, owner: object) -> tuple[Turn | None, Turn | None]:
+        """``(new turn, None)`` when no turn is open, else ``(None, the open turn)``.
+
+        ``user`` is the message's contents, or their request bytes (``encode_user_text``).
+        """
         with self._mutex:
             if self._pending is not None:
                 pending = self._open_turn()
                 if pending is not None:
                     return None, pending
-            turn = self._pending = Turn(self, list(user), owner)
+            turn = self._pending = Turn(self, user, owner)
             return turn, None
 
     def wait(self, turn: Turn, timeout: float) -> None:
@@ -245,7 +294,7 @@ class ChatCore:
     def request_contents(self, turn: Turn) -> list[pb.Content]:
         """What to send for this turn: the curated history, the user's contents, the function rounds."""
         with self._mutex:
-            history = [content for record in self._curated for content in record._contents]
+            history = [content for record in self._curated for content in record._all()]
         return [*history, *turn.contents()]
 
     def sent_with(self, turn: Turn) -> Callable[[], list[pb.Content]]:
@@ -264,9 +313,7 @@ class ChatCore:
         The history is copied once, as bytes; nothing is re-serialised. The user's contents are
         encoded here, once: ``commit`` records these bytes.
         """
-        tail = turn._user_bytes
-        if tail is None:
-            tail = turn._user_bytes = encode_contents(turn.user)
+        tail = turn._user_bytes or turn.user_bytes()
         if turn.hops:
             tail += encode_contents(turn.hops)
         with self._mutex:
@@ -277,22 +324,16 @@ class ChatCore:
 
         Returns whether the turn was valid (and so sent as context from now on).
         """
-        model, valid = judge_reply(reply)
-        hops = turn.hops
-        record = ChatTurn([*turn.user, *hops, model], valid=valid)
-        if valid:
-            # Outside the lock, and only what the request did not already encode: the function-call
-            # rounds and the reply. The record's bytes are its contents' (ChatTurn.encoded()).
-            user = turn._user_bytes or turn.user_bytes()
-            record._encoded = user + (encode_contents([*hops, model]) if hops else encode_content(model))
+        record = turn.record(reply)  # outside the lock
+        valid = record.valid
         with self._mutex:
             if turn._state != _OPEN or self._pending is not turn:
                 return False
             turn._state = _COMMITTED
             self._pending = None
             if turn.usage is not None:
-                add_usage(self._usage, turn.usage)
-            add_usage(self._usage, reply.usage_metadata)
+                add_counts(self._usage, turn.usage)
+            add_counts(self._usage, reply.usage_metadata)
             self._turns.append(record)
             if valid:
                 self._append_curated(record)
@@ -319,7 +360,7 @@ class ChatCore:
             if self._pending is turn:
                 self._pending = None
             if turn.usage is not None:
-                add_usage(self._usage, turn.usage)
+                add_counts(self._usage, turn.usage)
             wakeups = self._ended(turn)
         finally:
             self._lock.release()

@@ -1,7 +1,7 @@
 """A chat's state, shared by its faces: its history, what its requests are sent with, its last reply.
 
     >>> state = ChatState("gemini-2.5-flash", {"temperature": 0.5}, None)
-    >>> user, send = state.prepare("Hi", {"top_k": 3})
+    >>> user, send = state.prepare(["Hi"], {"top_k": 3})
     >>> [content.parts[0].text for content in user], send.config.temperature, send.config.top_k
     (['Hi'], 0.5, 3)
 
@@ -28,7 +28,7 @@ from genai._functions.calling import FunctionCalling, function_calling
 from genai._requests.builders import build_generate_head
 from genai._requests.calls import python_schema
 from genai._requests.config import ConfigLike, GenerateContentConfig, merge_configs, to_generate_config
-from genai._requests.encode import encode_request_without_contents
+from genai._requests.encode import encode_request_without_contents, encode_user_text
 from genai._views.responses import GenerateContentResponse
 from genai._views.stream_state import StreamHooks
 from genai._wire import messages as pb
@@ -99,13 +99,17 @@ class ChatState:
         head = encode_request_without_contents(build_generate_head(self.model, cfg))
         return Send(cfg, head, python_schema(cfg), function_calling(cfg))
 
-    def prepare(self, message: ContentsLike, config: ConfigLike | None) -> tuple[list[pb.Content], Send]:
-        """The message's contents, and the settings it is sent with (the chat's own without ``config``)."""
-        if type(message) is str:  # the usual message, as to_contents makes it, without the calls
-            try:
-                user = [pb.Content(role="user", parts=[pb.Part(text=message)])]
-            except UnicodeEncodeError:  # a lone surrogate: let to_contents raise its error
-                user = to_contents(message, path="message")
+    def prepare(
+        self, message: ContentsLike, config: ConfigLike | None
+    ) -> tuple[list[pb.Content] | bytes, Send]:
+        """The message's contents, and the settings it is sent with (the chat's own without ``config``).
+
+        A str message (the usual one) comes as its request bytes: the user content that
+        ``to_contents`` would make, encoded without making it.
+        """
+        user: list[pb.Content] | bytes
+        if type(message) is str:
+            user = encode_user_text(message, path="message")
         else:
             user = to_contents(message, path="message")
         if config is None:

@@ -27,9 +27,10 @@ neither (there is no complete reply to record).
 
 from __future__ import annotations
 
+from genai._requests.encode import contents_field
 from genai._wire import messages as pb
 
-__all__ = ["BLOCKING_FINISH_REASONS", "is_valid_reply", "judge_reply", "reply_content"]
+__all__ = ["BLOCKING_FINISH_REASONS", "encode_reply", "is_valid_reply", "reply_content"]
 
 _FinishReason = pb.Candidate.FinishReason
 # Finish reasons that mean the candidate was withheld or is unusable (its content is not an answer).
@@ -47,6 +48,7 @@ BLOCKING_FINISH_REASONS = frozenset(
     if hasattr(_FinishReason, name)
 )
 _MODEL_ROLE = "model"
+_EMPTY_MODEL = contents_field(pb.Content(role=_MODEL_ROLE).SerializeToString())
 
 
 def reply_content(reply: pb.GenerateContentResponse) -> pb.Content:
@@ -62,27 +64,29 @@ def reply_content(reply: pb.GenerateContentResponse) -> pb.Content:
     return content
 
 
-def judge_reply(reply: pb.GenerateContentResponse) -> tuple[pb.Content, bool]:
-    """``(reply_content(reply), is_valid_reply(reply))``, reading the first candidate once.
+def encode_reply(reply: pb.GenerateContentResponse) -> tuple[bytes, bool]:
+    """``reply_content(reply)`` as a request's ``contents`` field, and ``is_valid_reply(reply)``.
 
-    >>> content, valid = judge_reply(pb.GenerateContentResponse())
-    >>> content.role, valid
-    ('model', False)
+    >>> encode_reply(pb.GenerateContentResponse())
+    (b'\\x12\\x07\\x12\\x05model', False)
+
+    Reads the first candidate once, and copies its content only when its role is not "model"
+    already (the service always says "model").
     """
-    content = pb.Content()
     candidates = reply.candidates
     if not candidates:
-        content.role = _MODEL_ROLE
-        return content, False
+        return _EMPTY_MODEL, False
     candidate = candidates[0]
-    content.CopyFrom(candidate.content)
-    content.role = _MODEL_ROLE
+    content = candidate.content
+    if content.role != _MODEL_ROLE:
+        content = reply_content(reply)
+    encoded = contents_field(content.SerializeToString(deterministic=True))
     if candidate.finish_reason in BLOCKING_FINISH_REASONS:
-        return content, False
+        return encoded, False
     for part in content.parts:
-        if part.text or _has_substance(part):
-            return content, True
-    return content, False
+        if part.text or _has_substance(part):  # a non-empty text always counts: no need to look further
+            return encoded, True
+    return encoded, False
 
 
 def is_valid_reply(reply: pb.GenerateContentResponse) -> bool:
