@@ -533,13 +533,14 @@ What is measured:
    the table; no emulator knob is set, so the metadata is the same as in 1). The sides take turns
    **call by call**: a repeat is {chat_calls} rounds (by history size) in which `ours` and `raw`
    each make one call back to back (who goes first alternates) and `re-serialise` one after them,
-   and every call's `time.process_time()` is read on its own; {chat_repeats} repeats. (Blocks of
-   calls, as in 1, gave ratios that moved by several percent from run to run here: every call
-   waits for the emulator, which spends about 40 ms of CPU on a 300 KiB request in its own
-   process, so each call starts with cold caches and the pair is best measured milliseconds
-   apart.) "ours - floor" is the median of the per-repeat differences: what our layers add per
-   turn. The target (<= {chat_target}x the floor) applies to the {chat_longest}-turn history; at
-   short histories the floor is small, so the same added cost is a larger ratio.
+   and every call's `time.process_time()` is read on its own; {chat_repeats} repeats. (So the two
+   calls of a pair run milliseconds apart, not a block apart. Every call waits for the emulator,
+   which spends about 40 ms of CPU on a 300 KiB request in its own process, and our Python code
+   then runs with cold caches: about 5-10 times its CPU in a tight loop. In trial runs the
+   per-repeat ratios spread less this way than with blocks.) "ours - floor" is the median of the
+   per-repeat differences: what our layers add per turn. The target (<= {chat_target}x the floor)
+   applies to the {chat_longest}-turn history; at short histories the floor is small, so the same
+   added cost is a larger ratio.
 
 Every figure is the **median** of its repeats; "±" is half the min..max range of the repeats,
 relative to the median (the spread). A ratio is ours / raw stub: each repeat measures the two back
@@ -618,21 +619,52 @@ _LOG_ROWS = (
         "104.9 M (1.56x raw 1-thread)",
         "104.5 M (1.56x)",
     ),
+    (
+        "chat turn (issue 9): the chat's lock taken as a plain Lock; the message encoded once, for the "
+        "request and the record; the reply judged and copied in one look; the chat's call options "
+        "resolved once; the plain send inline in `send_message`",
+        "callgrind, client instructions per `send_message` + `.text` + `rewind()`, 10-turn history, a "
+        "stub transport (no gRPC)",
+        "159 K",
+        "105 K",
+    ),
+    (
+        "chat turns kept as their request bytes (contents decoded only when read); a str message "
+        "encoded straight to bytes; token totals summed as ints",
+        "the same",
+        "105 K",
+        "77 K",
+    ),
+    (
+        "both chat changes, in place",
+        "`python -m benchmarks.chat_cpu`, ours / floor at 10 / 100 / 1,000 turns, 20 repeats, two runs "
+        "of each code alternated",
+        "1.39-1.40x / 1.30x / 1.24-1.32x",
+        "1.20-1.21x / 1.18-1.20x / 1.15-1.16x",
+    ),
 )
 _LOG_AFTER = """\
 Our own per-chunk cost (the "our layers alone" rows) is mostly the view built for every chunk
 and reading its `.text`, and merging the chunk into the final response; what is left is in
 `python -m benchmarks.layers`.
+
+A chat turn's own cost (the "ours - floor" column) is Python that runs with cold caches after each
+wait for the emulator: 10-20 µs in a tight loop, 100-160 µs here. The largest parts are
+reading the reply into the history at commit (serialising its content and judging it, the first
+code to touch the reply), making the turn, and, at long histories, the one copy of the history's
+bytes into the request (grpcio takes one `bytes` object, which it then copies again itself);
+that copy is why the added cost grows a little from 10 to 1,000 turns.
 """
 
 
 _HOW_TO_RUN = """\
 ```sh
-make bench                             # full run (about 3 minutes); rewrites this file
+make bench                             # full run (about 6 minutes); rewrites this file
 .venv/bin/python -m benchmarks --quick # smoke run (under a minute); prints only
 .venv/bin/python -m benchmarks --quick --write   # ... and rewrites this file too
 .venv/bin/python -m benchmarks.profile # cProfile of our per-call paths (where the time goes)
 .venv/bin/python -m benchmarks.layers  # what each of our layers adds, measured in place
+.venv/bin/python -m benchmarks.chat_cpu --turns 1000   # the chat turn alone; prints only
 ```
 
 `--strict` makes the run exit 1 when a target is missed. Numbers move with the machine: compare
