@@ -14,6 +14,7 @@ from pathlib import Path
 from benchmarks import report
 from benchmarks._emulator import EmulatorProcess
 from benchmarks._sides import Official, Ours, RawStub, Side, official_available
+from benchmarks.chat_cpu import chat_cpu
 from benchmarks.imports import import_times
 from benchmarks.live import live_benchmarks
 from benchmarks.report import Params, Results
@@ -38,6 +39,10 @@ FULL = Params(
     live_reply_chunks=400,
     live_receive_repeats=30,
     live_latency_turns=200,
+    chat_turns=(10, 100, 1000),
+    chat_calls={10: 60, 100: 30, 1000: 10},
+    chat_repeats=30,
+    chat_rewinds=100,
 )
 QUICK = Params(
     quick=True,
@@ -55,6 +60,10 @@ QUICK = Params(
     live_reply_chunks=200,
     live_receive_repeats=6,
     live_latency_turns=40,
+    chat_turns=(10, 100, 1000),
+    chat_calls={10: 30, 100: 10, 1000: 5},
+    chat_repeats=4,
+    chat_rewinds=20,
 )
 # Streams: raw+build is left out (one request per reply makes it the raw stub again), and the
 # official client is measured at these sizes only (proto-plus wrapping makes it slow).
@@ -127,6 +136,17 @@ def run(params: Params) -> Results:
                     warmup=0,
                     repeats=params.stream_repeats,
                 )
+        for turns in params.chat_turns:
+            calls = params.chat_calls[turns]
+            _progress(f"chat turns with {turns:,} turns of history: {params.chat_repeats} x {calls}")
+            results.chats[turns] = chat_cpu(
+                emulator.endpoint,
+                turns=turns,
+                calls=calls,
+                warmup=max(5, calls // 2),
+                repeats=params.chat_repeats,
+                rewinds=params.chat_rewinds,
+            )
         _progress(f"async: {params.async_repeats} x {params.async_total:,} calls per side")
         results.throughput = async_throughput(
             emulator.endpoint,

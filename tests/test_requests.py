@@ -21,7 +21,14 @@ from genai._requests.config import (
     to_embed_config,
     to_generate_config,
 )
-from genai._requests.encode import encode_text_request
+from genai._requests.encode import (
+    contents_field,
+    decode_contents,
+    encode_content,
+    encode_contents,
+    encode_text_request,
+    encode_user_text,
+)
 from genai._requests.options import call_options
 from genai._transport.options import CallOptions, RetryOptions
 from tests.expect import error
@@ -726,3 +733,27 @@ def test_encoded_text_request_at_varint_boundaries(size: int) -> None:
 def test_encoded_text_request_refuses_what_the_message_refuses() -> None:
     error(ValueError, encode_text_request, MODEL, "half a pair \ud800", at="contents", mentions=("UTF-8",))
     error(ValueError, encode_text_request, "not a model", "Hi", at="model")
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(st.characters(exclude_categories=("Cs",)), max_size=300))
+def test_encoded_user_text_is_the_contents_field_protobuf_writes(text: str) -> None:
+    content = types.Content(role="user", parts=[types.Part(text=text)])
+    assert encode_user_text(text) == encode_contents([content]) == encode_content(content)
+    assert decode_contents(encode_user_text(text)) == [content]
+
+
+@pytest.mark.parametrize("size", [0, 120, 121, 122, 127, 128, 16_383, 16_384])
+def test_contents_fields_at_varint_boundaries(size: int) -> None:
+    content = types.Content(role="model", parts=[types.Part(text="y" * size)])
+    data = content.SerializeToString()
+    request = types.GenerateContentRequest(model=MODEL, contents=[content, content])
+    head = types.GenerateContentRequest(model=MODEL).SerializeToString()
+    assert head + contents_field(data) + encode_content(content) == request.SerializeToString()
+    assert decode_contents(contents_field(data)) == [content]
+
+
+def test_encoded_user_text_refuses_what_the_message_refuses() -> None:
+    error(
+        ValueError, encode_user_text, "half a pair \ud800", path="message", at="message", mentions=("UTF-8",)
+    )

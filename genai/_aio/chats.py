@@ -98,6 +98,7 @@ class AsyncChat(Generic[T]):
     def __init__(self, models: AsyncModels, state: ChatState) -> None:
         self._models = models
         self._state = state
+        self._own_options = models._options(state.config)  # the call options of the chat's config
 
     async def send_message(
         self, message: ContentsLike, config: GenerateConfig | None = None
@@ -109,35 +110,40 @@ class AsyncChat(Generic[T]):
         'You said: "Hello there". ...'
         """
         state = self._state
-        send = state.prepare(message, config)
-        turn = await begin_turn(state.core, send.user, state.drop_own_stream)
+        core = state.core
+        user, send = state.prepare(message, config)
+        turn = await begin_turn(core, user, state.drop_own_stream)
         try:
-            prefix = state.core.request_bytes(turn, send.head)
-            view = await self._reply(prefix, send, turn, self._models._options(send.config))
+            prefix = core.request_bytes(turn, send.head)
+            options = self._own_options if send is state.own else self._models._options(send.config)
+            if send.calling is None:  # one request, one reply: kept inline, this is every chat's turn
+                raw = await self._models._transport.unary(
+                    GENERATE_CONTENT, prefix, options=options, metadata=options.metadata
+                )
+                view: GenerateContentResponse[T] = GenerateContentResponse(raw, schema=send.schema)
+            else:
+                view = await self._function_rounds(prefix, send, turn, options)
         except BaseException:
-            state.core.abandon(turn)
+            core.abandon(turn)
             raise
-        state.core.commit(turn, view.raw)
+        core.commit(turn, view.raw)
         state.last = view
         return view
 
-    async def _reply(
+    async def _function_rounds(
         self, prefix: bytes, send: Send, turn: Turn, options: CallOptions
     ) -> GenerateContentResponse[Any]:
-        if send.calling is not None:
-            rounds = AsyncFunctionRounds(
-                self._models._transport,
-                prefix,
-                options,
-                send.calling,
-                self._state.core.sent_with(turn),
-                turn.add_hop,
-            )
-            return await rounds.generate(send.schema)
-        raw = await self._models._transport.unary(
-            GENERATE_CONTENT, prefix, options=options, metadata=options.metadata
+        """The turn with automatic function calling: requests until the model stops calling."""
+        assert send.calling is not None
+        rounds = AsyncFunctionRounds(
+            self._models._transport,
+            prefix,
+            options,
+            send.calling,
+            self._state.core.sent_with(turn),
+            turn.add_hop,
         )
-        return GenerateContentResponse(raw, schema=send.schema)
+        return await rounds.generate(send.schema)
 
     async def send_message_stream(
         self, message: ContentsLike, config: GenerateConfig | None = None
@@ -153,11 +159,11 @@ class AsyncChat(Generic[T]):
         dropped) cancels the call and records nothing.
         """
         state = self._state
-        send = state.prepare(message, config)
-        turn = await begin_turn(state.core, send.user, state.drop_own_stream)
+        user, send = state.prepare(message, config)
+        turn = await begin_turn(state.core, user, state.drop_own_stream)
         try:
             prefix = state.core.request_bytes(turn, send.head)
-            options = self._models._options(send.config)
+            options = self._own_options if send is state.own else self._models._options(send.config)
             hooks = state.stream_hooks(turn)
             source: Any
             if send.calling is not None:

@@ -28,10 +28,19 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Sequence
 
-from genai._chats.records import ChatHistory, ChatTurn, add_usage, copy_contents, split_turns
-from genai._chats.validity import is_valid_reply, reply_content
+from genai._chats.records import (
+    ChatHistory,
+    ChatTurn,
+    add_counts,
+    add_usage,
+    copy_contents,
+    leading_user_count,
+    split_turns,
+    usage_of,
+)
+from genai._chats.validity import encode_reply, reply_content
 from genai._coercion.content import ContentLike, to_contents
-from genai._requests.encode import encode_contents
+from genai._requests.encode import decode_contents, encode_contents
 from genai._wire import messages as pb
 from genai.errors import UsageError
 
@@ -50,16 +59,46 @@ class Turn:
     also the stream hooks object (``completed``/``aborted``) of a streamed turn.
     """
 
-    __slots__ = ("_core", "_state", "_wakeups", "hops", "owner", "usage", "user")
+    __slots__ = (
+        "_core",
+        "_state",
+        "_user",
+        "_user_bytes",
+        "_user_count",
+        "_user_size",
+        "_wakeups",
+        "hops",
+        "owner",
+        "usage",
+    )
 
-    def __init__(self, core: ChatCore, user: list[pb.Content], owner: object) -> None:
+    def __init__(self, core: ChatCore, user: Sequence[pb.Content] | bytes, owner: object) -> None:
+        """``user`` is the message's contents (copied), or their request bytes (one user content)."""
         self._core = core
-        self.user = user
+        if isinstance(user, bytes):
+            self._user: list[pb.Content] | None = None  # decoded if someone asks (function calling)
+            self._user_bytes: bytes | None = user
+            self._user_size = self._user_count = 1
+        else:
+            self._user = list(user)
+            self._user_bytes = None
+            self._user_size = len(self._user)
+            self._user_count = leading_user_count(self._user)
         self.owner = owner
         self.hops: list[pb.Content] = []
-        self.usage = pb.GenerateContentResponseUsageMetadata()
+        # Token counts of the function-calling rounds; None until the first round.
+        self.usage: pb.GenerateContentResponseUsageMetadata | None = None
         self._state = _OPEN
         self._wakeups: list[Callable[[], None]] = []
+
+    @property
+    def user(self) -> list[pb.Content]:
+        """The message's contents (the chat's own: not copies)."""
+        user = self._user
+        if user is None:
+            assert self._user_bytes is not None
+            user = self._user = decode_contents(self._user_bytes)
+        return user
 
     @property
     def open(self) -> bool:
@@ -70,11 +109,30 @@ class Turn:
         """Record one round of automatic function calling: the model's calls and the responses sent."""
         self.hops.append(reply_content(reply))
         self.hops.append(responses)
+        if self.usage is None:
+            self.usage = pb.GenerateContentResponseUsageMetadata()
         add_usage(self.usage, reply.usage_metadata)
 
     def contents(self) -> list[pb.Content]:
         """What this turn adds to the request: the user's contents, then the function-call rounds."""
         return [*self.user, *self.hops]
+
+    def user_bytes(self) -> bytes:
+        """The user's contents as request bytes, encoded once: what was sent is what is recorded."""
+        encoded = self._user_bytes
+        if encoded is None:
+            encoded = self._user_bytes = encode_contents(self.user)
+        return encoded
+
+    def record(self, reply: pb.GenerateContentResponse) -> ChatTurn:
+        """The finished turn, kept as its request bytes: the message's, the function-call rounds',
+        the reply's (the only one serialised now; ``ChatTurn`` decodes them if they are read)."""
+        model, valid = encode_reply(reply)
+        hops = self.hops
+        user = self._user_bytes or self.user_bytes()
+        encoded = user + encode_contents(hops) + model if hops else user + model
+        size = self._user_size + len(hops) + 1
+        return ChatTurn.of_bytes(encoded, size=size, user_count=self._user_count, valid=valid)
 
     def completed(self, reply: pb.GenerateContentResponse) -> None:
         self._core.commit(self, reply)
@@ -91,9 +149,13 @@ class ChatCore:
     """Both histories, their request bytes, the token totals, and the one turn that may be open."""
 
     def __init__(self, history: Iterable[ContentLike] | None = None) -> None:
-        self._lock = threading.Condition(threading.Lock())
+        # One lock; the condition over it is used only to wait for a turn (and to wake the waiters),
+        # so the per-turn bookkeeping takes the plain lock, with no Python-level __enter__/__exit__.
+        self._mutex = threading.Lock()
+        self._lock = threading.Condition(self._mutex)
+        self._waiting = 0  # threads blocked in wait(): the only ones notify_all() has to wake
         self._pending: Turn | None = None
-        self._usage = pb.GenerateContentResponseUsageMetadata()
+        self._usage = [0] * 6  # token counts, in records.USAGE_COUNTS order (summed as ints)
         self._turns: list[ChatTurn] = []
         self._curated: list[ChatTurn] = []
         self._encoded = bytearray()  # the curated turns' request bytes, one after the other
@@ -122,38 +184,38 @@ class ChatCore:
             self._append_curated(turn)
 
     def _append_curated(self, turn: ChatTurn) -> None:
+        encoded = turn._encoded
         self._curated.append(turn)
         self._offsets.append(len(self._encoded))
-        self._encoded += turn.encoded()
-        self._curated_count += len(turn)
+        self._encoded += encoded if encoded is not None else turn.encoded()
+        self._curated_count += turn._size
 
     # -- histories ------------------------------------------------------------------------------
 
     @property
     def history(self) -> ChatHistory:
         """The curated history (what the next message is sent with): copies, oldest first."""
-        with self._lock:
+        with self._mutex:
             turns = list(self._curated)
         return ChatHistory([content for turn in turns for content in turn.contents])
 
     def get_history(self, curated: bool = False) -> list[pb.Content]:
         """Copies of the comprehensive history (every finished turn), or of the curated one."""
-        with self._lock:
+        with self._mutex:
             turns = list(self._curated if curated else self._turns)
         return [content for turn in turns for content in turn.contents]
 
     def turns(self, curated: bool = False) -> list[ChatTurn]:
         """The finished turns (comprehensive, or curated), oldest first."""
-        with self._lock:
+        with self._mutex:
             return list(self._curated if curated else self._turns)
 
     @property
     def usage(self) -> pb.GenerateContentResponseUsageMetadata:
         """Token totals over every reply this chat received (a copy)."""
-        with self._lock:
-            total = pb.GenerateContentResponseUsageMetadata()
-            total.CopyFrom(self._usage)
-        return total
+        with self._mutex:
+            counts = list(self._usage)
+        return usage_of(counts)
 
     def __len__(self) -> int:
         """How many contents the curated history holds (counting needs no copies)."""
@@ -165,7 +227,7 @@ class ChatCore:
         Refused while a turn is open.
         """
         contents = self._coerce(history)
-        with self._lock:
+        with self._mutex:
             self._refuse_if_open("replace the history")
             self._set(contents)
 
@@ -174,15 +236,16 @@ class ChatCore:
 
         Refused while a turn is open, and when there is no turn. Token totals keep what was spent.
         """
-        with self._lock:
-            self._refuse_if_open("rewind")
+        with self._mutex:
+            if self._pending is not None:
+                self._refuse_if_open("rewind")
             if not self._turns:
                 raise UsageError("rewind(): the history holds no turn to remove")
             turn = self._turns.pop()
             if self._curated and self._curated[-1] is turn:
                 self._curated.pop()
                 del self._encoded[self._offsets.pop() :]
-                self._curated_count -= len(turn)
+                self._curated_count -= turn._size
         return turn
 
     def _refuse_if_open(self, what: str) -> None:
@@ -197,24 +260,32 @@ class ChatCore:
             self._pending = pending = None
         return pending
 
-    def try_begin(self, user: Sequence[pb.Content], owner: object) -> tuple[Turn | None, Turn | None]:
-        """``(new turn, None)`` when no turn is open, else ``(None, the open turn)``."""
-        with self._lock:
-            pending = self._open_turn()
-            if pending is not None:
-                return None, pending
-            turn = self._pending = Turn(self, list(user), owner)
+    def try_begin(self, user: Sequence[pb.Content] | bytes, owner: object) -> tuple[Turn | None, Turn | None]:
+        """``(new turn, None)`` when no turn is open, else ``(None, the open turn)``.
+
+        ``user`` is the message's contents, or their request bytes (``encode_user_text``).
+        """
+        with self._mutex:
+            if self._pending is not None:
+                pending = self._open_turn()
+                if pending is not None:
+                    return None, pending
+            turn = self._pending = Turn(self, user, owner)
             return turn, None
 
     def wait(self, turn: Turn, timeout: float) -> None:
         """Block until ``turn`` ends or ``timeout`` passes (callers loop: finalizers may not wake them)."""
-        with self._lock:
+        with self._mutex:
             if turn._state == _OPEN:
-                self._lock.wait(timeout)
+                self._waiting += 1
+                try:
+                    self._lock.wait(timeout)
+                finally:
+                    self._waiting -= 1
 
     def on_end(self, turn: Turn, callback: Callable[[], None]) -> None:
         """Call ``callback()`` once ``turn`` ends (at once if it has); it must be thread-safe."""
-        with self._lock:
+        with self._mutex:
             if turn._state == _OPEN:
                 turn._wakeups.append(callback)
                 return
@@ -222,8 +293,8 @@ class ChatCore:
 
     def request_contents(self, turn: Turn) -> list[pb.Content]:
         """What to send for this turn: the curated history, the user's contents, the function rounds."""
-        with self._lock:
-            history = [content for record in self._curated for content in record._contents]
+        with self._mutex:
+            history = [content for record in self._curated for content in record._all()]
         return [*history, *turn.contents()]
 
     def sent_with(self, turn: Turn) -> Callable[[], list[pb.Content]]:
@@ -231,7 +302,7 @@ class ChatCore:
 
         The history is pinned now, so later turns do not change the answer.
         """
-        with self._lock:
+        with self._mutex:
             records = tuple(self._curated)
         user = list(turn.user)
         return lambda: [*(content for record in records for content in record.contents), *copy_contents(user)]
@@ -239,10 +310,13 @@ class ChatCore:
     def request_bytes(self, turn: Turn, head: bytes) -> bytes:
         """The request for this turn: ``head`` (the request without contents), then the contents.
 
-        The history is copied once, as bytes; nothing is re-serialised.
+        The history is copied once, as bytes; nothing is re-serialised. The user's contents are
+        encoded here, once: ``commit`` records these bytes.
         """
-        tail = encode_contents(turn.contents())
-        with self._lock:
+        tail = turn._user_bytes or turn.user_bytes()
+        if turn.hops:
+            tail += encode_contents(turn.hops)
+        with self._mutex:
             return b"".join((head, self._encoded, tail))
 
     def commit(self, turn: Turn, reply: pb.GenerateContentResponse) -> bool:
@@ -250,21 +324,22 @@ class ChatCore:
 
         Returns whether the turn was valid (and so sent as context from now on).
         """
-        valid = is_valid_reply(reply)
-        record = ChatTurn([*turn.user, *turn.hops, reply_content(reply)], valid=valid)
-        if valid:
-            record.encoded()  # outside the lock: the only serialisation this turn costs
-        with self._lock:
+        record = turn.record(reply)  # outside the lock
+        valid = record.valid
+        with self._mutex:
             if turn._state != _OPEN or self._pending is not turn:
                 return False
             turn._state = _COMMITTED
             self._pending = None
-            add_usage(self._usage, turn.usage)
-            add_usage(self._usage, reply.usage_metadata)
+            if turn.usage is not None:
+                add_counts(self._usage, turn.usage)
+            add_counts(self._usage, reply.usage_metadata)
             self._turns.append(record)
             if valid:
                 self._append_curated(record)
-            wakeups = self._ended(turn)
+            wakeups: Sequence[Callable[[], None]] = ()
+            if self._waiting or turn._wakeups:
+                wakeups = self._ended(turn)
         for wakeup in wakeups:
             wakeup()
         return valid
@@ -284,15 +359,19 @@ class ChatCore:
         try:
             if self._pending is turn:
                 self._pending = None
-            add_usage(self._usage, turn.usage)
+            if turn.usage is not None:
+                add_counts(self._usage, turn.usage)
             wakeups = self._ended(turn)
         finally:
             self._lock.release()
         for wakeup in wakeups:
             wakeup()
 
-    def _ended(self, turn: Turn) -> list[Callable[[], None]]:
+    def _ended(self, turn: Turn) -> Sequence[Callable[[], None]]:
         """With the lock held: wake the threads waiting, hand back the async wake-ups to call."""
-        self._lock.notify_all()
-        wakeups, turn._wakeups = turn._wakeups, []
+        if self._waiting:
+            self._lock.notify_all()
+        wakeups = turn._wakeups
+        if wakeups:
+            turn._wakeups = []
         return wakeups

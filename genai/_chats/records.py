@@ -16,14 +16,24 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NoReturn, overload
 
-from genai._requests.encode import encode_contents
+from genai._requests.encode import decode_contents, encode_contents
 from genai._wire import messages as pb
 from genai.errors import UsageError
 
-__all__ = ["ChatHistory", "ChatTurn", "add_usage", "copy_contents", "split_turns"]
+__all__ = [
+    "USAGE_COUNTS",
+    "ChatHistory",
+    "ChatTurn",
+    "add_counts",
+    "add_usage",
+    "copy_contents",
+    "leading_user_count",
+    "split_turns",
+    "usage_of",
+]
 
 _MODEL_ROLE = "model"
-_USAGE_COUNTS = (
+USAGE_COUNTS = (
     "prompt_token_count",
     "cached_content_token_count",
     "candidates_token_count",
@@ -47,63 +57,103 @@ def copy_contents(contents: Iterable[pb.Content]) -> list[pb.Content]:
     return out
 
 
+def leading_user_count(contents: Iterable[pb.Content]) -> int:
+    """How many contents come before the first model content (a turn's message).
+
+    >>> leading_user_count([pb.Content(role="user"), pb.Content(role="model")])
+    1
+    """
+    count = 0
+    for content in contents:
+        if content.role == _MODEL_ROLE:
+            break
+        count += 1
+    return count
+
+
 class ChatTurn:
     """One finished turn: its contents in order, whether it was valid, its request bytes.
 
     ``user`` is the message as sent; ``model`` the final reply; ``contents`` everything, with the
     function calls and responses of automatic function calling in between. Reading any of them gives
     copies.
+
+    A turn a chat records as it completes is kept as its request bytes alone (``of_bytes``): its
+    contents are decoded from them the first time they are read, so a turn costs no message copies
+    when nobody reads it.
     """
 
-    __slots__ = ("_contents", "_encoded", "_user_count", "valid")
+    __slots__ = ("_contents", "_encoded", "_size", "_user_count", "valid")
 
     def __init__(self, contents: Sequence[pb.Content], *, valid: bool) -> None:
-        self._contents = tuple(contents)
+        items = tuple(contents)
+        self._contents: tuple[pb.Content, ...] | None = items
         self.valid = valid
         self._encoded: bytes | None = None
-        count = 0
-        for content in self._contents:
-            if content.role == _MODEL_ROLE:
-                break
-            count += 1
-        self._user_count = count
+        self._size = len(items)
+        self._user_count = leading_user_count(items)
+
+    @classmethod
+    def of_bytes(cls, encoded: bytes, *, size: int, user_count: int, valid: bool) -> ChatTurn:
+        """A turn known by its request bytes (``size`` contents, the first ``user_count`` the message).
+
+        >>> turn = ChatTurn([pb.Content(role="user"), pb.Content(role="model")], valid=True)
+        >>> ChatTurn.of_bytes(turn.encoded(), size=2, user_count=1, valid=True) == turn
+        True
+        """
+        turn = cls.__new__(cls)
+        turn._contents = None
+        turn._encoded = encoded
+        turn._size = size
+        turn._user_count = user_count
+        turn.valid = valid
+        return turn
+
+    def _all(self) -> tuple[pb.Content, ...]:
+        """The contents themselves (not copies), decoded from the bytes on first use."""
+        contents = self._contents
+        if contents is None:
+            assert self._encoded is not None
+            contents = self._contents = tuple(decode_contents(self._encoded))
+        return contents
 
     @property
     def contents(self) -> list[pb.Content]:
         """Every content of the turn, oldest first (copies)."""
-        return copy_contents(self._contents)
+        return copy_contents(self._all())
 
     @property
     def user(self) -> list[pb.Content]:
         """The message that started the turn (copies; usually one user content)."""
-        return copy_contents(self._contents[: self._user_count])
+        return copy_contents(self._all()[: self._user_count])
 
     @property
     def model(self) -> pb.Content:
         """The model's final reply in this turn (a copy; an empty model content if there was none)."""
-        for content in reversed(self._contents):
+        for content in reversed(self._all()):
             if content.role == _MODEL_ROLE:
                 return copy_contents([content])[0]
         return pb.Content(role=_MODEL_ROLE)
 
     def encoded(self) -> bytes:
         """The turn as ``contents`` fields of a request (computed once)."""
-        if self._encoded is None:
-            self._encoded = encode_contents(self._contents)
-        return self._encoded
+        encoded = self._encoded
+        if encoded is None:
+            encoded = self._encoded = encode_contents(self._all())
+        return encoded
 
     def __len__(self) -> int:
-        return len(self._contents)
+        return self._size
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, ChatTurn):
             return NotImplemented
-        return self.valid == other.valid and self._contents == other._contents
+        return self.valid == other.valid and self._all() == other._all()
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        kinds = ", ".join(content.role or "?" for content in self._contents)
+        kinds = ", ".join(content.role or "?" for content in self._all())
         return f"ChatTurn([{kinds}], valid={self.valid})"
 
 
@@ -141,7 +191,7 @@ def add_usage(
     >>> total.total_token_count
     7
     """
-    for name in _USAGE_COUNTS:
+    for name in USAGE_COUNTS:
         value = getattr(usage, name)
         if value:
             setattr(total, name, getattr(total, name) + value)
@@ -201,3 +251,35 @@ class ChatHistory(Sequence[pb.Content]):
 
     append = extend = insert = pop = remove = clear = sort = reverse = _read_only
     __setitem__ = __delitem__ = __iadd__ = _read_only
+
+
+def add_counts(counts: list[int], usage: pb.GenerateContentResponseUsageMetadata) -> None:
+    """Add one reply's token counts to running totals kept as ints, in ``USAGE_COUNTS`` order.
+
+    >>> counts = [0] * 6
+    >>> add_counts(counts, pb.GenerateContentResponseUsageMetadata(total_token_count=4))
+    >>> counts[5]
+    4
+
+    A chat adds every reply's counts; kept as ints, that is a few attribute reads, not a message
+    updated field by field. ``usage_of`` makes the message when it is asked for.
+    """
+    counts[0] += usage.prompt_token_count
+    counts[1] += usage.cached_content_token_count
+    counts[2] += usage.candidates_token_count
+    counts[3] += usage.tool_use_prompt_token_count
+    counts[4] += usage.thoughts_token_count
+    counts[5] += usage.total_token_count
+
+
+def usage_of(counts: Sequence[int]) -> pb.GenerateContentResponseUsageMetadata:
+    """The usage message of totals kept by ``add_counts``.
+
+    >>> usage_of([1, 0, 2, 0, 0, 3]).total_token_count
+    3
+    """
+    usage = pb.GenerateContentResponseUsageMetadata()
+    for name, value in zip(USAGE_COUNTS, counts, strict=True):
+        if value:
+            setattr(usage, name, value)
+    return usage

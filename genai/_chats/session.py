@@ -1,8 +1,8 @@
 """A chat's state, shared by its faces: its history, what its requests are sent with, its last reply.
 
     >>> state = ChatState("gemini-2.5-flash", {"temperature": 0.5}, None)
-    >>> send = state.prepare("Hi", {"top_k": 3})
-    >>> [content.parts[0].text for content in send.user], send.config.temperature, send.config.top_k
+    >>> user, send = state.prepare(["Hi"], {"top_k": 3})
+    >>> [content.parts[0].text for content in user], send.config.temperature, send.config.top_k
     (['Hi'], 0.5, 3)
 
 Pure: the asyncio source (genai._aio.chats) and its generated sync face do the I/O. One state may
@@ -28,7 +28,7 @@ from genai._functions.calling import FunctionCalling, function_calling
 from genai._requests.builders import build_generate_head
 from genai._requests.calls import python_schema
 from genai._requests.config import ConfigLike, GenerateContentConfig, merge_configs, to_generate_config
-from genai._requests.encode import encode_request_without_contents
+from genai._requests.encode import encode_request_without_contents, encode_user_text
 from genai._views.responses import GenerateContentResponse
 from genai._views.stream_state import StreamHooks
 from genai._wire import messages as pb
@@ -37,23 +37,22 @@ __all__ = ["ChatState", "Send"]
 
 
 class Send:
-    """One message, ready to go: the user's contents and what the request is sent with.
+    """What a message's request is sent with: made once for the chat's own config (``ChatState.own``),
+    and once per message that brings a config of its own.
 
     ``config`` is the merged config (its call options are the face's to resolve against the
     client's defaults); ``head`` the request without contents.
     """
 
-    __slots__ = ("calling", "config", "head", "schema", "user")
+    __slots__ = ("calling", "config", "head", "schema")
 
     def __init__(
         self,
-        user: list[pb.Content],
         config: GenerateContentConfig[Any] | None,
         head: bytes,
         schema: Any,
         calling: FunctionCalling | None,
     ) -> None:
-        self.user = user
         self.config = config
         self.head = head
         self.schema = schema
@@ -93,20 +92,29 @@ class ChatState:
         self.config: GenerateContentConfig[Any] | None = to_generate_config(config)
         self.core = ChatCore(history)
         self.last: GenerateContentResponse[Any] | None = None
-        self._own = self._settings(self.config)  # checked now: a bad config fails at create()
+        self.own = self._settings(self.config)  # checked now: a bad config fails at create()
         self._streamed: _StreamTurn | None = None
 
     def _settings(self, cfg: GenerateContentConfig[Any] | None) -> Send:
         head = encode_request_without_contents(build_generate_head(self.model, cfg))
-        return Send([], cfg, head, python_schema(cfg), function_calling(cfg))
+        return Send(cfg, head, python_schema(cfg), function_calling(cfg))
 
-    def prepare(self, message: ContentsLike, config: ConfigLike | None) -> Send:
-        """The message's contents and the merged settings it is sent with."""
-        user = to_contents(message, path="message")
-        settings = self._own
-        if config is not None:
-            settings = self._settings(merge_configs(self.config, to_generate_config(config)))
-        return Send(user, settings.config, settings.head, settings.schema, settings.calling)
+    def prepare(
+        self, message: ContentsLike, config: ConfigLike | None
+    ) -> tuple[list[pb.Content] | bytes, Send]:
+        """The message's contents, and the settings it is sent with (the chat's own without ``config``).
+
+        A str message (the usual one) comes as its request bytes: the user content that
+        ``to_contents`` would make, encoded without making it.
+        """
+        user: list[pb.Content] | bytes
+        if type(message) is str:
+            user = encode_user_text(message, path="message")
+        else:
+            user = to_contents(message, path="message")
+        if config is None:
+            return user, self.own
+        return user, self._settings(merge_configs(self.config, to_generate_config(config)))
 
     # -- streams --------------------------------------------------------------------------------
 

@@ -27,9 +27,10 @@ neither (there is no complete reply to record).
 
 from __future__ import annotations
 
+from genai._requests.encode import contents_field
 from genai._wire import messages as pb
 
-__all__ = ["BLOCKING_FINISH_REASONS", "is_valid_reply", "reply_content"]
+__all__ = ["BLOCKING_FINISH_REASONS", "encode_reply", "is_valid_reply", "reply_content"]
 
 _FinishReason = pb.Candidate.FinishReason
 # Finish reasons that mean the candidate was withheld or is unusable (its content is not an answer).
@@ -47,6 +48,7 @@ BLOCKING_FINISH_REASONS = frozenset(
     if hasattr(_FinishReason, name)
 )
 _MODEL_ROLE = "model"
+_EMPTY_MODEL = contents_field(pb.Content(role=_MODEL_ROLE).SerializeToString())
 
 
 def reply_content(reply: pb.GenerateContentResponse) -> pb.Content:
@@ -62,6 +64,31 @@ def reply_content(reply: pb.GenerateContentResponse) -> pb.Content:
     return content
 
 
+def encode_reply(reply: pb.GenerateContentResponse) -> tuple[bytes, bool]:
+    """``reply_content(reply)`` as a request's ``contents`` field, and ``is_valid_reply(reply)``.
+
+    >>> encode_reply(pb.GenerateContentResponse())
+    (b'\\x12\\x07\\x12\\x05model', False)
+
+    Reads the first candidate once, and copies its content only when its role is not "model"
+    already (the service always says "model").
+    """
+    candidates = reply.candidates
+    if not candidates:
+        return _EMPTY_MODEL, False
+    candidate = candidates[0]
+    content = candidate.content
+    if content.role != _MODEL_ROLE:
+        content = reply_content(reply)
+    encoded = contents_field(content.SerializeToString(deterministic=True))
+    if candidate.finish_reason in BLOCKING_FINISH_REASONS:
+        return encoded, False
+    for part in content.parts:
+        if part.text or _has_substance(part):  # a non-empty text always counts: no need to look further
+            return encoded, True
+    return encoded, False
+
+
 def is_valid_reply(reply: pb.GenerateContentResponse) -> bool:
     """Whether the reply makes a valid turn (see the module docstring for the rule).
 
@@ -69,12 +96,14 @@ def is_valid_reply(reply: pb.GenerateContentResponse) -> bool:
     >>> is_valid_reply(pb.GenerateContentResponse(candidates=[stopped]))
     False
     """
-    if not reply.candidates:
+    candidates = reply.candidates
+    if not candidates:
         return False
-    candidate = reply.candidates[0]
+    candidate = candidates[0]
     if candidate.finish_reason in BLOCKING_FINISH_REASONS:
         return False
-    return any(_has_substance(part) for part in candidate.content.parts)
+    # A non-empty text always counts: no need to look further.
+    return any(part.text or _has_substance(part) for part in candidate.content.parts)
 
 
 def _has_substance(part: pb.Part) -> bool:

@@ -459,8 +459,10 @@ def to_contents(value: ContentsLike, *, path: str = "contents") -> list[pb.Conte
     items becomes one user turn. An empty list is a ValueError.
     """
     cls = type(value)
-    if cls is str or cls is pb.Content:
-        return [to_content(value, path=path)]  # type: ignore[arg-type]
+    if cls is str:  # the most common message: one user text
+        return [pb.Content(role="user", parts=[_text_part(value, path)])]  # type: ignore[arg-type]
+    if cls is pb.Content:
+        return [value]  # type: ignore[list-item]
     if not is_list(value):
         return [to_content(value, path=path)]  # type: ignore[arg-type]
     items: Sequence[Any] = value

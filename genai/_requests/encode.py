@@ -19,12 +19,22 @@ from genai._coercion.base import text_error
 from genai._coercion.models import to_model_name
 from genai._wire import messages as pb
 
-__all__ = ["encode_contents", "encode_request_without_contents", "encode_text_request"]
+__all__ = [
+    "contents_field",
+    "decode_contents",
+    "encode_content",
+    "encode_contents",
+    "encode_request_without_contents",
+    "encode_text_request",
+    "encode_user_text",
+]
 
 
 def _varint(value: int) -> bytes:
     if value < 0x80:
-        return bytes((value,))
+        return _BYTE[value]
+    if value < 0x4000:  # two bytes: every content but a large one
+        return bytes(((value & 0x7F) | 0x80, value >> 7))
     out = bytearray()
     while value >= 0x80:
         out.append((value & 0x7F) | 0x80)
@@ -36,6 +46,9 @@ def _varint(value: int) -> bytes:
 def _length_delimited(tag: bytes, payload: bytes) -> bytes:
     return tag + _varint(len(payload)) + payload
 
+
+# A one-byte varint (0-127), without a call.
+_BYTE = tuple(bytes((i,)) for i in range(0x80))
 
 # Wire tags (field number << 3 | 2, length-delimited) of the fields a one-prompt request sets.
 _MODEL_TAG = b"\x0a"  # GenerateContentRequest.model = 1
@@ -52,13 +65,48 @@ def encode_text_request(model: str, text: str) -> bytes:
     39
     """
     name = to_model_name(model)
+    return _length_delimited(_MODEL_TAG, name.encode()) + encode_user_text(text, path="contents")
+
+
+def encode_user_text(text: str, *, path: str = "contents") -> bytes:
+    """The ``contents`` field of a user Content holding one text part, without building the message.
+
+    >>> encode_user_text("Hi") == encode_contents([pb.Content(role="user", parts=[pb.Part(text="Hi")])])
+    True
+
+    A text that cannot be encoded (a lone surrogate) is a ValueError naming ``path``.
+    """
     try:
         encoded = text.encode()
     except UnicodeEncodeError as err:
-        raise text_error("contents", err) from None
+        raise text_error(path, err) from None
     # text is a oneof member, so even "" is written: the part then says it is an empty text.
-    content = _length_delimited(_PARTS_TAG, _length_delimited(_TEXT_TAG, encoded)) + _USER_ROLE
-    return _length_delimited(_MODEL_TAG, name.encode()) + _length_delimited(_CONTENTS_TAG, content)
+    # (_length_delimited three times over, inline: a chat sends every str message through here.)
+    size = len(encoded)
+    part = _TEXT_TAG + (_BYTE[size] if size < 0x80 else _varint(size)) + encoded
+    size = len(part)
+    content = _PARTS_TAG + (_BYTE[size] if size < 0x80 else _varint(size)) + part + _USER_ROLE
+    size = len(content)
+    return _CONTENTS_TAG + (_BYTE[size] if size < 0x80 else _varint(size)) + content
+
+
+def contents_field(content: bytes) -> bytes:
+    """A serialised Content as one ``contents`` field of a GenerateContentRequest.
+
+    >>> contents_field(pb.Content(role="user").SerializeToString()) == encode_content(pb.Content(role="user"))
+    True
+    """
+    size = len(content)
+    return _CONTENTS_TAG + (_BYTE[size] if size < 0x80 else _varint(size)) + content
+
+
+def decode_contents(data: bytes) -> list[pb.Content]:
+    """The contents that ``contents`` fields hold (the inverse of ``encode_contents``).
+
+    >>> [content.role for content in decode_contents(encode_user_text("Hi"))]
+    ['user']
+    """
+    return list(pb.GenerateContentRequest.FromString(data).contents)
 
 
 def encode_contents(contents: Iterable[pb.Content]) -> bytes:
@@ -74,10 +122,20 @@ def encode_contents(contents: Iterable[pb.Content]) -> bytes:
     a long history as with none. Serialised deterministically (map entries sorted), so the same
     contents always give the same bytes, whichever way they were built.
     """
-    tag = _CONTENTS_TAG
-    return b"".join(
-        _length_delimited(tag, content.SerializeToString(deterministic=True)) for content in contents
-    )
+    pieces: list[bytes] = []
+    for content in contents:
+        data = content.SerializeToString(deterministic=True)
+        pieces += (_CONTENTS_TAG, _varint(len(data)), data)
+    return b"".join(pieces)
+
+
+def encode_content(content: pb.Content) -> bytes:
+    """One ``contents`` field of a GenerateContentRequest: ``encode_contents([content])``.
+
+    >>> encode_content(pb.Content(role="user")) == encode_contents([pb.Content(role="user")])
+    True
+    """
+    return contents_field(content.SerializeToString(deterministic=True))
 
 
 def encode_request_without_contents(request: pb.GenerateContentRequest) -> bytes:

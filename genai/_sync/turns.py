@@ -22,7 +22,9 @@ from genai._wire import messages as pb
 __all__ = ["begin_turn"]
 
 
-def begin_turn(core: ChatCore, user: Sequence[pb.Content], drop_own_reply: Callable[[], None]) -> Turn:
+def begin_turn(
+    core: ChatCore, user: Sequence[pb.Content] | bytes, drop_own_reply: Callable[[], None]
+) -> Turn:
     """The caller's new turn for ``user``, once no other turn is open.
 
     A turn open by another thread or task is waited for. One open by the caller itself (or by a thread

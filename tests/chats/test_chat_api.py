@@ -61,6 +61,20 @@ def test_history_hands_out_copies_and_refuses_changes(face: Face) -> None:
     assert texts(chat.history)[0] == "Hi" and len(chat.get_history()) == 2
 
 
+def test_a_message_is_recorded_as_sent_whatever_the_caller_changes_later(
+    face: Face, emulator: Emulator
+) -> None:
+    chat = face.create()
+    message = types.Content(role="user", parts=[types.Part(text="Hi")])
+    face.send(chat, message)
+    message.parts[0].text = "changed after sending"
+    assert texts(chat.history)[0] == "Hi"
+    face.send(chat, "next")
+    assert texts(sent_contents(emulator))[0] == "Hi"
+    assert chat.rewind().user[0].parts[0].text == "next"
+    assert texts(chat.get_history())[0] == "Hi"
+
+
 def test_get_history_comprehensive_keeps_invalid_turns_curated_does_not(
     face: Face, emulator: Emulator
 ) -> None:
