@@ -488,7 +488,9 @@ def test_go_away_moves_to_a_new_connection(
             assert [t.text.split('"')[1] for t in complete] == words
             assert complete[-1].text.startswith("[9 contents: 5 user, 4 model]")
             assert s.reconnects and {e.reason for e in s.reconnects} == {"go_away"}
-            assert all(e.resent == 0 for e in s.reconnects)  # it waited for a handle covering everything
+            # It waits for a handle covering the turn in flight, up to time_left minus the margin; on a
+            # loaded machine a turn can outlast that and is re-sent once (never answered twice: above).
+            assert all(e.resent <= 1 for e in s.reconnects)
 
     run(live, body)
     sent = [
