@@ -28,6 +28,7 @@ from genai._aio.streams import AsyncGenerateContentStream
 from genai._aio.turns import begin_turn
 from genai._chats.history import ChatHistory, ChatTurn, Turn
 from genai._chats.session import ChatState, Send
+from genai._chats.waiting import AsyncTurnWaiter
 from genai._coercion.content import ContentLike, ContentsLike
 from genai._requests.calls import (
     GENERATE_CONTENT,
@@ -112,21 +113,24 @@ class AsyncChat(Generic[T]):
         state = self._state
         core = state.core
         user, send = state.prepare(message, config)
-        turn = await begin_turn(core, user, state.drop_own_stream)
+        turn, _ = core.try_begin(user, AsyncTurnWaiter.owner())
+        if turn is None:  # a turn is open: wait for it (or drop the caller's own unread stream)
+            turn = await begin_turn(core, user, state.drop_own_stream)
         try:
             prefix = core.request_bytes(turn, send.head)
             options = self._own_options if send is state.own else self._models._options(send.config)
             if send.calling is None:  # one request, one reply: kept inline, this is every chat's turn
-                raw = await self._models._transport.unary(
+                reply = await self._models._transport.unary(
                     GENERATE_CONTENT, prefix, options=options, metadata=options.metadata
                 )
-                view: GenerateContentResponse[T] = GenerateContentResponse(raw, schema=send.schema)
+                view: GenerateContentResponse[T] = GenerateContentResponse(reply, schema=send.schema)
             else:
                 view = await self._function_rounds(prefix, send, turn, options)
+                reply = view.raw
         except BaseException:
             core.abandon(turn)
             raise
-        core.commit(turn, view.raw)
+        core.commit(turn, reply)
         state.last = view
         return view
 

@@ -124,16 +124,6 @@ class Turn:
             encoded = self._user_bytes = encode_contents(self.user)
         return encoded
 
-    def record(self, reply: pb.GenerateContentResponse) -> ChatTurn:
-        """The finished turn, kept as its request bytes: the message's, the function-call rounds',
-        the reply's (the only one serialised now; ``ChatTurn`` decodes them if they are read)."""
-        model, valid = encode_reply(reply)
-        hops = self.hops
-        user = self._user_bytes or self.user_bytes()
-        encoded = user + encode_contents(hops) + model if hops else user + model
-        size = self._user_size + len(hops) + 1
-        return ChatTurn.of_bytes(encoded, size=size, user_count=self._user_count, valid=valid)
-
     def completed(self, reply: pb.GenerateContentResponse) -> None:
         self._core.commit(self, reply)
 
@@ -323,9 +313,18 @@ class ChatCore:
         """Close the turn and record it: in both histories if the reply is valid, else comprehensive only.
 
         Returns whether the turn was valid (and so sent as context from now on).
+
+        The turn is kept as its request bytes: the message's (encoded when the request was made),
+        the function-call rounds', the reply's content (the only one serialised now); ``ChatTurn``
+        decodes them if they are read. This runs right after the reply comes, with cold caches,
+        where every further function called costs microseconds: hence the few calls.
         """
-        record = turn.record(reply)  # outside the lock
-        valid = record.valid
+        model, valid = encode_reply(reply)  # outside the lock
+        hops = turn.hops
+        user = turn._user_bytes or turn.user_bytes()
+        encoded = user + encode_contents(hops) + model if hops else user + model
+        size = turn._user_size + len(hops) + 1
+        record = ChatTurn.of_bytes(encoded, size=size, user_count=turn._user_count, valid=valid)
         with self._mutex:
             if turn._state != _OPEN or self._pending is not turn:
                 return False
@@ -335,8 +334,11 @@ class ChatCore:
                 add_counts(self._usage, turn.usage)
             add_counts(self._usage, reply.usage_metadata)
             self._turns.append(record)
-            if valid:
-                self._append_curated(record)
+            if valid:  # _append_curated(record), inline
+                self._curated.append(record)
+                self._offsets.append(len(self._encoded))
+                self._encoded += encoded
+                self._curated_count += size
             wakeups: Sequence[Callable[[], None]] = ()
             if self._waiting or turn._wakeups:
                 wakeups = self._ended(turn)
