@@ -15,7 +15,8 @@ errors cannot corrupt or half-fill either history. Reading a history returns cop
 
 The curated turns are also kept as request bytes (``contents`` fields, one piece per turn), so that
 a message is sent as those bytes plus its own: the client's cost of a turn does not grow with the
-history.
+history (but for one copy of those bytes into the request). A turn is recorded as the bytes it was
+sent with plus its reply's; its contents are decoded from them only when someone reads them.
 
 Turns never overlap: while one is open (a call in flight, or a streamed reply not yet read to its
 end) ``try_begin`` hands back that turn instead of a new one, and the caller waits for it (another
