@@ -539,10 +539,13 @@ class AsyncSession:
                 return
 
     def _take(self, raw: pb.BidiGenerateContentServerMessage, stream: Any) -> None:
-        if raw.HasField("setup_complete"):
-            return
         message = self._state.received(raw)
         kind = message.kind
+        if kind == "server_content":  # the common case (every audio chunk): nothing else to do
+            self._inbox.put_nowait(message)
+            return
+        if kind == "setup_complete":
+            return
         if kind == "go_away":
             seconds = raw.go_away.time_left.seconds + raw.go_away.time_left.nanos / 1e9
             self._go_away_stream = stream

@@ -29,19 +29,31 @@ class LiveServerMessage:
     'setup_complete'
     """
 
-    __slots__ = ("kind", "raw")
+    __slots__ = ("_content", "_usage", "kind", "raw", "turn_complete")
 
     kind: str | None
     """The set field of the ``message_type`` oneof (``"server_content"``, ``"tool_call"`` ...) or None."""
+    turn_complete: bool
+    """Whether this message ends the model's turn."""
+    _content: pb.BidiGenerateContentServerContent | None
+    _usage: pb.UsageMetadata | None
 
     def __init__(self, raw: pb.BidiGenerateContentServerMessage) -> None:
         self.raw = raw
-        # Read once: every receiver and the session's bookkeeping look at it.
-        self.kind = raw.WhichOneof("message_type")
+        # Read once: every receiver and the session's bookkeeping look at them (an audio chunk
+        # is one such message; each field read of a protobuf message costs a lookup).
+        kind = self.kind = raw.WhichOneof("message_type")
+        if kind == "server_content":
+            content = self._content = raw.server_content
+            self.turn_complete = content.turn_complete
+        else:
+            self._content = None
+            self.turn_complete = False
+        self._usage = raw.usage_metadata if raw.HasField("usage_metadata") else None
 
     @property
     def server_content(self) -> pb.BidiGenerateContentServerContent | None:
-        return self.raw.server_content if self.raw.HasField("server_content") else None
+        return self._content
 
     @property
     def tool_call(self) -> pb.BidiGenerateContentToolCall | None:
@@ -61,24 +73,24 @@ class LiveServerMessage:
 
     @property
     def usage_metadata(self) -> pb.UsageMetadata | None:
-        return self.raw.usage_metadata if self.raw.HasField("usage_metadata") else None
+        return self._usage
 
     @property
     def text(self) -> str | None:
         """The text of this message's model turn (thoughts left out), or None when it has none."""
-        if self.kind != "server_content":
+        content = self._content
+        if content is None:
             return None
-        texts = [
-            p.text for p in self.raw.server_content.model_turn.parts if p.HasField("text") and not p.thought
-        ]
+        texts = [p.text for p in content.model_turn.parts if p.HasField("text") and not p.thought]
         return "".join(texts) if texts else None
 
     @property
     def data(self) -> bytes | None:
         """The inline data (audio) of this message's model turn, joined, or None when it has none."""
-        if self.kind != "server_content":
+        content = self._content
+        if content is None:
             return None
-        parts = self.raw.server_content.model_turn.parts
+        parts = content.model_turn.parts
         if len(parts) == 1:  # the common case: one chunk of audio
             part = parts[0]
             return part.inline_data.data if part.HasField("inline_data") else None
@@ -86,14 +98,10 @@ class LiveServerMessage:
         return b"".join(blobs) if blobs else None
 
     @property
-    def turn_complete(self) -> bool:
-        """Whether this message ends the model's turn."""
-        return self.kind == "server_content" and self.raw.server_content.turn_complete
-
-    @property
     def interrupted(self) -> bool:
         """Whether client input cut the model's reply short (a player should drop what it buffered)."""
-        return self.kind == "server_content" and self.raw.server_content.interrupted
+        content = self._content
+        return content is not None and content.interrupted
 
     def __repr__(self) -> str:
         kind = self.kind or ("usage_metadata" if self.raw.HasField("usage_metadata") else "unknown")
@@ -115,9 +123,7 @@ class LiveTurn:
         # out of them when asked for, so that adding a message (every audio chunk) stays cheap.
         self._contents: list[pb.BidiGenerateContentServerContent] = []
         self.tool_calls: list[pb.FunctionCall] = []
-        self.grounding: list[pb.GroundingMetadata] = []
         self.usage = pb.UsageMetadata()
-        self.interrupted = False
         self.complete = False
         self.reconnected = False  # cut short by a reconnection (the turn was sent again)
         self.messages = 0
@@ -125,22 +131,28 @@ class LiveTurn:
     def add(self, message: LiveServerMessage) -> None:
         """Take one message of the turn into account."""
         self.messages += 1
-        raw = message.raw
-        if raw.HasField("usage_metadata"):
-            add_usage(self.usage, raw.usage_metadata)
-        kind = message.kind
-        if kind == "tool_call":
-            self.tool_calls.extend(raw.tool_call.function_calls)
-        if kind != "server_content":
-            return
-        content = raw.server_content
-        self._contents.append(content)
-        if content.HasField("grounding_metadata"):
-            self.grounding.append(content.grounding_metadata)
-        if content.interrupted:
-            self.interrupted = True
-        if content.turn_complete:
-            self.complete = True
+        content = message._content
+        if content is not None:
+            self._contents.append(content)
+            if message.turn_complete:
+                self.complete = True
+        elif message.kind == "tool_call":
+            self.tool_calls.extend(message.raw.tool_call.function_calls)
+        usage = message._usage
+        if usage is not None:
+            add_usage(self.usage, usage)
+
+    @property
+    def interrupted(self) -> bool:
+        """Whether client input cut the turn short (a player should drop what it buffered)."""
+        return any(content.interrupted for content in self._contents)
+
+    @property
+    def grounding(self) -> list[pb.GroundingMetadata]:
+        """The grounding metadata of each of the turn's messages that had some."""
+        return [
+            content.grounding_metadata for content in self._contents if content.HasField("grounding_metadata")
+        ]
 
     @property
     def text(self) -> str:

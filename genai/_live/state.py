@@ -54,26 +54,24 @@ class LiveState:
         self.turn = LiveTurn()
         self.last_turn: LiveTurn | None = None
         self.reconnects: list[ReconnectEvent] = []
-        self.received_count = 0
-        self.sent_count = 0
         self._lock = threading.Lock()
 
     def sent(self, message: pb.BidiGenerateContentClientMessage) -> None:
         """A message went out on the current connection."""
         with self._lock:
-            self.sent_count += 1
             self.ledger.sent(message)
 
     def received(self, raw: pb.BidiGenerateContentServerMessage) -> LiveServerMessage:
         """A message came in; its view (the turn and usage are updated)."""
         view = LiveServerMessage(raw)
+        kind = view.kind
         with self._lock:
-            self.received_count += 1
-            kind = view.kind
-            self.ledger.received(raw, kind)
-            if raw.HasField("usage_metadata"):
-                add_usage(self.usage, raw.usage_metadata)
-            if kind == "server_content" or kind == "tool_call" or raw.HasField("usage_metadata"):
+            if kind != "server_content" or view.turn_complete:  # an audio chunk needs none of this
+                self.ledger.received(raw, kind)
+            usage = view._usage
+            if usage is not None:
+                add_usage(self.usage, usage)
+            if kind == "server_content" or kind == "tool_call" or usage is not None:
                 turn = self.turn
                 turn.add(view)
                 if turn.complete:  # only this message can have completed it (a turn ends at its first)
