@@ -187,7 +187,9 @@ class AsyncSession:
         except BaseException:
             self._closed = True
             raise
-        self._workers.append(self._runtime.start(self._read_loop, "reader"))
+        reader = self._runtime.start(self._read_loop, "reader")
+        self._inbox.follow(reader)
+        self._workers.append(reader)
         self._workers.append(self._runtime.start(self._write_loop, "writer"))
         return self
 

@@ -11,7 +11,8 @@ sync face calls ``LiveRuntime`` where the asyncio source calls ``AsyncLiveRuntim
 
 * ``queue(maxsize)``: ``put(item, timeout)`` waits while the queue is full and says whether the item
   went in (0: unbounded); ``get(timeout)`` gives the next item or None after ``timeout`` seconds,
-  ``get_nowait()`` the next item or None;
+  ``get_nowait()`` the next item or None; ``follow(worker)`` names the worker that fills it
+  (asyncio: a waiting getter then wakes in the same loop turn as that task; threads: nothing);
 * ``signal()``: ``set``/``clear``/``is_set`` and ``wait(timeout) -> bool``;
 * ``lock()``: held with ``with`` (threads) or ``async with`` (tasks); ``try_lock(lock)`` takes it
   only if it is free;
@@ -31,7 +32,7 @@ import contextlib
 import queue as queues
 import threading
 from collections import deque
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Generator
 from typing import Any, Generic, TypeVar
 
 from genai._functions.invoke import AsyncFunctionInvoker, FunctionInvoker
@@ -78,6 +79,9 @@ class _Queue(Generic[T]):
 
     def qsize(self) -> int:
         return self._queue.qsize()
+
+    def follow(self, worker: threading.Thread) -> None:
+        """Nothing to do for threads (see ``_AsyncInbox.follow``)."""
 
 
 class _Signal:
@@ -229,6 +233,9 @@ class _AsyncQueue(Generic[T]):
     def qsize(self) -> int:
         return self._queue.qsize()
 
+    def follow(self, worker: asyncio.Task[None]) -> None:
+        """Nothing to do for a bounded queue (see ``_AsyncInbox.follow``)."""
+
 
 class _AsyncInbox(Generic[T]):
     """An unbounded queue for one session's received messages: a deque and the waiting getters.
@@ -236,11 +243,19 @@ class _AsyncInbox(Generic[T]):
     What ``asyncio.Queue`` does for an unbounded queue, without its putters, task counting and
     ``QueueEmpty`` round trips: a message is handed over once per received message, so this is on
     the hot path of every audio chunk a session receives.
+
+    ``follow(task)`` names the task that fills the inbox (the session's reader). A getter then waits
+    on the future that task waits on (``_Alongside``), and so runs right after the reader in the
+    same turn of the event loop, instead of one turn later when the reader's put would wake it.
     """
 
     def __init__(self) -> None:
         self._items: deque[T] = deque()
-        self._getters: deque[asyncio.Future[None]] = deque()
+        self._getters: deque[Any] = deque()  # asyncio futures and _Alongside waits
+        self._producer: Any = None
+
+    def follow(self, worker: asyncio.Task[None]) -> None:
+        self._producer = worker
 
     async def put(self, item: T, timeout: float | None = None) -> bool:
         self.put_nowait(item)
@@ -257,7 +272,7 @@ class _AsyncInbox(Generic[T]):
     async def get(self, timeout: float | None = None) -> T | None:
         items = self._items
         while not items:
-            getter = asyncio.get_running_loop().create_future()
+            getter = self._waiter() if timeout is None else asyncio.get_running_loop().create_future()
             self._getters.append(getter)
             try:
                 if timeout is None:
@@ -272,9 +287,21 @@ class _AsyncInbox(Generic[T]):
                 if items and not getter.cancelled():
                     self._wake_next()  # it was woken for an item it will not take: pass it on
                 raise
+            self._discard(getter)  # an _Alongside wait can end without an item
         return items.popleft()
 
-    def _discard(self, getter: asyncio.Future[None]) -> None:
+    def _waiter(self) -> Any:
+        loop = asyncio.get_running_loop()
+        producer = self._producer
+        if producer is not None:
+            # What the reader task awaits now (a private attribute of asyncio's Task; without it,
+            # or when the reader is not waiting, the getter waits on a future of its own).
+            waiting = getattr(producer, "_fut_waiter", None)
+            if isinstance(waiting, asyncio.Future) and not waiting.done() and waiting.get_loop() is loop:
+                return _Alongside(loop, waiting)
+        return loop.create_future()
+
+    def _discard(self, getter: Any) -> None:
         with contextlib.suppress(ValueError):
             self._getters.remove(getter)
 
@@ -287,6 +314,82 @@ class _AsyncInbox(Generic[T]):
 
     def qsize(self) -> int:
         return len(self._items)
+
+
+class _Alongside:
+    """What a getter awaits to wake when another task's future completes, just after that task.
+
+    asyncio runs a future's callbacks in the order they were added: the reader task added its own
+    when it began to wait, so when this one wakes the getter, the reader has already put the
+    message in the inbox. Cancelling the getter never touches the reader's future: ``cancel`` only
+    takes this wait's callback off it (a cancelled receive loses nothing and leaves the connection
+    alone). ``set_result`` wakes it early (an item put by another task). A task needs no more of
+    what it awaits than this protocol: ``_asyncio_future_blocking``, ``get_loop``,
+    ``add_done_callback``, ``cancel`` and ``result``.
+    """
+
+    _asyncio_future_blocking = False
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, future: asyncio.Future[Any]) -> None:
+        self._loop = loop
+        self._future = future
+        self._wake: Callable[[Any], object] | None = None
+        self._woken = False
+        self._cancelled = False
+
+    def get_loop(self) -> asyncio.AbstractEventLoop:
+        return self._loop
+
+    def add_done_callback(self, fn: Callable[[Any], object], *, context: Any = None) -> None:
+        self._wake = fn
+        self._future.add_done_callback(self._relay)
+
+    def remove_done_callback(self, fn: Callable[[Any], object]) -> int:
+        self._wake = None
+        return self._future.remove_done_callback(self._relay)
+
+    def _relay(self, _: object = None) -> None:
+        if self._woken:
+            return
+        self._woken = True
+        wake = self._wake
+        if wake is not None:
+            wake(self)
+
+    def done(self) -> bool:
+        return self._woken or self._cancelled
+
+    def cancelled(self) -> bool:
+        return self._cancelled
+
+    def set_result(self, _: None) -> None:
+        if self._woken or self._future.done():  # its wake is queued already
+            return
+        self._future.remove_done_callback(self._relay)
+        self._loop.call_soon(self._relay)
+
+    def cancel(self, msg: Any = None) -> bool:
+        if self._woken or self._cancelled:
+            return False
+        self._cancelled = True
+        if not self._future.done():  # else its wake is queued already
+            self._future.remove_done_callback(self._relay)
+            self._loop.call_soon(self._relay)
+        return True
+
+    def result(self) -> None:
+        if self._cancelled:
+            raise asyncio.CancelledError
+        return None
+
+    def exception(self) -> BaseException | None:
+        return asyncio.CancelledError() if self._cancelled else None
+
+    def __await__(self) -> Generator[Any, None, None]:
+        if not self.done():
+            self._asyncio_future_blocking = True
+            yield self
+        return self.result()
 
 
 class _AsyncSignal:

@@ -189,7 +189,9 @@ class Session:
         except BaseException:
             self._closed = True
             raise
-        self._workers.append(self._runtime.start(self._read_loop, "reader"))
+        reader = self._runtime.start(self._read_loop, "reader")
+        self._inbox.follow(reader)
+        self._workers.append(reader)
         self._workers.append(self._runtime.start(self._write_loop, "writer"))
         return self
 

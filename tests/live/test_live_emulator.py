@@ -744,3 +744,39 @@ def test_the_readme_live_tour_runs_as_written(emulator: Emulator) -> None:
         exec("with client.live" + synchronous, names)
     finally:
         client.close()
+
+
+def test_a_receive_cancelled_mid_turn_loses_nothing(emulator: Emulator, transport: str) -> None:
+    """A receive given up on (a timeout) while the reply streams in: the same connection goes on and
+    the next receive gets every message of the turn the cancelled one did not, in order."""
+    client = emulator.client(timeout=10)
+    metadata = named(**{**FAST, "x-emulator-live-chunk-delay": "0.02", "x-emulator-reply-words": "12"})
+
+    async def body() -> None:
+        async with client.aio.live.connect(
+            model=MODEL, config={"metadata": metadata}, transport=transport
+        ) as s:
+            await s.send_client_content(turns="Count for me")
+            got: list[str] = []
+            timeouts = 0
+            while not (got and got[-1] == "<end>"):
+                try:
+                    message = await asyncio.wait_for(_next_message(s), 0.015)
+                except asyncio.TimeoutError:
+                    timeouts += 1
+                    continue
+                got.append("<end>" if message.turn_complete else message.text or "")
+            assert timeouts > 0  # the test did cancel receives while the reader waited
+            assert s.reconnects == []
+            assert "".join(got[:-1]) == s.last_turn.text
+            assert len(s.last_turn.text.split()) == 12
+            await s.send_client_content(turns="Again")  # the connection is the same and works
+            assert (await asyncio.wait_for(s.receive_turn(), 5)).complete
+
+    run(client, body)
+
+
+async def _next_message(session: Any) -> Any:
+    async for message in session.receive_all():
+        return message
+    raise AssertionError("the session ended")
