@@ -287,7 +287,8 @@ class _AsyncInbox(Generic[T]):
                 if items and not getter.cancelled():
                     self._wake_next()  # it was woken for an item it will not take: pass it on
                 raise
-            self._discard(getter)  # an _Alongside wait can end without an item
+            if not items:  # an _Alongside wait can end without an item (else a put took it off)
+                self._discard(getter)
         return items.popleft()
 
     def _waiter(self) -> Any:
