@@ -29,12 +29,15 @@ class LiveServerMessage:
     'setup_complete'
     """
 
-    __slots__ = ("_content", "_usage", "kind", "raw", "turn_complete")
+    __slots__ = ("_content", "_usage", "kind", "raw", "turn_complete", "unknown_json")
 
     kind: str | None
     """The set field of the ``message_type`` oneof (``"server_content"``, ``"tool_call"`` ...) or None."""
     turn_complete: bool
     """Whether this message ends the model's turn."""
+    unknown_json: dict[str, Any] | None
+    """Over WebSocket, a message of a kind this version does not know: its top-level JSON fields that
+    this version does not know, as sent (None otherwise; over gRPC they are kept in ``raw``)."""
     _content: pb.BidiGenerateContentServerContent | None
     _usage: pb.UsageMetadata | None
 
@@ -50,6 +53,7 @@ class LiveServerMessage:
             self._content = None
             self.turn_complete = False
         self._usage = raw.usage_metadata if raw.HasField("usage_metadata") else None
+        self.unknown_json = None
 
     @property
     def server_content(self) -> pb.BidiGenerateContentServerContent | None:

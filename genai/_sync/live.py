@@ -29,7 +29,7 @@ yields the messages of one model turn (it ends after the message with ``turn_com
 ``receive_all()`` every message until the session ends; ``receive_turn()`` gives the next turn as a
 ``LiveTurn`` (text, audio, transcriptions, tool calls, usage, ``interrupted``). ``setup_complete``
 messages are not delivered; every other message is, once, including ones this version does not know
-(``kind`` None, ``raw`` kept).
+(``kind`` None; ``raw`` keeps their unknown fields over gRPC, ``unknown_json`` their JSON over WebSocket).
 
 **Tools.** With Python callables among ``config["tools"]`` the session answers the model's tool
 calls itself (the calls of one message concurrently; errors go back as responses, as in chats)
@@ -546,6 +546,8 @@ class Session:
             return
         if kind == "setup_complete":
             return
+        if kind is None:  # a kind this version does not know: over WebSocket, keep its JSON
+            message.unknown_json = getattr(stream, "unknown_json", None)
         if kind == "go_away":
             seconds = raw.go_away.time_left.seconds + raw.go_away.time_left.nanos / 1e9
             self._go_away_stream = stream

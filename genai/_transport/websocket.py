@@ -7,9 +7,11 @@ The API takes the JSON form of the BidiGenerateContent messages on
 ``wss://{http_endpoint}/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent``
 (``ws://`` when the client is ``insecure=True``), the key in the ``x-goog-api-key`` handshake header,
 never in the URL. Messages go out as camelCase JSON (bytes base64) in text frames; frames in either
-form (text or binary) and either spelling of the field names come in. JSON fields this version
-does not know are dropped (a parsed message has nowhere to keep them, unlike the unknown fields of
-the binary form over gRPC); the message itself is still delivered. The two backends (the
+form (text or binary) and either spelling of the field names come in. A message of a kind this
+version does not know is delivered with its JSON fields (``unknown_json``: the top-level ones this
+version does not know, as the server sent them); inside a message of a known kind, unknown JSON
+fields are dropped (a parsed message has nowhere to keep them, unlike the unknown fields of the
+binary form over gRPC, which ``raw`` keeps). The two backends (the
 ``websockets`` library's sync and asyncio clients) are ``ws_sync.WebSocketStream`` and
 ``ws_aio.AsyncWebSocketStream``, shaped like the gRPC bidi streams (``write``, ``read``,
 ``done_writing``, ``cancel``). ``websockets`` is an optional dependency (``pip install genai[live]``).
@@ -46,6 +48,7 @@ from genai.errors import (
 
 __all__ = [
     "LIVE_PATH",
+    "decode_server_frame",
     "decode_server_message",
     "encode_client_message",
     "error_for_close",
@@ -141,16 +144,42 @@ def encode_client_message(message: Any) -> str:
 
 def decode_server_message(frame: str | bytes) -> pb.BidiGenerateContentServerMessage:
     """A server message from a text or binary JSON frame (camelCase or snake_case; unknown fields dropped)."""
-    text = frame.decode("utf-8") if isinstance(frame, bytes | bytearray) else frame
-    message = pb.BidiGenerateContentServerMessage()
+    return decode_server_frame(frame)[0]
+
+
+def decode_server_frame(
+    frame: str | bytes,
+) -> tuple[pb.BidiGenerateContentServerMessage, dict[str, Any] | None]:
+    """A server message from a frame, and the top-level JSON fields this version does not know.
+
+    >>> message, unknown = decode_server_frame('{"usageMetadata": {"totalTokenCount": 5}, "newKind": {}}')
+    >>> message.usage_metadata.total_token_count, unknown
+    (5, {'newKind': {}})
+
+    The unknown fields are looked for only in a message of a kind this version does not know (no
+    field of ``message_type`` set): the rest (every audio chunk) are parsed once.
+    """
     try:
+        text = frame.decode("utf-8") if isinstance(frame, bytes | bytearray) else frame
+        message = pb.BidiGenerateContentServerMessage()
         json_format.Parse(text, message, ignore_unknown_fields=True)
     except (json_format.ParseError, UnicodeDecodeError) as err:
         raise UnknownError(
             f"the server sent a frame that is not a BidiGenerateContentServerMessage: {err}",
             code=grpc.StatusCode.UNKNOWN,
         ) from None
-    return message
+    if message.WhichOneof("message_type") is not None:
+        return message, None
+    fields = json.loads(text)
+    unknown = {key: value for key, value in fields.items() if key not in _KNOWN_KEYS}
+    return message, unknown or None
+
+
+_KNOWN_KEYS = frozenset(
+    name
+    for field in pb.BidiGenerateContentServerMessage.DESCRIPTOR.fields
+    for name in (field.name, field.json_name)
+)
 
 
 def error_for_close(code: int | None, reason: str) -> APIError | None:

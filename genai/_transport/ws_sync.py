@@ -23,7 +23,7 @@ from genai._transport.websocket import (
     CLOSE_TIMEOUT,
     LOGGER,
     closed_error,
-    decode_server_message,
+    decode_server_frame,
     encode_client_message,
     handshake_error,
     handshake_headers,
@@ -54,6 +54,8 @@ class WebSocketStream:
         self._opening = threading.Lock()
         self._cancelled = False
         self._error: APIError | None = None
+        # The top-level JSON fields of the last message read that this version does not know.
+        self.unknown_json: dict[str, Any] | None = None
 
     def __repr__(self) -> str:
         url = websocket_url(self._settings).replace(
@@ -129,7 +131,8 @@ class WebSocketStream:
                 return None
             self._error = error
             raise error from None
-        return decode_server_message(frame)
+        message, self.unknown_json = decode_server_frame(frame)
+        return message
 
     def done_writing(self) -> None:
         """Nothing to do: a WebSocket has no half-close (the session closes it as a whole)."""

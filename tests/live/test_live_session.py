@@ -389,6 +389,10 @@ def test_unknown_server_messages_pass_through(
             )
             if transport == "grpc":  # the unknown field is kept (re-serialised as it came)
                 assert messages[0].raw.SerializeToString().endswith(b"new")
+                assert messages[0].unknown_json is None
+            else:  # the JSON fields this version does not know, as they came
+                assert messages[0].unknown_json == {"futureKind": {"x": 1}}
+            assert messages[1].unknown_json is None  # only usage: nothing unknown
             assert s.usage.total_token_count == 5 and s.usage.prompt_token_count == 2
 
     run(live_client, body)
