@@ -39,6 +39,7 @@ from genai.errors import (
     APIError,
     InternalError,
     InvalidArgumentError,
+    NotFoundError,
     PermissionDeniedError,
     UnavailableError,
     UnknownError,
@@ -187,6 +188,11 @@ def error_for_close(code: int | None, reason: str) -> APIError | None:
 
     >>> type(error_for_close(1006, "")).__name__, error_for_close(1000, "bye")
     ('UnavailableError', None)
+
+    1001/1006/1012/1013 (and no close frame): ``UnavailableError``; 1007: ``InvalidArgumentError``;
+    1008: ``NotFoundError`` when the reason says something was not found (an unknown model),
+    else ``PermissionDeniedError`` (a key, a permission, a policy); 1011: ``InternalError``;
+    others ``UnknownError``. The error carries ``websocket_close_code``.
     """
     if code in (1000, None) and code is not None:
         return None
@@ -199,12 +205,21 @@ def error_for_close(code: int | None, reason: str) -> APIError | None:
         error = InternalError(shown, code=grpc.StatusCode.INTERNAL)
     elif code == 1007:
         error = InvalidArgumentError(shown, code=grpc.StatusCode.INVALID_ARGUMENT)
+    elif code == 1008 and _names_a_missing_thing(text):
+        # The policy close also stands for an unknown model (or one without live sessions), which
+        # gRPC reports as NOT_FOUND: the same error class on both transports.
+        error = NotFoundError(shown, code=grpc.StatusCode.NOT_FOUND)
     elif code == 1008:
         error = PermissionDeniedError(shown, code=grpc.StatusCode.PERMISSION_DENIED)
     else:
         error = UnknownError(shown, code=grpc.StatusCode.UNKNOWN)
     setattr(error, "websocket_close_code", code)  # noqa: B010  # read by is_drop
     return error
+
+
+def _names_a_missing_thing(reason: str) -> bool:
+    lowered = reason.lower()
+    return "not found" in lowered or "is not supported for" in lowered
 
 
 def is_drop(error: BaseException) -> bool:

@@ -24,7 +24,13 @@ from genai._transport.websocket import (
     websocket_url,
 )
 from genai._wire import messages as pb
-from genai.errors import InternalError, InvalidArgumentError, PermissionDeniedError, UnavailableError
+from genai.errors import (
+    InternalError,
+    InvalidArgumentError,
+    NotFoundError,
+    PermissionDeniedError,
+    UnavailableError,
+)
 
 
 def audio(n: int, size: int = 640) -> pb.BidiGenerateContentClientMessage:
@@ -342,6 +348,14 @@ def test_close_codes_map_to_typed_errors() -> None:
         assert type(error) is cls and "why" in str(error)
         assert is_drop(error) == (code in (1001, 1006, 1011))
     assert not is_drop(InternalError("grpc internal"))
+    missing = error_for_close(
+        1008, "models/x is not found for API version v1beta, or is not supported for ..."
+    )
+    assert type(missing) is NotFoundError and not is_drop(missing)
+    assert (
+        type(error_for_close(1008, "API key not valid. Please pass a valid API key."))
+        is PermissionDeniedError
+    )
 
 
 def test_client_http_endpoint_and_emulator_wiring() -> None:

@@ -660,9 +660,8 @@ def test_invalid_setup_refused_by_the_server_carries_its_reason(
                 pass
         error = caught.value
         assert "not supported for bidiGenerateContent" in str(error)
-        if transport == "grpc":
-            assert isinstance(error, NotFoundError)
-        else:
+        assert isinstance(error, NotFoundError)  # on both transports
+        if transport == "websocket":
             assert getattr(error, "websocket_close_code", None) == 1008
 
     run(live, body)
