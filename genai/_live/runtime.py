@@ -32,7 +32,7 @@ import contextlib
 import queue as queues
 import threading
 from collections import deque
-from collections.abc import Callable, Coroutine, Generator
+from collections.abc import Awaitable, Callable, Coroutine, Generator
 from typing import Any, Generic, TypeVar
 
 from genai._functions.invoke import AsyncFunctionInvoker, FunctionInvoker
@@ -123,6 +123,9 @@ class _Timer:
 class LiveRuntime:
     """A live session run by threads: a reader and a writer thread, a thread per tool-call batch."""
 
+    def __init__(self) -> None:
+        self.adopted: list[threading.Thread] = []  # (asyncio only: see AsyncLiveRuntime.finish_apart)
+
     # How long an idle worker waits before it looks whether the session is closing (a thread
     # cannot be interrupted while it waits).
     idle: float | None = 0.05
@@ -153,6 +156,10 @@ class LiveRuntime:
 
     def call_later(self, seconds: float, fn: Callable[[], None]) -> _Timer:
         return _Timer(seconds, fn)
+
+    def finish_apart(self, result: T, then: Callable[[Any], Any]) -> T:
+        """The call has run (a thread is not cancelled in the middle of it): its result."""
+        return result
 
 
 class ToolCalls:
@@ -393,6 +400,53 @@ class _Alongside:
         return self.result()
 
 
+class _Carry(Generic[T]):
+    """Drives a coroutine from the awaiting task, waiting on its futures through ``_Alongside``
+    so that cancelling the task never cancels them; after a cancellation ``rest`` finishes it."""
+
+    def __init__(self, call: Coroutine[Any, Any, T]) -> None:
+        self._call = call
+        self.rest: _Rest[T] | None = None
+
+    def __await__(self) -> Generator[Any, None, T]:
+        call = self._call
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                waiting = call.send(None)
+            except StopIteration as stop:
+                result: T = stop.value
+                return result
+            try:
+                if isinstance(waiting, asyncio.Future):
+                    yield from _Alongside(loop, waiting).__await__()
+                else:  # a bare yield (sleep(0)) or something else: pass it on as it is
+                    yield waiting
+            except asyncio.CancelledError:
+                self.rest = _Rest(call, waiting)
+                raise
+
+
+class _Rest(Generic[T]):
+    """What is left of a coroutine that ``_Carry`` drove: wait for the future it waits on, then go on."""
+
+    def __init__(self, call: Coroutine[Any, Any, T], waiting: Any) -> None:
+        self._call = call
+        self._waiting = waiting
+
+    def __await__(self) -> Generator[Any, None, T]:
+        waiting = self._waiting
+        while True:
+            if isinstance(waiting, asyncio.Future) and not waiting.done():
+                waiting._asyncio_future_blocking = True
+                yield waiting
+            try:
+                waiting = self._call.send(None)
+            except StopIteration as stop:
+                result: T = stop.value
+                return result
+
+
 class _AsyncSignal:
     def __init__(self) -> None:
         self._event = asyncio.Event()
@@ -437,6 +491,9 @@ class AsyncLiveRuntime:
     # An idle task just waits: closing the session cancels it.
     idle: float | None = None
 
+    def __init__(self) -> None:
+        self.adopted: list[asyncio.Task[None]] = []  # calls that finish_apart carried on
+
     def queue(self, maxsize: int) -> _AsyncQueue[Any] | _AsyncInbox[Any]:
         return _AsyncInbox() if maxsize == 0 else _AsyncQueue(maxsize)
 
@@ -470,6 +527,26 @@ class AsyncLiveRuntime:
 
     def call_later(self, seconds: float, fn: Callable[[], None]) -> _AsyncTimer:
         return _AsyncTimer(seconds, fn)
+
+    async def finish_apart(
+        self, call: Coroutine[Any, Any, T], then: Callable[[Awaitable[T]], Coroutine[Any, Any, None]]
+    ) -> T:
+        """Await ``call`` in this task; if the task is cancelled meanwhile, the call is not.
+
+        grpc.aio cancels the whole RPC when a task is cancelled inside a stream's ``write`` (or
+        ``read``). Here the cancellation reaches this task at once (``CancelledError``), while what
+        is left of the call runs on in a task of its own: ``then(rest)``, which awaits ``rest`` and
+        deals with its outcome. That task is in ``adopted`` (the session stops it when it closes).
+        """
+        carry = _Carry(call)
+        try:
+            return await carry
+        except asyncio.CancelledError:
+            rest = carry.rest
+            if rest is not None:
+                self.adopted = [task for task in self.adopted if not task.done()]
+                self.adopted.append(asyncio.get_running_loop().create_task(then(rest)))
+            raise
 
 
 class AsyncToolCalls:

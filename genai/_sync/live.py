@@ -214,7 +214,7 @@ class Session:
         for stream in (self._opening, self._stream):
             if stream is not None:
                 stream.cancel()
-        self._runtime.stop(self._workers + self._tool_workers)
+        self._runtime.stop(self._workers + self._tool_workers + self._runtime.adopted)
         for stream in (self._opening, self._stream):
             if stream is not None:
                 with contextlib.suppress(Exception):
@@ -351,6 +351,12 @@ class Session:
         # The fast path: nothing is waiting and nobody writes, so the sender writes it itself (in
         # order: the writer takes queued messages only while it holds the write lock).
         if self._runtime.try_lock(self._write_lock):
+            carried: list[bool] = []  # the write went on in a task of its own, which holds the lock
+
+            def rest(write: Any) -> Any:
+                carried.append(True)
+                return self._finish_write(write, message, stream)
+
             try:
                 stream = self._stream
                 if (
@@ -361,7 +367,9 @@ class Session:
                     and not self._stopping.is_set()
                 ):
                     try:
-                        stream.write(message)
+                        # A sender cancelled in the middle of the write must not cancel the call
+                        # (grpc.aio would): the write finishes apart, and is recorded there.
+                        self._runtime.finish_apart(stream.write(message), rest)
                     except Exception:
                         # The reader sees the connection end and reconnects; the writer sends it then.
                         self._front.append(message)
@@ -370,12 +378,26 @@ class Session:
                         self._state.sent(message)
                     return
             finally:
-                self._write_lock.release()
+                if not carried:
+                    self._write_lock.release()
         while True:
             self._check_open()
             if self._outbox.put(message, POLL):
                 self._pending.set()
                 return
+
+    def _finish_write(self, write: Any, message: pb.BidiGenerateContentClientMessage, stream: Any) -> None:
+        """The rest of a write whose sender was cancelled: recorded as sent, or kept for the writer."""
+        try:
+            _ = write  # (the sync face never calls this: a thread's write is not cancelled)
+        except Exception:
+            self._front.append(message)
+            self._failed = stream
+        else:
+            self._state.sent(message)
+        finally:
+            self._write_lock.release()
+            self._pending.set()  # what queued meanwhile
 
     def _check_open(self) -> None:
         if not self._started:

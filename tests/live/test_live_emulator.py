@@ -779,3 +779,34 @@ async def _next_message(session: Any) -> Any:
     async for message in session.receive_all():
         return message
     raise AssertionError("the session ended")
+
+
+def test_a_send_cancelled_mid_write_leaves_the_session_working(emulator: Emulator, transport: str) -> None:
+    """grpc.aio cancels the whole call when a task is cancelled inside a write: the session's
+    write goes on apart, so the connection stays, and what the server got came once, in order."""
+    client = emulator.client(timeout=10)
+    metadata = named(**FAST)
+
+    async def body() -> None:
+        async with client.aio.live.connect(
+            model=MODEL, config={"metadata": metadata}, transport=transport
+        ) as s:
+            for k in range(6):  # cancelled at different points: before, during and after the write
+                task = asyncio.create_task(s.send_client_content(turns=f"word{k}"))
+                for _ in range(k):
+                    await asyncio.sleep(0)
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+            await s.send_client_content(turns="final")
+            while "final" not in (await asyncio.wait_for(s.receive_turn(), 5)).text:
+                pass
+            assert s.reconnects == [] and "open" in repr(s)
+
+    run(client, body)
+    records = record_of(emulator, metadata)
+    assert len(records) == 1  # one connection throughout
+    said = [
+        m.client_content.turns[0].parts[0].text for m in records[0].messages if m.HasField("client_content")
+    ]
+    assert said[-1] == "final"
+    assert said[:-1] == sorted(set(said[:-1]))  # each once, in order
