@@ -31,6 +31,7 @@ import asyncio
 import contextlib
 import queue as queues
 import threading
+import types
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Generator
 from typing import Any, Generic, TypeVar
@@ -157,7 +158,7 @@ class LiveRuntime:
     def call_later(self, seconds: float, fn: Callable[[], None]) -> _Timer:
         return _Timer(seconds, fn)
 
-    def finish_apart(self, result: T, then: Callable[[Any], Any]) -> T:
+    def finish_apart(self, result: T, then: Callable[..., Any], *args: Any) -> T:
         """The call has run (a thread is not cancelled in the middle of it): its result."""
         return result
 
@@ -336,14 +337,18 @@ class _Alongside:
     ``add_done_callback``, ``cancel`` and ``result``.
     """
 
-    _asyncio_future_blocking = False
+    __slots__ = ("_asyncio_future_blocking", "_cancelled", "_future", "_loop", "_wake", "_woken")
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, future: asyncio.Future[Any]) -> None:
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, future: asyncio.Future[Any], *, blocking: bool = False
+    ) -> None:
         self._loop = loop
         self._future = future
         self._wake: Callable[[Any], object] | None = None
         self._woken = False
         self._cancelled = False
+        # True: yielded to a task as it is (the task resets it), as a future's __await__ does.
+        self._asyncio_future_blocking = blocking
 
     def get_loop(self) -> asyncio.AbstractEventLoop:
         return self._loop
@@ -400,35 +405,36 @@ class _Alongside:
         return self.result()
 
 
-class _Carry(Generic[T]):
-    """Drives a coroutine from the awaiting task, waiting on its futures through ``_Alongside``
-    so that cancelling the task never cancels them; after a cancellation ``rest`` finishes it."""
-
-    def __init__(self, call: Coroutine[Any, Any, T]) -> None:
-        self._call = call
-        self.rest: _Rest[T] | None = None
-
-    def __await__(self) -> Generator[Any, None, T]:
-        call = self._call
-        loop = asyncio.get_running_loop()
-        while True:
-            try:
-                waiting = call.send(None)
-            except StopIteration as stop:
-                result: T = stop.value
-                return result
-            try:
-                if isinstance(waiting, asyncio.Future):
-                    yield from _Alongside(loop, waiting).__await__()
-                else:  # a bare yield (sleep(0)) or something else: pass it on as it is
-                    yield waiting
-            except asyncio.CancelledError:
-                self.rest = _Rest(call, waiting)
-                raise
+@types.coroutine
+def _carry(
+    runtime: AsyncLiveRuntime,
+    call: Coroutine[Any, Any, T],
+    then: Callable[..., Coroutine[Any, Any, None]],
+    args: tuple[Any, ...],
+) -> Generator[Any, None, T]:
+    """Drives ``call`` from the awaiting task, waiting on its futures through ``_Alongside`` so that
+    cancelling the task never cancels them (``AsyncLiveRuntime.finish_apart``)."""
+    send = call.send
+    while True:
+        try:
+            waiting = send(None)
+        except StopIteration as stop:
+            result: T = stop.value
+            return result
+        try:
+            if isinstance(waiting, asyncio.Future):
+                yield _Alongside(waiting.get_loop(), waiting, blocking=True)
+            else:  # a bare yield (sleep(0)) or something else: passed on as it is
+                yield waiting
+        except asyncio.CancelledError:
+            runtime.adopted = [task for task in runtime.adopted if not task.done()]
+            work = then(_Rest(call, waiting), *args)
+            runtime.adopted.append(asyncio.get_running_loop().create_task(work))
+            raise
 
 
 class _Rest(Generic[T]):
-    """What is left of a coroutine that ``_Carry`` drove: wait for the future it waits on, then go on."""
+    """What is left of a coroutine that ``_carry`` drove: wait for the future it waits on, then go on."""
 
     def __init__(self, call: Coroutine[Any, Any, T], waiting: Any) -> None:
         self._call = call
@@ -528,25 +534,18 @@ class AsyncLiveRuntime:
     def call_later(self, seconds: float, fn: Callable[[], None]) -> _AsyncTimer:
         return _AsyncTimer(seconds, fn)
 
-    async def finish_apart(
-        self, call: Coroutine[Any, Any, T], then: Callable[[Awaitable[T]], Coroutine[Any, Any, None]]
-    ) -> T:
+    def finish_apart(
+        self, call: Coroutine[Any, Any, T], then: Callable[..., Coroutine[Any, Any, None]], *args: Any
+    ) -> Awaitable[T]:
         """Await ``call`` in this task; if the task is cancelled meanwhile, the call is not.
 
         grpc.aio cancels the whole RPC when a task is cancelled inside a stream's ``write`` (or
         ``read``). Here the cancellation reaches this task at once (``CancelledError``), while what
-        is left of the call runs on in a task of its own: ``then(rest)``, which awaits ``rest`` and
-        deals with its outcome. That task is in ``adopted`` (the session stops it when it closes).
+        is left of the call runs on in a task of its own: ``then(rest, *args)`` (called at once,
+        in this task) gives the coroutine that awaits ``rest`` and deals with its outcome. That task
+        is kept in ``adopted`` (the session stops it when it closes).
         """
-        carry = _Carry(call)
-        try:
-            return await carry
-        except asyncio.CancelledError:
-            rest = carry.rest
-            if rest is not None:
-                self.adopted = [task for task in self.adopted if not task.done()]
-                self.adopted.append(asyncio.get_running_loop().create_task(then(rest)))
-            raise
+        return _carry(self, call, then, args)
 
 
 class AsyncToolCalls:

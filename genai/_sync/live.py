@@ -164,6 +164,7 @@ class Session:
         self._pending = self._runtime.signal()  # something waits to be written
         self._front: deque[pb.BidiGenerateContentClientMessage] = deque()  # ... before the queue
         self._failed: Any = None  # the connection a write failed on
+        self._write_carried = False  # a cancelled sender's write goes on in a task (see _send)
         self._stopping = self._runtime.signal()
         self._calls = ToolCalls()
         self._stream: Any = None
@@ -351,12 +352,6 @@ class Session:
         # The fast path: nothing is waiting and nobody writes, so the sender writes it itself (in
         # order: the writer takes queued messages only while it holds the write lock).
         if self._runtime.try_lock(self._write_lock):
-            carried: list[bool] = []  # the write went on in a task of its own, which holds the lock
-
-            def rest(write: Any) -> Any:
-                carried.append(True)
-                return self._finish_write(write, message, stream)
-
             try:
                 stream = self._stream
                 if (
@@ -368,8 +363,8 @@ class Session:
                 ):
                     try:
                         # A sender cancelled in the middle of the write must not cancel the call
-                        # (grpc.aio would): the write finishes apart, and is recorded there.
-                        self._runtime.finish_apart(stream.write(message), rest)
+                        # (grpc.aio would): the write finishes apart (_carry_write).
+                        self._runtime.finish_apart(stream.write(message), self._carry_write, message, stream)
                     except Exception:
                         # The reader sees the connection end and reconnects; the writer sends it then.
                         self._front.append(message)
@@ -378,13 +373,19 @@ class Session:
                         self._state.sent(message)
                     return
             finally:
-                if not carried:
+                if self._write_carried:  # the task finishing the write holds the lock now
+                    self._write_carried = False
+                else:
                     self._write_lock.release()
         while True:
             self._check_open()
             if self._outbox.put(message, POLL):
                 self._pending.set()
                 return
+
+    def _carry_write(self, rest: Any, message: pb.BidiGenerateContentClientMessage, stream: Any) -> Any:
+        self._write_carried = True
+        return self._finish_write(rest, message, stream)
 
     def _finish_write(self, write: Any, message: pb.BidiGenerateContentClientMessage, stream: Any) -> None:
         """The rest of a write whose sender was cancelled: recorded as sent, or kept for the writer."""
