@@ -17,6 +17,7 @@ The same against a local emulator (``genai.testing.Emulator``, or ``python -m ge
 from genai import errors as errors
 from genai import protos as protos
 from genai import types as types
+from genai._aio.caches import AsyncCachedContent, AsyncCaches
 from genai._aio.chats import AsyncChat, AsyncChats
 from genai._aio.live import AsyncLive, AsyncSession
 from genai._aio.models import AsyncModels
@@ -24,7 +25,13 @@ from genai._aio.streams import AsyncGenerateContentStream
 from genai._client import AsyncClient, Client
 from genai._coercion.generation_config import GenerationConfig
 from genai._live.config import LiveConnectConfig
+from genai._requests.caches import (
+    CreateCachedContentConfig,
+    ListCachedContentsConfig,
+    UpdateCachedContentConfig,
+)
 from genai._requests.config import EmbedContentConfig, GenerateContentConfig
+from genai._sync.caches import CachedContent, Caches
 from genai._sync.chats import Chat, Chats
 from genai._sync.live import Live, Session
 from genai._sync.models import Models
@@ -44,6 +51,8 @@ __all__ = [
     "AsyncSession",
     "AsyncLive",
     "APIError",
+    "AsyncCachedContent",
+    "AsyncCaches",
     "AsyncChat",
     "AsyncChats",
     "AsyncClient",
@@ -51,10 +60,13 @@ __all__ = [
     "AsyncModels",
     "CallOptions",
     "Candidate",
+    "CachedContent",
+    "Caches",
     "Chat",
     "ChatSession",
     "Chats",
     "Client",
+    "CreateCachedContentConfig",
     "EmbedContentConfig",
     "GenAIError",
     "GenerateContentConfig",
@@ -63,10 +75,12 @@ __all__ = [
     "GenerationConfig",
     "GenerativeModel",
     "IncompleteIterationError",
+    "ListCachedContentsConfig",
     "Models",
     "PromptFeedback",
     "RetryOptions",
     "SafetyRating",
+    "UpdateCachedContentConfig",
     "StreamAccumulator",
     "configure",
     "embed_content",

@@ -14,6 +14,8 @@ the cache's system instruction and tools; its usage then counts the cache's toke
 
 from __future__ import annotations
 
+from typing import Literal
+
 import grpc
 from genai_protos import cached_content_pb2, generative_service_pb2
 
@@ -85,7 +87,12 @@ def checked_cache(cache: CachedContent) -> CachedContent:
     return checked
 
 
-PROMPT_FIELDS = ("contents", "system_instruction", "tools", "tool_config")
+PROMPT_FIELDS: tuple[Literal["contents", "system_instruction", "tools", "tool_config"], ...] = (
+    "contents",
+    "system_instruction",
+    "tools",
+    "tool_config",
+)
 
 
 def metadata(cache: CachedContent) -> CachedContent:
