@@ -14,6 +14,7 @@ The same against a local emulator (``genai.testing.Emulator``, or ``python -m ge
 >>> local.close()
 """
 
+from genai import caching as caching
 from genai import errors as errors
 from genai import protos as protos
 from genai import types as types
@@ -82,6 +83,7 @@ __all__ = [
     "SafetyRating",
     "UpdateCachedContentConfig",
     "StreamAccumulator",
+    "caching",
     "configure",
     "embed_content",
     "errors",

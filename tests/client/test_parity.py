@@ -145,6 +145,7 @@ def test_public_api_snapshot() -> None:
             "UpdateCachedContentConfig",
             "Session",
             "StreamAccumulator",
+            "caching",
             "configure",
             "embed_content",
             "errors",
