@@ -250,7 +250,9 @@ user, reply = chat.rewind()
 assert_type(genai.embed_content(model="models/embedding-001", content="Hi")["embedding"], list[float])
 many = genai.embed_content(model="models/embedding-001", content=["a", "b"])["embedding"]
 assert_type(many, list[list[float]])
-from_cache = genai.GenerativeModel.from_cached_content(genai.caching.CachedContent.create(model="gemini-2.5-flash"))
+from_cache = genai.GenerativeModel.from_cached_content(
+    genai.caching.CachedContent.create(model="gemini-2.5-flash")
+)
 assert_type(from_cache.cached_content, str | None)
 structured = legacy.generate_content(
     "List a few popular cookie recipes.",
