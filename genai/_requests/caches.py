@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeAlias, TypedDict, TypeVar
 
-from genai._coercion.base import SupportsModelDump, describe, is_genai_model
+from genai._coercion.base import SupportsModelDump, describe, is_genai_instance
 from genai._coercion.caches import ExpireTimeLike, TtlLike, to_cache_name, to_expire_time, to_ttl
 from genai._coercion.content import to_content, to_contents
 from genai._coercion.models import to_model_name
@@ -164,7 +164,7 @@ def _coerce(config: Any, cls: type[C], path: str) -> C:
     names = tuple(f.name for f in dataclasses.fields(cls))
     if isinstance(config, Mapping):
         return cls(**_from_dict(config, _config_keys(cls), names, cls.__name__, path))
-    if is_genai_model(config) and type(config).__name__ == cls.__name__:
+    if is_genai_instance(config, cls.__name__):
         kwargs: dict[str, Any] = {}
         for name in config.model_dump(exclude_none=True):
             if name == "http_options":

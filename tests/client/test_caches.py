@@ -214,6 +214,11 @@ def test_a_google_genai_config_is_taken_as_it_is(client: genai.Client, emu: Emul
             TypeError,
             r"config: expected None, a genai\.Create",
         ),
+        (
+            lambda c: c.caches.create(model=MODEL, config=gtypes.UpdateCachedContentConfig(ttl="5s")),
+            TypeError,
+            r"config: expected None, a genai\.CreateCachedContentConfig.*got UpdateCachedContentConfig",
+        ),
         (lambda c: c.caches.update(name="x", config={}), ValueError, r"config: give ttl or expire_time"),
         (lambda c: c.caches.update(name="x", config={"display_name": "n"}), ValueError, r"unknown key"),
         (lambda c: c.caches.get(name="models/x"), ValueError, r"name: expected a cache name .*'models/x'"),
