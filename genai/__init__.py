@@ -14,9 +14,11 @@ The same against a local emulator (``genai.testing.Emulator``, or ``python -m ge
 >>> local.close()
 """
 
+from genai import caching as caching
 from genai import errors as errors
 from genai import protos as protos
 from genai import types as types
+from genai._aio.caches import AsyncCachedContent, AsyncCaches
 from genai._aio.chats import AsyncChat, AsyncChats
 from genai._aio.live import AsyncLive, AsyncSession
 from genai._aio.models import AsyncModels
@@ -24,7 +26,13 @@ from genai._aio.streams import AsyncGenerateContentStream
 from genai._client import AsyncClient, Client
 from genai._coercion.generation_config import GenerationConfig
 from genai._live.config import LiveConnectConfig
+from genai._requests.caches import (
+    CreateCachedContentConfig,
+    ListCachedContentsConfig,
+    UpdateCachedContentConfig,
+)
 from genai._requests.config import EmbedContentConfig, GenerateContentConfig
+from genai._sync.caches import CachedContent, Caches
 from genai._sync.chats import Chat, Chats
 from genai._sync.live import Live, Session
 from genai._sync.models import Models
@@ -44,6 +52,8 @@ __all__ = [
     "AsyncSession",
     "AsyncLive",
     "APIError",
+    "AsyncCachedContent",
+    "AsyncCaches",
     "AsyncChat",
     "AsyncChats",
     "AsyncClient",
@@ -51,10 +61,13 @@ __all__ = [
     "AsyncModels",
     "CallOptions",
     "Candidate",
+    "CachedContent",
+    "Caches",
     "Chat",
     "ChatSession",
     "Chats",
     "Client",
+    "CreateCachedContentConfig",
     "EmbedContentConfig",
     "GenAIError",
     "GenerateContentConfig",
@@ -63,11 +76,14 @@ __all__ = [
     "GenerationConfig",
     "GenerativeModel",
     "IncompleteIterationError",
+    "ListCachedContentsConfig",
     "Models",
     "PromptFeedback",
     "RetryOptions",
     "SafetyRating",
+    "UpdateCachedContentConfig",
     "StreamAccumulator",
+    "caching",
     "configure",
     "embed_content",
     "errors",

@@ -23,9 +23,11 @@ import weakref
 from types import TracebackType
 from typing import Any
 
+from genai._aio.caches import AsyncCaches
 from genai._aio.chats import AsyncChats
 from genai._aio.live import AsyncLive
 from genai._aio.models import AsyncModels
+from genai._sync.caches import Caches
 from genai._sync.chats import Chats
 from genai._sync.live import Live
 from genai._sync.models import Models
@@ -53,7 +55,8 @@ def _key_from_environment() -> RedactedKey | None:
 
 
 class Client:
-    """Entry point: ``client.models``, ``client.chats``, ``client.live`` (sync); ``client.aio.*`` (asyncio).
+    """Entry point: ``client.models``, ``client.chats``, ``client.live``, ``client.caches`` (sync);
+    ``client.aio.*`` (asyncio).
 
     Args:
         api_key: the Gemini API key; default: ``GEMINI_API_KEY``, then ``GOOGLE_API_KEY``.
@@ -121,6 +124,7 @@ class Client:
         self.models = Models(self._transport, self._defaults)
         self.chats = Chats(self.models)
         self.live = Live(self._transport, self._settings)
+        self.caches = Caches(self._transport, self._defaults)
         self._aio: AsyncClient | None = None
 
     @property
@@ -178,7 +182,7 @@ def _repr(client: Client | AsyncClient) -> str:
 
 
 class AsyncClient:
-    """The asyncio face of a Client: ``client.aio.models``, ``client.aio.chats``.
+    """The asyncio face of a Client: ``client.aio.models``, ``client.aio.chats``, ``client.aio.caches``.
 
     It works across event loops (each gets its own connections). ``await aclose()`` (or leaving
     ``async with client.aio:``) closes the running loop's connections and leaves the face usable: a
@@ -191,6 +195,7 @@ class AsyncClient:
         self.models = AsyncModels(self._transport, defaults)
         self.chats = AsyncChats(self.models)
         self.live = AsyncLive(self._transport, settings)
+        self.caches = AsyncCaches(self._transport, defaults)
 
     async def aclose(self) -> None:
         """Close the running event loop's connections; calls on them are cancelled. Idempotent."""

@@ -143,6 +143,41 @@ class GenerativeModel:
             None if system_instruction is None else to_content(system_instruction, path="system_instruction")
         )
         self._client = client
+        self._cached_content: str | None = None
+
+    @classmethod
+    def from_cached_content(
+        cls,
+        cached_content: str | Any,
+        generation_config: GenerationConfigType | None = None,
+        safety_settings: SafetySettingsLike | None = None,
+        *,
+        client: Client | None = None,
+    ) -> GenerativeModel:
+        """A model whose context is a cache (``genai.caching.CachedContent``, a client's cache or a name).
+
+        >>> cache = genai.caching.CachedContent.create(model="gemini-2.5-flash", contents=["Text."])
+        >>> genai.GenerativeModel.from_cached_content(cache).cached_content == cache.name
+        True
+
+        Its calls send ``cached_content``; the cache holds the system instruction and tools.
+        """
+        if isinstance(cached_content, str):
+            cached_content = (client or default_client()).caches.get(name=cached_content)
+        name, model_name = getattr(cached_content, "name", None), getattr(cached_content, "model", None)
+        if not isinstance(name, str) or not isinstance(model_name, str):
+            raise TypeError(
+                "cached_content: expected a cache name str, a genai.caching.CachedContent or a client's "
+                f"cache; got {type(cached_content).__name__}"
+            )
+        model = cls(model_name, generation_config, safety_settings, client=client)
+        model._cached_content = name
+        return model
+
+    @property
+    def cached_content(self) -> str | None:
+        """The name of the cache this model's calls use (``from_cached_content``), else None."""
+        return self._cached_content
 
     @property
     def client(self) -> Client:
@@ -172,6 +207,7 @@ class GenerativeModel:
             safety_settings=safety_settings if safety_settings is not None else self._safety_settings,
             tools=tools if tools is not None else self._tools,
             tool_config=tool_config if tool_config is not None else self._tool_config,
+            cached_content=self._cached_content,
             automatic_function_calling=_RUN_FUNCTIONS if run_functions else _MANUAL_FUNCTIONS,
             timeout=timeout,
             retry=retry,
@@ -248,7 +284,9 @@ class GenerativeModel:
         )
 
     def __repr__(self) -> str:
-        return f"GenerativeModel(model_name={getattr(self, 'model_name', '<not initialised>')!r})"
+        name = getattr(self, "model_name", "<not initialised>")
+        cache = getattr(self, "_cached_content", None)
+        return f"GenerativeModel(model_name={name!r}" + (f", cached_content={cache!r})" if cache else ")")
 
 
 def list_models(*, page_size: int | None = None) -> Iterator[pb.Model]:

@@ -19,12 +19,13 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from genai.emulator import CallRecord, EmulatorOptions, EmulatorServer, LiveRecord
+from genai.emulator._clock import Clock, ManualClock
 from genai.emulator._server import check_port, quiet_stray_completions
 
 if TYPE_CHECKING:
     from genai._client import Client
 
-__all__ = ["CallRecord", "Emulator", "LiveRecord"]
+__all__ = ["CallRecord", "Emulator", "LiveRecord", "ManualClock"]
 
 API_KEY = "emulator-key"
 _START_TIMEOUT = 30.0
@@ -37,7 +38,9 @@ class Emulator:
     front end's, for live sessions), `grace` (seconds running calls get at exit), `api_keys`, and
     the defaults for the x-emulator-* knobs: `fail`, `delay`, `break_after`, `chunk_delay`,
     `chunks`, `reply_words`, `count_contents`, and for live sessions `live_chunk_delay`,
-    `live_goaway_after`, `live_unknown` (request metadata wins over these). Prompts steer the
+    `live_goaway_after`, `live_unknown` (request metadata wins over these). `clock` drives the
+    store (cache expiry, long-running operations): pass a `genai.testing.ManualClock` and
+    `advance()` it instead of sleeping. Prompts steer the
     model: a declared function's name calls it, `[[call:NAME]]`, `[[bad-args:NAME]]`,
     `[[missing-args:NAME]]` and `[[chain:N]]` shape function calls, `[[block-prompt]]` /
     `[[block-candidate]]` block (docs/emulator.md has every rule).
@@ -51,6 +54,7 @@ class Emulator:
         http_port: int = 0,
         grace: float = 0.5,
         api_keys: Iterable[str] | None = None,
+        clock: Clock | None = None,
         **options: Any,
     ) -> None:
         self.options = EmulatorOptions.create(api_keys=api_keys, **options)
@@ -58,6 +62,7 @@ class Emulator:
         self._port = check_port(port)  # here, not in the server thread, so the caller sees the error
         self._http_port = check_port(http_port)
         self._grace = grace
+        self._clock = clock
         self._server: EmulatorServer | None = None
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -98,7 +103,9 @@ class Emulator:
 
     async def _serve(self, ready: concurrent.futures.Future[None]) -> None:
         quiet_stray_completions(asyncio.get_running_loop())
-        server = EmulatorServer(self._host, self._port, self.options, http_port=self._http_port)
+        server = EmulatorServer(
+            self._host, self._port, self.options, clock=self._clock, http_port=self._http_port
+        )
         try:
             await server.start()
         except BaseException as exc:

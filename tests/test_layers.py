@@ -28,7 +28,7 @@ ORDER = [
     "_sync",
 ]
 # The top: public modules and the glue that assembles the client; they may import any layer.
-TOP = {"__init__", "types", "protos", "legacy", "cli", "testing", "_client", "_facade", "_cli"}
+TOP = {"__init__", "types", "protos", "legacy", "caching", "cli", "testing", "_client", "_facade", "_cli"}
 
 
 def _layer(module: str) -> str:

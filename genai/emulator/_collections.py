@@ -61,6 +61,7 @@ TUNED_MODELS = CollectionSpec("tunedModels", max_page_size=1000, id_from="displa
 CACHED_CONTENTS = CollectionSpec(
     "cachedContents",
     max_page_size=1000,
+    empty_mask=EmptyMask.REQUIRED,  # the API refuses an update that names no field
     updatable=_only("ttl", "expire_time"),
     expiry=Expiry("expire_time", ttl_field="ttl", default_ttl=3600.0),  # the documented 1 h default
 )

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import datetime
 
 import pytest
 
 import genai
+from genai.testing import Emulator
 
 
 @pytest.mark.usefixtures("configured")
@@ -169,3 +171,45 @@ def test_generate_content_never_runs_functions_and_a_chat_runs_them_only_when_as
     assert len(ran) == 1 and answer.text.startswith("The function lookup returned")
     assert [content.role for content in chat.history] == ["user", "model", "user", "model"]
     assert chat.history[2].parts[0].function_response.name == "lookup"
+
+
+@pytest.mark.usefixtures("configured")
+def test_caching_and_a_model_from_cached_content(emulator: Emulator) -> None:
+    from genai import caching
+
+    cache = caching.CachedContent.create(
+        model="gemini-2.5-flash",
+        display_name="notes",
+        system_instruction="Be brief",
+        contents=["Meeting notes: ship on Friday."],
+        ttl=datetime.timedelta(minutes=5),
+    )
+    assert cache.usage_metadata.total_token_count == 9  # Meeting notes : ship on Friday . + Be brief
+    assert (cache.model, cache.display_name) == ("models/gemini-2.5-flash", "notes")
+    assert caching.CachedContent.get(cache.name) == caching.CachedContent(cache.name) == cache
+    assert cache.name in [c.name for c in caching.CachedContent.list()]
+    first_expiry = cache.expire_time
+    assert first_expiry is not None
+    cache.update(ttl=datetime.timedelta(hours=2))
+    assert cache.expire_time is not None and cache.expire_time > first_expiry + datetime.timedelta(hours=1)
+
+    temperatures = []
+    for model in (
+        genai.GenerativeModel.from_cached_content(cache, generation_config={"temperature": 0.5}),
+        genai.GenerativeModel.from_cached_content(cache.name),
+    ):
+        assert (model.model_name, model.cached_content) == ("models/gemini-2.5-flash", cache.name)
+        emulator.reset()
+        response = model.generate_content("When do we ship?")
+        assert response.usage_metadata.cached_content_token_count == 9
+        [call] = [c for c in emulator.calls if c.method == "GenerateContent"]
+        assert call.request.cached_content == cache.name
+        assert not call.request.HasField("system_instruction")
+        config = call.request.generation_config
+        temperatures.append(config.temperature if config.HasField("temperature") else None)
+    assert temperatures == [0.5, None]
+    cache.delete()
+    with pytest.raises(genai.errors.NotFoundError):
+        caching.CachedContent.get(cache.name)
+    with pytest.raises(TypeError, match="cached_content: expected a cache name str"):
+        genai.GenerativeModel.from_cached_content(42)

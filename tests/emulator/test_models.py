@@ -6,7 +6,7 @@ import base64
 
 import grpc
 import pytest
-from genai_protos import cache_service_pb2, cache_service_pb2_grpc, generative_service_pb2, model_service_pb2
+from genai_protos import file_service_pb2, file_service_pb2_grpc, generative_service_pb2, model_service_pb2
 from genai_protos.generative_service_pb2_grpc import GenerativeServiceStub
 from genai_protos.model_service_pb2_grpc import ModelServiceStub
 
@@ -110,10 +110,10 @@ def test_other_methods_are_unimplemented_with_a_clear_message(
             "GenerativeService.GenerateAnswer",
         ),
         (
-            lambda: cache_service_pb2_grpc.CacheServiceStub(channel).ListCachedContents(
-                cache_service_pb2.ListCachedContentsRequest(), timeout=TIMEOUT
+            lambda: file_service_pb2_grpc.FileServiceStub(channel).ListFiles(
+                file_service_pb2.ListFilesRequest(), timeout=TIMEOUT
             ),
-            "CacheService.ListCachedContents",
+            "FileService.ListFiles",
         ),
     ]
     for call, name in calls:

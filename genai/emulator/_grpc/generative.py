@@ -1,7 +1,8 @@
 """GenerativeService over gRPC: generation, streaming, token counting and embeddings.
 
 Thin: each method runs the prelude, then the pure engines (`_work`, `_chunks`, `_embed`,
-`_tokens`); anything refused is an RpcFailure, which the registration wrapper sends.
+`_tokens`); anything refused is an RpcFailure, which the registration wrapper sends. A request
+naming a cached content is answered with the cache's prompt first (`_caches.with_cache`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from genai_protos import generative_service_pb2, generative_service_pb2_grpc
 
 from .. import _catalog, _knobs, _work
 from .._backend import Backend
+from .._caches import with_cache
 from .._chunks import iter_chunks
 from .._embed import embed, embedding_text
 from .._generate import to_response
@@ -47,8 +49,12 @@ class GenerativeServicer(generative_service_pb2_grpc.GenerativeServiceServicer):
         self, method: str, request: gs.GenerateContentRequest, knobs: _knobs.Knobs, stream: bool
     ) -> _work.Plan:
         entry = resolve_model("GenerateContentRequest", request.model, method)
+        request, cached_tokens = with_cache(request, self._backend.caches)
         cheap = _work.inline(request, knobs, received_bytes())
-        return await self._do(cheap, lambda: _work.plan(request, entry, knobs, stream))
+        plan = await self._do(cheap, lambda: _work.plan(request, entry, knobs, stream))
+        if cached_tokens:
+            plan.reply.usage.cached_content_token_count = cached_tokens
+        return plan
 
     async def GenerateContent(
         self, request: gs.GenerateContentRequest, context: Context

@@ -1,7 +1,7 @@
 """Which servicer serves each service of the API over gRPC: one module per service.
 
 A service without a servicer yet answers every method UNIMPLEMENTED (`front._Unimplemented`). A
-later issue adds its module here (cached contents, files' metadata, tuned models, corpora,
+later issue adds its module here (files' metadata, tuned models, corpora,
 permissions on the store; live sessions in `generative`), and a test checks that this table names
 every service of the API.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .._backend import Backend
+from .caches import CacheServicer
 from .generative import GenerativeServicer
 from .models import ModelServicer
 
@@ -19,7 +20,7 @@ PACKAGE = "google.ai.generativelanguage.v1beta"
 SERVICERS: dict[str, Callable[[Backend], object] | None] = {
     "GenerativeService": GenerativeServicer,
     "ModelService": ModelServicer,
-    "CacheService": None,
+    "CacheService": CacheServicer,
     "FileService": None,
     "RetrieverService": None,
     "PermissionService": None,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import datetime
 import enum
 import pathlib
 from typing import Any
@@ -193,6 +194,31 @@ with client.live.connect(
     assert_type(live.usage.total_token_count, int)
     assert_type(live.reconnects, list[types.ReconnectEvent])
     assert_type(live.resumption_handle, str | None)
+
+# Cached contents.
+cache = client.caches.create(
+    model="gemini-2.5-flash",
+    config={"contents": ["A long document."], "system_instruction": "Be brief", "ttl": 3600},
+)
+assert_type(cache, genai.CachedContent)
+assert_type(cache.name, str)
+assert_type(cache.expire_time, datetime.datetime | None)
+assert_type(cache.usage_metadata.total_token_count, int)
+client.caches.update(name=cache.name, config=genai.UpdateCachedContentConfig(ttl=datetime.timedelta(hours=2)))
+for listed_cache in client.caches.list(config={"page_size": 10}):
+    assert_type(listed_cache, genai.CachedContent)
+with client.caches.create(model="gemini-2.5-flash", config={"contents": "x"}) as scoped_cache:
+    assert_type(scoped_cache, genai.CachedContent)
+client.caches.delete(name=cache.name)
+
+
+async def caches_async() -> None:
+    async with await client.aio.caches.create(model="gemini-2.5-flash", config={"contents": "x"}) as cached:
+        assert_type(cached, genai.AsyncCachedContent)
+        async for other in client.aio.caches.list():
+            assert_type(other, genai.AsyncCachedContent)
+
+
 client.close()
 
 try:
@@ -224,6 +250,10 @@ user, reply = chat.rewind()
 assert_type(genai.embed_content(model="models/embedding-001", content="Hi")["embedding"], list[float])
 many = genai.embed_content(model="models/embedding-001", content=["a", "b"])["embedding"]
 assert_type(many, list[list[float]])
+from_cache = genai.GenerativeModel.from_cached_content(
+    genai.caching.CachedContent.create(model="gemini-2.5-flash")
+)
+assert_type(from_cache.cached_content, str | None)
 structured = legacy.generate_content(
     "List a few popular cookie recipes.",
     generation_config=genai.GenerationConfig(
