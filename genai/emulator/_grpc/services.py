@@ -13,6 +13,8 @@ from collections.abc import Callable
 from .._backend import Backend
 from .generative import GenerativeServicer
 from .models import ModelServicer
+from .operations import SERVICE_NAME as OPERATIONS
+from .operations import OperationsServicer
 
 PACKAGE = "google.ai.generativelanguage.v1beta"
 
@@ -27,3 +29,6 @@ SERVICERS: dict[str, Callable[[Backend], object] | None] = {
     "TextService": None,
     "DiscussService": None,
 }
+
+# Services from outside the API's package that its host serves too, by full name.
+OTHER_SERVICERS: dict[str, Callable[[Backend], object]] = {OPERATIONS: OperationsServicer}
