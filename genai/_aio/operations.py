@@ -53,6 +53,7 @@ class AsyncOperation(OperationCore):
         self._transport = transport
         self._options = options
         self._plan = plan
+        self._fetched = True  # False: only the name is known yet (the first poll then goes at once)
 
     async def refresh(self) -> AsyncOperation:
         """Fetch the operation's current state (one GetOperation, retried per the client's policy).
@@ -75,8 +76,9 @@ class AsyncOperation(OperationCore):
 
         Polls back off exponentially with jitter (as the client's retry policy: initial, multiplier,
         maximum, jitter). A poll that fails with UNAVAILABLE, DEADLINE_EXCEEDED or RESOURCE_EXHAUSTED
-        is waited out (the server's RetryInfo honoured), up to 10 such failures in a row; other
-        errors are raised. ``on_progress(operation)`` is called after every successful poll.
+        is waited out (the server's RetryInfo honoured): until the timeout, or without one up to
+        10 such failures in a row; other errors are raised. ``on_progress(operation)`` is called
+        after every successful poll.
         ``timeout`` (seconds, None: no limit) bounds the whole wait: past it, OperationTimeoutError
         (a TimeoutError) carries the operation's ``name``; the operation itself goes on. A failed
         operation raises its error (an APIError subclass with ``operation_name``).
@@ -93,7 +95,10 @@ class AsyncOperation(OperationCore):
         last: APIError | None = None
         request = GET_OPERATION.request(name=self.name)
         while not self.done:
-            delay = plan.delay(polls) if last is None else plan.after_failure(last, polls)
+            if last is not None:
+                delay = plan.after_failure(last, polls)
+            else:
+                delay = plan.delay(polls) if self._fetched else 0.0
             remaining = None if limit is None else limit - (time.monotonic() - start)
             if limit is not None and remaining is not None:
                 if remaining <= 0:
@@ -106,7 +111,7 @@ class AsyncOperation(OperationCore):
                     GET_OPERATION, request, options=options, metadata=options.metadata
                 )
             except APIError as error:
-                if not plan.transient(error) or failures >= plan.max_failures:
+                if not plan.transient(error) or (limit is None and failures >= plan.max_failures):
                     error.operation_name = self.name
                     raise
                 failures += 1
@@ -114,6 +119,7 @@ class AsyncOperation(OperationCore):
                 continue
             failures, last = 0, None
             polls += 1
+            self._fetched = True
             self._update(raw)
             if on_progress is not None:
                 on_progress(self)
@@ -135,7 +141,7 @@ class AsyncOperation(OperationCore):
             f"operation {self.name} did not finish within {limit:g} s (it goes on: "
             f"resume with client.operations.get({self.name!r}))",
             name=self.name,
-            operation=self,
+            operation=self if self._fetched else None,
         )
         error.__cause__ = last
         return error
@@ -179,15 +185,18 @@ class AsyncOperations(ModelsCore):
         on_progress: ProgressCallback | None = None,
         config: CallConfig | None = None,
     ) -> AsyncOperation:
-        """Fetch the operation named `name` and wait for it (as ``AsyncOperation.wait``).
+        """Wait for the operation named `name` (as ``AsyncOperation.wait``; the first poll goes at once,
+        and its failures are waited out like any poll's).
 
         >>> op = await client.aio.tunings.create(base_model="gemini-2.5-flash", training_dataset=[("1", "2")])
         >>> (await client.aio.operations.wait(op.name, timeout=30)).done
         True
         """
+        checked = check_operation_name(name)
         limit = check_timeout(timeout, "timeout")
         _check_callback(on_progress)
-        operation = await self.get(name, config=config)
+        operation = self._wrap(GET_OPERATION.response(name=checked), self._options(config))
+        operation._fetched = False
         return await operation.wait(timeout=limit, on_progress=on_progress)
 
     def list(

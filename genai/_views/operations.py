@@ -171,7 +171,7 @@ TRANSIENT_CODES = frozenset(
 @dataclass(frozen=True)
 class PollPlan:
     """How a wait polls: exponential backoff with jitter between polls, capped; transient polling
-    errors are waited out (at most `max_failures` in a row), others raised.
+    errors are waited out (without a timeout, at most `max_failures` in a row), others raised.
 
     >>> plan = PollPlan(initial=1.0, multiplier=2.0, maximum=3.0, jitter=0.0)
     >>> [plan.delay(n) for n in range(4)]
