@@ -54,8 +54,8 @@ class AsyncTunings(TuningsCore):
         Without an id the create is sent once (a retry could make a second model).
 
         >>> op = await client.aio.tunings.create(base_model="gemini-2.5-flash", training_dataset=[("1", "2")])
-        >>> (await op.wait()).result().state == types.TunedModel.ACTIVE
-        True
+        >>> op.metadata.completed_steps, op.metadata.total_steps
+        (0, 5)
         """
         request, options = self._create(base_model, training_dataset, config)
         try:

@@ -20,7 +20,7 @@ from genai._transport.checks import check_timeout
 from genai._transport.options import NO_RETRY, CallOptions, checked_call_options
 from genai._views.operations import OperationCore, PollPlan, check_operation_name
 from genai._wire import rpcs
-from genai.errors import APIError, NotSupportedError, OperationTimeoutError
+from genai.errors import APIError, DeadlineExceededError, NotSupportedError, OperationTimeoutError
 
 __all__ = ["Operation", "Operations"]
 
@@ -115,7 +115,9 @@ class Operation(OperationCore):
                     error.operation_name = self.name
                     raise
                 failures += 1
-                last = error
+                clipped = options.timeout != self._options.timeout  # the wait's end cut this poll short
+                if last is None or not (clipped and isinstance(error, DeadlineExceededError)):
+                    last = error  # (a poll cut short by the wait's end is not news: keep the real cause)
                 continue
             failures, last = 0, None
             polls += 1

@@ -56,8 +56,8 @@ class Tunings(TuningsCore):
         Without an id the create is sent once (a retry could make a second model).
 
         >>> op = client.tunings.create(base_model="gemini-2.5-flash", training_dataset=[("1", "2")])
-        >>> (op.wait()).result().state == types.TunedModel.ACTIVE
-        True
+        >>> op.metadata.completed_steps, op.metadata.total_steps
+        (0, 5)
         """
         request, options = self._create(base_model, training_dataset, config)
         try:

@@ -24,6 +24,7 @@ PAIRS = [("1", "2"), ("3", "4")]
 # Short poll backoffs; tuning steps of 20 ms (the emulator's default): 5 steps, 0.1 s per job.
 FAST = genai.RetryOptions(initial=0.01, maximum=0.02, jitter=0.0)
 SLOW = {"x-emulator-tuning-step": "2"}  # 10 s per job: longer than any wait below
+STEPS = {"x-emulator-tuning-step": "0.1"}  # 0.5 s per job: several polls see it run
 
 
 @pytest.fixture
@@ -61,7 +62,9 @@ def test_an_operation_resumes_from_its_name_in_a_new_client(emulator: Emulator, 
 def test_the_async_face_resumes_and_waits_without_blocking(emulator: Emulator) -> None:
     async def main() -> None:
         async with emulator.client(retry=FAST).aio as aio:
-            op = await aio.tunings.create(base_model="gemini-2.5-flash", training_dataset=PAIRS)
+            op = await aio.tunings.create(
+                base_model="gemini-2.5-flash", training_dataset=PAIRS, config={"metadata": STEPS}
+            )
         ticks = 0
 
         async def ticker() -> None:
@@ -115,7 +118,7 @@ def test_async_wait_times_out_with_the_operation_name(emulator: Emulator) -> Non
 
 
 def test_progress_is_reported_on_every_poll(fast: genai.Client) -> None:
-    op = _start(fast, **{"x-emulator-tuning-step": "0.05"})
+    op = _start(fast, **STEPS)
     seen: list[tuple[int, int]] = []
     op.wait(
         timeout=10, on_progress=lambda o: seen.append((o.metadata.completed_steps, o.metadata.total_steps))
@@ -135,7 +138,7 @@ def test_async_progress_is_reported(emulator: Emulator) -> None:
             op = await client.aio.tunings.create(
                 base_model="gemini-2.5-flash",
                 training_dataset=PAIRS,
-                config={"metadata": {"x-emulator-tuning-step": "0.05"}},
+                config={"metadata": STEPS},
             )
             seen: list[int] = []
             await op.wait(timeout=10, on_progress=lambda o: seen.append(o.metadata.completed_steps))

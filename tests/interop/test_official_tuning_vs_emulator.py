@@ -15,12 +15,15 @@ import grpc
 from google.ai import generativelanguage_v1beta as official
 from google.ai.generativelanguage_v1beta.services.model_service import transports
 from google.api_core import exceptions as api_exceptions
+from google.api_core.future import polling
 from google.longrunning import operations_pb2
 from google.protobuf import field_mask_pb2
 
 from genai.testing import Emulator
 
 METADATA = (("x-goog-api-key", "interop-key"),)
+# api-core's own polling, with short delays (its default starts at one second).
+POLLING = polling.DEFAULT_POLLING.with_delay(initial=0.01, maximum=0.05)
 
 
 @pytest.fixture
@@ -50,7 +53,7 @@ def test_the_official_client_tunes_a_model_on_the_emulator(models: official.Mode
         ),
     )
     future = models.create_tuned_model(request=request, metadata=METADATA, timeout=5)
-    tuned = future.result(timeout=10)  # api-core polls GetOperation on the same channel
+    tuned = future.result(timeout=10, polling=POLLING)  # api-core polls GetOperation on the same channel
     assert isinstance(tuned, official.TunedModel)
     assert tuned.name == f"tunedModels/{model_id}" and tuned.state == official.TunedModel.State.ACTIVE
     assert len(tuned.tuning_task.snapshots) == 2
@@ -93,4 +96,4 @@ def test_a_failed_tuning_reaches_the_official_future_as_its_error(
         request=request, metadata=(*METADATA, ("x-emulator-tuning-fail", "INTERNAL")), timeout=5
     )
     with pytest.raises(api_exceptions.InternalServerError, match="x-emulator-tuning-fail"):
-        future.result(timeout=10)
+        future.result(timeout=10, polling=POLLING)
