@@ -22,7 +22,9 @@ from genai._aio.caches import AsyncCachedContent, AsyncCaches
 from genai._aio.chats import AsyncChat, AsyncChats
 from genai._aio.live import AsyncLive, AsyncSession
 from genai._aio.models import AsyncModels
+from genai._aio.operations import AsyncOperation, AsyncOperations
 from genai._aio.streams import AsyncGenerateContentStream
+from genai._aio.tunings import AsyncTunings
 from genai._client import AsyncClient, Client
 from genai._coercion.generation_config import GenerationConfig
 from genai._live.config import LiveConnectConfig
@@ -36,7 +38,9 @@ from genai._sync.caches import CachedContent, Caches
 from genai._sync.chats import Chat, Chats
 from genai._sync.live import Live, Session
 from genai._sync.models import Models
+from genai._sync.operations import Operation, Operations
 from genai._sync.streams import GenerateContentStream
+from genai._sync.tunings import Tunings
 from genai._transport.options import CallOptions, RetryOptions
 from genai._views.accumulate import StreamAccumulator
 from genai._views.responses import Candidate, GenerateContentResponse, PromptFeedback, SafetyRating
@@ -59,6 +63,9 @@ __all__ = [
     "AsyncClient",
     "AsyncGenerateContentStream",
     "AsyncModels",
+    "AsyncOperation",
+    "AsyncOperations",
+    "AsyncTunings",
     "CallOptions",
     "Candidate",
     "CachedContent",
@@ -78,6 +85,9 @@ __all__ = [
     "IncompleteIterationError",
     "ListCachedContentsConfig",
     "Models",
+    "Operation",
+    "Operations",
+    "Tunings",
     "PromptFeedback",
     "RetryOptions",
     "SafetyRating",

@@ -27,10 +27,14 @@ from genai._aio.caches import AsyncCaches
 from genai._aio.chats import AsyncChats
 from genai._aio.live import AsyncLive
 from genai._aio.models import AsyncModels
+from genai._aio.operations import AsyncOperations
+from genai._aio.tunings import AsyncTunings
 from genai._sync.caches import Caches
 from genai._sync.chats import Chats
 from genai._sync.live import Live
 from genai._sync.models import Models
+from genai._sync.operations import Operations
+from genai._sync.tunings import Tunings
 from genai._transport import AsyncTransport, ChannelSettings, Transport
 from genai._transport.checks import check_retry, check_timeout
 from genai._transport.options import DEFAULT_TIMEOUT, CallOptions, RetryOptions
@@ -55,8 +59,8 @@ def _key_from_environment() -> RedactedKey | None:
 
 
 class Client:
-    """Entry point: ``client.models``, ``client.chats``, ``client.live``, ``client.caches`` (sync);
-    ``client.aio.*`` (asyncio).
+    """Entry point: ``client.models``, ``client.chats``, ``client.live``, ``client.caches``,
+    ``client.tunings``, ``client.operations`` (sync); ``client.aio.*`` (asyncio).
 
     Args:
         api_key: the Gemini API key; default: ``GEMINI_API_KEY``, then ``GOOGLE_API_KEY``.
@@ -125,6 +129,8 @@ class Client:
         self.chats = Chats(self.models)
         self.live = Live(self._transport, self._settings)
         self.caches = Caches(self._transport, self._defaults)
+        self.operations = Operations(self._transport, self._defaults)
+        self.tunings = Tunings(self._transport, self._defaults, self.operations)
         self._aio: AsyncClient | None = None
 
     @property
@@ -182,7 +188,8 @@ def _repr(client: Client | AsyncClient) -> str:
 
 
 class AsyncClient:
-    """The asyncio face of a Client: ``client.aio.models``, ``client.aio.chats``, ``client.aio.caches``.
+    """The asyncio face of a Client: ``client.aio.models``, ``client.aio.chats``, ``client.aio.caches``,
+    ``client.aio.tunings``, ``client.aio.operations``.
 
     It works across event loops (each gets its own connections). ``await aclose()`` (or leaving
     ``async with client.aio:``) closes the running loop's connections and leaves the face usable: a
@@ -196,6 +203,8 @@ class AsyncClient:
         self.chats = AsyncChats(self.models)
         self.live = AsyncLive(self._transport, settings)
         self.caches = AsyncCaches(self._transport, defaults)
+        self.operations = AsyncOperations(self._transport, defaults)
+        self.tunings = AsyncTunings(self._transport, defaults, self.operations)
 
     async def aclose(self) -> None:
         """Close the running event loop's connections; calls on them are cancelled. Idempotent."""

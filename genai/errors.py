@@ -37,7 +37,10 @@ __all__ = [
     "UnimplementedError",
     "DataLossError",
     "MessageTooLargeError",
+    "OperationTimeoutError",
     "UsageError",
+    "OperationNotDoneError",
+    "NotSupportedError",
     "IncompleteIterationError",
     "StreamClosedError",
     "BlockedError",
@@ -51,6 +54,7 @@ __all__ = [
     "QuotaViolation",
     "FieldViolation",
     "from_grpc_error",
+    "from_status",
 ]
 
 _DETAILS_KEY = "grpc-status-details-bin"
@@ -101,9 +105,12 @@ class APIError(GenAIError):
     Attributes: ``code`` (grpc.StatusCode), ``message``, ``details`` (the google.rpc detail messages),
     and parsed conveniences ``reason``/``domain``/``error_metadata`` (ErrorInfo), ``retry_delay``
     (seconds, RetryInfo), ``quota_violations`` (QuotaFailure), ``field_violations`` (BadRequest).
+    ``operation_name`` is the long-running operation's name when the error is that operation's
+    outcome (``op.wait()``, ``op.result()``), else None.
     """
 
     code: grpc.StatusCode = grpc.StatusCode.UNKNOWN
+    operation_name: str | None = None
     # False for failures that no retry can mend (the retry policy never repeats them).
     retryable: ClassVar[bool] = True
 
@@ -402,8 +409,47 @@ def from_grpc_error(error: grpc.RpcError) -> APIError:
     return cls(message or code.name, code=code, details=details)
 
 
+def from_status(status: Any, *, operation_name: str | None = None) -> APIError:
+    """The APIError for a google.rpc.Status message (a long-running operation's ``error``).
+
+    The status may come from any descriptor pool (it crosses over as bytes); its details are
+    parsed like a failed call's, and details of unknown types are kept as ``Any``.
+    """
+    parsed = status_pb2.Status.FromString(status.SerializeToString())
+    code = _CODE_BY_NUMBER.get(parsed.code, grpc.StatusCode.UNKNOWN)
+    details = tuple(_unpack(d) for d in parsed.details)
+    error = error_class(code)(parsed.message or code.name, code=code, details=details)
+    error.operation_name = operation_name
+    return error
+
+
+_CODE_BY_NUMBER: dict[int, grpc.StatusCode] = {code.value[0]: code for code in grpc.StatusCode}
+
+
+class OperationTimeoutError(GenAIError, TimeoutError):
+    """A wait for a long-running operation ran out of time; the operation itself goes on.
+
+    ``name`` is the operation's name (resume with ``client.operations.get(name)``); ``operation``
+    is the operation as last seen (None when no poll succeeded); ``__cause__`` is the last polling
+    error, if the last poll failed.
+    """
+
+    def __init__(self, message: str, *, name: str, operation: Any = None) -> None:
+        super().__init__(message)
+        self.name = name
+        self.operation = operation
+
+
 class UsageError(GenAIError):
     """The library was used in a way it does not support."""
+
+
+class OperationNotDoneError(UsageError):
+    """``result()`` of a long-running operation that has not finished (``wait()`` for it)."""
+
+
+class NotSupportedError(UsageError, NotImplementedError):
+    """The API does not offer this for the resource (for example cancelling a tuning operation)."""
 
 
 class IncompleteIterationError(UsageError):

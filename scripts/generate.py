@@ -237,6 +237,10 @@ def _type_expr(message: object) -> str:
     return f"{module}.{qualified}"
 
 
+# Services of imported files that genai calls too: (module under genai_protos, service name).
+EXTRA_SERVICES = (("_deps.google_longrunning_operations_proto_pb2", "Operations"),)
+
+
 def write_rpcs(out_pkg: Path, modules: list[str]) -> None:
     """genai_protos/rpcs.py and .pyi: one class per service, one ``Rpc`` per method."""
     sys.path.insert(0, str(out_pkg.parent))
@@ -245,6 +249,10 @@ def write_rpcs(out_pkg: Path, modules: list[str]) -> None:
         for module in modules:
             file_desc = importlib.import_module(f"{PY_PKG}.{module}").DESCRIPTOR
             services += [(module, service) for service in file_desc.services_by_name.values()]
+        # google.longrunning.Operations: the API serves it on the same host, to poll operations.
+        for module, name in EXTRA_SERVICES:
+            file_desc = importlib.import_module(f"{PY_PKG}.{module}").DESCRIPTOR
+            services.append((module, file_desc.services_by_name[name]))
     finally:
         sys.path.pop(0)
     services.sort(key=lambda item: item[1].name)
@@ -257,7 +265,9 @@ def write_rpcs(out_pkg: Path, modules: list[str]) -> None:
     py += ["from typing import Any, Generic, TypeVar\n\n", "from google.protobuf import message_factory\n\n"]
     py += [f"from {PY_PKG} import _pool\n"]
     registering = sorted({m for m, _ in services})
-    py += [f"from {PY_PKG} import {m}  # noqa: F401  (registers the service)\n" for m in registering]
+    for m in registering:
+        package, _, leaf = f"{PY_PKG}.{m}".rpartition(".")
+        py.append(f"from {package} import {leaf}  # noqa: F401  (registers the service)\n")
     py += [
         '\nReq = TypeVar("Req")\nResp = TypeVar("Resp")\n\n\n',
         "@dataclass(frozen=True)\n",

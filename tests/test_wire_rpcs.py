@@ -44,3 +44,12 @@ def test_entries_name_the_classes_genai_uses() -> None:
     assert (generate.request, generate.response) == (pb.GenerateContentRequest, pb.GenerateContentResponse)
     assert rpcs.ModelService.GetModel.response is pb.Model
     assert rpcs.GenerativeService.BidiGenerateContent.kind == "bidi"
+
+
+def test_the_longrunning_operations_service_is_in_the_table() -> None:
+    # Operations are polled on the API's own host with google.longrunning.Operations.
+    get = wire_rpcs.Operations.GetOperation
+    assert get.path == "/google.longrunning.Operations/GetOperation"
+    assert get.response.DESCRIPTOR.full_name == "google.longrunning.Operation"
+    assert get.response is rpcs.ModelService.CreateTunedModel.response  # one class, the private pool's
+    assert wire_rpcs.Operations.ListOperations.kind == "unary"

@@ -7,7 +7,8 @@ knobs, keys and fault attempts are shared:
     options   EmulatorOptions (keys, knob defaults)
     state     call records, stream counters, fault attempt counts (what tests watch)
     store     the resource store on the server's clock, with the model catalog in `models` and
-              the cached contents in `caches`
+              the cached contents in `caches`,
+              the tuned models in `tuned_models`
     prelude   the per-call prelude (`_prelude`)
     resumptions  the live sessions' resumption handles (`_live_resume`)
     running   the stop signal of the current run (fresh at each start)
@@ -21,7 +22,7 @@ from typing import TypeVar
 
 from . import _catalog
 from ._clock import Clock
-from ._collections import CACHED_CONTENTS, MODELS
+from ._collections import CACHED_CONTENTS, MODELS, TUNED_MODELS
 from ._lifecycle import Running
 from ._live_resume import Resumptions
 from ._prelude import Prelude
@@ -43,6 +44,7 @@ class Backend:
         for entry in _catalog.entries():
             self.models.insert(entry.model)
         self.caches: ResourceCollection = self.store.register(CACHED_CONTENTS)
+        self.tuned_models: ResourceCollection = self.store.register(TUNED_MODELS)
         self.prelude = Prelude(self)
         self.resumptions = Resumptions(clock)
         self.running = Running()

@@ -12,6 +12,7 @@ from typing import Any, Generic, TypeVar
 from google.protobuf import message_factory
 
 from genai_protos import _pool
+from genai_protos._deps import google_longrunning_operations_proto_pb2  # noqa: F401  (registers the service)
 from genai_protos import cache_service_pb2  # noqa: F401  (registers the service)
 from genai_protos import discuss_service_pb2  # noqa: F401  (registers the service)
 from genai_protos import file_service_pb2  # noqa: F401  (registers the service)
@@ -99,6 +100,16 @@ class ModelService:
     ListModels = _rpc("google.ai.generativelanguage.v1beta.ModelService", "ListModels")
     ListTunedModels = _rpc("google.ai.generativelanguage.v1beta.ModelService", "ListTunedModels")
     UpdateTunedModel = _rpc("google.ai.generativelanguage.v1beta.ModelService", "UpdateTunedModel")
+
+
+class Operations:
+    """The methods of google.longrunning.Operations."""
+
+    ListOperations = _rpc("google.longrunning.Operations", "ListOperations")
+    GetOperation = _rpc("google.longrunning.Operations", "GetOperation")
+    DeleteOperation = _rpc("google.longrunning.Operations", "DeleteOperation")
+    CancelOperation = _rpc("google.longrunning.Operations", "CancelOperation")
+    WaitOperation = _rpc("google.longrunning.Operations", "WaitOperation")
 
 
 class PermissionService:

@@ -77,6 +77,14 @@ class ModelService:
     UpdateTunedModel: Rpc[genai_protos.model_service_pb2.UpdateTunedModelRequest, genai_protos.tuned_model_pb2.TunedModel]
 
 
+class Operations:
+    ListOperations: Rpc[google.longrunning.operations_proto_pb2.ListOperationsRequest, google.longrunning.operations_proto_pb2.ListOperationsResponse]
+    GetOperation: Rpc[google.longrunning.operations_proto_pb2.GetOperationRequest, google.longrunning.operations_proto_pb2.Operation]
+    DeleteOperation: Rpc[google.longrunning.operations_proto_pb2.DeleteOperationRequest, google.protobuf.empty_pb2.Empty]
+    CancelOperation: Rpc[google.longrunning.operations_proto_pb2.CancelOperationRequest, google.protobuf.empty_pb2.Empty]
+    WaitOperation: Rpc[google.longrunning.operations_proto_pb2.WaitOperationRequest, google.longrunning.operations_proto_pb2.Operation]
+
+
 class PermissionService:
     CreatePermission: Rpc[genai_protos.permission_service_pb2.CreatePermissionRequest, genai_protos.permission_pb2.Permission]
     DeletePermission: Rpc[genai_protos.permission_service_pb2.DeletePermissionRequest, google.protobuf.empty_pb2.Empty]

@@ -6,7 +6,13 @@ import base64
 
 import grpc
 import pytest
-from genai_protos import file_service_pb2, file_service_pb2_grpc, generative_service_pb2, model_service_pb2
+from genai_protos import (
+    file_service_pb2,
+    file_service_pb2_grpc,
+    generative_service_pb2,
+    model_service_pb2,
+    rpcs,
+)
 from genai_protos.generative_service_pb2_grpc import GenerativeServiceStub
 from genai_protos.model_service_pb2_grpc import ModelServiceStub
 
@@ -102,8 +108,13 @@ def test_other_methods_are_unimplemented_with_a_clear_message(
 ) -> None:
     calls = [
         (
-            lambda: models.ListTunedModels(ms.ListTunedModelsRequest(), timeout=TIMEOUT),
-            "ModelService.ListTunedModels",
+            # The API offers no CancelOperation for tuned models' operations (nor does the emulator).
+            lambda: channel.unary_unary(
+                rpcs.Operations.CancelOperation.path,
+                request_serializer=lambda m: m.SerializeToString(),
+                response_deserializer=rpcs.Operations.CancelOperation.response.FromString,
+            )(rpcs.Operations.CancelOperation.request(name="tunedModels/t/operations/o"), timeout=TIMEOUT),
+            "Operations.CancelOperation",
         ),
         (
             lambda: gen.GenerateAnswer(generative_service_pb2.GenerateAnswerRequest(), timeout=TIMEOUT),

@@ -21,7 +21,7 @@ from genai_protos import (  # noqa: F401  (the imports load every service into t
 from .._backend import Backend
 from .._status import unimplemented
 from .registry import abort, add_servicer
-from .services import PACKAGE, SERVICERS
+from .services import OTHER_SERVICERS, PACKAGE, SERVICERS
 
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 
@@ -90,6 +90,8 @@ class GrpcFrontEnd:
             if servicer is not None:
                 name = f"{PACKAGE}.{short_name}"
                 add_servicer(server, name, servicer(self._backend), self._backend.offload)
+        for name, other in OTHER_SERVICERS.items():
+            add_servicer(server, name, other(self._backend), self._backend.offload)
         server.add_generic_rpc_handlers([_Unimplemented()])
         try:
             port = server.add_insecure_port(address)

@@ -24,6 +24,7 @@ from .._live import LiveSession
 from .._live_messages import Unrecognized
 from .._status import unimplemented
 from .._tokens import count_prompt, details
+from .._tuning import resolve_tuned
 from .._validate import batch_violations, count_violations, embed_violations, raise_if, resolve_model
 from .registry import Context, call_of, received_bytes
 
@@ -45,10 +46,16 @@ class GenerativeServicer(generative_service_pb2_grpc.GenerativeServiceServicer):
             return work()
         return await self._backend.offload(work)
 
+    def _model(self, request_type: str, name: str, method: str) -> _catalog.CatalogEntry:
+        """The catalog entry answering for `name`: a base model's own, a tuned model's base model's."""
+        if name.startswith("tunedModels/"):
+            return resolve_tuned(self._backend.tuned_models, name, method)
+        return resolve_model(request_type, name, method)
+
     async def _plan(
         self, method: str, request: gs.GenerateContentRequest, knobs: _knobs.Knobs, stream: bool
     ) -> _work.Plan:
-        entry = resolve_model("GenerateContentRequest", request.model, method)
+        entry = self._model("GenerateContentRequest", request.model, method)
         request, cached_tokens = with_cache(request, self._backend.caches)
         cheap = _work.inline(request, knobs, received_bytes())
         plan = await self._do(cheap, lambda: _work.plan(request, entry, knobs, stream))
@@ -97,7 +104,7 @@ class GenerativeServicer(generative_service_pb2_grpc.GenerativeServiceServicer):
 
     async def CountTokens(self, request: gs.CountTokensRequest, context: Context) -> gs.CountTokensResponse:
         knobs = await self._prelude.begin(call_of(SERVICE, "CountTokens", request, context))
-        entry = resolve_model("CountTokensRequest", request.model, "countTokens")
+        entry = self._model("CountTokensRequest", request.model, "countTokens")
         cheap = _work.inline(request.generate_content_request, knobs, received_bytes())
         return await self._do(cheap, lambda: _count_tokens(request, entry))
 

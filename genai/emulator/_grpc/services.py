@@ -14,6 +14,8 @@ from .._backend import Backend
 from .caches import CacheServicer
 from .generative import GenerativeServicer
 from .models import ModelServicer
+from .operations import SERVICE_NAME as OPERATIONS
+from .operations import OperationsServicer
 
 PACKAGE = "google.ai.generativelanguage.v1beta"
 
@@ -28,3 +30,6 @@ SERVICERS: dict[str, Callable[[Backend], object] | None] = {
     "TextService": None,
     "DiscussService": None,
 }
+
+# Services from outside the API's package that its host serves too, by full name.
+OTHER_SERVICERS: dict[str, Callable[[Backend], object]] = {OPERATIONS: OperationsServicer}
