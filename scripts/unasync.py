@@ -7,7 +7,9 @@ by token (``tokenize``), so the code keeps its lines, comments and spacing:
 
 * ``async def`` / ``async for`` / ``async with`` lose ``async``; ``await`` goes.
 * Names: ``AsyncX`` -> ``X`` (our classes, ``AsyncIterator``, ...), ``genai._aio`` -> ``genai._sync``,
-  and ``NAMES`` below (the async protocol names and the builtins that go with them).
+  and ``NAMES`` below (the async protocol names and the builtins that go with them). An alias
+  that the renaming makes ``x = x`` (``close = aclose``: google-genai's name on the asyncio face,
+  which the sync face has already) is left out.
 * Docstrings and comments get the same rewrite, and ``client.aio.`` -> ``client.``, so the
   examples read right on each face.
 
@@ -132,12 +134,17 @@ def _edits(source: str) -> Iterator[Edit]:
         i += 1
 
 
+# An alias of an asyncio name to its sync name (``close = aclose``) becomes ``close = close``.
+SELF_ALIAS = re.compile(r"^[ \t]*(\w+) = \1[ \t]*(#.*)?\n", re.MULTILINE)
+
+
 def rewrite(source: str) -> str:
-    """The sync face of one asyncio module (before ruff): tokens renamed or dropped, the rest kept."""
+    """The sync face of one asyncio module (before ruff): tokens renamed or dropped, the rest kept;
+    an alias that the renaming turned into ``x = x`` (the sync name is the name itself) goes."""
     out = source
     for start, end, text in sorted(_edits(source), reverse=True):
         out = out[:start] + text + out[end:]
-    return out
+    return SELF_ALIAS.sub("", out)
 
 
 def check(code: str, name: str) -> None:

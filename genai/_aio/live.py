@@ -163,6 +163,7 @@ class AsyncSession:
         self._front: deque[pb.BidiGenerateContentClientMessage] = deque()  # ... before the queue
         self._failed: Any = None  # the connection a write failed on
         self._write_carried = False  # a cancelled sender's write goes on in a task (see _send)
+        self._epoch = 0  # connections so far: tool calls answer only the one that asked them
         self._stopping = self._runtime.signal()
         self._calls = AsyncToolCalls()
         self._stream: Any = None
@@ -220,6 +221,8 @@ class AsyncSession:
                     await stream.aclose()
         self._ended = True
         self._inbox.put_nowait(_END)
+
+    close = aclose  # google-genai's name for it (``await session.close()``)
 
     def _new_stream(self) -> Any:
         metadata = self._state.settings.metadata
@@ -297,10 +300,11 @@ class AsyncSession:
         audio: senders.AudioLike | None = None,
         video: senders.VideoLike | None = None,
         text: str | None = None,
-        activity_start: bool = False,
-        activity_end: bool = False,
+        activity_start: senders.MarkerLike = False,
+        activity_end: senders.MarkerLike = False,
         audio_stream_end: bool = False,
         mime_type: str | None = None,
+        media: senders.AudioLike | None = None,
     ) -> None:
         """Stream one piece of realtime input: exactly one of its kinds per call.
 
@@ -315,7 +319,9 @@ class AsyncSession:
 
         ``audio``: 16-bit PCM bytes (``audio/pcm;rate=16000`` unless ``mime_type=``), a Blob or its
         dict; ``video``: a JPEG/PNG frame (bytes, Blob, or a PIL image); ``text``; the activity
-        markers (only with automatic activity detection off); ``audio_stream_end`` (only with it on).
+        markers (only with automatic activity detection off; True, ``types.ActivityStart()`` or ``{}``);
+        ``audio_stream_end`` (only with it on); ``media``: google-genai's older form (a Blob, sent
+        as audio or video by its mime type).
         """
         message = senders.realtime_input(
             audio=audio,
@@ -326,6 +332,7 @@ class AsyncSession:
             audio_stream_end=audio_stream_end,
             mime_type=mime_type,
             manual_activity=self._state.settings.manual_activity,
+            media=media,
         )
         await self._send(message)
 
@@ -599,6 +606,10 @@ class AsyncSession:
         if timer is not None:
             timer.cancel()
         self._go_away = self._go_away_stream = None
+        # Calls of the lost connection: their ids mean nothing on the next one, whose reply to the
+        # re-sent turn asks again. No response is sent for them.
+        self._epoch += 1
+        self._calls.cancel_all()
         async with self._write_lock:
             self._stream = None
         why = "the connection dropped" if cause is not None else "the server ended the connection (GoAway)"
@@ -658,18 +669,22 @@ class AsyncSession:
         if not plan.jobs:
             return
         jobs = list(plan.jobs)
+        epoch = self._epoch
 
         async def run() -> None:
-            await self._run_calls(jobs)
+            await self._run_calls(jobs, epoch)
 
         self._tool_workers = [w for w in self._tool_workers if not _finished(w)]
         self._tool_workers.append(self._runtime.start(run, "tools"))
 
-    async def _run_calls(self, jobs: list[FunctionJob]) -> None:
-        thunks = [_thunk(self._calls, job) for job in jobs]
+    async def _run_calls(self, jobs: list[FunctionJob], epoch: int) -> None:
+        def current() -> bool:  # still the connection that asked (a reconnection moves the epoch on)
+            return epoch == self._epoch
+
+        thunks = [_thunk(self._calls, job, current) for job in jobs]
         results = await self._transport.gather(thunks)
         responses = [response for response in results if response is not None]
-        if responses and not self._stopping.is_set():
+        if responses and not self._stopping.is_set() and current():
             with contextlib.suppress(GenAIError):
                 await self._send(senders.tool_response(responses))
 
@@ -713,8 +728,10 @@ class AsyncSession:
         )
 
 
-def _thunk(calls: AsyncToolCalls, job: FunctionJob) -> Callable[[], Any]:
+def _thunk(calls: AsyncToolCalls, job: FunctionJob, current: Callable[[], bool]) -> Callable[[], Any]:
     async def run() -> pb.FunctionResponse | None:
+        if not current():  # its connection was lost before it began: the re-sent turn asks again
+            return None
         return await calls.run(job)
 
     return run

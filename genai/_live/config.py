@@ -64,8 +64,9 @@ class LiveConnectConfig:
     ['AUDIO']
 
     * generation: ``response_modalities`` (``["TEXT"]`` or ``["AUDIO"]``, not both),
-      ``speech_config``, ``temperature``, ``top_p``, ``top_k``, ``max_output_tokens``, ``seed``, or a
-      whole ``generation_config`` (the single fields win over it);
+      ``speech_config``, ``temperature``, ``top_p``, ``top_k``, ``max_output_tokens``, ``seed``,
+      ``media_resolution``, ``presence_penalty``, ``frequency_penalty``, or a whole
+      ``generation_config`` (the single fields win over it);
     * ``system_instruction`` (text only) and ``tools`` (Python callables allowed: they are run for the
       model unless ``automatic_function_calling={"disable": True}``);
     * ``realtime_input_config``: ``{"automatic_activity_detection": {"disabled": True}}`` for manual
@@ -87,6 +88,9 @@ class LiveConnectConfig:
     top_k: int | None = None
     max_output_tokens: int | None = None
     seed: int | None = None
+    media_resolution: str | int | None = None
+    presence_penalty: float | None = None
+    frequency_penalty: float | None = None
     system_instruction: ContentLike | None = None
     tools: ToolsLike | None = None
     automatic_function_calling: AutomaticFunctionCallingLike | None = None
@@ -110,6 +114,9 @@ class LiveConnectConfigDict(TypedDict, total=False):
     top_k: int
     max_output_tokens: int
     seed: int
+    media_resolution: str | int
+    presence_penalty: float
+    frequency_penalty: float
     system_instruction: ContentLike
     tools: ToolsLike
     automatic_function_calling: AutomaticFunctionCallingLike
@@ -129,7 +136,17 @@ _KEYS: dict[str, str] = {}
 for _name in _NAMES:
     _head, *_rest = _name.split("_")
     _KEYS[_name] = _KEYS[_head + "".join(p.title() for p in _rest)] = _name
-_GENERATION_SINGLES = ("temperature", "top_p", "top_k", "max_output_tokens", "seed", "speech_config")
+_GENERATION_SINGLES = (
+    "temperature",
+    "top_p",
+    "top_k",
+    "max_output_tokens",
+    "seed",
+    "speech_config",
+    "media_resolution",
+    "presence_penalty",
+    "frequency_penalty",
+)
 
 
 def to_live_config(config: LiveConfigLike | None, *, path: str = "config") -> LiveConnectConfig:

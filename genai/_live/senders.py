@@ -68,11 +68,12 @@ def realtime_input(
     audio: AudioLike | None = None,
     video: VideoLike | None = None,
     text: str | None = None,
-    activity_start: bool = False,
-    activity_end: bool = False,
+    activity_start: MarkerLike = False,
+    activity_end: MarkerLike = False,
     audio_stream_end: bool = False,
     mime_type: str | None = None,
     manual_activity: bool | None = None,
+    media: Any = None,
 ) -> pb.BidiGenerateContentClientMessage:
     """A ``realtime_input`` message carrying exactly one of its kinds.
 
@@ -81,7 +82,26 @@ def realtime_input(
 
     ``manual_activity`` is the session's mode: activity markers are refused unless it is True
     (automatic activity detection decides turns), ``audio_stream_end`` unless it is False.
+    ``activity_start``/``activity_end``: True, an ActivityStart/ActivityEnd message or a dict (as
+    google-genai passes ``types.ActivityStart()``). ``media``: the older google-genai form, a Blob
+    (or its dict) sent as audio or video by its mime type.
     """
+    if media is not None:
+        if audio is not None or video is not None:
+            raise ValueError("send_realtime_input: give media= or audio=/video=, not both")
+        expected = "a types.Blob or {'mime_type': ..., 'data': ...}"
+        blob = to_message(pb.Blob, media, path="media", expected=expected)
+        if blob.mime_type.split(";")[0].strip().lower() in _AUDIO_TYPES:
+            audio = blob
+        elif blob.mime_type.lower() in _VIDEO_TYPES:
+            video = blob
+        else:
+            raise ValueError(
+                "media: the mime type decides where it goes: audio 'audio/pcm;rate=...' or a video frame "
+                f"({', '.join(_VIDEO_TYPES)}); got {blob.mime_type!r}"
+            )
+    activity_start = _marker("activity_start", activity_start, pb.ActivityStart)
+    activity_end = _marker("activity_end", activity_end, pb.ActivityEnd)
     if (
         type(audio) is bytes
         and audio
@@ -150,6 +170,19 @@ def realtime_input(
     else:
         message.audio_stream_end = True
     return pb.BidiGenerateContentClientMessage(realtime_input=message)
+
+
+MarkerLike = bool | pb.ActivityStart | pb.ActivityEnd | Mapping[str, Any]
+
+
+def _marker(name: str, value: Any, message_type: type[Any]) -> bool:
+    """Whether an activity marker is given: True/False, its message, or a dict (empty: given)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, message_type | Mapping):
+        to_message(message_type, value, path=name)  # checks the dict's keys (there are none)
+        return True
+    raise type_error(name, f"True, a types.{message_type.__name__}() or {{}}", value)
 
 
 def _audio(value: Any, mime_type: str | None) -> pb.Blob:

@@ -165,6 +165,7 @@ class Session:
         self._front: deque[pb.BidiGenerateContentClientMessage] = deque()  # ... before the queue
         self._failed: Any = None  # the connection a write failed on
         self._write_carried = False  # a cancelled sender's write goes on in a task (see _send)
+        self._epoch = 0  # connections so far: tool calls answer only the one that asked them
         self._stopping = self._runtime.signal()
         self._calls = ToolCalls()
         self._stream: Any = None
@@ -295,10 +296,11 @@ class Session:
         audio: senders.AudioLike | None = None,
         video: senders.VideoLike | None = None,
         text: str | None = None,
-        activity_start: bool = False,
-        activity_end: bool = False,
+        activity_start: senders.MarkerLike = False,
+        activity_end: senders.MarkerLike = False,
         audio_stream_end: bool = False,
         mime_type: str | None = None,
+        media: senders.AudioLike | None = None,
     ) -> None:
         """Stream one piece of realtime input: exactly one of its kinds per call.
 
@@ -313,7 +315,9 @@ class Session:
 
         ``audio``: 16-bit PCM bytes (``audio/pcm;rate=16000`` unless ``mime_type=``), a Blob or its
         dict; ``video``: a JPEG/PNG frame (bytes, Blob, or a PIL image); ``text``; the activity
-        markers (only with automatic activity detection off); ``audio_stream_end`` (only with it on).
+        markers (only with automatic activity detection off; True, ``types.ActivityStart()`` or ``{}``);
+        ``audio_stream_end`` (only with it on); ``media``: google-genai's older form (a Blob, sent
+        as audio or video by its mime type).
         """
         message = senders.realtime_input(
             audio=audio,
@@ -324,6 +328,7 @@ class Session:
             audio_stream_end=audio_stream_end,
             mime_type=mime_type,
             manual_activity=self._state.settings.manual_activity,
+            media=media,
         )
         self._send(message)
 
@@ -593,6 +598,10 @@ class Session:
         if timer is not None:
             timer.cancel()
         self._go_away = self._go_away_stream = None
+        # Calls of the lost connection: their ids mean nothing on the next one, whose reply to the
+        # re-sent turn asks again. No response is sent for them.
+        self._epoch += 1
+        self._calls.cancel_all()
         with self._write_lock:
             self._stream = None
         why = "the connection dropped" if cause is not None else "the server ended the connection (GoAway)"
@@ -652,18 +661,22 @@ class Session:
         if not plan.jobs:
             return
         jobs = list(plan.jobs)
+        epoch = self._epoch
 
         def run() -> None:
-            self._run_calls(jobs)
+            self._run_calls(jobs, epoch)
 
         self._tool_workers = [w for w in self._tool_workers if not _finished(w)]
         self._tool_workers.append(self._runtime.start(run, "tools"))
 
-    def _run_calls(self, jobs: list[FunctionJob]) -> None:
-        thunks = [_thunk(self._calls, job) for job in jobs]
+    def _run_calls(self, jobs: list[FunctionJob], epoch: int) -> None:
+        def current() -> bool:  # still the connection that asked (a reconnection moves the epoch on)
+            return epoch == self._epoch
+
+        thunks = [_thunk(self._calls, job, current) for job in jobs]
         results = self._transport.gather(thunks)
         responses = [response for response in results if response is not None]
-        if responses and not self._stopping.is_set():
+        if responses and not self._stopping.is_set() and current():
             with contextlib.suppress(GenAIError):
                 self._send(senders.tool_response(responses))
 
@@ -707,8 +720,10 @@ class Session:
         )
 
 
-def _thunk(calls: ToolCalls, job: FunctionJob) -> Callable[[], Any]:
+def _thunk(calls: ToolCalls, job: FunctionJob, current: Callable[[], bool]) -> Callable[[], Any]:
     def run() -> pb.FunctionResponse | None:
+        if not current():  # its connection was lost before it began: the re-sent turn asks again
+            return None
         return calls.run(job)
 
     return run

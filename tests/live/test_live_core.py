@@ -392,3 +392,34 @@ def test_missing_websockets_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) ->
     stream = WebSocketStream(ChannelSettings(endpoint="127.0.0.1:1", insecure=True))
     with pytest.raises(genai.errors.UsageError, match=r"pip install 'genai\[live\]'"):
         stream.write(client_content("hi"))
+
+
+def test_google_genai_shapes_of_realtime_input_and_config() -> None:
+    """What google-genai users pass: marker objects and dicts, the older media=, media_resolution."""
+    for marker in (True, pb.ActivityStart(), {}):
+        message = realtime_input(activity_start=marker, manual_activity=True)
+        assert message.realtime_input.HasField("activity_start")
+    assert realtime_input(activity_end=pb.ActivityEnd(), manual_activity=True).realtime_input.HasField(
+        "activity_end"
+    )
+    with pytest.raises(TypeError, match="activity_start"):
+        realtime_input(activity_start="yes", manual_activity=True)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="activity_start"):
+        realtime_input(activity_start={"when": 1}, manual_activity=True)
+    audio = realtime_input(media=pb.Blob(mime_type="audio/pcm;rate=16000", data=b"\x01\x02"))
+    assert audio.realtime_input.audio.data == b"\x01\x02"
+    frame = realtime_input(media={"mime_type": "image/jpeg", "data": b"\xff\xd8"})
+    assert frame.realtime_input.video.mime_type == "image/jpeg"
+    with pytest.raises(ValueError, match="media: the mime type"):
+        realtime_input(media={"mime_type": "text/plain", "data": b"x"})
+    with pytest.raises(ValueError, match="not both"):
+        realtime_input(media={"mime_type": "image/png", "data": b"x"}, audio=b"\x01\x02")
+    setup = to_live_settings(
+        "m", {"media_resolution": "MEDIA_RESOLUTION_LOW", "presence_penalty": 0.5, "frequencyPenalty": 0.25}
+    ).setup
+    assert (
+        setup.generation_config.media_resolution == pb.GenerationConfig.MediaResolution.MEDIA_RESOLUTION_LOW
+    )
+    assert setup.generation_config.presence_penalty == 0.5
+    assert setup.generation_config.frequency_penalty == 0.25
+    assert genai.AsyncSession.close is genai.AsyncSession.aclose  # `await session.close()`

@@ -810,3 +810,42 @@ def test_a_send_cancelled_mid_write_leaves_the_session_working(emulator: Emulato
     ]
     assert said[-1] == "final"
     assert said[:-1] == sorted(set(said[:-1]))  # each once, in order
+
+
+def test_tool_calls_of_a_lost_connection_are_cancelled_not_answered_on_the_next(
+    emulator: Emulator, transport: str
+) -> None:
+    """The connection drops while an automatic call runs: that call is cancelled, and only the
+    re-sent turn's call is answered, once, on the new connection."""
+    client = emulator.client(timeout=10)
+    # Server messages: setup_complete, handle, update, tool_call; the connection drops after the 4th.
+    metadata = named(**{**FAST, "x-emulator-break-after": "4:1"})
+    outcomes: list[str] = []
+
+    async def lookup(word: str = "x") -> dict[str, int]:
+        """Looks a word up."""
+        try:
+            await asyncio.sleep(0.3)
+        except asyncio.CancelledError:
+            outcomes.append("cancelled")
+            raise
+        outcomes.append("answered")
+        return {"ok": 1}
+
+    async def body() -> None:
+        async with client.aio.live.connect(
+            model=MODEL, config={"metadata": metadata, "tools": [lookup]}, transport=transport
+        ) as s:
+            await s.send_client_content(turns="[[call:lookup]]")
+            async for message in s.receive_all():
+                if message.turn_complete:
+                    break
+            assert [e.reason for e in s.reconnects] == ["dropped"]
+            await asyncio.sleep(0.4)  # a stale answer would have been sent by now
+
+    run(client, body)
+    # The lost connection's call was cancelled while it ran, or never began (the drop came first).
+    assert outcomes in (["cancelled", "answered"], ["answered"])
+    first, second = record_of(emulator, metadata)
+    assert client_kinds([first]) == ["setup", "client_content"]
+    assert client_kinds([second]) == ["setup", "client_content", "tool_response"]
