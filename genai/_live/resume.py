@@ -19,6 +19,9 @@ The rule (the session's docstring repeats it for users):
   had not completed are sent again after resuming, the ones of answered utterances are not. At most
   ``replay_limit`` bytes of realtime input are kept for that; beyond it the oldest chunks are
   dropped from the replay (``dropped`` counts them).
+* **An interrupted reply** (new input cut it short: ``interrupted``, then its ``turn_complete``)
+  answers nothing sent after it began: that input (a barge-in) is still to be answered, and is
+  sent again if the connection is lost before its own reply completes.
 * Whatever was answered but arrived after the latest handle is sent again too (the handle does not
   hold it). **Tool responses are never sent again**: they answer calls of a reply that the resumed
   session does not have; the model calls again while replying to the re-sent turn.
@@ -43,6 +46,7 @@ class _Entry:
     message: pb.BidiGenerateContentClientMessage
     turn: bool  # a client turn that asks for a reply
     size: int
+    seq: int  # the order it was sent in
     answered: bool = False
 
 
@@ -91,28 +95,45 @@ class ResumeLedger:
     dropped: int = 0  # realtime input chunks dropped from the replay (over replay_limit)
     _entries: deque[_Entry] = field(default_factory=deque)
     _realtime_bytes: int = 0
+    _sent: int = 0  # messages recorded so far (their seq)
+    _reply_began: int | None = None  # _sent when the model's reply in flight began
+
+    def model_turn_began(self) -> None:
+        """The model began a reply (its first model content or tool call): what is sent from now on
+        came during it, and is not answered by it if the reply is interrupted."""
+        self._reply_began = self._sent
 
     def sent(self, message: pb.BidiGenerateContentClientMessage) -> None:
         """Record a message written to the connection (tool responses are not kept: never re-sent)."""
         kind = message.WhichOneof("message_type")
         if kind == "client_content":
-            self._entries.append(_Entry(message, message.client_content.turn_complete, 0))
+            self._entries.append(_Entry(message, message.client_content.turn_complete, 0, self._sent))
+            self._sent += 1
         elif kind == "realtime_input":
             size = message.ByteSize()
-            self._entries.append(_Entry(message, False, size))
+            self._entries.append(_Entry(message, False, size, self._sent))
+            self._sent += 1
             self._realtime_bytes += size
             if self._realtime_bytes > self.replay_limit:
                 self._trim()
 
-    def received(self, message: pb.BidiGenerateContentServerMessage, kind: str | None = None) -> None:
+    def received(
+        self,
+        message: pb.BidiGenerateContentServerMessage,
+        kind: str | None = None,
+        *,
+        interrupted: bool = False,
+    ) -> None:
         """Take a server message into account: turn completions and resumption updates.
 
-        ``kind``: the message's ``message_type`` when the caller has read it already.
+        ``kind``: the message's ``message_type`` when the caller has read it already;
+        ``interrupted``: a ``turn_complete`` that ends a reply cut short by new input.
         """
         if kind is None:
             kind = message.WhichOneof("message_type")
         if kind == "server_content" and message.server_content.turn_complete:
-            self._answer()
+            began, self._reply_began = self._reply_began, None
+            self._answer(began if interrupted or message.server_content.interrupted else None)
         elif kind == "session_resumption_update":
             self.updates += 1
             update = message.session_resumption_update
@@ -122,13 +143,20 @@ class ResumeLedger:
             else:
                 self.not_resumable += 1
 
-    def _answer(self) -> None:
+    def _answer(self, before: int | None) -> None:
+        """A reply completed: it answers the first unanswered client turn (and what came before it),
+        or else the realtime input. An interrupted reply answers nothing sent after it began
+        (``before``): that input interrupted it, and its own reply is still to come."""
         for i, entry in enumerate(self._entries):
+            if before is not None and entry.seq >= before:
+                break
             if entry.turn and not entry.answered:
                 for earlier in list(self._entries)[: i + 1]:
                     earlier.answered = True
                 return
         for entry in self._entries:
+            if before is not None and entry.seq >= before:
+                return
             entry.answered = True
 
     def _cover(self) -> None:

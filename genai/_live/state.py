@@ -54,10 +54,14 @@ class LiveState:
         self.turn = LiveTurn()
         self.last_turn: LiveTurn | None = None
         self.reconnects: list[ReconnectEvent] = []
+        self._reply_began = False  # the model's reply in flight has begun (the ledger knows where)
         self._lock = threading.Lock()
 
     def sent(self, message: pb.BidiGenerateContentClientMessage) -> None:
-        """A message went out on the current connection."""
+        """A message went out on the current connection (kept for a replay only when the session
+        can resume: without resumption nothing is ever sent again, so nothing is kept)."""
+        if not self.settings.resumption:
+            return
         with self._lock:
             self.ledger.sent(message)
 
@@ -66,8 +70,17 @@ class LiveState:
         view = LiveServerMessage(raw)
         kind = view.kind
         with self._lock:
+            if not self._reply_began and (
+                kind == "tool_call"
+                or (kind == "server_content" and raw.server_content.HasField("model_turn"))
+            ):
+                self._reply_began = True  # (an input transcription before it is not the reply)
+                self.ledger.model_turn_began()
             if kind != "server_content" or view.turn_complete:  # an audio chunk needs none of this
-                self.ledger.received(raw, kind)
+                interrupted = view.turn_complete and (view.interrupted or self.turn.interrupted)
+                self.ledger.received(raw, kind, interrupted=interrupted)
+                if view.turn_complete:
+                    self._reply_began = False
             usage = view._usage
             if usage is not None:
                 add_usage(self.usage, usage)
@@ -102,6 +115,7 @@ class LiveState:
                 raise RuntimeError("no handle to resume from")
             # The turn in flight is lost with its connection: it starts again after the replay.
             self.turn = LiveTurn()
+            self._reply_began = False
             return handle, self.ledger.replay()
 
     def reconnected(

@@ -423,3 +423,48 @@ def test_google_genai_shapes_of_realtime_input_and_config() -> None:
     assert setup.generation_config.presence_penalty == 0.5
     assert setup.generation_config.frequency_penalty == 0.25
     assert genai.AsyncSession.close is genai.AsyncSession.aclose  # `await session.close()`
+
+
+def test_an_interrupted_reply_answers_nothing_sent_after_it_began() -> None:
+    """A barge-in: audio 3-4 interrupts the reply to audio 1-2; a handle at the cut covers 1-2 only."""
+    ledger = ResumeLedger()
+    ledger.sent(audio(1))
+    ledger.sent(audio(2))
+    ledger.model_turn_began()  # the reply to chunks 1-2 starts
+    ledger.sent(audio(3))
+    ledger.sent(audio(4))
+    cut = pb.BidiGenerateContentServerMessage(server_content={"interrupted": True, "turn_complete": True})
+    ledger.received(cut)
+    ledger.received(resume.handle_update("h"))
+    assert texts(ledger.replay()) == ["audio3", "audio4"]
+    # The same reply not interrupted answers everything sent before its turn_complete.
+    ledger = ResumeLedger()
+    for n in (1, 2):
+        ledger.sent(audio(n))
+    ledger.model_turn_began()
+    ledger.sent(audio(3))
+    ledger.received(resume.turn_complete())
+    ledger.received(resume.handle_update("h"))
+    assert texts(ledger.replay()) == []
+
+
+def test_an_interrupted_reply_leaves_a_barge_in_turn_unanswered() -> None:
+    ledger = ResumeLedger()
+    ledger.sent(audio(1))
+    ledger.model_turn_began()
+    ledger.sent(resume.client_content("stop"))  # a typed barge-in
+    ledger.received(resume.turn_complete(), interrupted=True)
+    ledger.received(resume.handle_update("h"))
+    assert texts(ledger.replay()) == ["stop"]
+
+
+def test_a_session_without_resumption_keeps_nothing_to_send_again() -> None:
+    from genai._live.state import LiveState
+
+    state = LiveState(to_live_settings("m", {"session_resumption": False}))
+    for n in range(100):
+        state.sent(resume.client_content(f"q{n}"))
+    assert state.ledger.pending == 0
+    kept = LiveState(to_live_settings("m", None))
+    kept.sent(resume.client_content("q"))
+    assert kept.ledger.pending == 1
