@@ -68,7 +68,7 @@ from genai._coercion.content import ContentsLike
 from genai._functions.table import FunctionJob
 from genai._live import senders
 from genai._live.config import LiveConfigLike, to_live_settings, with_handle
-from genai._live.messages import LiveServerMessage, LiveTurn
+from genai._live.messages import LiveServerMessage, LiveTurn, cut_short
 from genai._live.resume import ReconnectPolicy
 from genai._live.runtime import AsyncLiveRuntime, AsyncToolCalls
 from genai._live.state import LiveState, ReconnectEvent
@@ -454,8 +454,9 @@ class AsyncSession:
         True
 
         It also ends when the session does (raising its error, if it failed), and early when the
-        connection was replaced in the middle of the turn: the turn is sent again (see the module
-        docstring), and its new reply is the next turn.
+        connection was replaced in the middle of the turn: then its last message says
+        ``interrupted`` (with ``reconnect`` set), the turn is sent again (see the module docstring),
+        and its new reply is the next turn.
         """
         started = False
         while True:
@@ -464,6 +465,7 @@ class AsyncSession:
                 return
             if isinstance(item, ReconnectEvent):
                 if started:
+                    yield cut_short(item)
                     return
                 continue
             started = started or _in_turn(item)
@@ -474,6 +476,9 @@ class AsyncSession:
     async def receive_all(self) -> AsyncIterator[LiveServerMessage]:
         """Every message until the session ends (raising its error, if it failed).
 
+        A turn that a reconnection cut short is followed by a message saying ``interrupted`` (with
+        ``reconnect`` set): what came of its reply is stale, and the re-sent turn's reply follows.
+
         >>> async with client.aio.live.connect(model="gemini-live-2.5-flash") as session:
         ...     await session.send_client_content(turns="Hi")
         ...     async for message in session.receive_all():
@@ -482,12 +487,18 @@ class AsyncSession:
         ...             break
         True
         """
+        started = False
         while True:
             item = await self._next()
             if item is None:
                 return
-            if not isinstance(item, ReconnectEvent):
-                yield item
+            if isinstance(item, ReconnectEvent):
+                if started:  # the turn in flight was cut short: its reply comes again, whole
+                    started = False
+                    yield cut_short(item)
+                continue
+            started = not item.turn_complete and (started or _in_turn(item))
+            yield item
 
     async def receive_turn(self) -> LiveTurn:
         """The next model turn, accumulated: its text, audio, transcriptions, tool calls, usage.

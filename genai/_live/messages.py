@@ -19,7 +19,7 @@ from typing import Any
 
 from genai._wire import messages as pb
 
-__all__ = ["LiveServerMessage", "LiveTurn", "add_usage"]
+__all__ = ["LiveServerMessage", "LiveTurn", "add_usage", "cut_short"]
 
 
 class LiveServerMessage:
@@ -29,7 +29,7 @@ class LiveServerMessage:
     'setup_complete'
     """
 
-    __slots__ = ("_content", "_usage", "kind", "raw", "turn_complete", "unknown_json")
+    __slots__ = ("_content", "_usage", "kind", "raw", "reconnect", "turn_complete", "unknown_json")
 
     kind: str | None
     """The set field of the ``message_type`` oneof (``"server_content"``, ``"tool_call"`` ...) or None."""
@@ -38,6 +38,10 @@ class LiveServerMessage:
     unknown_json: dict[str, Any] | None
     """Over WebSocket, a message of a kind this version does not know: its top-level JSON fields that
     this version does not know, as sent (None otherwise; over gRPC they are kept in ``raw``)."""
+    reconnect: Any
+    """Set (a ``ReconnectEvent``) on the message a receiver is given when a reconnection cut the turn
+    in flight short: made by the session, not sent by the server, it says ``interrupted`` (a player
+    drops what it buffered: the re-sent turn's reply comes whole). None on every other message."""
     _content: pb.BidiGenerateContentServerContent | None
     _usage: pb.UsageMetadata | None
 
@@ -54,6 +58,7 @@ class LiveServerMessage:
             self.turn_complete = False
         self._usage = raw.usage_metadata if raw.HasField("usage_metadata") else None
         self.unknown_json = None
+        self.reconnect = None
 
     @property
     def server_content(self) -> pb.BidiGenerateContentServerContent | None:
@@ -110,6 +115,20 @@ class LiveServerMessage:
     def __repr__(self) -> str:
         kind = self.kind or ("usage_metadata" if self.raw.HasField("usage_metadata") else "unknown")
         return f"LiveServerMessage({kind}, {self.raw.ByteSize()} bytes)"
+
+
+def cut_short(event: Any) -> LiveServerMessage:
+    """The ``interrupted`` message a receiver is given for a turn that a reconnection cut short.
+
+    >>> message = cut_short("the event")
+    >>> message.interrupted, message.turn_complete, message.reconnect
+    (True, False, 'the event')
+    """
+    raw = pb.BidiGenerateContentServerMessage()
+    raw.server_content.interrupted = True
+    message = LiveServerMessage(raw)
+    message.reconnect = event
+    return message
 
 
 class LiveTurn:

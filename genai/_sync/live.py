@@ -70,7 +70,7 @@ from genai._coercion.content import ContentsLike
 from genai._functions.table import FunctionJob
 from genai._live import senders
 from genai._live.config import LiveConfigLike, to_live_settings, with_handle
-from genai._live.messages import LiveServerMessage, LiveTurn
+from genai._live.messages import LiveServerMessage, LiveTurn, cut_short
 from genai._live.resume import ReconnectPolicy
 from genai._live.runtime import LiveRuntime, ToolCalls
 from genai._live.state import LiveState, ReconnectEvent
@@ -446,8 +446,9 @@ class Session:
         True
 
         It also ends when the session does (raising its error, if it failed), and early when the
-        connection was replaced in the middle of the turn: the turn is sent again (see the module
-        docstring), and its new reply is the next turn.
+        connection was replaced in the middle of the turn: then its last message says
+        ``interrupted`` (with ``reconnect`` set), the turn is sent again (see the module docstring),
+        and its new reply is the next turn.
         """
         started = False
         while True:
@@ -456,6 +457,7 @@ class Session:
                 return
             if isinstance(item, ReconnectEvent):
                 if started:
+                    yield cut_short(item)
                     return
                 continue
             started = started or _in_turn(item)
@@ -466,6 +468,9 @@ class Session:
     def receive_all(self) -> Iterator[LiveServerMessage]:
         """Every message until the session ends (raising its error, if it failed).
 
+        A turn that a reconnection cut short is followed by a message saying ``interrupted`` (with
+        ``reconnect`` set): what came of its reply is stale, and the re-sent turn's reply follows.
+
         >>> with client.live.connect(model="gemini-live-2.5-flash") as session:
         ...     session.send_client_content(turns="Hi")
         ...     for message in session.receive_all():
@@ -474,12 +479,18 @@ class Session:
         ...             break
         True
         """
+        started = False
         while True:
             item = self._next()
             if item is None:
                 return
-            if not isinstance(item, ReconnectEvent):
-                yield item
+            if isinstance(item, ReconnectEvent):
+                if started:  # the turn in flight was cut short: its reply comes again, whole
+                    started = False
+                    yield cut_short(item)
+                continue
+            started = not item.turn_complete and (started or _in_turn(item))
+            yield item
 
     def receive_turn(self) -> LiveTurn:
         """The next model turn, accumulated: its text, audio, transcriptions, tool calls, usage.

@@ -48,6 +48,26 @@ class Face:
             return await asyncio.to_thread(lambda: list(self.session.receive_all()))
         return [message async for message in self.session.receive_all()]
 
+    async def receive_all_until_turn_complete(self) -> list[LiveServerMessage]:
+        """receive_all() up to and including the first message with turn_complete."""
+
+        def upto(messages: Any) -> list[LiveServerMessage]:
+            out = []
+            for message in messages:
+                out.append(message)
+                if message.turn_complete:
+                    break
+            return out
+
+        if self.sync:
+            return await asyncio.to_thread(lambda: upto(self.session.receive_all()))
+        out = []
+        async for message in self.session.receive_all():
+            out.append(message)
+            if message.turn_complete:
+                break
+        return out
+
     async def receive_some(self, count: int) -> list[LiveServerMessage]:
         """The first ``count`` messages of the turn (the rest stay for the next receive)."""
         if self.sync:

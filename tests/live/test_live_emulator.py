@@ -849,3 +849,29 @@ def test_tool_calls_of_a_lost_connection_are_cancelled_not_answered_on_the_next(
     first, second = record_of(emulator, metadata)
     assert client_kinds([first]) == ["setup", "client_content"]
     assert client_kinds([second]) == ["setup", "client_content", "tool_response"]
+
+
+def test_receive_all_marks_a_turn_a_drop_cut_short(emulator: Emulator, face: str, transport: str) -> None:
+    """The connection drops in the middle of a reply: receive_all gives what came of it, then an
+    `interrupted` message made by the session (`reconnect` set), then the re-sent turn's whole reply."""
+    client = emulator.client(timeout=10)
+    metadata = named(**{**FAST, "x-emulator-break-after": "6:1"})
+
+    async def body() -> None:
+        async with open_session(
+            face, client, model=MODEL, config={"metadata": metadata}, transport=transport
+        ) as s:
+            await s.send_client_content(turns="tell me")
+            seen: list[Any] = []
+            for message in await s.receive_all_until_turn_complete():
+                seen.append(message)
+            marks = [i for i, m in enumerate(seen) if m.reconnect is not None]
+            assert len(marks) == 1
+            mark = seen[marks[0]]
+            assert mark.interrupted and not mark.turn_complete and mark.reconnect.reason == "dropped"
+            before = "".join(m.text or "" for m in seen[: marks[0]])
+            after = "".join(m.text or "" for m in seen[marks[0] + 1 :])
+            assert before and after.startswith(before) and after.endswith(".")  # cut short, then whole
+            assert all(m.reconnect is None for i, m in enumerate(seen) if i != marks[0])
+
+    run(client, body)
