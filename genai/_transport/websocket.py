@@ -37,10 +37,12 @@ if TYPE_CHECKING:
 
 from genai.errors import (
     APIError,
+    DeadlineExceededError,
     InternalError,
     InvalidArgumentError,
     NotFoundError,
     PermissionDeniedError,
+    ResourceExhaustedError,
     UnavailableError,
     UnknownError,
     UsageError,
@@ -191,8 +193,10 @@ def error_for_close(code: int | None, reason: str) -> APIError | None:
 
     1001/1006/1012/1013 (and no close frame): ``UnavailableError``; 1007: ``InvalidArgumentError``;
     1008: ``NotFoundError`` when the reason says something was not found (an unknown model),
-    else ``PermissionDeniedError`` (a key, a permission, a policy); 1011: ``InternalError``;
-    others ``UnknownError``. The error carries ``websocket_close_code``.
+    else ``PermissionDeniedError`` (a key, a permission, a policy); 1011: ``ResourceExhaustedError``
+    when the reason is about quota, ``DeadlineExceededError`` when it names a deadline, else
+    ``InternalError`` (the one 1011 a live session treats as a dropped connection); others
+    ``UnknownError``. The error carries ``websocket_close_code``.
     """
     if code in (1000, None) and code is not None:
         return None
@@ -201,6 +205,12 @@ def error_for_close(code: int | None, reason: str) -> APIError | None:
     error: APIError
     if code in (1001, 1006, 1012, 1013) or code is None:
         error = UnavailableError(shown, code=grpc.StatusCode.UNAVAILABLE)
+    elif code == 1011 and _says_quota(text):
+        # The server's error close also carries quota refusals, which gRPC reports as
+        # RESOURCE_EXHAUSTED: the same error on both transports, and not a dropped connection.
+        error = ResourceExhaustedError(shown, code=grpc.StatusCode.RESOURCE_EXHAUSTED)
+    elif code == 1011 and "deadline" in text.lower():
+        error = DeadlineExceededError(shown, code=grpc.StatusCode.DEADLINE_EXCEEDED)
     elif code == 1011:
         error = InternalError(shown, code=grpc.StatusCode.INTERNAL)
     elif code == 1007:
@@ -217,6 +227,11 @@ def error_for_close(code: int | None, reason: str) -> APIError | None:
     return error
 
 
+def _says_quota(reason: str) -> bool:
+    lowered = reason.lower()
+    return "quota" in lowered or "resource exhausted" in lowered or "resource_exhausted" in lowered
+
+
 def _names_a_missing_thing(reason: str) -> bool:
     lowered = reason.lower()
     return "not found" in lowered or "is not supported for" in lowered
@@ -230,6 +245,8 @@ def is_drop(error: BaseException) -> bool:
     """
     if isinstance(error, UnavailableError):
         return True
+    if isinstance(error, ResourceExhaustedError | DeadlineExceededError):
+        return False  # a refusal the close code (1011) shares with internal errors: not a drop
     return getattr(error, "websocket_close_code", None) in DROP_CODES
 
 

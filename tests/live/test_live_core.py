@@ -356,6 +356,11 @@ def test_close_codes_map_to_typed_errors() -> None:
         type(error_for_close(1008, "API key not valid. Please pass a valid API key."))
         is PermissionDeniedError
     )
+    quota = error_for_close(1011, "You exceeded your current quota, please check your plan and billing.")
+    assert type(quota).__name__ == "ResourceExhaustedError" and not is_drop(quota)
+    late = error_for_close(1011, "Deadline expired before operation could complete.")
+    assert type(late).__name__ == "DeadlineExceededError" and not is_drop(late)
+    assert is_drop(error_for_close(1011, "Internal error encountered."))
 
 
 def test_client_http_endpoint_and_emulator_wiring() -> None:

@@ -28,6 +28,7 @@ from genai.errors import (
     LiveResumeError,
     LiveSessionClosedError,
     NotFoundError,
+    ResourceExhaustedError,
 )
 from genai.testing import Emulator
 from tests.live.faces import Face, open_session
@@ -873,5 +874,30 @@ def test_receive_all_marks_a_turn_a_drop_cut_short(emulator: Emulator, face: str
             after = "".join(m.text or "" for m in seen[marks[0] + 1 :])
             assert before and after.startswith(before) and after.endswith(".")  # cut short, then whole
             assert all(m.reconnect is None for i, m in enumerate(seen) if i != marks[0])
+
+    run(client, body)
+
+
+def test_a_quota_refusal_is_the_same_error_on_both_transports(
+    emulator: Emulator, face: str, transport: str
+) -> None:
+    """Over WebSocket the refusal comes as close 1011 (shared with internal errors): it is a
+    ResourceExhaustedError there too, not a dropped connection to resume."""
+    client = emulator.client(timeout=10)
+    metadata = named(**{**FAST, "x-emulator-fail-message": "3:RESOURCE_EXHAUSTED:1"})
+
+    async def two_turns() -> None:
+        async with open_session(
+            face, client, model=MODEL, config={"metadata": metadata}, transport=transport
+        ) as s:
+            await s.send_client_content(turns="one")
+            await s.receive_turn()
+            await s.send_client_content(turns="two")
+            await s.receive_turn()
+
+    async def body() -> None:
+        with pytest.raises(ResourceExhaustedError, match="quota"):
+            await two_turns()
+        assert len(record_of(emulator, metadata)) == 1  # no reconnection was tried
 
     run(client, body)
