@@ -53,7 +53,8 @@ resume (no handle yet, only ``resumable=false`` updates, the server refuses the 
 (``InvalidArgumentError``, ``PermissionDeniedError``/``UnauthenticatedError``, ``InternalError``,
 ``DeadlineExceededError`` ..., carrying the server's reason); a normal close ends it quietly.
 Leaving ``async with`` (or ``aclose()``) closes the connection and stops every task (or thread) of
-the session.
+the session. A Python thread cannot be stopped: on the sync face, closing waits for a tool function
+that is still running (at most 10 s; past that its daemon thread finishes alone, its result dropped).
 """
 
 from __future__ import annotations
