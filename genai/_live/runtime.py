@@ -423,7 +423,7 @@ def _carry(
             return result
         try:
             if isinstance(waiting, asyncio.Future):
-                yield _Alongside(waiting.get_loop(), waiting, blocking=True)
+                yield _Guard(waiting)
             else:  # a bare yield (sleep(0)) or something else: passed on as it is
                 yield waiting
         except asyncio.CancelledError:
@@ -431,6 +431,54 @@ def _carry(
             work = then(_Rest(call, waiting), *args)
             runtime.adopted.append(asyncio.get_running_loop().create_task(work))
             raise
+
+
+class _Guard:
+    """What a task awaits in place of a future it must not cancel (``_carry``).
+
+    The task's wakeup is put on the future itself, so a write that completes wakes the task as the
+    future would (asyncio's own code, nothing of ours runs); only ``cancel`` differs: it takes the
+    wakeup off the future, leaves the future alone and wakes the task with ``CancelledError``.
+    """
+
+    __slots__ = ("_asyncio_future_blocking", "_cancelled", "_future", "_wake", "get_loop")
+
+    def __init__(self, future: asyncio.Future[Any]) -> None:
+        self._future = future
+        self._wake: Callable[[Any], object] | None = None
+        self._cancelled = False
+        self._asyncio_future_blocking = True  # yielded to the task as a future's __await__ does
+        self.get_loop = future.get_loop  # (the task asks for the loop: the future's own method)
+
+    def add_done_callback(self, fn: Callable[[Any], object], *, context: Any = None) -> None:
+        self._wake = fn
+        self._future.add_done_callback(fn, context=context)
+
+    def remove_done_callback(self, fn: Callable[[Any], object]) -> int:
+        return self._future.remove_done_callback(fn)
+
+    def done(self) -> bool:
+        return self._cancelled or self._future.done()
+
+    def cancelled(self) -> bool:
+        return self._cancelled
+
+    def cancel(self, msg: Any = None) -> bool:
+        wake = self._wake
+        if self._cancelled or self._future.done() or wake is None:
+            return False  # its wakeup is queued: the task takes the cancellation at its next step
+        self._future.remove_done_callback(wake)
+        self._cancelled = True
+        self._future.get_loop().call_soon(wake, self)
+        return True
+
+    def result(self) -> None:
+        if self._cancelled:
+            raise asyncio.CancelledError
+        return None
+
+    def exception(self) -> BaseException | None:
+        return asyncio.CancelledError() if self._cancelled else None
 
 
 class _Rest(Generic[T]):

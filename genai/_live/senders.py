@@ -86,6 +86,22 @@ def realtime_input(
     google-genai passes ``types.ActivityStart()``). ``media``: the older google-genai form, a Blob
     (or its dict) sent as audio or video by its mime type.
     """
+    if (
+        type(audio) is bytes
+        and audio
+        and video is None
+        and text is None
+        and mime_type is None
+        and media is None
+        and activity_start is False
+        and activity_end is False
+        and audio_stream_end is False
+    ):  # the hot path: a chunk of PCM at the default rate, many times a second
+        chunk = pb.BidiGenerateContentClientMessage()
+        blob = chunk.realtime_input.audio
+        blob.mime_type = AUDIO_MIME_TYPE
+        blob.data = audio
+        return chunk
     if media is not None:
         if audio is not None or video is not None:
             raise ValueError("send_realtime_input: give media= or audio=/video=, not both")
@@ -102,21 +118,6 @@ def realtime_input(
             )
     activity_start = _marker("activity_start", activity_start, pb.ActivityStart)
     activity_end = _marker("activity_end", activity_end, pb.ActivityEnd)
-    if (
-        type(audio) is bytes
-        and audio
-        and video is None
-        and text is None
-        and mime_type is None
-        and activity_start is False
-        and activity_end is False
-        and audio_stream_end is False
-    ):  # the hot path: a chunk of PCM at the default rate, many times a second
-        chunk = pb.BidiGenerateContentClientMessage()
-        blob = chunk.realtime_input.audio
-        blob.mime_type = AUDIO_MIME_TYPE
-        blob.data = audio
-        return chunk
     given = [
         name
         for name, value in (
