@@ -256,6 +256,12 @@ class AsyncModels(ModelsCore):
         raw = await self._transport.unary(PREDICT_LONG_RUNNING, request, options=once, metadata=once.metadata)
         return self._operations._wrap(raw, polling)
 
+    @overload
+    async def download_video(self, video: GeneratedVideo | str, path: None = None) -> bytes: ...
+
+    @overload
+    async def download_video(self, video: GeneratedVideo | str, path: str | Path) -> Path: ...
+
     async def download_video(
         self, video: GeneratedVideo | str, path: str | Path | None = None
     ) -> bytes | Path:

@@ -256,6 +256,12 @@ class Models(ModelsCore):
         raw = self._transport.unary(PREDICT_LONG_RUNNING, request, options=once, metadata=once.metadata)
         return self._operations._wrap(raw, polling)
 
+    @overload
+    def download_video(self, video: GeneratedVideo | str, path: None = None) -> bytes: ...
+
+    @overload
+    def download_video(self, video: GeneratedVideo | str, path: str | Path) -> Path: ...
+
     def download_video(self, video: GeneratedVideo | str, path: str | Path | None = None) -> bytes | Path:
         """A generated video's bytes: written to `path` (streamed, returns the Path) or returned.
 
