@@ -84,10 +84,10 @@ def _entry(model: str, method: str, request_type: str) -> _catalog.CatalogEntry:
     if entry is None:
         raise RpcFailure(grpc.StatusCode.NOT_FOUND, f"Model is not found: {model} for api version v1beta")
     if not entry.supports(method):
+        methods = ", ".join(entry.model.supported_generation_methods)
         raise RpcFailure(
-            grpc.StatusCode.INVALID_ARGUMENT,
-            f"{model} is not supported for {method}; its methods: "
-            + ", ".join(entry.model.supported_generation_methods),
+            grpc.StatusCode.NOT_FOUND,
+            f"{model} does not support {method}. Its methods: {methods}.",
         )
     return entry
 

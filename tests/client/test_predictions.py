@@ -225,7 +225,7 @@ def test_bad_inputs_name_where(fast: genai.Client, tmp_path: Path) -> None:
         fast.models.predict(model=3, instances=CAT)  # type: ignore[arg-type]
     with pytest.raises(InvalidArgumentError, match=r"instances\[0\]\.prompt"):
         fast.models.predict(model=IMAGEN, instances=[{"text": "no prompt"}])
-    with pytest.raises(InvalidArgumentError, match="not supported for predict"):
+    with pytest.raises(NotFoundError, match="does not support predict"):
         fast.models.predict(model="gemini-2.5-flash", instances=CAT)
     with pytest.raises(NotFoundError):
         fast.models.predict_long_running(model="veo-0", instances=CAT)
