@@ -158,6 +158,19 @@ class OperationCore:
         ``filtered_reasons`` (``result()`` wrapped in GeneratedVideos; raises as ``result()`` does).
 
         Reading its samples raises VideosFilteredError when filtering withheld every video.
+
+        >>> from genai._wire import rpcs
+        >>> raw = rpcs.Operations.GetOperation.response(name="models/veo/operations/o", done=True)
+        >>> result = pb.PredictLongRunningResponse()
+        >>> result.generate_video_response.rai_media_filtered_count = 1
+        >>> raw.response.Pack(result)
+        >>> videos = OperationCore(raw).videos()
+        >>> videos.filtered_count, videos.filtered_reasons
+        (1, [])
+        >>> videos[0]
+        Traceback (most recent call last):
+        ...
+        genai.errors.VideosFilteredError: every generated video was withheld by safety filtering ...
         """
         result = self.result()
         if not isinstance(result, pb.PredictLongRunningResponse):
