@@ -21,6 +21,7 @@ from genai.errors import (
     InvalidArgumentError,
     NotFoundError,
     PermissionDeniedError,
+    UnavailableError,
     VideosFilteredError,
 )
 from genai.testing import Emulator
@@ -238,3 +239,13 @@ def test_bad_inputs_name_where(fast: genai.Client, tmp_path: Path) -> None:
     tuning = fast.tunings.create(base_model="gemini-2.5-flash", training_dataset=[("1", "2")])
     with pytest.raises(TypeError, match="is not a video job"):
         tuning.wait(timeout=10).videos()
+
+
+def test_a_video_job_is_started_once_but_predict_is_retried(emulator: Emulator, fast: genai.Client) -> None:
+    flaky = {"metadata": {"x-emulator-fail": "unavailable:1"}}
+    assert fast.models.predict(model=IMAGEN, instances=CAT, config=flaky).images  # type: ignore[arg-type]
+    before = emulator.server.store.operations.pending()
+    with pytest.raises(UnavailableError):
+        fast.models.predict_long_running(model=VEO, instances=[{"prompt": "once"}], config=flaky)  # type: ignore[arg-type]
+    starts = [c for c in emulator.calls if c.method == "PredictLongRunning" and "once" in str(c.request)]
+    assert len(starts) == 1 and emulator.server.store.operations.pending() == before
