@@ -43,6 +43,7 @@ from genai._sync.streams import GenerateContentStream
 from genai._sync.tunings import Tunings
 from genai._transport.options import CallOptions, RetryOptions
 from genai._views.accumulate import StreamAccumulator
+from genai._views.predictions import GeneratedVideo, GeneratedVideos, PredictResponse
 from genai._views.responses import Candidate, GenerateContentResponse, PromptFeedback, SafetyRating
 from genai.errors import APIError, GenAIError, IncompleteIterationError
 from genai.legacy import ChatSession, GenerativeModel, configure, embed_content, get_model, list_models
@@ -80,6 +81,8 @@ __all__ = [
     "GenerateContentConfig",
     "GenerateContentResponse",
     "GenerateContentStream",
+    "GeneratedVideo",
+    "GeneratedVideos",
     "GenerationConfig",
     "GenerativeModel",
     "IncompleteIterationError",
@@ -87,6 +90,7 @@ __all__ = [
     "Models",
     "Operation",
     "Operations",
+    "PredictResponse",
     "Tunings",
     "PromptFeedback",
     "RetryOptions",

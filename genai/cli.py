@@ -1,10 +1,12 @@
-"""The `genai` command: generate, chat, live, models, count-tokens, embed, demo.
+"""The `genai` command: generate, chat, live, models, count-tokens, embed, caches, operations, demo.
 
     $ genai generate "Write a haiku about gRPC" --stream
     $ genai chat --system "Answer in one sentence."
     $ genai models
     $ genai --emulator count-tokens "How many tokens is this?"
     $ genai live --transport websocket          # type lines; replies stream back; Ctrl-D ends
+    $ genai caches create --text "A long text" --ttl 600; genai caches list
+    $ genai operations wait tunedModels/t/operations/o --wait-timeout 600
 
 `genai chat` is a conversation, one message per line of stdin, each reply streamed as it arrives;
 lines starting with / are commands (/history, /rewind, /save FILE, /load FILE, /help, /quit).
@@ -36,6 +38,7 @@ from collections.abc import Iterator, Sequence
 from genai._cli.args import DEFAULT_MODEL, CommandLineError, parse_args
 from genai._cli.demo import scripted_chat
 from genai._cli.repl import ChatRepl
+from genai._cli.resources import caches, operations
 from genai._cli.show import error_line
 from genai._client import Client, _key_from_environment
 from genai._requests.config import EmbedContentConfig, GenerateContentConfig
@@ -163,6 +166,10 @@ def run(args: argparse.Namespace) -> int:
             for model in client.models.list(page_size=args.page_size):
                 methods = ",".join(model.supported_generation_methods)
                 print(f"{model.name}\t{model.display_name}\t{methods}")
+        elif args.command == "caches":
+            caches(client, args)
+        elif args.command == "operations":
+            operations(client, args)
         elif args.command == "count-tokens":
             print(client.models.count_tokens(model=args.model, contents=args.prompt).total_tokens)
         elif args.command == "embed":

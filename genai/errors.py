@@ -47,6 +47,7 @@ __all__ = [
     "BlockedPromptError",
     "BlockedCandidateError",
     "ResponseParseError",
+    "VideosFilteredError",
     "LiveSessionError",
     "LiveSetupError",
     "LiveResumeError",
@@ -486,6 +487,15 @@ class BlockedPromptError(BlockedError):
 
 class BlockedCandidateError(BlockedError):
     """The candidate stopped for a reason that withholds its content (SAFETY, RECITATION, ...)."""
+
+
+class VideosFilteredError(BlockedError):
+    """A video job's every sample was withheld by safety filtering (``filtered_count``, ``reasons``)."""
+
+    def __init__(self, message: str, *, filtered_count: int, reasons: list[str]) -> None:
+        super().__init__(message)
+        self.filtered_count = filtered_count
+        self.reasons = reasons
 
 
 class ResponseParseError(GenAIError, ValueError):

@@ -1,4 +1,4 @@
-"""``client.aio.models``: generate, stream, count tokens, embed, list, get.
+"""``client.aio.models``: generate, stream, count tokens, embed, list, get, predict, download videos.
 
 What each method sends comes from the pure core (genai._requests.calls); here it is only sent,
 through the transport's interface (unary, server_stream, gather).
@@ -7,10 +7,12 @@ through the transport's interface (unary, server_stream, gather).
 from __future__ import annotations
 
 import functools
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, overload
 
 from genai._aio.afc import AsyncFunctionRounds, AsyncFunctionRoundsStream
+from genai._aio.operations import AsyncOperation, AsyncOperations
 from genai._aio.streams import AsyncGenerateContentStream
 from genai._coercion.content import ContentsLike
 from genai._functions.calling import function_calling, sent_contents
@@ -31,8 +33,11 @@ from genai._requests.calls import (
     single_embedding,
 )
 from genai._requests.config import GenerateContentConfig
+from genai._requests.predict import PREDICT, PREDICT_LONG_RUNNING, JsonLike, build_predict_request
 from genai._transport import AsyncTransport
-from genai._transport.options import CallOptions
+from genai._transport.http_download import fetch
+from genai._transport.options import NO_RETRY, CallOptions, checked_call_options
+from genai._views.predictions import GeneratedVideo, PredictResponse
 from genai._views.responses import GenerateContentResponse
 from genai._views.stream_state import StreamHooks
 from genai._wire import messages as pb
@@ -49,6 +54,7 @@ class AsyncModels(ModelsCore):
     def __init__(self, transport: AsyncTransport, defaults: CallOptions) -> None:
         super().__init__(defaults)
         self._transport = transport
+        self._operations = AsyncOperations(transport, defaults)
 
     @overload
     async def generate_content(
@@ -202,3 +208,106 @@ class AsyncModels(ModelsCore):
         """
         request, options = self._get(model, config)
         return await self._transport.unary(GET_MODEL, request, options=options, metadata=options.metadata)
+
+    async def predict(
+        self,
+        *,
+        model: str,
+        instances: Sequence[JsonLike],
+        parameters: Mapping[str, JsonLike] | None = None,
+        config: CallConfig | None = None,
+    ) -> PredictResponse:
+        """Run a prediction model (image generation: Imagen) on JSON-like `instances`.
+
+        The answer's ``predictions`` are Python values; ``images`` decodes an image model's.
+
+        >>> prompt = [{"prompt": "a cat"}]
+        >>> reply = await client.aio.models.predict(model="imagen-3.0-generate-002", instances=prompt)
+        >>> reply.images[0][:8]
+        b'\\x89PNG\\r\\n\\x1a\\n'
+        """
+        request = build_predict_request(model, instances, parameters, long_running=False)
+        options = self._options(config)
+        raw = await self._transport.unary(PREDICT, request, options=options, metadata=options.metadata)
+        return PredictResponse(raw)
+
+    async def predict_long_running(
+        self,
+        *,
+        model: str,
+        instances: Sequence[JsonLike],
+        parameters: Mapping[str, JsonLike] | None = None,
+        config: CallConfig | None = None,
+    ) -> AsyncOperation:
+        """Start a slow prediction (video generation: Veo); returns its operation to wait for.
+
+        Sent once (not retried: a retry could start a second job). The finished operation's
+        ``videos()`` gives the generated videos, and the count and reasons of filtered ones.
+
+        >>> prompt = [{"prompt": "a cat"}]
+        >>> op = await client.aio.models.predict_long_running(model="veo-2.0-generate-001", instances=prompt)
+        >>> videos = (await op.wait(timeout=30)).videos()
+        >>> len(videos), videos.filtered_count
+        (1, 0)
+        """
+        request = build_predict_request(model, instances, parameters, long_running=True)
+        polling = self._options(config)
+        once = checked_call_options(polling.timeout, NO_RETRY, polling.metadata)
+        raw = await self._transport.unary(PREDICT_LONG_RUNNING, request, options=once, metadata=once.metadata)
+        return self._operations._wrap(raw, polling)
+
+    @overload
+    async def download_video(self, video: GeneratedVideo | str, path: None = None) -> bytes: ...
+
+    @overload
+    async def download_video(self, video: GeneratedVideo | str, path: str | Path) -> Path: ...
+
+    async def download_video(
+        self, video: GeneratedVideo | str, path: str | Path | None = None
+    ) -> bytes | Path:
+        """A generated video's bytes: written to `path` (streamed, returns the Path) or returned.
+
+        `video` is a GeneratedVideo (from ``operation.videos()``) or its uri. The key goes in the
+        ``x-goog-api-key`` header, and only to the client's ``http_endpoint``; a video with inline
+        bytes is returned (or written) as is.
+
+        >>> prompt = [{"prompt": "a cat"}]
+        >>> op = await client.aio.models.predict_long_running(model="veo-2.0-generate-001", instances=prompt)
+        >>> video = (await op.wait(timeout=30)).videos()[0]
+        >>> (await client.aio.models.download_video(video))[4:8]
+        b'ftyp'
+        """
+        target = _download_path(path)
+        if isinstance(video, GeneratedVideo):
+            if video.data is not None:
+                if target is None:
+                    return video.data
+                await self._transport.run_blocking(functools.partial(target.write_bytes, video.data))
+                return target
+            uri: object = video.uri
+        elif isinstance(video, str):
+            uri = video
+        else:
+            raise TypeError(
+                f"video: expected a GeneratedVideo (from operation.videos()) or its uri str; "
+                f"got {type(video).__name__}"
+            )
+        settings = self._transport.settings
+        got = await self._transport.run_blocking(functools.partial(fetch, settings, uri, target))
+        if target is None:
+            assert isinstance(got, bytes)
+            return got
+        return target
+
+
+def _download_path(path: object) -> Path | None:
+    if path is None:
+        return None
+    if not isinstance(path, str | Path):
+        raise TypeError(
+            f"path: expected a str or Path to write the video to, or None; got {type(path).__name__}"
+        )
+    target = Path(path)
+    if target.is_dir():
+        raise ValueError(f"path: {str(target)!r} is a directory; name the file to write")
+    return target

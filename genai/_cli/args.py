@@ -155,6 +155,30 @@ def build_parser() -> argparse.ArgumentParser:
     live.add_argument("--transport", choices=["grpc", "websocket"], default="grpc")
     live.add_argument("--system", type=_text, help="system instruction")
 
+    caches = commands.add_parser("caches", help="create, list or delete cached contents")
+    cache_actions = caches.add_subparsers(dest="action", required=True)
+    create = cache_actions.add_parser("create", help="cache texts (and a system instruction) for a model")
+    create.add_argument("--model", default=DEFAULT_MODEL)
+    create.add_argument("--text", action="append", type=_text, help="a text to cache (repeatable)")
+    create.add_argument("--file", action="append", help="a UTF-8 text file to cache (repeatable)")
+    create.add_argument("--system", type=_text, help="system instruction")
+    create.add_argument("--display-name", type=_text)
+    create.add_argument("--ttl", type=_seconds, help="lifetime in seconds (default: the API's, one hour)")
+    listing = cache_actions.add_parser("list", help="list the caches")
+    listing.add_argument("--page-size", type=_count, help="caches per request")
+    delete = cache_actions.add_parser("delete", help="delete a cache")
+    delete.add_argument("name", type=_text, help="cachedContents/x")
+
+    operations = commands.add_parser("operations", help="show or wait for a long-running operation")
+    operation_actions = operations.add_subparsers(dest="action", required=True)
+    get = operation_actions.add_parser("get", help="the operation's state now")
+    get.add_argument("name", type=_text, help="e.g. tunedModels/t/operations/o")
+    wait = operation_actions.add_parser("wait", help="wait for the operation to finish")
+    wait.add_argument("name", type=_text, help="e.g. models/veo-2.0-generate-001/operations/o")
+    wait.add_argument(
+        "--wait-timeout", type=_seconds, help="give up waiting after this many seconds (default: no limit)"
+    )
+
     commands.add_parser(
         "demo", help="a streamed generation, then a short chat with a function call (what `make demo` runs)"
     )
@@ -171,6 +195,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
             to_model_name(model, path="--model")
         except ValueError as error:
             raise CommandLineError(str(error)) from None
+    if args.command == "caches" and args.action == "create" and not (args.text or args.file):
+        raise CommandLineError("caches create: give what to cache with --text TEXT or --file PATH")
     if args.http_endpoint is not None and args.endpoint is None:
         raise CommandLineError("--http-endpoint needs --endpoint (the gRPC host:port of the same API)")
     if args.insecure and args.http_endpoint is not None and not is_loopback_endpoint(args.http_endpoint):

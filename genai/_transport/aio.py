@@ -177,6 +177,19 @@ class AsyncTransport:
         """Wait ``seconds`` (through the seam the retry loop uses, so tests can fake time)."""
         await self._sleep(seconds)
 
+    @property
+    def settings(self) -> ChannelSettings:
+        """The settings this transport was made with."""
+        return self._settings
+
+    async def run_blocking(self, work: Callable[[], R]) -> R:
+        """``work()`` (blocking I/O such as a download) on a worker thread, off the event loop.
+
+        >>> await AsyncTransport(ChannelSettings()).run_blocking(lambda: 1)
+        1
+        """
+        return await asyncio.to_thread(work)
+
     async def gather(self, thunks: Sequence[Callable[[], Awaitable[R]]]) -> list[R]:
         """Run the calls concurrently (tasks; ``Transport.gather`` uses threads); results in order.
 

@@ -161,6 +161,19 @@ class Transport:
         """Wait ``seconds`` (through the seam the retry loop uses, so tests can fake time)."""
         self._sleep(seconds)
 
+    @property
+    def settings(self) -> ChannelSettings:
+        """The settings this transport was made with."""
+        return self._settings
+
+    def run_blocking(self, work: Callable[[], R]) -> R:
+        """``work()`` here (``AsyncTransport.run_blocking`` runs it on a worker thread).
+
+        >>> Transport(ChannelSettings()).run_blocking(lambda: 1)
+        1
+        """
+        return work()
+
     def gather(self, thunks: Sequence[Callable[[], R]]) -> list[R]:
         """Run the calls concurrently (threads; ``AsyncTransport.gather`` uses tasks); results in order.
 

@@ -30,6 +30,7 @@ from google.protobuf.message import DecodeError, Message
 
 from genai._coercion.errors import describe
 from genai._transport.options import RetryOptions
+from genai._views.predictions import GeneratedVideos
 from genai._wire import messages as pb
 from genai.errors import APIError, OperationNotDoneError, from_status
 
@@ -151,6 +152,33 @@ class OperationCore:
         if error is not None:
             raise error
         return _unpack(self._raw.response, operation_types(self.name)[1])
+
+    def videos(self) -> GeneratedVideos:
+        """A finished video job's result, typed: the generated videos, ``filtered_count`` and
+        ``filtered_reasons`` (``result()`` wrapped in GeneratedVideos; raises as ``result()`` does).
+
+        Reading its samples raises VideosFilteredError when filtering withheld every video.
+
+        >>> from genai._wire import rpcs
+        >>> raw = rpcs.Operations.GetOperation.response(name="models/veo/operations/o", done=True)
+        >>> result = pb.PredictLongRunningResponse()
+        >>> result.generate_video_response.rai_media_filtered_count = 1
+        >>> raw.response.Pack(result)
+        >>> videos = OperationCore(raw).videos()
+        >>> videos.filtered_count, videos.filtered_reasons
+        (1, [])
+        >>> videos[0]
+        Traceback (most recent call last):
+        ...
+        genai.errors.VideosFilteredError: every generated video was withheld by safety filtering ...
+        """
+        result = self.result()
+        if not isinstance(result, pb.PredictLongRunningResponse):
+            raise TypeError(
+                f"videos(): operation {self.name} is not a video job (its result is "
+                f"{type(result).__name__}); videos come from client.models.predict_long_running"
+            )
+        return GeneratedVideos(result)
 
     def _update(self, raw: Any) -> None:
         self._raw = raw

@@ -25,6 +25,7 @@ from ._clock import Clock
 from ._collections import CACHED_CONTENTS, MODELS, TUNED_MODELS
 from ._lifecycle import Running
 from ._live_resume import Resumptions
+from ._predict import Videos
 from ._prelude import Prelude
 from ._state import EmulatorOptions, ServerState
 from ._store import ResourceCollection, Store
@@ -45,6 +46,8 @@ class Backend:
             self.models.insert(entry.model)
         self.caches: ResourceCollection = self.store.register(CACHED_CONTENTS)
         self.tuned_models: ResourceCollection = self.store.register(TUNED_MODELS)
+        self.videos = Videos()  # generated videos, served by the HTTP front end
+        self.http_endpoint: str | None = None  # "host:port" of the HTTP front end while it serves
         self.prelude = Prelude(self)
         self.resumptions = Resumptions(clock)
         self.running = Running()

@@ -14,6 +14,8 @@ GENERATE = ("generateContent", "streamGenerateContent", "countTokens")
 CACHEABLE = (*GENERATE, "createCachedContent", "batchGenerateContent")
 EMBED = ("embedContent", "batchEmbedContents")
 LIVE = ("bidiGenerateContent", "countTokens")  # the live (BidiGenerateContent) models
+PREDICT = ("predict",)  # image generation (PredictionService.Predict)
+PREDICT_LONG_RUNNING = ("predictLongRunning",)  # video generation (PredictionService.PredictLongRunning)
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,21 @@ def _embedding(base: str, version: str, display: str, description: str, dimensio
             supported_generation_methods=methods,
         ),
         embedding_dimension=dimension,
+    )
+
+
+def _media(base: str, version: str, display: str, description: str, methods: tuple[str, ...]) -> CatalogEntry:
+    return CatalogEntry(
+        model_pb2.Model(
+            name=f"models/{base}",
+            base_model_id=base,
+            version=version,
+            display_name=display,
+            description=description,
+            input_token_limit=480,
+            output_token_limit=8_192,
+            supported_generation_methods=methods,
+        )
     )
 
 
@@ -234,6 +251,20 @@ _ENTRIES: tuple[CatalogEntry, ...] = (
         "Embedding 001",
         "Legacy text embeddings with 768 dimensions.",
         768,
+    ),
+    _media(
+        "imagen-3.0-generate-002",
+        "002",
+        "Imagen 3.0",
+        "Imagen 3: images from a text prompt (PredictionService.Predict).",
+        PREDICT,
+    ),
+    _media(
+        "veo-2.0-generate-001",
+        "2.0",
+        "Veo 2",
+        "Veo 2: short videos from a text prompt (PredictionService.PredictLongRunning).",
+        PREDICT_LONG_RUNNING,
     ),
 )
 

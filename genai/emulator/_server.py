@@ -200,6 +200,7 @@ class EmulatorServer:
                 await self.stop(0)
                 raise
             self._serving.append(self._http)
+            self.backend.http_endpoint = format_endpoint(self.host, self._http_port)
         return self.endpoint
 
     async def stop(self, grace: float | None = 1.0) -> None:
@@ -207,6 +208,7 @@ class EmulatorServer:
         serving, self._serving = self._serving, []
         if not serving:
             return
+        self.backend.http_endpoint = None
         wait = max(grace or 0.0, 0.0)
         shutdown = asyncio.gather(*(front.stop(wait + LAST_RESORT_SECONDS) for front in serving))
         await asyncio.wait({shutdown}, timeout=wait)

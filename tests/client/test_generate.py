@@ -261,6 +261,8 @@ CATALOG = [
     "models/gemini-embedding-001",
     "models/text-embedding-004",
     "models/embedding-001",
+    "models/imagen-3.0-generate-002",
+    "models/veo-2.0-generate-001",
 ]  # docs/emulator.md, in the emulator's order
 
 
@@ -277,7 +279,7 @@ def test_list_is_lazy_and_pages_through_everything(client: genai.Client, emulato
     names = [CATALOG[0], *(m.name for m in models)]
     assert names == CATALOG
     tokens = pages_fetched()
-    assert len(tokens) == 9 and tokens[0] == "" and all(tokens[1:])  # 18 models, 2 a page
+    assert len(tokens) == 10 and tokens[0] == "" and all(tokens[1:])  # 20 models, 2 a page
 
 
 def test_get_and_not_found(client: genai.Client) -> None:

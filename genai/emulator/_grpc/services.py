@@ -16,6 +16,7 @@ from .generative import GenerativeServicer
 from .models import ModelServicer
 from .operations import SERVICE_NAME as OPERATIONS
 from .operations import OperationsServicer
+from .prediction import PredictionServicer
 
 PACKAGE = "google.ai.generativelanguage.v1beta"
 
@@ -26,7 +27,7 @@ SERVICERS: dict[str, Callable[[Backend], object] | None] = {
     "FileService": None,
     "RetrieverService": None,
     "PermissionService": None,
-    "PredictionService": None,
+    "PredictionService": PredictionServicer,
     "TextService": None,
     "DiscussService": None,
 }

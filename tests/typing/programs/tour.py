@@ -261,3 +261,18 @@ structured = legacy.generate_content(
     ),
 )
 assert_type(structured.text, str)
+
+
+# Prediction: images, and a video job whose videos download with the key in a header.
+prediction = client.models.predict(model="imagen-3.0-generate-002", instances=[{"prompt": "a fox"}])
+assert_type(prediction, genai.PredictResponse)
+assert_type(prediction.images[0], bytes)
+video_op = client.models.predict_long_running(
+    model="veo-2.0-generate-001", instances=[{"prompt": "a fox"}], parameters={"sampleCount": 2}
+)
+assert_type(video_op, genai.Operation)
+videos = video_op.wait(timeout=600).videos()
+assert_type(videos, genai.GeneratedVideos)
+assert_type(videos[0], genai.GeneratedVideo)
+assert_type(client.models.download_video(videos[0], "fox.mp4"), pathlib.Path)
+assert_type(client.models.download_video(videos[0]), bytes)
