@@ -18,23 +18,18 @@ options. Close it (or use it as a context manager) to release the connections.
 
 from __future__ import annotations
 
+import functools
 import os
 import weakref
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from genai._aio.caches import AsyncCaches
 from genai._aio.chats import AsyncChats
 from genai._aio.live import AsyncLive
 from genai._aio.models import AsyncModels
-from genai._aio.operations import AsyncOperations
-from genai._aio.tunings import AsyncTunings
-from genai._sync.caches import Caches
 from genai._sync.chats import Chats
 from genai._sync.live import Live
 from genai._sync.models import Models
-from genai._sync.operations import Operations
-from genai._sync.tunings import Tunings
 from genai._transport import AsyncTransport, ChannelSettings, Transport
 from genai._transport.checks import check_retry, check_timeout
 from genai._transport.options import DEFAULT_TIMEOUT, CallOptions, RetryOptions
@@ -47,6 +42,14 @@ from genai._transport.settings import (
     RedactedKey,
     redact_key,
 )
+
+if TYPE_CHECKING:
+    from genai._aio.caches import AsyncCaches
+    from genai._aio.operations import AsyncOperations
+    from genai._aio.tunings import AsyncTunings
+    from genai._sync.caches import Caches
+    from genai._sync.operations import Operations
+    from genai._sync.tunings import Tunings
 
 _KEY_VARIABLES = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
 
@@ -128,10 +131,29 @@ class Client:
         self.models = Models(self._transport, self._defaults)
         self.chats = Chats(self.models)
         self.live = Live(self._transport, self._settings)
-        self.caches = Caches(self._transport, self._defaults)
-        self.operations = Operations(self._transport, self._defaults)
-        self.tunings = Tunings(self._transport, self._defaults, self.operations)
         self._aio: AsyncClient | None = None
+
+    # The resource services load on first use (they stay out of `import genai`).
+    @functools.cached_property
+    def caches(self) -> Caches:
+        """Cached contents: ``client.caches.create(...)`` (genai._sync.caches)."""
+        from genai._sync.caches import Caches
+
+        return Caches(self._transport, self._defaults)
+
+    @functools.cached_property
+    def operations(self) -> Operations:
+        """Long-running operations: ``client.operations.get(name)`` (genai._sync.operations)."""
+        from genai._sync.operations import Operations
+
+        return Operations(self._transport, self._defaults)
+
+    @functools.cached_property
+    def tunings(self) -> Tunings:
+        """Tuned models: ``client.tunings.create(...)`` (genai._sync.tunings)."""
+        from genai._sync.tunings import Tunings
+
+        return Tunings(self._transport, self._defaults, self.operations)
 
     @property
     def aio(self) -> AsyncClient:
@@ -199,12 +221,31 @@ class AsyncClient:
     def __init__(self, settings: ChannelSettings, defaults: CallOptions) -> None:
         self._settings = settings
         self._transport = AsyncTransport(settings)
+        self._defaults = defaults
         self.models = AsyncModels(self._transport, defaults)
         self.chats = AsyncChats(self.models)
         self.live = AsyncLive(self._transport, settings)
-        self.caches = AsyncCaches(self._transport, defaults)
-        self.operations = AsyncOperations(self._transport, defaults)
-        self.tunings = AsyncTunings(self._transport, defaults, self.operations)
+
+    @functools.cached_property
+    def caches(self) -> AsyncCaches:
+        """Cached contents: ``await client.aio.caches.create(...)`` (genai._aio.caches)."""
+        from genai._aio.caches import AsyncCaches
+
+        return AsyncCaches(self._transport, self._defaults)
+
+    @functools.cached_property
+    def operations(self) -> AsyncOperations:
+        """Long-running operations: ``await client.aio.operations.get(name)`` (genai._aio.operations)."""
+        from genai._aio.operations import AsyncOperations
+
+        return AsyncOperations(self._transport, self._defaults)
+
+    @functools.cached_property
+    def tunings(self) -> AsyncTunings:
+        """Tuned models: ``await client.aio.tunings.create(...)`` (genai._aio.tunings)."""
+        from genai._aio.tunings import AsyncTunings
+
+        return AsyncTunings(self._transport, self._defaults, self.operations)
 
     async def aclose(self) -> None:
         """Close the running event loop's connections; calls on them are cancelled. Idempotent."""
