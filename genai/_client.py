@@ -25,12 +25,14 @@ from typing import Any
 
 from genai._aio.caches import AsyncCaches
 from genai._aio.chats import AsyncChats
+from genai._aio.files import AsyncFiles
 from genai._aio.live import AsyncLive
 from genai._aio.models import AsyncModels
 from genai._aio.operations import AsyncOperations
 from genai._aio.tunings import AsyncTunings
 from genai._sync.caches import Caches
 from genai._sync.chats import Chats
+from genai._sync.files import Files
 from genai._sync.live import Live
 from genai._sync.models import Models
 from genai._sync.operations import Operations
@@ -129,6 +131,7 @@ class Client:
         self.chats = Chats(self.models)
         self.live = Live(self._transport, self._settings)
         self.caches = Caches(self._transport, self._defaults)
+        self.files = Files(self._transport, self._defaults, self._settings)
         self.operations = Operations(self._transport, self._defaults)
         self.tunings = Tunings(self._transport, self._defaults, self.operations)
         self._aio: AsyncClient | None = None
@@ -203,6 +206,7 @@ class AsyncClient:
         self.chats = AsyncChats(self.models)
         self.live = AsyncLive(self._transport, settings)
         self.caches = AsyncCaches(self._transport, defaults)
+        self.files = AsyncFiles(self._transport, defaults, settings)
         self.operations = AsyncOperations(self._transport, defaults)
         self.tunings = AsyncTunings(self._transport, defaults, self.operations)
 

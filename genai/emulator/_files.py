@@ -40,6 +40,7 @@ PROCESSING = "x-emulator-file-processing-seconds"  # SECONDS the file stays PROC
 FAIL = "x-emulator-file-fail"  # MESSAGE: the file ends FAILED with this error message
 RESET = "x-emulator-upload-reset"  # BYTES[:K]: cut the connection after BYTES of a chunk, K times
 ERROR_5XX = "x-emulator-upload-5xx"  # CODE[:K]: answer the next K chunk requests with CODE
+DROP = "x-emulator-upload-drop-answer"  # K: keep the next K chunks, then cut before answering
 LOSE = "x-emulator-upload-lose-after"  # N: forget the session after N chunk requests
 GRANULARITY = "x-emulator-upload-granularity"  # BYTES: the session's chunk granularity
 
@@ -74,6 +75,7 @@ class UploadKnobs:
     resets_left: int = 0
     status_5xx: int = 0
     errors_left: int = 0
+    drops_left: int = 0
     lose_after: int | None = None
     granularity: int | None = None
 
@@ -90,6 +92,8 @@ class UploadKnobs:
                     raise ValueError
             if LOSE in headers:
                 knobs.lose_after = int(headers[LOSE])
+            if DROP in headers:
+                knobs.drops_left = int(headers[DROP])
         except ValueError:
             raise UploadError(400, "malformed x-emulator-file-*/x-emulator-upload-* header") from None
         knobs.fail = headers.get(FAIL) or None

@@ -237,6 +237,10 @@ class HttpService:
             raise UploadError(400, "X-Goog-Upload-Offset is required (a number).") from None
         data = await self._body(request, reader)
         file = self._files.receive(session, offset, data, finalize="finalize" in commands)
+        if knobs.drops_left:
+            knobs.drops_left -= 1
+            transport.abort()  # the chunk is kept, its answer lost: the client must ask, not resend
+            return None
         if file is None:
             return _status_of(session)
         return (
