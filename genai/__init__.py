@@ -20,6 +20,7 @@ from genai import protos as protos
 from genai import types as types
 from genai._aio.caches import AsyncCachedContent, AsyncCaches
 from genai._aio.chats import AsyncChat, AsyncChats
+from genai._aio.files import AsyncFile, AsyncFiles
 from genai._aio.live import AsyncLive, AsyncSession
 from genai._aio.models import AsyncModels
 from genai._aio.operations import AsyncOperation, AsyncOperations
@@ -34,8 +35,10 @@ from genai._requests.caches import (
     UpdateCachedContentConfig,
 )
 from genai._requests.config import EmbedContentConfig, GenerateContentConfig
+from genai._requests.files import UploadSession
 from genai._sync.caches import CachedContent, Caches
 from genai._sync.chats import Chat, Chats
+from genai._sync.files import File, Files
 from genai._sync.live import Live, Session
 from genai._sync.models import Models
 from genai._sync.operations import Operation, Operations
@@ -43,9 +46,21 @@ from genai._sync.streams import GenerateContentStream
 from genai._sync.tunings import Tunings
 from genai._transport.options import CallOptions, RetryOptions
 from genai._views.accumulate import StreamAccumulator
+from genai._views.files import FileState
 from genai._views.responses import Candidate, GenerateContentResponse, PromptFeedback, SafetyRating
 from genai.errors import APIError, GenAIError, IncompleteIterationError
-from genai.legacy import ChatSession, GenerativeModel, configure, embed_content, get_model, list_models
+from genai.legacy import (
+    ChatSession,
+    GenerativeModel,
+    configure,
+    delete_file,
+    embed_content,
+    get_file,
+    get_model,
+    list_files,
+    list_models,
+    upload_file,
+)
 
 __version__ = "0.1.0"
 
@@ -59,6 +74,8 @@ __all__ = [
     "AsyncCachedContent",
     "AsyncCaches",
     "AsyncChat",
+    "AsyncFile",
+    "AsyncFiles",
     "AsyncChats",
     "AsyncClient",
     "AsyncGenerateContentStream",
@@ -74,6 +91,14 @@ __all__ = [
     "ChatSession",
     "Chats",
     "Client",
+    "File",
+    "FileState",
+    "Files",
+    "UploadSession",
+    "delete_file",
+    "get_file",
+    "list_files",
+    "upload_file",
     "CreateCachedContentConfig",
     "EmbedContentConfig",
     "GenAIError",

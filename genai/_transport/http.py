@@ -68,10 +68,13 @@ def _httpx() -> Any:
 
 
 def _client_options(settings: ChannelSettings) -> dict[str, Any]:
+    """httpx2's client options. Blocking (an SSL context loads the roots): the asyncio face builds
+    its client on a worker thread."""
     httpx = _httpx()
     context = ssl_context(settings)
     return {
-        "verify": context if context is not None else True,
+        # Plaintext (insecure=True, loopback only) needs no context; TLS uses the channel's roots.
+        "verify": context if context is not None else False,
         "timeout": httpx.Timeout(IO_TIMEOUT, connect=CONNECT_TIMEOUT),
         "follow_redirects": False,
         "trust_env": False,  # no proxies or netrc credentials picked up behind the caller's back
@@ -146,28 +149,33 @@ class AsyncFileHttp:
         self._settings = settings
         self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = weakref.WeakKeyDictionary()
 
-    def _http(self) -> Any:
+    async def _http(self) -> Any:
         loop = asyncio.get_running_loop()
         client = self._clients.get(loop)
         if client is None:
-            client = _httpx().AsyncClient(**_client_options(self._settings))
-            self._clients[loop] = client
+            options = await asyncio.to_thread(_client_options, self._settings)  # loads TLS roots
+            client = self._clients.get(loop)  # another task of this loop may have made one meanwhile
+            if client is None:
+                client = _httpx().AsyncClient(**options)
+                self._clients[loop] = client
         return client
 
     def base_url(self) -> str:
         return base_url(self._settings)
 
     async def post(self, url: str, headers: Mapping[str, str], content: bytes) -> HttpAnswer:
+        client = await self._http()  # first: it imports httpx2 on a worker thread
         httpx = _httpx()
         try:
-            return _answer(await self._http().post(url, headers=dict(headers), content=content))
+            return _answer(await client.post(url, headers=dict(headers), content=content))
         except httpx.TransportError as exc:
             raise _broken(exc) from None
 
     async def download(self, url: str, headers: Mapping[str, str], path: str, block: int) -> HttpAnswer:
+        client = await self._http()
         httpx = _httpx()
         try:
-            async with self._http().stream("GET", url, headers=dict(headers)) as response:
+            async with client.stream("GET", url, headers=dict(headers)) as response:
                 if response.status_code != 200:
                     await response.aread()
                     return _answer(response)

@@ -1,8 +1,8 @@
 """The view of a file's metadata (google-genai's ``types.File`` attribute names).
 
     >>> view = FileView(pb.File(name="files/abc", mime_type="video/mp4", state=pb.File.State.ACTIVE))
-    >>> view.name, view.state, view.active
-    ('files/abc', 'ACTIVE', True)
+    >>> view.name, view.state == "ACTIVE", view.state.name, view.active
+    ('files/abc', True, 'ACTIVE', True)
 
 ``state`` is the state's name (``"PROCESSING"``, ``"ACTIVE"``, ``"FAILED"``); times are aware UTC
 datetimes (None when unset). The I/O that belongs to a file (wait_active, delete) is the service
@@ -12,11 +12,25 @@ layer's: ``genai._aio.files.AsyncFile`` and its generated sync twin subclass thi
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from typing import Any
 
 from genai._wire import messages as pb
 
-__all__ = ["FileView"]
+__all__ = ["FileState", "FileView"]
+
+
+class FileState(str, enum.Enum):
+    """A file's state: equal to its name as a str (``file.state == "ACTIVE"``), with ``.name`` as
+    google-generativeai's code reads it (``file.state.name == "PROCESSING"``)."""
+
+    STATE_UNSPECIFIED = "STATE_UNSPECIFIED"
+    PROCESSING = "PROCESSING"
+    ACTIVE = "ACTIVE"
+    FAILED = "FAILED"
+
+    def __str__(self) -> str:
+        return self.value
 
 
 def _time(raw: pb.File, field: str) -> dt.datetime | None:
@@ -67,9 +81,11 @@ class FileView:
         return self.raw.sha256_hash.decode("ascii", "replace")
 
     @property
-    def state(self) -> str:
-        """``"PROCESSING"``, ``"ACTIVE"`` or ``"FAILED"`` (``"STATE_UNSPECIFIED"`` when unset)."""
-        return pb.File.State.Name(self.raw.state)
+    def state(self) -> FileState:
+        """``"PROCESSING"``, ``"ACTIVE"`` or ``"FAILED"`` (``"STATE_UNSPECIFIED"`` when unset), a
+        `FileState`: compares equal to those strings and has ``.name``."""
+        name = pb.File.State.Name(self.raw.state) if self.raw.state in (0, 1, 2, 10) else "STATE_UNSPECIFIED"
+        return FileState(name)
 
     @property
     def active(self) -> bool:
@@ -105,5 +121,5 @@ class FileView:
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}(name={self.name!r}, display_name={self.display_name!r}, "
-            f"mime_type={self.mime_type!r}, size_bytes={self.size_bytes}, state={self.state!r})"
+            f"mime_type={self.mime_type!r}, size_bytes={self.size_bytes}, state={self.state.value!r})"
         )

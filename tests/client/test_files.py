@@ -146,13 +146,13 @@ def test_resets_mid_chunk_lost_answers_and_5xx_resume_to_an_identical_file(
 def test_the_async_face_resumes_the_same_way_and_never_blocks_the_loop(
     client: genai.Client, emu: Emulator
 ) -> None:
-    data = os.urandom(CHUNK * 4 + 7)
+    data = os.urandom(CHUNK * 2 + 7)
 
     class SlowDisk(io.BytesIO):
-        """A file whose reads take 0.15 s: read on the loop, they would stop the ticker."""
+        """A file whose reads take 0.3 s: read on the loop, they would stop the ticker that long."""
 
         def read(self, size: int | None = -1) -> bytes:
-            time.sleep(0.15)
+            time.sleep(0.3)
             return super().read(size)
 
     async def main() -> tuple[Any, float, int]:
@@ -180,7 +180,7 @@ def test_the_async_face_resumes_the_same_way_and_never_blocks_the_loop(
     file, worst_gap, count = asyncio.run(main())
     assert server_sha256(emu, file.name) == hashlib.sha256(data).hexdigest()
     assert count > 50
-    assert worst_gap < 0.1, f"the event loop stalled for {worst_gap:.3f} s during the upload"
+    assert worst_gap < 0.2, f"the event loop stalled for {worst_gap:.3f} s during the upload"
 
 
 def test_a_session_saved_by_one_client_is_resumed_by_another(emu: Emulator, tmp_path: Path) -> None:
