@@ -156,6 +156,7 @@ class Client:
         sooner, or to keep using ``client.aio`` afterwards, use ``await client.aio.aclose()``.
         """
         self._transport.close()
+        self.files.close()  # the HTTP connections of uploads and downloads
         if self._aio is not None:
             self._aio._transport.close_nowait()
 
