@@ -32,6 +32,9 @@ class FileState(str, enum.Enum):
     def __str__(self) -> str:
         return self.value
 
+    def __repr__(self) -> str:
+        return repr(self.value)  # shows as the plain string it equals
+
 
 def _time(raw: pb.File, field: str) -> dt.datetime | None:
     if not raw.HasField(field):  # type: ignore[arg-type]
