@@ -474,3 +474,42 @@ def test_files_in_generate_calls(client: genai.Client) -> None:
     part = genai.types.Part(file_data=genai.types.FileData(file_uri=waiting.uri, mime_type="text/plain"))
     with pytest.raises(FailedPreconditionError, match="ACTIVE"):
         client.models.generate_content(model="gemini-2.5-flash", contents=[part])
+
+
+# -- the command line -----------------------------------------------------------------------------------
+
+
+def test_the_files_commands(
+    emu: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from genai.cli import main
+
+    monkeypatch.setenv("GEMINI_API_KEY", KEY)
+    monkeypatch.delenv("GOOGLE_API_KEY", raising=False)
+    target = ["--endpoint", emu.endpoint, "--http-endpoint", emu.http_endpoint, "--insecure"]
+    path = tmp_path / "notes.txt"
+    path.write_bytes(b"x" * (3 * 1024 * 1024 + 5))
+    assert main([*target, "files", "upload", str(path), "--wait", "--display-name", "notes"]) == 0
+    out, err = capsys.readouterr()
+    name, state, mime, size, display, uri = out.strip().split("\t")
+    assert uri.endswith(name)
+    assert (state, mime, size, display) == ("ACTIVE", "text/plain", str(3 * 1024 * 1024 + 5), "notes")
+    assert "100%" in err and "3.0/3.0 MiB" in err and KEY not in err
+
+    assert main([*target, "files", "list", "--page-size", "1"]) == 0
+    assert name in [line.split("\t")[0] for line in capsys.readouterr().out.splitlines()]
+    assert main([*target, "files", "get", name]) == 0
+    assert capsys.readouterr().out.startswith(name + "\tACTIVE\t")
+    assert main([*target, "files", "delete", name]) == 0
+    capsys.readouterr()
+    assert main([*target, "files", "get", name]) == 1
+    assert "NOT_FOUND" in capsys.readouterr().err
+
+    generated = genai.types.File(
+        name="files/cli-out", mime_type="video/mp4", source=genai.types.File.Source.GENERATED
+    )
+    emu.server.backend.files.create(generated, b"frames")
+    assert main([*target, "files", "download", "cli-out", str(tmp_path / "out.mp4")]) == 0
+    assert (tmp_path / "out.mp4").read_bytes() == b"frames"
+    assert main([*target, "files", "upload", str(tmp_path / "missing.bin")]) == 1
+    assert "missing.bin" in capsys.readouterr().err
