@@ -231,7 +231,7 @@ def test_giving_up_hands_back_a_session_that_resumes(client: genai.Client, emu: 
             file=data,
             mime_type="application/octet-stream",
             chunk_size=CHUNK,
-            config=knobs(upload_5xx="503:50"),
+            config=knobs(upload_5xx="503:8"),
         )
     session = caught.value.session
     assert session.size == len(data) and session.offset == 0
