@@ -36,11 +36,23 @@ from genai._views.accumulate import StreamAccumulator
 from genai._views.predictions import GeneratedVideo, GeneratedVideos, PredictResponse
 from genai._views.responses import Candidate, GenerateContentResponse, PromptFeedback, SafetyRating
 from genai.errors import APIError, GenAIError, IncompleteIterationError
-from genai.legacy import ChatSession, GenerativeModel, configure, embed_content, get_model, list_models
+from genai.legacy import (
+    ChatSession,
+    GenerativeModel,
+    configure,
+    delete_file,
+    embed_content,
+    get_file,
+    get_model,
+    list_files,
+    list_models,
+    upload_file,
+)
 
 if TYPE_CHECKING:  # loaded on first use (below): most programs never touch them
     from genai import caching as caching
     from genai._aio.caches import AsyncCachedContent, AsyncCaches
+    from genai._aio.files import AsyncFile, AsyncFiles
     from genai._aio.operations import AsyncOperation, AsyncOperations
     from genai._aio.tunings import AsyncTunings
     from genai._requests.caches import (
@@ -48,11 +60,14 @@ if TYPE_CHECKING:  # loaded on first use (below): most programs never touch them
         ListCachedContentsConfig,
         UpdateCachedContentConfig,
     )
+    from genai._requests.files import UploadSession
     from genai._sync.caches import CachedContent, Caches
+    from genai._sync.files import File, Files
     from genai._sync.operations import Operation, Operations
     from genai._sync.tunings import Tunings
+    from genai._views.files import FileState
 
-# The resource services (caches, operations, tunings) and the caching facade load on first use,
+# The resource services (caches, files, tunings) and the caching facade load on first use,
 # which keeps them out of `import genai` (cold import is measured: docs/benchmarks.md).
 _LAZY = {
     "caching": ("genai.caching", None),
@@ -61,6 +76,12 @@ _LAZY = {
     "AsyncOperation": ("genai._aio.operations", "AsyncOperation"),
     "AsyncOperations": ("genai._aio.operations", "AsyncOperations"),
     "AsyncTunings": ("genai._aio.tunings", "AsyncTunings"),
+    "AsyncFile": ("genai._aio.files", "AsyncFile"),
+    "AsyncFiles": ("genai._aio.files", "AsyncFiles"),
+    "File": ("genai._sync.files", "File"),
+    "Files": ("genai._sync.files", "Files"),
+    "FileState": ("genai._views.files", "FileState"),
+    "UploadSession": ("genai._requests.files", "UploadSession"),
     "CachedContent": ("genai._sync.caches", "CachedContent"),
     "Caches": ("genai._sync.caches", "Caches"),
     "Operation": ("genai._sync.operations", "Operation"),
@@ -97,6 +118,8 @@ __all__ = [
     "AsyncCachedContent",
     "AsyncCaches",
     "AsyncChat",
+    "AsyncFile",
+    "AsyncFiles",
     "AsyncChats",
     "AsyncClient",
     "AsyncGenerateContentStream",
@@ -112,6 +135,14 @@ __all__ = [
     "ChatSession",
     "Chats",
     "Client",
+    "File",
+    "FileState",
+    "Files",
+    "UploadSession",
+    "delete_file",
+    "get_file",
+    "list_files",
+    "upload_file",
     "CreateCachedContentConfig",
     "EmbedContentConfig",
     "GenAIError",

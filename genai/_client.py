@@ -45,9 +45,11 @@ from genai._transport.settings import (
 
 if TYPE_CHECKING:
     from genai._aio.caches import AsyncCaches
+    from genai._aio.files import AsyncFiles
     from genai._aio.operations import AsyncOperations
     from genai._aio.tunings import AsyncTunings
     from genai._sync.caches import Caches
+    from genai._sync.files import Files
     from genai._sync.operations import Operations
     from genai._sync.tunings import Tunings
 
@@ -142,6 +144,13 @@ class Client:
         return Caches(self._transport, self._defaults)
 
     @functools.cached_property
+    def files(self) -> Files:
+        """Files: ``client.files.upload(file="talk.mp4")`` (genai._sync.files)."""
+        from genai._sync.files import Files
+
+        return Files(self._transport, self._defaults, self._settings)
+
+    @functools.cached_property
     def operations(self) -> Operations:
         """Long-running operations: ``client.operations.get(name)`` (genai._sync.operations)."""
         from genai._sync.operations import Operations
@@ -175,6 +184,9 @@ class Client:
         sooner, or to keep using ``client.aio`` afterwards, use ``await client.aio.aclose()``.
         """
         self._transport.close()
+        files = self.__dict__.get("files")  # (made on first use: nothing to close before)
+        if files is not None:
+            files.close()  # the HTTP connections of uploads and downloads
         if self._aio is not None:
             self._aio._transport.close_nowait()
 
@@ -246,6 +258,13 @@ class AsyncClient:
         from genai._aio.tunings import AsyncTunings
 
         return AsyncTunings(self._transport, self._defaults, self.operations)
+
+    @functools.cached_property
+    def files(self) -> AsyncFiles:
+        """Files: ``await client.aio.files.upload(file="talk.mp4")`` (genai._aio.files)."""
+        from genai._aio.files import AsyncFiles
+
+        return AsyncFiles(self._transport, self._defaults, self._settings)
 
     async def aclose(self) -> None:
         """Close the running event loop's connections; calls on them are cancelled. Idempotent."""

@@ -1,4 +1,4 @@
-"""The `genai` command: generate, chat, live, models, count-tokens, embed, caches, operations, demo.
+"""The `genai` command: generate, chat, live, models, count-tokens, embed, files, caches, operations, demo.
 
     $ genai generate "Write a haiku about gRPC" --stream
     $ genai chat --system "Answer in one sentence."
@@ -7,6 +7,8 @@
     $ genai live --transport websocket          # type lines; replies stream back; Ctrl-D ends
     $ genai caches create --text "A long text" --ttl 600; genai caches list
     $ genai operations wait tunedModels/t/operations/o --wait-timeout 600
+    $ genai files upload talk.mp4 --wait        # a progress bar on stderr; the file's name on stdout
+    $ genai files list | get NAME | delete NAME | download NAME [PATH]
 
 `genai chat` is a conversation, one message per line of stdin, each reply streamed as it arrives;
 lines starting with / are commands (/history, /rewind, /save FILE, /load FILE, /help, /quit).
@@ -33,7 +35,8 @@ import contextlib
 import io
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import TextIO
 
 from genai._cli.args import DEFAULT_MODEL, CommandLineError, parse_args
 from genai._cli.demo import scripted_chat
@@ -42,6 +45,7 @@ from genai._cli.resources import caches, operations
 from genai._cli.show import error_line
 from genai._client import Client, _key_from_environment
 from genai._requests.config import EmbedContentConfig, GenerateContentConfig
+from genai._sync.files import File
 from genai.errors import APIError, BlockedError, GenAIError, ResponseParseError, UsageError
 
 DEMO_PROMPT = "Explain in a few sentences why streaming replies feel faster."
@@ -148,6 +152,52 @@ def _live(client: Client, args: argparse.Namespace) -> None:
             print(flush=True)
 
 
+def _progress_bar(out: TextIO) -> Callable[[int, int], None]:
+    """on_progress for an upload: a bar redrawn in place on `out` (stderr)."""
+
+    def draw(sent: int, total: int) -> None:
+        share = sent / total if total else 1.0
+        filled = int(share * 30)
+        mib = 1024 * 1024
+        end = "\n" if sent >= total else ""
+        print(
+            f"\r[{'#' * filled}{'.' * (30 - filled)}] {share:4.0%} {sent / mib:.1f}/{total / mib:.1f} MiB",
+            end=end,
+            file=out,
+            flush=True,
+        )
+
+    return draw
+
+
+def _show_file(file: File) -> None:
+    print(
+        f"{file.name}\t{file.state.value}\t{file.mime_type}\t{file.size_bytes}\t{file.display_name}\t{file.uri}"
+    )
+
+
+def _files(client: Client, args: argparse.Namespace) -> None:
+    command = args.files_command
+    if command == "upload":
+        file = client.files.upload(
+            file=args.path,
+            mime_type=args.mime_type,
+            display_name=args.display_name,
+            on_progress=_progress_bar(sys.stderr),
+            wait=args.wait,
+        )
+        _show_file(file)
+    elif command == "list":
+        for file in client.files.list(config={"page_size": args.page_size or 0}):
+            _show_file(file)
+    elif command == "get":
+        _show_file(client.files.get(name=args.name))
+    elif command == "delete":
+        client.files.delete(name=args.name)
+    elif command == "download":
+        print(client.files.download(file=args.name, path=args.path))
+
+
 def run(args: argparse.Namespace) -> int:
     with _client(args) as (client, on_emulator):
         if args.command == "demo":
@@ -170,6 +220,8 @@ def run(args: argparse.Namespace) -> int:
             caches(client, args)
         elif args.command == "operations":
             operations(client, args)
+        elif args.command == "files":
+            _files(client, args)
         elif args.command == "count-tokens":
             print(client.models.count_tokens(model=args.model, contents=args.prompt).total_tokens)
         elif args.command == "embed":

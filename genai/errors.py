@@ -52,6 +52,10 @@ __all__ = [
     "LiveSetupError",
     "LiveResumeError",
     "LiveSessionClosedError",
+    "UploadInterruptedError",
+    "FileFailedError",
+    "FileNotActiveError",
+    "FileWaitTimeoutError",
     "QuotaViolation",
     "FieldViolation",
     "from_grpc_error",
@@ -500,3 +504,41 @@ class VideosFilteredError(BlockedError):
 
 class ResponseParseError(GenAIError, ValueError):
     """``.parsed`` could not turn the response text into the requested type."""
+
+
+class UploadInterruptedError(GenAIError):
+    """A resumable upload gave up (its retry budget spent, or the server refused a chunk).
+
+    ``session`` is the upload's `genai.UploadSession` (URL, size, offset, the source's digest):
+    save it (``session.to_json()``) and pass it back as ``upload(..., resume=session)``, in this
+    process or another, to go on from what the server has. ``__cause__`` is the last failure.
+    """
+
+    def __init__(self, message: str, *, session: Any) -> None:
+        super().__init__(message)
+        self.session = session
+
+
+class FileFailedError(GenAIError):
+    """A file's processing FAILED on the server: ``file`` is the file, ``error`` its error
+    (an `APIError`, details of unknown types kept as ``Any``), also the ``__cause__``."""
+
+    def __init__(self, message: str, *, file: Any, error: APIError) -> None:
+        super().__init__(message)
+        self.file = file
+        self.error = error
+
+
+class FileNotActiveError(UsageError, ValueError):
+    """A file that is not ACTIVE yet (PROCESSING or FAILED) was used in a request's contents:
+    wait for it first (``file.wait_active()`` or ``upload(..., wait=True)``)."""
+
+
+class FileWaitTimeoutError(GenAIError, TimeoutError):
+    """A wait for a file to become ACTIVE ran out of time; ``name`` is the file's name and
+    ``file`` the file as last seen (processing goes on on the server)."""
+
+    def __init__(self, message: str, *, name: str, file: Any = None) -> None:
+        super().__init__(message)
+        self.name = name
+        self.file = file

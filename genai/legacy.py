@@ -12,8 +12,9 @@ Code written for google-generativeai runs with only the import and configure lin
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
-from typing import Any, TypedDict, overload
+from typing import IO, TYPE_CHECKING, Any, TypedDict, overload
 
 from genai._aio import facade as aio_facade
 from genai._chats.history import ChatHistory
@@ -37,6 +38,9 @@ from genai._transport.settings import (
 )
 from genai._wire import messages as pb
 
+if TYPE_CHECKING:
+    from genai._sync.files import File
+
 __all__ = [
     "BatchEmbeddingDict",
     "ChatSession",
@@ -46,9 +50,13 @@ __all__ = [
     "RequestOptions",
     "configure",
     "default_client",
+    "delete_file",
     "embed_content",
+    "get_file",
     "get_model",
+    "list_files",
     "list_models",
+    "upload_file",
 ]
 
 GenerationConfigType = GenerationConfigLike
@@ -64,6 +72,7 @@ def configure(
     *,
     api_key: str | None = None,
     endpoint: str | None = None,
+    http_endpoint: str | None = None,
     insecure: bool = False,
     allow_insecure_remote: bool = False,
     timeout: float | None = DEFAULT_TIMEOUT,
@@ -78,6 +87,9 @@ def configure(
 
     >>> genai.configure(endpoint=emulator.endpoint, insecure=True)  # a local emulator; no key needed
 
+    ``http_endpoint`` is where file uploads go (default: the gRPC endpoint's host and port, as on
+    the API; the emulator's is ``emulator.http_endpoint``).
+
     The previous default client is not closed under the calls still running on it: it is dropped,
     and its connections close once those calls (and any stream still being read) are done.
     """
@@ -86,6 +98,7 @@ def configure(
     client = Client(
         api_key,
         endpoint=endpoint,
+        http_endpoint=http_endpoint,
         insecure=insecure,
         allow_insecure_remote=allow_insecure_remote,
         timeout=timeout,
@@ -360,3 +373,43 @@ def embed_content(
     if is_list(content):
         return {"embedding": vectors}
     return {"embedding": vectors[0]}
+
+
+# -- files (google-generativeai's genai.upload_file / get_file / list_files / delete_file) ---------
+
+
+def upload_file(
+    path: str | os.PathLike[str] | IO[bytes],
+    *,
+    mime_type: str | None = None,
+    name: str | None = None,
+    display_name: str | None = None,
+    resumable: bool = True,
+) -> File:
+    """Upload a file (the resumable protocol, resumed after broken connections); returns the File.
+
+    As in google-generativeai, the file may still be PROCESSING: poll ``get_file(file.name)`` until
+    ``file.state.name == "ACTIVE"``, or call ``file.wait_active()``. ``resumable=False`` sends the
+    whole file in one request (still on the resumable protocol, which is the API's only upload).
+    """
+    from genai._requests.files import DEFAULT_CHUNK_SIZE, MAX_FILE_BYTES  # (files load on first use)
+
+    chunk = DEFAULT_CHUNK_SIZE if resumable else MAX_FILE_BYTES
+    return default_client().files.upload(
+        file=path, mime_type=mime_type, name=name, display_name=display_name, chunk_size=chunk
+    )
+
+
+def get_file(name: str) -> File:
+    """A file's metadata (``files/abc`` or ``abc``)."""
+    return default_client().files.get(name=name)
+
+
+def list_files(page_size: int = 100) -> Iterator[File]:
+    """Every file of the key (lazy, page by page)."""
+    return default_client().files.list(config={"page_size": page_size})
+
+
+def delete_file(name: str | File | Any) -> None:
+    """Delete a file (its name, or the File)."""
+    default_client().files.delete(name=name)

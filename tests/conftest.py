@@ -29,7 +29,9 @@ def client(emulator: Emulator) -> Iterator[genai.Client]:
 @pytest.fixture
 def configured(emulator: Emulator) -> Iterator[None]:
     """The facade's default client (``genai.configure``) pointed at the emulator, then closed."""
-    genai.configure(api_key="facade-key", endpoint=emulator.endpoint, insecure=True)
+    genai.configure(
+        api_key="facade-key", endpoint=emulator.endpoint, http_endpoint=emulator.http_endpoint, insecure=True
+    )
     yield
     client, genai.legacy._default_client = genai.legacy._default_client, None
     if client is not None:

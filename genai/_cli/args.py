@@ -179,6 +179,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--wait-timeout", type=_seconds, help="give up waiting after this many seconds (default: no limit)"
     )
 
+    files = commands.add_parser("files", help="upload, list, get, delete and download files")
+    actions = files.add_subparsers(dest="files_command", required=True)
+    upload = actions.add_parser("upload", help="upload a file (resumable; a progress bar on stderr)")
+    upload.add_argument("path")
+    upload.add_argument("--mime-type", help="default: from the name, else from the content")
+    upload.add_argument("--display-name", type=_text)
+    upload.add_argument("--wait", action="store_true", help="return once the file is ACTIVE")
+    listing = actions.add_parser("list", help="list the files")
+    listing.add_argument("--page-size", type=_count, help="files per request (the service caps it)")
+    for action, text in (("get", "show a file's metadata"), ("delete", "delete a file")):
+        actions.add_parser(action, help=text).add_argument("name", type=_text)
+    download = actions.add_parser("download", help="download a generated file")
+    download.add_argument("name", type=_text)
+    download.add_argument("path", nargs="?", help="where to write it (default: the file's id)")
+
     commands.add_parser(
         "demo", help="a streamed generation, then a short chat with a function call (what `make demo` runs)"
     )

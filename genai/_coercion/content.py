@@ -36,6 +36,7 @@ from genai._coercion.base import (
 from genai._coercion.dicts import fill_message, to_message
 from genai._coercion.nesting import PART_LEVEL, check_nesting
 from genai._wire import messages as pb
+from genai.errors import FileNotActiveError
 
 __all__ = [
     "ContentLike",
@@ -311,7 +312,10 @@ def _convert_part(value: Any, path: str, expected: str) -> pb.Part:
     if isinstance(value, os.PathLike):
         return _path_part(value, path)
     if isinstance(value, pb.File):
+        _check_active(pb.File.State.Name(value.state), value.name, path)
         return _uploaded_file_part(value.uri, value.mime_type, value.name, path)
+    if isinstance(getattr(value, "raw", None), pb.File):  # genai's File views (client.files)
+        return _convert_part(value.raw, path, expected)
     if _is_pil_image(value):
         return _image_part(value, path)
     own = foreign_to_own(value, path=path)
@@ -321,6 +325,8 @@ def _convert_part(value: Any, path: str, expected: str) -> pb.Part:
         raise TypeError(f"{path}: expected {expected}; got a {own.DESCRIPTOR.full_name} message")
     if is_genai_model(value):
         if is_genai_instance(value, "File"):
+            state = getattr(value, "state", None)
+            _check_active(str(getattr(state, "name", state) or ""), getattr(value, "name", None), path)
             return _uploaded_file_part(
                 getattr(value, "uri", None),
                 getattr(value, "mime_type", None),
@@ -329,6 +335,20 @@ def _convert_part(value: Any, path: str, expected: str) -> pb.Part:
             )
         return _dict_part(value.model_dump(exclude_none=True), path)
     raise type_error(path, expected, value)
+
+
+def _check_active(state: str, name: Any, path: str) -> None:
+    """FileNotActiveError for a file whose state says it cannot be used yet (or ever)."""
+    state = state.rsplit(".", 1)[-1].upper()
+    if state in ("PROCESSING", "FAILED"):
+        raise FileNotActiveError(
+            f"{path}: the file {name!r} is {state}, not ACTIVE: "
+            + (
+                "wait for it first (file.wait_active(), client.files.wait(name) or upload(..., wait=True))"
+                if state == "PROCESSING"
+                else "its processing failed; upload it again"
+            )
+        )
 
 
 def _uploaded_file_part(uri: Any, mime_type: Any, name: Any, path: str) -> pb.Part:

@@ -8,7 +8,8 @@ knobs, keys and fault attempts are shared:
     state     call records, stream counters, fault attempt counts (what tests watch)
     store     the resource store on the server's clock, with the model catalog in `models` and
               the cached contents in `caches`,
-              the tuned models in `tuned_models`
+              the tuned models in `tuned_models`, the files (metadata, bytes, upload
+              sessions) in `files`
     prelude   the per-call prelude (`_prelude`)
     resumptions  the live sessions' resumption handles (`_live_resume`)
     running   the stop signal of the current run (fresh at each start)
@@ -22,7 +23,8 @@ from typing import TypeVar
 
 from . import _catalog
 from ._clock import Clock
-from ._collections import CACHED_CONTENTS, MODELS, TUNED_MODELS
+from ._collections import CACHED_CONTENTS, FILES, MODELS, TUNED_MODELS
+from ._files import Files
 from ._lifecycle import Running
 from ._live_resume import Resumptions
 from ._predict import Videos
@@ -48,6 +50,12 @@ class Backend:
         self.tuned_models: ResourceCollection = self.store.register(TUNED_MODELS)
         self.videos = Videos()  # generated videos, served by the HTTP front end
         self.http_endpoint: str | None = None  # "host:port" of the HTTP front end while it serves
+        self.files = Files(
+            self.store,
+            self.store.register(FILES),
+            granularity=options.upload_granularity,
+            processing_seconds=options.file_processing_seconds,
+        )
         self.prelude = Prelude(self)
         self.resumptions = Resumptions(clock)
         self.running = Running()

@@ -32,6 +32,10 @@ class EmulatorOptions:
         most MAX_RECORDED_SESSIONS).
     live_chunk_delay, live_goaway_after, live_unknown: defaults of the x-emulator-live-* headers
         (`live_goaway_after` is "SECONDS[:TIME_LEFT]" or a number of seconds; None = no GoAway).
+    upload_granularity: the chunk granularity (bytes) upload sessions announce; non-final chunks
+        must be multiples of it (x-emulator-upload-granularity overrides it per upload).
+    file_processing_seconds: how long (store clock) a new file stays PROCESSING before ACTIVE
+        (x-emulator-file-processing-seconds overrides it per upload).
     """
 
     api_keys: frozenset[str] | None = None
@@ -46,6 +50,8 @@ class EmulatorOptions:
     live_chunk_delay: float = _live_knobs.DEFAULT_CHUNK_DELAY
     live_goaway_after: float | str | None = None
     live_unknown: bool = False
+    upload_granularity: int = 256 * 1024
+    file_processing_seconds: float = 0.0
     knobs: _knobs.Knobs = field(init=False, repr=False, compare=False)
     live_knobs: _live_knobs.LiveKnobs = field(init=False, repr=False, compare=False)
 

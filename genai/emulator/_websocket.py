@@ -1,6 +1,9 @@
 """The WebSocket front end: live sessions (BidiGenerateContent) as JSON frames, on a port of its own.
 
-It serves the path the real API uses, PATH, and nothing else (404). The key comes from the
+It serves the path the real API uses, PATH. A connection whose first request is for another path
+(or is not a GET) is handed to the plain HTTP endpoints of files (`_http`: resumable uploads,
+downloads) on the same port: `SharedPortConnection` looks at the request line before websockets
+parses it (websockets' parser refuses requests with a body). The key comes from the
 `x-goog-api-key` handshake header (or a `key` query parameter); the other headers are the
 session's metadata, so `x-emulator-*` knobs work as on gRPC. Client frames (text or binary) are
 the JSON form of BidiGenerateContentClientMessage, in camelCase or snake_case; server frames are
@@ -20,10 +23,12 @@ when that package is installed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 from collections.abc import AsyncIterator
 from http import HTTPStatus
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import grpc
@@ -36,6 +41,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from ._backend import Backend
+from ._http import HttpService
 from ._live import LiveSession
 from ._live_messages import LiveClose, Unrecognized
 from ._predict import DOWNLOAD_PREFIX, DOWNLOAD_SUFFIX
@@ -101,6 +107,80 @@ def frame_of(message: gs.BidiGenerateContentServerMessage | Unrecognized) -> byt
     return json.dumps(json_format.MessageToDict(message), separators=(",", ":")).encode()
 
 
+MAX_REQUEST_LINE = 8192
+
+
+class SharedPortConnection(ServerConnection):
+    """A connection of the HTTP port: a live session (WebSocket) or one plain HTTP request.
+
+    The first request line decides: a GET of the live path goes on as websockets' connection;
+    anything else is fed to `http` (an `HttpService`) as a stream, answered, flushed and closed.
+    """
+
+    http: HttpService  # set by the factory
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        self._head = bytearray()
+        self._http_reader: asyncio.StreamReader | None = None
+        self._decided: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+
+    def _decide(self, is_http: bool) -> None:
+        if not self._decided.done():
+            self._decided.set_result(is_http)
+
+    def data_received(self, data: bytes) -> None:
+        if self._http_reader is not None:
+            self._http_reader.feed_data(data)
+            return
+        if self._decided.done():
+            super().data_received(data)
+            return
+        self._head += data
+        if b"\r\n" not in self._head and len(self._head) < MAX_REQUEST_LINE:
+            return
+        head, self._head = bytes(self._head), bytearray()
+        parts = head.split(b"\r\n", 1)[0].split(b" ")
+        live = len(parts) == 3 and parts[0] == b"GET" and urlsplit(parts[1].decode("latin-1")).path == PATH
+        if live:
+            self._decide(False)
+            super().data_received(head)
+            return
+        self._http_reader = asyncio.StreamReader(limit=MAX_REQUEST_LINE * 8)
+        self._http_reader.feed_data(head)
+        self._decide(True)
+
+    def eof_received(self) -> None:
+        if self._http_reader is not None:
+            self._http_reader.feed_eof()
+            return
+        super().eof_received()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._http_reader is not None:
+            self._http_reader.feed_eof()
+        self._decide(False)
+        super().connection_lost(exc)
+
+    async def handshake(self, *args: Any, **kwargs: Any) -> None:
+        if not await self._decided:
+            await super().handshake(*args, **kwargs)
+            return
+        assert self._http_reader is not None
+        self.transport.set_write_buffer_limits(high=0)  # so that drain() waits for an empty buffer
+        with contextlib.suppress(ConnectionError):
+            await self.http.serve(self._http_reader, self.transport, self.drain)
+        # The handshake never opened a WebSocket: websockets aborts the transport now.
+
+
+def _connection_factory(http: HttpService) -> type[ServerConnection]:
+    class Connection(SharedPortConnection):
+        pass
+
+    Connection.http = http
+    return Connection
+
+
 def _split(address: str) -> tuple[str, int]:
     host, _, port = address.rpartition(":")
     return host.strip("[]"), int(port)
@@ -125,6 +205,7 @@ class WebSocketFrontEnd:
             process_request=functools.partial(_route, self._backend),
             max_size=MAX_MESSAGE_BYTES,
             compression=None,
+            create_connection=_connection_factory(HttpService(self._backend)),
         )
         self._server = server
         return int(next(iter(server.sockets)).getsockname()[1])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import pathlib
 
 import pytest
 
@@ -213,3 +214,27 @@ def test_caching_and_a_model_from_cached_content(emulator: Emulator) -> None:
         caching.CachedContent.get(cache.name)
     with pytest.raises(TypeError, match="cached_content: expected a cache name str"):
         genai.GenerativeModel.from_cached_content(42)
+
+
+@pytest.mark.usefixtures("configured")
+def test_files_in_google_generativeai_shapes(tmp_path: pathlib.Path) -> None:
+    pytest.importorskip("httpx2")
+    path = tmp_path / "notes.txt"
+    path.write_text("The launch moved to Friday.")
+    # The google-generativeai documentation's flow: upload, poll get_file while PROCESSING, generate.
+    video_file = genai.upload_file(path=str(path), display_name="notes")
+    while video_file.state.name == "PROCESSING":
+        video_file = genai.get_file(video_file.name)
+    assert video_file.state.name == "ACTIVE" and video_file.state == "ACTIVE"
+    assert (video_file.display_name, video_file.mime_type) == ("notes", "text/plain")
+    assert video_file.uri.endswith(video_file.name)
+    model = genai.GenerativeModel("gemini-2.5-flash")
+    assert model.generate_content([video_file, "When is the launch?"]).text
+    assert video_file.name in [f.name for f in genai.list_files()]
+    one_shot = genai.upload_file(path, mime_type="text/plain", resumable=False)
+    genai.delete_file(video_file.name)
+    genai.delete_file(one_shot)
+    names = [f.name for f in genai.list_files(page_size=1)]
+    assert video_file.name not in names and one_shot.name not in names
+    with pytest.raises(genai.errors.NotFoundError):
+        genai.get_file(video_file.name)

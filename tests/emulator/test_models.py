@@ -7,10 +7,10 @@ import base64
 import grpc
 import pytest
 from genai_protos import (
-    file_service_pb2,
-    file_service_pb2_grpc,
     generative_service_pb2,
     model_service_pb2,
+    retriever_service_pb2,
+    retriever_service_pb2_grpc,
     rpcs,
 )
 from genai_protos.generative_service_pb2_grpc import GenerativeServiceStub
@@ -121,10 +121,10 @@ def test_other_methods_are_unimplemented_with_a_clear_message(
             "GenerativeService.GenerateAnswer",
         ),
         (
-            lambda: file_service_pb2_grpc.FileServiceStub(channel).ListFiles(
-                file_service_pb2.ListFilesRequest(), timeout=TIMEOUT
+            lambda: retriever_service_pb2_grpc.RetrieverServiceStub(channel).ListCorpora(
+                retriever_service_pb2.ListCorporaRequest(), timeout=TIMEOUT
             ),
-            "FileService.ListFiles",
+            "RetrieverService.ListCorpora",
         ),
     ]
     for call, name in calls:

@@ -57,6 +57,7 @@ class GenerativeServicer(generative_service_pb2_grpc.GenerativeServiceServicer):
     ) -> _work.Plan:
         entry = self._model("GenerateContentRequest", request.model, method)
         request, cached_tokens = with_cache(request, self._backend.caches)
+        self._backend.files.check_parts(request.contents)
         cheap = _work.inline(request, knobs, received_bytes())
         plan = await self._do(cheap, lambda: _work.plan(request, entry, knobs, stream))
         if cached_tokens:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from .._backend import Backend
 from .caches import CacheServicer
+from .files import FileServicer
 from .generative import GenerativeServicer
 from .models import ModelServicer
 from .operations import SERVICE_NAME as OPERATIONS
@@ -24,7 +25,7 @@ SERVICERS: dict[str, Callable[[Backend], object] | None] = {
     "GenerativeService": GenerativeServicer,
     "ModelService": ModelServicer,
     "CacheService": CacheServicer,
-    "FileService": None,
+    "FileService": FileServicer,
     "RetrieverService": None,
     "PermissionService": None,
     "PredictionService": PredictionServicer,

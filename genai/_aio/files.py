@@ -1,0 +1,429 @@
+"""``client.aio.files``: resumable uploads, metadata (get, list, delete), waits and downloads.
+
+Metadata goes over gRPC (FileService); bytes go over HTTP, to the client's ``http_endpoint``
+(``genai._transport.http``), with the API's resumable protocol:
+
+    file = await client.aio.files.upload(file="talk.mp4", wait=True, on_progress=print)
+
+* The source (a path, bytes or a binary file object) is read one chunk at a time, on a worker
+  thread on the asyncio face, so memory stays bounded by the chunk size and the loop never waits.
+* After a broken connection, a timeout or a 5xx the upload asks the server what it has
+  (``query``) and goes on from there, after a backoff with jitter; it gives up only when
+  ``max_failures`` attempts in a row made no progress, with an UploadInterruptedError whose
+  ``session`` (saved as JSON) resumes it later, in any process: ``upload(path, resume=session)``.
+* ``on_progress(sent, total)`` is called with what the server confirmed: never backwards, and
+  last with ``(total, total)``.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import grpc
+
+from genai._requests import files as core
+from genai._requests.calls import CallConfig
+from genai._requests.files import FileSource, Progress, UploadSession
+from genai._transport import AsyncTransport
+from genai._transport.http import AsyncFileHttp, HttpAnswer, HttpTransportError
+from genai._transport.options import CallOptions
+from genai._transport.settings import ChannelSettings
+from genai._views.files import FileView
+from genai._wire import messages as pb
+from genai.errors import (
+    APIError,
+    FileFailedError,
+    FileWaitTimeoutError,
+    UploadInterruptedError,
+    error_class,
+    from_status,
+)
+
+__all__ = ["AsyncFile", "AsyncFiles"]
+
+_CODE_OF_HTTP = {
+    400: grpc.StatusCode.INVALID_ARGUMENT,
+    401: grpc.StatusCode.UNAUTHENTICATED,
+    403: grpc.StatusCode.PERMISSION_DENIED,
+    404: grpc.StatusCode.NOT_FOUND,
+    409: grpc.StatusCode.ALREADY_EXISTS,
+    412: grpc.StatusCode.FAILED_PRECONDITION,
+    429: grpc.StatusCode.RESOURCE_EXHAUSTED,
+}
+
+
+def _retryable(status: int) -> bool:
+    return status >= 500 or status in (408, 429)
+
+
+def _http_error(answer: HttpAnswer, what: str) -> APIError:
+    """The APIError for an HTTP error answer (its JSON error's status and message when present)."""
+    import json
+
+    code = _CODE_OF_HTTP.get(answer.status, grpc.StatusCode.UNAVAILABLE)
+    message = f"{what} failed with HTTP {answer.status}"
+    try:
+        error = json.loads(answer.body).get("error", {})
+        if isinstance(error.get("status"), str) and error["status"] in grpc.StatusCode.__members__:
+            code = grpc.StatusCode[error["status"]]
+        if isinstance(error.get("message"), str) and error["message"]:
+            message = error["message"]
+    except (ValueError, AttributeError):
+        pass
+    return error_class(code)(message, code=code)
+
+
+def _gave_up(failures: int, offset: int, total: int) -> str:
+    return (
+        f"the upload gave up after {failures} failed attempts in a row at byte {offset} of {total}; "
+        "resume it with upload(..., resume=error.session)"
+    )
+
+
+class AsyncFile(FileView):
+    """A file's metadata (``name``, ``uri``, ``mime_type``, ``state``, ...), ``wait_active()`` and
+    ``delete()``. Pass it in contents anywhere: it becomes a ``file_data`` part."""
+
+    __slots__ = ("_files",)
+
+    def __init__(self, raw: pb.File, files: AsyncFiles) -> None:
+        super().__init__(raw)
+        self._files = files
+
+    async def wait_active(self, *, timeout: float | None = None) -> AsyncFile:
+        """This file once ACTIVE (polled with backoff); FileFailedError if it FAILED,
+        FileWaitTimeoutError after `timeout` seconds."""
+        return await self._files.wait(self, timeout=timeout)
+
+    async def delete(self) -> None:
+        await self._files.delete(name=self.name)
+
+
+class AsyncFiles:
+    """Files; reached as ``client.aio.files``."""
+
+    # Retry tuning of uploads (class attributes: tests shorten them on an instance).
+    max_failures = 8  # attempts in a row without progress before giving up
+    backoff_base = 0.5
+    backoff_cap = 10.0
+    poll_initial = 0.25  # wait(): the first pause between polls, growing by half each time
+    poll_cap = 5.0
+
+    def __init__(self, transport: AsyncTransport, defaults: CallOptions, settings: ChannelSettings) -> None:
+        self._transport = transport
+        self._defaults = defaults
+        self._settings = settings
+        self._http = AsyncFileHttp(settings)
+
+    def _call(self, config: Any) -> CallOptions:
+        override = core.call_options(config)
+        return self._defaults if override is None else self._defaults.merged(override)
+
+    def _file(self, raw: pb.File) -> AsyncFile:
+        return AsyncFile(raw, self)
+
+    def _key(self) -> str | None:
+        key = self._settings.api_key
+        return str(key) if key else None
+
+    # -- metadata over gRPC --------------------------------------------------------------------
+
+    async def get(self, *, name: Any, config: CallConfig | None = None) -> AsyncFile:
+        """A file's metadata by name (``files/x``, ``x``, or a File); NotFoundError once it is gone.
+
+        >>> file = await client.aio.files.upload(file=b"hello", mime_type="text/plain")
+        >>> (await client.aio.files.get(name=file.name)).size_bytes
+        5
+        """
+        options = self._call(config)
+        raw = await self._transport.unary(
+            core.GET_FILE,
+            pb.GetFileRequest(name=core.to_file_name(name)),
+            options=options,
+            metadata=options.metadata,
+        )
+        return self._file(raw)
+
+    def list(self, *, config: dict[str, Any] | None = None) -> AsyncIterator[AsyncFile]:
+        """Every file, fetched page by page as the iteration advances (``page_size`` per page).
+
+        >>> names = [f.name async for f in client.aio.files.list(config={"page_size": 2})]
+        >>> all(name.startswith("files/") for name in names)
+        True
+        """
+        cfg = dict(config or {})
+        size = cfg.pop("page_size", 0) or 0
+        token = cfg.pop("page_token", "") or ""
+        if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+            raise TypeError(f"config.page_size: expected a non-negative int, got {size!r}")
+        options = self._call(cfg)
+
+        async def pages() -> AsyncIterator[AsyncFile]:
+            page_token = token
+            while True:
+                request = pb.ListFilesRequest(page_size=size, page_token=page_token)
+                page = await self._transport.unary(
+                    core.LIST_FILES, request, options=options, metadata=options.metadata
+                )
+                for raw in page.files:
+                    yield self._file(raw)
+                page_token = page.next_page_token
+                if not page_token:
+                    return
+
+        return pages()
+
+    async def delete(self, *, name: Any, config: CallConfig | None = None) -> None:
+        """Delete a file (``files/x``, ``x`` or a File); NotFoundError when there is none."""
+        options = self._call(config)
+        await self._transport.unary(
+            core.DELETE_FILE,
+            pb.DeleteFileRequest(name=core.to_file_name(name)),
+            options=options,
+            metadata=options.metadata,
+        )
+
+    async def wait(self, name: Any, *, timeout: float | None = None) -> AsyncFile:
+        """The file once ACTIVE, polling PROCESSING with backoff (``poll_initial`` growing to
+        ``poll_cap``); FileFailedError with the file's error if it FAILED; FileWaitTimeoutError
+        after `timeout` seconds (the file goes on processing)."""
+        file_name = core.to_file_name(name)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        pause = self.poll_initial
+        while True:
+            file = await self.get(name=file_name)
+            if file.raw.state == pb.File.State.ACTIVE:
+                return file
+            if file.raw.state == pb.File.State.FAILED:
+                error = from_status(file.raw.error)
+                raise FileFailedError(
+                    f"the file {file_name} FAILED to process: {error}", file=file, error=error
+                ) from error
+            if deadline is not None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise FileWaitTimeoutError(
+                        f"the file {file_name} is still {file.state} after {timeout} s",
+                        name=file_name,
+                        file=file,
+                    )
+                pause = min(pause, left)
+            await self._http.sleep(pause)
+            pause = min(pause * 1.5, self.poll_cap)
+
+    # -- bytes over HTTP -----------------------------------------------------------------------
+
+    async def upload(
+        self,
+        *,
+        file: FileSource,
+        mime_type: str | None = None,
+        display_name: str | None = None,
+        name: str | None = None,
+        chunk_size: int = core.DEFAULT_CHUNK_SIZE,
+        on_progress: Progress | None = None,
+        wait: bool = False,
+        wait_timeout: float | None = None,
+        resume: UploadSession | dict[str, Any] | str | None = None,
+        on_session: Any = None,
+        config: CallConfig | None = None,
+    ) -> AsyncFile:
+        """Upload `file` (a path, bytes or a binary file object) with the resumable protocol.
+
+        >>> file = await client.aio.files.upload(file=b"%PDF-1.7 ...", display_name="report")
+        >>> file.mime_type, file.state
+        ('application/pdf', 'ACTIVE')
+
+        The mime type is `mime_type`, else the name's extension, else the content's magic bytes
+        (ValueError when none tells). ``resume`` (an UploadSession, its dict or JSON) goes on with
+        an upload an earlier process started; ``on_session(session)`` is called once the server
+        has opened the session (save it to resume after a crash). ``wait=True`` returns the file
+        once ACTIVE (``wait_timeout`` seconds at most). ``config`` may carry ``metadata``, sent as
+        headers of the upload's first request.
+        """
+        chunk = core.chunk_size_for(chunk_size, 1)
+        source = await self._http.run(core.open_source, file)
+        try:
+            core.check_size(source.size)
+            source_name = source.name if isinstance(source.name, str) else None
+            saved = core.to_session(resume) if resume is not None else None
+            if saved is not None and saved.mime_type and mime_type is None:
+                mime = saved.mime_type  # what the session was started with
+            else:
+                head = await self._http.run(source.read, 0, core.SNIFF_BYTES)
+                mime = core.choose_mime_type(mime_type, source_name, head)
+            digest = await self._http.run(source.sha256)
+            if saved is not None:
+                session = saved
+                if (session.size, session.sha256) != (source.size, digest):
+                    raise ValueError(
+                        "resume: the source is not the one this session was uploading "
+                        f"(size {source.size} vs {session.size}, or its SHA-256 differs)"
+                    )
+            else:
+                label = display_name or (os.path.basename(source_name) if source_name else None)
+                session = await self._start(source.size, mime, label, name, digest, config)
+                if on_session is not None:
+                    on_session(session)
+            raw = await self._send(source, session, chunk, on_progress, ask_first=resume is not None)
+        finally:
+            await self._http.run(source.close)
+        uploaded = self._file(raw)
+        if wait:
+            return await self.wait(uploaded, timeout=wait_timeout)
+        return uploaded
+
+    async def _start(
+        self, size: int, mime: str, display_name: str | None, name: str | None, digest: str, config: Any
+    ) -> UploadSession:
+        headers = core.start_headers(self._key(), size, mime)
+        for key, value in self._call(config).metadata:
+            if isinstance(value, str):
+                headers[key] = value
+        body = core.start_body(mime, display_name, name)
+        url = self._http.base_url() + core.UPLOAD_PATH
+        failures = 0
+        while True:
+            try:
+                answer = await self._http.post(url, headers, body)
+            except HttpTransportError:
+                answer = None
+            if answer is not None and answer.status == 200 and "x-goog-upload-url" in answer.headers:
+                granularity = int(answer.headers.get("x-goog-upload-chunk-granularity", "1") or 1)
+                return UploadSession(
+                    url=answer.headers["x-goog-upload-url"],
+                    size=size,
+                    sha256=digest,
+                    granularity=granularity,
+                    mime_type=mime,
+                    display_name=display_name or "",
+                )
+            if answer is not None and not _retryable(answer.status):
+                raise _http_error(answer, "starting the upload")
+            failures += 1
+            if failures >= self.max_failures:
+                if answer is not None:
+                    raise _http_error(answer, "starting the upload")
+                raise _http_error(
+                    HttpAnswer(503, {}, b""), "starting the upload (the connection kept failing)"
+                )
+            await self._http.sleep(core.backoff(failures, self.backoff_base, self.backoff_cap))
+
+    async def _query(self, session: UploadSession) -> HttpAnswer:
+        return await self._http.post(session.url, core.chunk_headers(self._key(), "query", 0), b"")
+
+    async def _send(
+        self,
+        source: core.Source,
+        session: UploadSession,
+        chunk_size: int,
+        on_progress: Progress | None,
+        *,
+        ask_first: bool,
+    ) -> pb.File:
+        total = session.size
+        chunk = core.chunk_size_for(chunk_size, session.granularity)
+        reported = -1
+
+        def report(sent: int) -> None:
+            nonlocal reported
+            if on_progress is not None and sent > reported:
+                reported = sent
+                on_progress(sent, total)
+
+        failures = 0
+        last_error: BaseException | None = None
+        offset = session.offset
+        must_ask = ask_first  # a fresh session starts at 0; a resumed one asks the server first
+        while True:
+            if must_ask:
+                try:
+                    asked = await self._query(session)
+                except HttpTransportError as exc:
+                    asked, last_error = None, exc
+                if asked is not None and asked.status == 200:
+                    status = asked.headers.get("x-goog-upload-status", "active")
+                    if status == "final":
+                        report(total)
+                        return core.file_from_json(asked.body)
+                    if status != "active":
+                        raise UploadInterruptedError(
+                            f"the upload session is {status}: start a new upload", session=session.at(offset)
+                        )
+                    offset = int(asked.headers.get("x-goog-upload-size-received", offset))
+                    must_ask = False
+                    report(offset)
+                elif asked is not None and not _retryable(asked.status):
+                    error = _http_error(asked, "resuming the upload")
+                    raise UploadInterruptedError(
+                        f"the upload cannot resume: {error}", session=session.at(offset)
+                    ) from error
+                else:
+                    if asked is not None:
+                        last_error = _http_error(asked, "asking the server how much it has")
+                    failures += 1
+                    if failures >= self.max_failures:
+                        raise UploadInterruptedError(
+                            _gave_up(failures, offset, total), session=session.at(offset)
+                        ) from last_error
+                    await self._http.sleep(core.backoff(failures, self.backoff_base, self.backoff_cap))
+                    continue
+            size = min(chunk, total - offset)
+            final = offset + size >= total
+            data = await self._http.run(source.read, offset, size)
+            if len(data) != size:
+                raise ValueError(
+                    f"the source changed while uploading: {len(data)} bytes at {offset}, expected {size}"
+                )
+            command = "upload, finalize" if final else "upload"
+            try:
+                answer: HttpAnswer | None = await self._http.post(
+                    session.url, core.chunk_headers(self._key(), command, offset), data
+                )
+            except HttpTransportError as exc:
+                answer, last_error = None, exc
+            del data
+            if answer is not None and answer.status == 200:
+                if final:
+                    report(total)
+                    return core.file_from_json(answer.body)
+                received = answer.headers.get("x-goog-upload-size-received")
+                offset = int(received) if received is not None else offset + size
+                failures = 0
+                report(offset)
+                continue
+            if answer is not None and not _retryable(answer.status) and answer.status != 400:
+                error = _http_error(answer, "uploading a chunk")
+                raise UploadInterruptedError(
+                    f"the server refused the upload: {error}", session=session.at(offset)
+                ) from error
+            if answer is not None:
+                last_error = _http_error(answer, "uploading a chunk")
+            failures += 1
+            if failures >= self.max_failures:
+                raise UploadInterruptedError(
+                    _gave_up(failures, offset, total), session=session.at(offset)
+                ) from last_error
+            if answer is None or answer.status != 400:
+                await self._http.sleep(core.backoff(failures, self.backoff_base, self.backoff_cap))
+            must_ask = True  # never re-send blindly: the server says where to go on from
+
+    async def download(self, *, file: Any, path: str | os.PathLike[str] | None = None) -> str:
+        """Stream a (generated) file's bytes to `path` (default: its id in the current directory);
+        returns the path. The key goes in a header."""
+        file_name = core.to_file_name(file)
+        target = os.fspath(path) if path is not None else file_name.split("/", 1)[1]
+        url = f"{self._http.base_url()}/v1beta/{file_name}:download?alt=media"
+        key = self._key()
+        headers = {"x-goog-api-key": key} if key else {}
+        answer = await self._http.download(url, headers, target, 1024 * 1024)
+        if answer.status != 200:
+            raise _http_error(answer, f"downloading {file_name}")
+        return target
+
+    async def aclose(self) -> None:
+        """Close the running loop's HTTP connections."""
+        await self._http.aclose()

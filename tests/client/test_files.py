@@ -1,0 +1,515 @@
+"""client.files and client.aio.files against the emulator, over real HTTP (uploads, downloads) and
+gRPC (metadata) on loopback: resumes after resets, lost answers and 5xx, byte-identical files on
+the server, a session saved and resumed by a new client, bounded memory, progress, an event loop
+that keeps running, waits for ACTIVE, FAILED, the key kept out of URLs, logs and errors, and files
+in generate calls."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+import itertools
+import json
+import logging
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("httpx2")
+
+import genai
+from genai.errors import (
+    FailedPreconditionError,
+    FileFailedError,
+    FileNotActiveError,
+    FileWaitTimeoutError,
+    UploadInterruptedError,
+)
+from genai.testing import Emulator
+
+GRANULARITY = 64 * 1024
+CHUNK = 128 * 1024
+KEY = "files-secret-key-4242"
+
+
+@pytest.fixture(scope="module")
+def emu() -> Iterator[Emulator]:
+    with Emulator(upload_granularity=GRANULARITY, api_keys=[KEY]) as emulator:
+        yield emulator
+
+
+def fast(client: genai.Client) -> genai.Client:
+    """Shorter backoffs and polls, on both faces (the protocol is the same)."""
+    for files in (client.files, client.aio.files):
+        files.backoff_base = 0.01  # type: ignore[misc]
+        files.backoff_cap = 0.05  # type: ignore[misc]
+        files.poll_initial = 0.02  # type: ignore[misc]
+    return client
+
+
+@pytest.fixture
+def client(emu: Emulator) -> Iterator[genai.Client]:
+    with emu.client(timeout=10) as c:
+        yield fast(c)
+
+
+def knobs(**headers: str) -> dict[str, Any]:
+    return {"metadata": [(f"x-emulator-{name.replace('_', '-')}", value) for name, value in headers.items()]}
+
+
+def server_sha256(emu: Emulator, name: str) -> str:
+    return hashlib.sha256(emu.server.backend.files.data(name)).hexdigest()
+
+
+class ChunkLog:
+    """Records the (command, offset, length) of every request the upload sends, and every URL."""
+
+    def __init__(self, files: Any) -> None:
+        self.requests: list[tuple[str, int, int]] = []
+        self.urls: list[str] = []
+        self.headers: list[dict[str, str]] = []
+        # What the server said it had, after each request that was answered (in order), by request.
+        self.confirmed: list[int] = []
+        self.answered: list[int] = []
+        http = files._http
+        post = http.post
+
+        def record(url: str, headers: Any, content: bytes) -> Any:
+            self.urls.append(url)
+            self.headers.append(dict(headers))
+            command = headers.get("X-Goog-Upload-Command", "")
+            self.requests.append((command, int(headers.get("X-Goog-Upload-Offset", -1)), len(content)))
+            answer = post(url, headers, content)  # raises on a reset: no answer to note
+            received = answer.headers.get("x-goog-upload-size-received")
+            self.confirmed.append(int(received) if received is not None else -1)
+            self.answered.append(len(self.requests) - 1)
+            return answer
+
+        http.post = record
+
+
+def check_never_resent(log: ChunkLog, size: int) -> None:
+    """Every byte went out in an acknowledged chunk exactly once: a chunk never starts before what
+    the server had already confirmed."""
+    confirmed_after = dict(zip(log.answered, log.confirmed, strict=True))
+    confirmed = 0
+    for index, (command, offset, _) in enumerate(log.requests):
+        if command.startswith("upload"):
+            assert offset >= confirmed, f"re-sent bytes the server had: offset {offset} < {confirmed}"
+        confirmed = max(confirmed, confirmed_after.get(index, -1))
+    assert confirmed > 0, "no answer said how much the server had: the check above proved nothing"
+    chunks = [(offset, length) for command, offset, length in log.requests if command.startswith("upload")]
+    assert chunks[-1][0] + chunks[-1][1] == size
+
+
+# -- resumes ------------------------------------------------------------------------------------------
+
+
+def test_resets_mid_chunk_lost_answers_and_5xx_resume_to_an_identical_file(
+    client: genai.Client, emu: Emulator, tmp_path: Path
+) -> None:
+    data = os.urandom(CHUNK * 6 + 1234)  # 7 chunks
+    path = tmp_path / "big.bin"
+    path.write_bytes(data)
+    log = ChunkLog(client.files)
+    progress: list[tuple[int, int]] = []
+    file = client.files.upload(
+        file=path,
+        mime_type="application/octet-stream",
+        chunk_size=CHUNK,
+        on_progress=lambda sent, total: progress.append((sent, total)),
+        config=knobs(upload_reset="5000:3", upload_drop_answer="2", upload_5xx="503:1"),
+    )
+    assert file.size_bytes == len(data) and file.state == "ACTIVE"
+    assert server_sha256(emu, file.name) == hashlib.sha256(data).hexdigest() == file.sha256_hash
+    commands = [command for command, _, _ in log.requests]
+    assert commands.count("query") >= 5  # each failure asked the server how much it had
+    check_never_resent(log, len(data))
+    # The answers lost after the server kept a chunk: the next chunk went on from the server's count.
+    uploads = [offset for command, offset, _ in log.requests if command.startswith("upload")]
+    assert (
+        len(uploads) == 7 + 3 + 1
+    )  # 7 chunks, 3 cut mid-chunk and 1 answered 503 sent again; none after a lost answer
+    sent = [s for s, _ in progress]
+    assert sent == sorted(sent) and len(set(sent)) == len(sent)
+    assert progress[-1] == (len(data), len(data)) and all(total == len(data) for _, total in progress)
+
+
+def test_the_async_face_resumes_the_same_way_and_never_blocks_the_loop(
+    client: genai.Client, emu: Emulator
+) -> None:
+    data = os.urandom(CHUNK * 2 + 7)
+
+    class SlowDisk(io.BytesIO):
+        """A file whose reads take 0.3 s: read on the loop, they would stop the ticker that long."""
+
+        def read(self, size: int | None = -1) -> bytes:
+            time.sleep(0.3)
+            return super().read(size)
+
+    async def main() -> tuple[Any, float, int]:
+        ticks: list[float] = []
+
+        async def ticker() -> None:
+            while True:
+                ticks.append(time.perf_counter())
+                await asyncio.sleep(0.005)
+
+        task = asyncio.create_task(ticker())
+        try:
+            file = await client.aio.files.upload(
+                file=SlowDisk(data),
+                mime_type="application/octet-stream",
+                chunk_size=CHUNK,
+                config=knobs(upload_reset="1000:2", upload_5xx="500:1"),
+            )
+        finally:
+            task.cancel()
+            await client.aio.files.aclose()
+        gaps = [b - a for a, b in itertools.pairwise(ticks)]
+        return file, max(gaps), len(ticks)
+
+    file, worst_gap, count = asyncio.run(main())
+    assert server_sha256(emu, file.name) == hashlib.sha256(data).hexdigest()
+    assert count > 50
+    assert worst_gap < 0.2, f"the event loop stalled for {worst_gap:.3f} s during the upload"
+
+
+def test_a_session_saved_by_one_client_is_resumed_by_another(emu: Emulator, tmp_path: Path) -> None:
+    data = os.urandom(CHUNK * 5 + 99)
+    path = tmp_path / "resumable.bin"
+    path.write_bytes(data)
+    saved: list[str] = []
+
+    class Crash(Exception):
+        pass
+
+    def crash_after_three_chunks(sent: int, total: int) -> None:
+        if sent >= 3 * CHUNK:
+            raise Crash  # the process "dies" here, with three chunks on the server
+
+    with emu.client() as first, pytest.raises(Crash):
+        first.files.upload(
+            file=path,
+            mime_type="application/octet-stream",
+            chunk_size=CHUNK,
+            on_session=lambda session: saved.append(session.to_json()),
+            on_progress=crash_after_three_chunks,
+        )
+    assert len(saved) == 1 and KEY not in saved[0]
+    session = json.loads(saved[0])
+
+    with emu.client() as second:
+        log = ChunkLog(second.files)
+        progress: list[int] = []
+        file = second.files.upload(
+            file=str(path), chunk_size=CHUNK, resume=session, on_progress=lambda s, t: progress.append(s)
+        )
+    assert server_sha256(emu, file.name) == hashlib.sha256(data).hexdigest()
+    assert log.requests[0][0] == "query"  # it asked the server first ...
+    first_chunk = next(offset for command, offset, _ in log.requests if command.startswith("upload"))
+    assert first_chunk == 3 * CHUNK  # ... and sent only what the server did not have
+    assert progress[0] == 3 * CHUNK and progress[-1] == len(data)
+
+    with emu.client() as third, pytest.raises(ValueError, match="not the one this session"):
+        third.files.upload(file=b"other bytes", mime_type="text/plain", resume=session)
+
+
+def test_giving_up_hands_back_a_session_that_resumes(client: genai.Client, emu: Emulator) -> None:
+    data = os.urandom(CHUNK * 2 + 5)
+    client.files.max_failures = 3  # type: ignore[misc]
+    with pytest.raises(UploadInterruptedError) as caught:
+        client.files.upload(
+            file=data,
+            mime_type="application/octet-stream",
+            chunk_size=CHUNK,
+            config=knobs(upload_5xx="503:8"),
+        )
+    session = caught.value.session
+    assert session.size == len(data) and session.offset == 0
+    assert KEY not in str(caught.value) and KEY not in repr(caught.value) and KEY not in session.to_json()
+    # The session still answers 503 for a while: a client with a larger budget gets through.
+    client.files.max_failures = 100  # type: ignore[misc]
+    file = client.files.upload(file=data, chunk_size=CHUNK, resume=session.to_json())
+    assert server_sha256(emu, file.name) == hashlib.sha256(data).hexdigest()
+
+
+def test_a_lost_session_is_an_error_with_the_session(client: genai.Client) -> None:
+    with pytest.raises(UploadInterruptedError) as caught:
+        client.files.upload(
+            file=os.urandom(CHUNK * 3),
+            mime_type="video/mp4",
+            chunk_size=CHUNK,
+            config=knobs(upload_lose_after="1"),
+        )
+    assert "NOT_FOUND" in str(caught.value.__cause__) or "session" in str(caught.value)
+
+
+# -- memory -------------------------------------------------------------------------------------------
+
+MEMORY_SCRIPT = textwrap.dedent(
+    """
+    import asyncio, sys, tracemalloc
+    import genai
+    path, endpoint, http_endpoint, key, face = sys.argv[1:]
+    client = genai.Client(endpoint=endpoint, http_endpoint=http_endpoint, insecure=True, api_key=key)
+    tracemalloc.start()
+    if face == "sync":
+        file = client.files.upload(file=path, mime_type="application/octet-stream", chunk_size=256 * 1024)
+    else:
+        async def main():
+            try:
+                return await client.aio.files.upload(
+                    file=path, mime_type="application/octet-stream", chunk_size=256 * 1024
+                )
+            finally:
+                await client.aio.files.aclose()
+        file = asyncio.run(main())
+    peak = tracemalloc.get_traced_memory()[1]
+    print(file.size_bytes, peak)
+    """
+)
+
+
+@pytest.mark.parametrize("face", ["sync", "async"])
+def test_memory_is_bounded_by_the_chunk_size_not_the_file_size(
+    emu: Emulator, tmp_path: Path, face: str
+) -> None:
+    size = 24 * 1024 * 1024
+    path = tmp_path / "large.bin"
+    with open(path, "wb") as out:
+        for _ in range(size // (1024 * 1024)):
+            out.write(os.urandom(1024 * 1024))
+    # The client runs in its own process, so that only its memory is measured (not the emulator's).
+    done = subprocess.run(
+        [sys.executable, "-c", MEMORY_SCRIPT, str(path), emu.endpoint, emu.http_endpoint, KEY, face],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    uploaded, peak = map(int, done.stdout.split())
+    assert uploaded == size
+    # 256 KiB chunks: a few copies of one chunk and the clients' own state, far below the 24 MiB file.
+    assert peak < 6 * 1024 * 1024, f"peak {peak} bytes for a {size}-byte upload"
+
+
+# -- checks before anything is sent ---------------------------------------------------------------
+
+
+def test_checks_before_sending(client: genai.Client, tmp_path: Path) -> None:
+    log = ChunkLog(client.files)
+    with pytest.raises(FileNotFoundError, match=r"missing\.mp4"):
+        client.files.upload(file=tmp_path / "missing.mp4")
+    with pytest.raises(IsADirectoryError):
+        client.files.upload(file=tmp_path)
+    with pytest.raises(ValueError, match="mime type"):
+        client.files.upload(file=b"\x00\x01\x02\xff\xfe")
+
+    class Huge(io.RawIOBase):
+        def readable(self) -> bool:
+            return True
+
+        def seekable(self) -> bool:
+            return True
+
+        def tell(self) -> int:
+            return 0
+
+        def seek(self, offset: int, whence: int = 0) -> int:
+            return 3 * 1024**3 if whence == io.SEEK_END else offset
+
+    with pytest.raises(ValueError, match="2 GB"):
+        client.files.upload(file=Huge(), mime_type="video/mp4")
+    with pytest.raises(TypeError, match="binary"):
+        client.files.upload(file=io.StringIO("text"))
+    assert log.requests == []  # nothing was sent
+
+
+def test_mime_types_from_the_name_the_content_or_the_caller(client: genai.Client, tmp_path: Path) -> None:
+    named = tmp_path / "notes.md"
+    named.write_text("# Notes\n")
+    assert client.files.upload(file=named).mime_type == "text/markdown"
+    assert client.files.upload(file=b"%PDF-1.7\n...").mime_type == "application/pdf"
+    assert client.files.upload(file=b"\x89PNG\r\n\x1a\n0000").mime_type == "image/png"
+    assert client.files.upload(file=named, mime_type="text/plain").mime_type == "text/plain"
+    assert client.files.upload(file=named).display_name == "notes.md"
+
+
+# -- waits ----------------------------------------------------------------------------------------------
+
+
+def test_wait_for_active_and_failed_surfaces(client: genai.Client) -> None:
+    file = client.files.upload(
+        file=b"clip", mime_type="video/mp4", wait=True, config=knobs(file_processing_seconds="0.3")
+    )
+    assert file.state == "ACTIVE"
+    slow = client.files.upload(
+        file=b"clip", mime_type="video/mp4", config=knobs(file_processing_seconds="0.3")
+    )
+    assert slow.state == "PROCESSING"
+    assert slow.wait_active(timeout=5).state == "ACTIVE"
+    stuck = client.files.upload(
+        file=b"clip", mime_type="video/mp4", config=knobs(file_processing_seconds="60")
+    )
+    with pytest.raises(FileWaitTimeoutError) as timed_out:
+        client.files.wait(stuck.name, timeout=0.2)
+    assert timed_out.value.name == stuck.name
+    failing = client.files.upload(
+        file=b"clip", mime_type="video/mp4", config=knobs(file_fail="Unsupported codec")
+    )
+    with pytest.raises(FileFailedError, match="Unsupported codec") as failed:
+        failing.wait_active()
+    assert failed.value.file.state == "FAILED" and failed.value.error.message == "Unsupported codec"
+
+    async def on_the_loop() -> None:
+        try:
+            waited = await client.aio.files.upload(
+                file=b"clip", mime_type="video/mp4", wait=True, config=knobs(file_processing_seconds="0.2")
+            )
+            assert waited.state == "ACTIVE"
+            with pytest.raises(FileFailedError):
+                await client.aio.files.wait(failing.name)
+        finally:
+            await client.aio.files.aclose()
+
+    asyncio.run(on_the_loop())
+
+
+# -- metadata -------------------------------------------------------------------------------------------
+
+
+def test_get_list_delete_download(client: genai.Client, emu: Emulator, tmp_path: Path) -> None:
+    made = [client.files.upload(file=f"file {i}".encode(), mime_type="text/plain") for i in range(3)]
+    names = [f.name for f in client.files.list(config={"page_size": 2})]
+    assert {f.name for f in made} <= set(names) and len(names) == len(set(names))
+    assert client.files.get(name=made[0].name.removeprefix("files/")) == made[0]
+    client.files.delete(name=made[0])
+    with pytest.raises(genai.errors.NotFoundError):
+        client.files.get(name=made[0].name)
+
+    generated = genai.types.File(
+        name="files/video-out", mime_type="video/mp4", source=genai.types.File.Source.GENERATED
+    )
+    data = os.urandom(300_000)
+    emu.server.backend.files.create(generated, data)
+    target = client.files.download(file="files/video-out", path=tmp_path / "out.mp4")
+    assert Path(target).read_bytes() == data
+
+    async def listed() -> list[str]:
+        try:
+            return [f.name async for f in client.aio.files.list(config={"page_size": 1})]
+        finally:
+            await client.aio.files.aclose()
+
+    assert set(asyncio.run(listed())) >= {made[1].name, made[2].name}
+
+
+# -- the key ------------------------------------------------------------------------------------------
+
+
+def test_the_key_stays_in_a_header(
+    client: genai.Client, emu: Emulator, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)  # httpx2 / httpcore2 log requests at DEBUG
+    log = ChunkLog(client.files)
+    errors: list[BaseException] = []
+    client.files.upload(
+        file=os.urandom(CHUNK * 2 + 1),
+        mime_type="video/mp4",
+        chunk_size=CHUNK,
+        config=knobs(upload_reset="10:2"),
+    )
+    client.files.max_failures = 2  # type: ignore[misc]
+    try:
+        client.files.upload(file=b"x" * 10, mime_type="text/plain", config=knobs(upload_5xx="503:9"))
+    except UploadInterruptedError as exc:
+        errors.append(exc)
+    with emu.client(api_key="wrong-key-5151") as other:
+        try:
+            other.files.upload(file=b"x", mime_type="text/plain")
+        except genai.errors.APIError as exc:
+            errors.append(exc)
+    try:
+        client.files.download(file="files/none", path=tmp_path / "none")
+    except genai.errors.APIError as exc:
+        errors.append(exc)
+    assert len(errors) == 3
+    assert log.urls and all(KEY not in url and "key=" not in url for url in log.urls)
+    assert all(h.get("x-goog-api-key") == KEY for h in log.headers if "X-Goog-Upload-Protocol" in h)
+    for error in errors:
+        chain: BaseException | None = error
+        while chain is not None:
+            assert KEY not in str(chain) and KEY not in repr(chain) and "wrong-key-5151" not in str(chain)
+            chain = chain.__cause__ or chain.__context__
+    records = [record.getMessage() for record in caplog.records]
+    assert records, "httpx2 logged nothing: the check below would prove nothing"
+    assert all(KEY not in message for message in records)
+
+
+# -- files in contents --------------------------------------------------------------------------------
+
+
+def test_files_in_generate_calls(client: genai.Client) -> None:
+    file = client.files.upload(file=b"The tide is high.", mime_type="text/plain")
+    reply = client.models.generate_content(model="gemini-2.5-flash", contents=[file, "Summarise the file."])
+    assert reply.text
+    as_message = client.models.generate_content(model="gemini-2.5-flash", contents=[file.raw, "Again."])
+    assert as_message.text
+
+    waiting = client.files.upload(
+        file=b"later", mime_type="text/plain", config=knobs(file_processing_seconds="60")
+    )
+    with pytest.raises(FileNotActiveError, match="PROCESSING"):
+        client.models.generate_content(model="gemini-2.5-flash", contents=[waiting, "Summarise."])
+    # A part that only names the file (its state unknown to the client) is refused by the server.
+    part = genai.types.Part(file_data=genai.types.FileData(file_uri=waiting.uri, mime_type="text/plain"))
+    with pytest.raises(FailedPreconditionError, match="ACTIVE"):
+        client.models.generate_content(model="gemini-2.5-flash", contents=[part])
+
+
+# -- the command line -----------------------------------------------------------------------------------
+
+
+def test_the_files_commands(
+    emu: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from genai.cli import main
+
+    monkeypatch.setenv("GEMINI_API_KEY", KEY)
+    monkeypatch.delenv("GOOGLE_API_KEY", raising=False)
+    target = ["--endpoint", emu.endpoint, "--http-endpoint", emu.http_endpoint, "--insecure"]
+    path = tmp_path / "notes.txt"
+    path.write_bytes(b"x" * (3 * 1024 * 1024 + 5))
+    assert main([*target, "files", "upload", str(path), "--wait", "--display-name", "notes"]) == 0
+    out, err = capsys.readouterr()
+    name, state, mime, size, display, uri = out.strip().split("\t")
+    assert uri.endswith(name)
+    assert (state, mime, size, display) == ("ACTIVE", "text/plain", str(3 * 1024 * 1024 + 5), "notes")
+    assert "100%" in err and "3.0/3.0 MiB" in err and KEY not in err
+
+    assert main([*target, "files", "list", "--page-size", "1"]) == 0
+    assert name in [line.split("\t")[0] for line in capsys.readouterr().out.splitlines()]
+    assert main([*target, "files", "get", name]) == 0
+    assert capsys.readouterr().out.startswith(name + "\tACTIVE\t")
+    assert main([*target, "files", "delete", name]) == 0
+    capsys.readouterr()
+    assert main([*target, "files", "get", name]) == 1
+    assert "NOT_FOUND" in capsys.readouterr().err
+
+    generated = genai.types.File(
+        name="files/cli-out", mime_type="video/mp4", source=genai.types.File.Source.GENERATED
+    )
+    emu.server.backend.files.create(generated, b"frames")
+    assert main([*target, "files", "download", "cli-out", str(tmp_path / "out.mp4")]) == 0
+    assert (tmp_path / "out.mp4").read_bytes() == b"frames"
+    assert main([*target, "files", "upload", str(tmp_path / "missing.bin")]) == 1
+    assert "missing.bin" in capsys.readouterr().err
