@@ -1,4 +1,5 @@
-"""The emulator's plain HTTP endpoints: resumable uploads and downloads of files (`_files`).
+"""The emulator's plain HTTP endpoints: resumable uploads and downloads of files (`_files`), and
+downloads of generated videos (`_predict`).
 
 They share the port of the WebSocket front end (`_websocket` hands every connection whose first
 request is not for the live path to `serve_http`). One request per connection (answers carry
@@ -14,6 +15,7 @@ request is not for the live path to `serve_http`). One request per connection (a
         -> 200, X-Goog-Upload-Status (active | final | cancelled), X-Goog-Upload-Size-Received;
            on finalize (and a query of a final session) the JSON {"file": {...}}
     GET /v1beta/files/ID:download?alt=media   the bytes of a file (the key in x-goog-api-key)
+    GET /v1beta/generatedVideos/ID:download   a generated video's bytes (recorded in backend.videos)
 
 Errors are JSON `{"error": {"code", "message", "status"}}` as the API's. The key (checked as on
 gRPC when the server has keys) is read from `x-goog-api-key` only, never from the URL.
@@ -34,6 +36,8 @@ from google.protobuf import json_format
 
 from ._backend import Backend
 from ._files import UploadError, UploadKnobs, UploadSession
+from ._predict import DOWNLOAD_PREFIX as VIDEO_PREFIX
+from ._predict import DOWNLOAD_SUFFIX as VIDEO_SUFFIX
 from ._status import RpcFailure
 from ._store import StoreError
 
@@ -153,7 +157,21 @@ class HttpService:
             if request.method != "GET":
                 raise UploadError(405, "Use GET to download a file.")
             return self._download(request)
+        if request.path.startswith(VIDEO_PREFIX) and request.path.endswith(VIDEO_SUFFIX):
+            if request.method != "GET":
+                raise UploadError(405, "Use GET to download a generated video.")
+            return self._video(request, request.path[len(VIDEO_PREFIX) : -len(VIDEO_SUFFIX)])
         raise UploadError(404, f"Not found: {request.path}")
+
+    def _video(self, request: Request, video_id: str) -> Answer:
+        """A generated video's bytes (`_predict`; the key checked as on gRPC: 401 without, 403 bad)."""
+        videos = self._backend.videos
+        videos.record(request.target, dict(request.headers))
+        self._authenticate(request)
+        data = videos.get(video_id)
+        if data is None:
+            raise UploadError(404, f"No generated video {video_id!r}.")
+        return 200, {"Content-Type": "video/mp4"}, data
 
     async def _body(self, request: Request, reader: asyncio.StreamReader) -> bytes:
         try:

@@ -36,7 +36,6 @@ from genai_protos import generative_service_pb2
 from google.protobuf import json_format
 from google.rpc import error_details_pb2
 from websockets.asyncio.server import Server, ServerConnection, serve
-from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
@@ -44,7 +43,6 @@ from ._backend import Backend
 from ._http import HttpService
 from ._live import LiveSession
 from ._live_messages import LiveClose, Unrecognized
-from ._predict import DOWNLOAD_PREFIX, DOWNLOAD_SUFFIX
 from ._prelude import API_KEY_HEADER
 from ._status import RpcFailure
 from ._work import INLINE_BYTES
@@ -271,44 +269,7 @@ class WebSocketFrontEnd:
 
 
 def _route(backend: Backend, connection: ServerConnection, request: Request) -> Response | None:
-    """Live sessions at PATH, generated videos' downloads (GET, the key in x-goog-api-key), else 404."""
-    path = urlsplit(request.path).path
-    if path.startswith(DOWNLOAD_PREFIX) and path.endswith(DOWNLOAD_SUFFIX):
-        return _download(backend, request, path[len(DOWNLOAD_PREFIX) : -len(DOWNLOAD_SUFFIX)])
-    if path != PATH:
+    """Live sessions at PATH (every other request went to `_http` before the handshake)."""
+    if urlsplit(request.path).path != PATH:
         return connection.respond(HTTPStatus.NOT_FOUND, f"Not found: the live endpoint is {PATH}\n")
     return None
-
-
-def _download(backend: Backend, request: Request, video_id: str) -> Response:
-    """A generated video's bytes (the key checked as on gRPC: 401 without one, 403 for a bad one)."""
-    headers = {name.lower(): value for name, value in request.headers.raw_items()}
-    backend.videos.record(request.path, headers)
-    try:
-        backend.prelude.authenticate(headers)
-    except RpcFailure as failure:
-        status = (
-            HTTPStatus.UNAUTHORIZED
-            if failure.code is grpc.StatusCode.UNAUTHENTICATED
-            else HTTPStatus.FORBIDDEN
-        )
-        return _plain(status, failure.message)
-    data = backend.videos.get(video_id)
-    if data is None:
-        return _plain(HTTPStatus.NOT_FOUND, f"No generated video {video_id!r}.")
-    response_headers = Headers(
-        [("Content-Type", "video/mp4"), ("Content-Length", str(len(data))), ("Connection", "close")]
-    )
-    return Response(HTTPStatus.OK.value, HTTPStatus.OK.phrase, response_headers, data)
-
-
-def _plain(status: HTTPStatus, text: str) -> Response:
-    body = (text + "\n").encode()
-    headers = Headers(
-        [
-            ("Content-Type", "text/plain; charset=utf-8"),
-            ("Content-Length", str(len(body))),
-            ("Connection", "close"),
-        ]
-    )
-    return Response(status.value, status.phrase, headers, body)
