@@ -269,6 +269,9 @@ class AsyncClient:
     async def aclose(self) -> None:
         """Close the running event loop's connections; calls on them are cancelled. Idempotent."""
         await self._transport.close_loop()
+        files = self.__dict__.get("files")  # (made on first use: nothing to close before)
+        if files is not None:
+            await files.aclose()  # the HTTP connections of uploads and downloads
 
     async def __aenter__(self) -> AsyncClient:
         return self
