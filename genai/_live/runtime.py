@@ -339,16 +339,13 @@ class _Alongside:
 
     __slots__ = ("_asyncio_future_blocking", "_cancelled", "_future", "_loop", "_wake", "_woken")
 
-    def __init__(
-        self, loop: asyncio.AbstractEventLoop, future: asyncio.Future[Any], *, blocking: bool = False
-    ) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, future: asyncio.Future[Any]) -> None:
         self._loop = loop
         self._future = future
         self._wake: Callable[[Any], object] | None = None
         self._woken = False
         self._cancelled = False
-        # True: yielded to a task as it is (the task resets it), as a future's __await__ does.
-        self._asyncio_future_blocking = blocking
+        self._asyncio_future_blocking = False  # set by __await__ when it yields
 
     def get_loop(self) -> asyncio.AbstractEventLoop:
         return self._loop
@@ -412,7 +409,7 @@ def _carry(
     then: Callable[..., Coroutine[Any, Any, None]],
     args: tuple[Any, ...],
 ) -> Generator[Any, None, T]:
-    """Drives ``call`` from the awaiting task, waiting on its futures through ``_Alongside`` so that
+    """Drives ``call`` from the awaiting task, waiting on its futures through ``_Guard`` so that
     cancelling the task never cancels them (``AsyncLiveRuntime.finish_apart``)."""
     send = call.send
     while True:

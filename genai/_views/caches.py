@@ -15,21 +15,11 @@ when unset). The I/O that belongs to a cache (delete, the context manager) is th
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
 
+from genai._views.times import aware_time
 from genai._wire import messages as pb
 
 __all__ = ["CachedContentView"]
-
-
-def _time(
-    raw: pb.CachedContent, field: Literal["create_time", "update_time", "expire_time"]
-) -> dt.datetime | None:
-    if not raw.HasField(field):
-        return None
-    stamp: Any = getattr(raw, field)
-    moment: dt.datetime = stamp.ToDatetime(tzinfo=dt.timezone.utc)
-    return moment
 
 
 class CachedContentView:
@@ -57,16 +47,16 @@ class CachedContentView:
 
     @property
     def create_time(self) -> dt.datetime | None:
-        return _time(self.raw, "create_time")
+        return aware_time(self.raw, "create_time")
 
     @property
     def update_time(self) -> dt.datetime | None:
-        return _time(self.raw, "update_time")
+        return aware_time(self.raw, "update_time")
 
     @property
     def expire_time(self) -> dt.datetime | None:
         """When the server drops the cache (a ttl given at creation or update is turned into this)."""
-        return _time(self.raw, "expire_time")
+        return aware_time(self.raw, "expire_time")
 
     @property
     def usage_metadata(self) -> pb.CachedContentUsageMetadata:

@@ -15,6 +15,7 @@ import datetime as dt
 import enum
 from typing import Any
 
+from genai._views.times import aware_time
 from genai._wire import messages as pb
 
 __all__ = ["FileState", "FileView"]
@@ -34,14 +35,6 @@ class FileState(str, enum.Enum):
 
     def __repr__(self) -> str:
         return repr(self.value)  # shows as the plain string it equals
-
-
-def _time(raw: pb.File, field: str) -> dt.datetime | None:
-    if not raw.HasField(field):  # type: ignore[arg-type]
-        return None
-    stamp: Any = getattr(raw, field)
-    moment: dt.datetime = stamp.ToDatetime(tzinfo=dt.timezone.utc)
-    return moment
 
 
 class FileView:
@@ -105,16 +98,16 @@ class FileView:
 
     @property
     def create_time(self) -> dt.datetime | None:
-        return _time(self.raw, "create_time")
+        return aware_time(self.raw, "create_time")
 
     @property
     def update_time(self) -> dt.datetime | None:
-        return _time(self.raw, "update_time")
+        return aware_time(self.raw, "update_time")
 
     @property
     def expiration_time(self) -> dt.datetime | None:
         """When the server deletes the file (48 hours after its upload)."""
-        return _time(self.raw, "expiration_time")
+        return aware_time(self.raw, "expiration_time")
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, FileView) and self.raw == other.raw
