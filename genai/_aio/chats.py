@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Generic, overload
 
 from genai._aio.afc import AsyncFunctionRounds, AsyncFunctionRoundsStream
+from genai._aio.file_wait import wait_all_active
 from genai._aio.models import AsyncModels
 from genai._aio.streams import AsyncGenerateContentStream
 from genai._aio.turns import begin_turn
@@ -112,13 +113,15 @@ class AsyncChat(Generic[T]):
         """
         state = self._state
         core = state.core
-        user, send = state.prepare(message, config)
+        user, send, files = state.prepare(message, config)
+        if files is not None:  # before the turn begins: other sends go on meanwhile
+            await wait_all_active(self._models._transport, self._options(send), files.names, files.timeout)
         turn, _ = core.try_begin(user, AsyncTurnWaiter.owner())
         if turn is None:  # a turn is open: wait for it (or drop the caller's own unread stream)
             turn = await begin_turn(core, user, state.drop_own_stream)
         try:
             prefix = core.request_bytes(turn, send.head)
-            options = self._own_options if send is state.own else self._models._options(send.config)
+            options = self._options(send)
             if send.calling is None:  # one request, one reply: kept inline, this is every chat's turn
                 reply = await self._models._transport.unary(
                     GENERATE_CONTENT, prefix, options=options, metadata=options.metadata
@@ -133,6 +136,9 @@ class AsyncChat(Generic[T]):
         core.commit(turn, reply)
         state.last = view
         return view
+
+    def _options(self, send: Send) -> CallOptions:
+        return self._own_options if send is self._state.own else self._models._options(send.config)
 
     async def _function_rounds(
         self, prefix: bytes, send: Send, turn: Turn, options: CallOptions
@@ -163,11 +169,13 @@ class AsyncChat(Generic[T]):
         dropped) cancels the call and records nothing.
         """
         state = self._state
-        user, send = state.prepare(message, config)
+        user, send, files = state.prepare(message, config)
+        if files is not None:
+            await wait_all_active(self._models._transport, self._options(send), files.names, files.timeout)
         turn = await begin_turn(state.core, user, state.drop_own_stream)
         try:
             prefix = state.core.request_bytes(turn, send.head)
-            options = self._own_options if send is state.own else self._models._options(send.config)
+            options = self._options(send)
             hooks = state.stream_hooks(turn)
             source: Any
             if send.calling is not None:

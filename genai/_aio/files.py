@@ -18,12 +18,12 @@ Metadata goes over gRPC (FileService); bytes go over HTTP, to the client's ``htt
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import AsyncIterator
 from typing import Any
 
 import grpc
 
+from genai._aio.file_wait import POLL_CAP, POLL_INITIAL, wait_active
 from genai._requests import files as core
 from genai._requests.calls import CallConfig
 from genai._requests.files import FileSource, Progress, UploadSession
@@ -35,11 +35,8 @@ from genai._views.files import FileView
 from genai._wire import messages as pb
 from genai.errors import (
     APIError,
-    FileFailedError,
-    FileWaitTimeoutError,
     UploadInterruptedError,
     error_class,
-    from_status,
 )
 
 __all__ = ["AsyncFile", "AsyncFiles"]
@@ -109,8 +106,8 @@ class AsyncFiles:
     max_failures = 8  # attempts in a row without progress before giving up
     backoff_base = 0.5
     backoff_cap = 10.0
-    poll_initial = 0.25  # wait(): the first pause between polls, growing by half each time
-    poll_cap = 5.0
+    poll_initial = POLL_INITIAL  # wait(): the first pause between polls, growing by half each time
+    poll_cap = POLL_CAP
 
     def __init__(self, transport: AsyncTransport, defaults: CallOptions, settings: ChannelSettings) -> None:
         self._transport = transport
@@ -190,29 +187,16 @@ class AsyncFiles:
         """The file once ACTIVE, polling PROCESSING with backoff (``poll_initial`` growing to
         ``poll_cap``); FileFailedError with the file's error if it FAILED; FileWaitTimeoutError
         after `timeout` seconds (the file goes on processing)."""
-        file_name = core.to_file_name(name)
-        deadline = None if timeout is None else time.monotonic() + timeout
-        pause = self.poll_initial
-        while True:
-            file = await self.get(name=file_name)
-            if file.raw.state == pb.File.State.ACTIVE:
-                return file
-            if file.raw.state == pb.File.State.FAILED:
-                error = from_status(file.raw.error)
-                raise FileFailedError(
-                    f"the file {file_name} FAILED to process: {error}", file=file, error=error
-                ) from error
-            if deadline is not None:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise FileWaitTimeoutError(
-                        f"the file {file_name} is still {file.state} after {timeout} s",
-                        name=file_name,
-                        file=file,
-                    )
-                pause = min(pause, left)
-            await self._http.sleep(pause)
-            pause = min(pause * 1.5, self.poll_cap)
+        raw = await wait_active(
+            self._transport,
+            self._defaults,
+            core.to_file_name(name),
+            timeout,
+            poll_initial=self.poll_initial,
+            poll_cap=self.poll_cap,
+            view=self._file,
+        )
+        return self._file(raw)
 
     # -- bytes over HTTP -----------------------------------------------------------------------
 

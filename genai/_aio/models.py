@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, overload
 
 from genai._aio.afc import AsyncFunctionRounds, AsyncFunctionRoundsStream
+from genai._aio.file_wait import wait_all_active
 from genai._aio.operations import AsyncOperation, AsyncOperations
 from genai._aio.streams import AsyncGenerateContentStream
 from genai._coercion.content import ContentsLike
@@ -74,7 +75,9 @@ class AsyncModels(ModelsCore):
         >>> (await client.aio.models.generate_content(model="gemini-2.5-flash", contents="Hi")).text
         'You said: "Hi". ...'
         """
-        request, options, schema, cfg = self._generate(model, contents, config)
+        request, options, schema, cfg, files = self._generate(model, contents, config)
+        if files is not None:
+            await wait_all_active(self._transport, options, files.names, files.timeout)
         calling = function_calling(cfg)
         if calling is not None:
             rounds = AsyncFunctionRounds(self._transport, request, options, calling, sent_contents(request))
@@ -106,12 +109,28 @@ class AsyncModels(ModelsCore):
         >>> (await stream.resolve()).text
         'You said: "Hi". ...'
         """
-        return self._stream(model, contents, config, None)
+        request, options, schema, cfg, files = self._generate(model, contents, config)
+        if files is not None:
+            await wait_all_active(self._transport, options, files.names, files.timeout)
+        return self._open_stream(request, options, schema, cfg, None)
 
     def _stream(
         self, model: str, contents: ContentsLike, config: GenerateConfig | None, hooks: StreamHooks | None
     ) -> AsyncGenerateContentStream[Any]:
-        request, options, schema, cfg = self._generate(model, contents, config)
+        """The stream of a reply; the facade's path, whose configs never ask to wait for files."""
+        request, options, schema, cfg, files = self._generate(model, contents, config)
+        if files is not None:
+            raise ValueError("config.wait_for_files: use generate_content_stream() to wait for files")
+        return self._open_stream(request, options, schema, cfg, hooks)
+
+    def _open_stream(
+        self,
+        request: Any,
+        options: CallOptions,
+        schema: Any,
+        cfg: GenerateContentConfig[Any] | None,
+        hooks: StreamHooks | None,
+    ) -> AsyncGenerateContentStream[Any]:
         calling = function_calling(cfg)
         if calling is not None:
             rounds = AsyncFunctionRounds(self._transport, request, options, calling, sent_contents(request))
@@ -132,7 +151,9 @@ class AsyncModels(ModelsCore):
         >>> (await client.aio.models.count_tokens(model="gemini-2.5-flash", contents="Hi")).total_tokens
         1
         """
-        request, options = self._count(model, contents, config)
+        request, options, files = self._count(model, contents, config)
+        if files is not None:
+            await wait_all_active(self._transport, options, files.names, files.timeout)
         return await self._transport.unary(COUNT_TOKENS, request, options=options, metadata=options.metadata)
 
     async def embed_content(

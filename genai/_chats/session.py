@@ -1,7 +1,7 @@
 """A chat's state, shared by its faces: its history, what its requests are sent with, its last reply.
 
     >>> state = ChatState("gemini-2.5-flash", {"temperature": 0.5}, None)
-    >>> user, send = state.prepare(["Hi"], {"top_k": 3})
+    >>> user, send, files = state.prepare(["Hi"], {"top_k": 3})
     >>> [content.parts[0].text for content in user], send.config.temperature, send.config.top_k
     (['Hi'], 0.5, 3)
 
@@ -26,7 +26,7 @@ from genai._coercion.content import ContentLike, ContentsLike, to_contents
 from genai._coercion.models import to_model_name
 from genai._functions.calling import FunctionCalling, function_calling
 from genai._requests.builders import build_generate_head
-from genai._requests.calls import python_schema
+from genai._requests.calls import FileWait, building_with_files, python_schema
 from genai._requests.config import ConfigLike, GenerateContentConfig, merge_configs, to_generate_config
 from genai._requests.encode import encode_request_without_contents, encode_user_text
 from genai._views.responses import GenerateContentResponse
@@ -101,20 +101,21 @@ class ChatState:
 
     def prepare(
         self, message: ContentsLike, config: ConfigLike | None
-    ) -> tuple[list[pb.Content] | bytes, Send]:
-        """The message's contents, and the settings it is sent with (the chat's own without ``config``).
+    ) -> tuple[list[pb.Content] | bytes, Send, FileWait | None]:
+        """The message's contents, the settings it is sent with (the chat's own without ``config``),
+        and the PROCESSING files to wait for first (with ``wait_for_files`` in the config).
 
         A str message (the usual one) comes as its request bytes: the user content that
         ``to_contents`` would make, encoded without making it.
         """
-        user: list[pb.Content] | bytes
-        if type(message) is str:
-            user = encode_user_text(message, path="message")
-        else:
-            user = to_contents(message, path="message")
         if config is None:
-            return user, self.own
-        return user, self._settings(merge_configs(self.config, to_generate_config(config)))
+            send = self.own
+        else:
+            send = self._settings(merge_configs(self.config, to_generate_config(config)))
+        if type(message) is str:
+            return encode_user_text(message, path="message"), send, None
+        user, files = building_with_files(send.config, lambda: to_contents(message, path="message"))
+        return user, send, files
 
     # -- streams --------------------------------------------------------------------------------
 

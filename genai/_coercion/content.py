@@ -16,7 +16,9 @@ from __future__ import annotations
 import io
 import mimetypes
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, TypeAlias
 
@@ -43,6 +45,7 @@ __all__ = [
     "ContentsLike",
     "PartLike",
     "check_part_nesting",
+    "collecting_pending_files",
     "sniff_mime_type",
     "to_blob",
     "to_content",
@@ -337,14 +340,42 @@ def _convert_part(value: Any, path: str, expected: str) -> pb.Part:
     raise type_error(path, expected, value)
 
 
+# Set while a request is built for a caller who asked to wait for files (``wait_for_files``): the
+# names of the PROCESSING files met go here instead of failing, to be waited for before sending.
+_PENDING_FILES: ContextVar[list[str] | None] = ContextVar("genai_pending_files", default=None)
+
+
+@contextmanager
+def collecting_pending_files() -> Iterator[list[str]]:
+    """Within the block, a PROCESSING file in contents is noted (its name, once) rather than refused.
+
+    >>> with collecting_pending_files() as pending:
+    ...     _ = to_contents([pb.File(name="files/a", uri="u", state=pb.File.State.PROCESSING)])
+    >>> pending
+    ['files/a']
+    """
+    pending: list[str] = []
+    token = _PENDING_FILES.set(pending)
+    try:
+        yield pending
+    finally:
+        _PENDING_FILES.reset(token)
+
+
 def _check_active(state: str, name: Any, path: str) -> None:
     """FileNotActiveError for a file whose state says it cannot be used yet (or ever)."""
     state = state.rsplit(".", 1)[-1].upper()
+    pending = _PENDING_FILES.get()
+    if state == "PROCESSING" and pending is not None and isinstance(name, str) and name:
+        if name not in pending:
+            pending.append(name)
+        return
     if state in ("PROCESSING", "FAILED"):
         raise FileNotActiveError(
             f"{path}: the file {name!r} is {state}, not ACTIVE: "
             + (
-                "wait for it first (file.wait_active(), client.files.wait(name) or upload(..., wait=True))"
+                "wait for it first (file.wait_active(), client.files.wait(name), upload(..., wait=True), "
+                "or wait_for_files=True in the call's config)"
                 if state == "PROCESSING"
                 else "its processing failed; upload it again"
             )

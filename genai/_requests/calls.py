@@ -2,20 +2,20 @@
 
     >>> from genai._transport.options import CallOptions
     >>> core = ModelsCore(CallOptions(timeout=60))
-    >>> request, options, schema, config = core._generate("gemini-2.5-flash", "Hi", None)
-    >>> type(request).__name__, options.timeout
-    ('bytes', 60.0)
+    >>> request, options, schema, config, files = core._generate("gemini-2.5-flash", "Hi", None)
+    >>> type(request).__name__, options.timeout, files
+    ('bytes', 60.0, None)
 
 Shared by the asyncio source (genai._aio.models) and its generated sync face: the faces only call.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, TypeAlias, cast
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple, TypeAlias, TypeVar, cast
 
 from genai._coercion.base import SupportsModelDump, is_list
-from genai._coercion.content import ContentLike, ContentsLike
+from genai._coercion.content import ContentLike, ContentsLike, collecting_pending_files
 from genai._coercion.generation_config import GenerationConfig
 from genai._coercion.models import to_model_name
 from genai._requests.builders import build_count_tokens_request, build_embed_request, build_generate_request
@@ -25,6 +25,7 @@ from genai._requests.config import (
     EmbedContentConfigDict,
     GenerateContentConfig,
     GenerateContentConfigDict,
+    file_wait_seconds,
     to_embed_config,
     to_generate_config,
 )
@@ -45,9 +46,11 @@ __all__ = [
     "STREAM_GENERATE_CONTENT",
     "CallConfig",
     "EmbedConfig",
+    "FileWait",
     "GenerateConfig",
     "ModelsCore",
     "OtherGenerateConfig",
+    "building_with_files",
     "merge_embeddings",
     "python_schema",
     "single_embedding",
@@ -74,6 +77,32 @@ LIST_MODELS = rpcs.ModelService.ListModels
 EMBED_BATCH_LIMIT = 100
 
 
+R = TypeVar("R")
+
+
+class FileWait(NamedTuple):
+    """Files in a request still PROCESSING, which the caller asked to wait for (``wait_for_files``)."""
+
+    names: list[str]
+    timeout: float
+
+
+def building_with_files(
+    config: GenerateContentConfig[Any] | None, build: Callable[[], R]
+) -> tuple[R, FileWait | None]:
+    """``build()``; with ``wait_for_files`` in `config`, PROCESSING files pass and are returned to wait for.
+
+    >>> building_with_files(None, lambda: 1)
+    (1, None)
+    """
+    timeout = file_wait_seconds(config)
+    if timeout is None:
+        return build(), None
+    with collecting_pending_files() as pending:
+        built = build()
+    return built, FileWait(pending, timeout) if pending else None
+
+
 class ModelsCore:
     """Request building and option merging shared by the sync and async faces (no I/O)."""
 
@@ -86,19 +115,23 @@ class ModelsCore:
 
     def _generate(
         self, model: str, contents: ContentsLike, config: Any
-    ) -> tuple[Any, CallOptions, Any, GenerateContentConfig[Any] | None]:
-        """(request or its bytes, call options, the schema for ``.parsed``, the config as coerced)."""
+    ) -> tuple[Any, CallOptions, Any, GenerateContentConfig[Any] | None, FileWait | None]:
+        """(request or its bytes, call options, the schema for ``.parsed``, the config as coerced,
+        the PROCESSING files to wait for before sending)."""
         if config is None:  # the most common call: nothing to coerce, the client's own options
             if type(contents) is str:  # one prompt: straight to the wire bytes the transport sends
-                return encode_text_request(model, contents), self._defaults, None, None
-            return build_generate_request(model, contents), self._defaults, None, None
+                return encode_text_request(model, contents), self._defaults, None, None, None
+            return build_generate_request(model, contents), self._defaults, None, None, None
         cfg = to_generate_config(config)
-        request = build_generate_request(model, contents, cfg)
-        return request, self._options(cfg), python_schema(cfg), cfg
+        request, files = building_with_files(cfg, lambda: build_generate_request(model, contents, cfg))
+        return request, self._options(cfg), python_schema(cfg), cfg, files
 
-    def _count(self, model: str, contents: ContentsLike, config: Any) -> tuple[Any, CallOptions]:
+    def _count(
+        self, model: str, contents: ContentsLike, config: Any
+    ) -> tuple[pb.CountTokensRequest, CallOptions, FileWait | None]:
         cfg = to_generate_config(config)
-        return build_count_tokens_request(model, contents, cfg), self._options(cfg)
+        request, files = building_with_files(cfg, lambda: build_count_tokens_request(model, contents, cfg))
+        return request, self._options(cfg), files
 
     def _embed(
         self, model: str, contents: ContentsLike, config: Any

@@ -53,6 +53,7 @@ __all__ = [
     "AutomaticFunctionCallingConfigDict",
     "AutomaticFunctionCallingLike",
     "CLIENT_FIELDS",
+    "FILE_WAIT_SECONDS",
     "GENERATION_KEYS",
     "OVERLAY_FIELDS",
     "REQUEST_FIELDS",
@@ -63,6 +64,7 @@ __all__ = [
     "EmbedContentConfigDict",
     "GenerateContentConfig",
     "GenerateContentConfigDict",
+    "file_wait_seconds",
     "google_genai_timeout",
     "merge_configs",
     "refuse_clashes",
@@ -146,6 +148,9 @@ class GenerateContentConfig(Generic[T]):
     thinking_config: ThinkingConfigLike | None = None
     # Client-side: how the Python functions among `tools` are run (never sent).
     automatic_function_calling: AutomaticFunctionCallingLike | None = None
+    # Client-side: wait for uploaded files in contents that are still PROCESSING (True: up to
+    # FILE_WAIT_SECONDS; a number: that many seconds) instead of refusing them (never sent).
+    wait_for_files: bool | float | None = None
     # Per-call transport overrides.
     timeout: float | None = None
     retry: RetryOptions | None = None
@@ -208,6 +213,7 @@ class GenerateContentConfigDict(CallConfigDict, total=False):
     media_resolution: str | int | None
     thinking_config: ThinkingConfigLike | None
     automatic_function_calling: AutomaticFunctionCallingLike | None
+    wait_for_files: bool | float | None
 
 
 class EmbedContentConfigDict(CallConfigDict, total=False):
@@ -229,7 +235,8 @@ EmbedConfigLike: TypeAlias = EmbedContentConfig | Mapping[str, Any] | SupportsMo
 
 _TRANSPORT_FIELDS = frozenset({"timeout", "retry", "metadata"})
 # Settings the client acts on itself; never part of a request.
-CLIENT_FIELDS = frozenset({"automatic_function_calling"})
+CLIENT_FIELDS = frozenset({"automatic_function_calling", "wait_for_files"})
+FILE_WAIT_SECONDS = 600.0  # wait_for_files=True: long enough for a long video to finish processing
 GENERATION_FIELDS = frozenset(pb.GenerationConfig.DESCRIPTOR.fields_by_name)
 GENERATION_KEYS = {
     key: field.name
@@ -481,3 +488,25 @@ def merge_configs(
         if (value := getattr(override, field.name)) is not None
     }
     return dataclasses.replace(base, **changes) if changes else base
+
+
+def file_wait_seconds(config: GenerateContentConfig[Any] | None, *, path: str = "config") -> float | None:
+    """How long to wait for PROCESSING files in contents (``wait_for_files``); None: refuse them.
+
+    >>> file_wait_seconds(GenerateContentConfig(wait_for_files=True)), file_wait_seconds(None)
+    (600.0, None)
+    """
+    value = None if config is None else config.wait_for_files
+    if value is None or value is False:
+        return None
+    if value is True:
+        return FILE_WAIT_SECONDS
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        raise TypeError(
+            f"{path}.wait_for_files: expected a bool or a number of seconds; got {describe(value)}"
+        )
+    if not value > 0 or value == float("inf"):
+        raise ValueError(
+            f"{path}.wait_for_files: expected a positive, finite number of seconds; got {value!r}"
+        )
+    return float(value)

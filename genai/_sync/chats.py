@@ -36,6 +36,7 @@ from genai._requests.calls import (
 )
 from genai._requests.config import GenerateContentConfig
 from genai._sync.afc import FunctionRounds, FunctionRoundsStream
+from genai._sync.file_wait import wait_all_active
 from genai._sync.models import Models
 from genai._sync.streams import GenerateContentStream
 from genai._sync.turns import begin_turn
@@ -114,13 +115,15 @@ class Chat(Generic[T]):
         """
         state = self._state
         core = state.core
-        user, send = state.prepare(message, config)
+        user, send, files = state.prepare(message, config)
+        if files is not None:  # before the turn begins: other sends go on meanwhile
+            wait_all_active(self._models._transport, self._options(send), files.names, files.timeout)
         turn, _ = core.try_begin(user, TurnWaiter.owner())
         if turn is None:  # a turn is open: wait for it (or drop the caller's own unread stream)
             turn = begin_turn(core, user, state.drop_own_stream)
         try:
             prefix = core.request_bytes(turn, send.head)
-            options = self._own_options if send is state.own else self._models._options(send.config)
+            options = self._options(send)
             if send.calling is None:  # one request, one reply: kept inline, this is every chat's turn
                 reply = self._models._transport.unary(
                     GENERATE_CONTENT, prefix, options=options, metadata=options.metadata
@@ -135,6 +138,9 @@ class Chat(Generic[T]):
         core.commit(turn, reply)
         state.last = view
         return view
+
+    def _options(self, send: Send) -> CallOptions:
+        return self._own_options if send is self._state.own else self._models._options(send.config)
 
     def _function_rounds(
         self, prefix: bytes, send: Send, turn: Turn, options: CallOptions
@@ -165,11 +171,13 @@ class Chat(Generic[T]):
         dropped) cancels the call and records nothing.
         """
         state = self._state
-        user, send = state.prepare(message, config)
+        user, send, files = state.prepare(message, config)
+        if files is not None:
+            wait_all_active(self._models._transport, self._options(send), files.names, files.timeout)
         turn = begin_turn(state.core, user, state.drop_own_stream)
         try:
             prefix = state.core.request_bytes(turn, send.head)
-            options = self._own_options if send is state.own else self._models._options(send.config)
+            options = self._options(send)
             hooks = state.stream_hooks(turn)
             source: Any
             if send.calling is not None:

@@ -34,6 +34,7 @@ from genai._requests.calls import (
 from genai._requests.config import GenerateContentConfig
 from genai._requests.predict import PREDICT, PREDICT_LONG_RUNNING, JsonLike, build_predict_request
 from genai._sync.afc import FunctionRounds, FunctionRoundsStream
+from genai._sync.file_wait import wait_all_active
 from genai._sync.operations import Operation, Operations
 from genai._sync.streams import GenerateContentStream
 from genai._transport import Transport
@@ -76,7 +77,9 @@ class Models(ModelsCore):
         >>> (client.models.generate_content(model="gemini-2.5-flash", contents="Hi")).text
         'You said: "Hi". ...'
         """
-        request, options, schema, cfg = self._generate(model, contents, config)
+        request, options, schema, cfg, files = self._generate(model, contents, config)
+        if files is not None:
+            wait_all_active(self._transport, options, files.names, files.timeout)
         calling = function_calling(cfg)
         if calling is not None:
             rounds = FunctionRounds(self._transport, request, options, calling, sent_contents(request))
@@ -108,12 +111,28 @@ class Models(ModelsCore):
         >>> (stream.resolve()).text
         'You said: "Hi". ...'
         """
-        return self._stream(model, contents, config, None)
+        request, options, schema, cfg, files = self._generate(model, contents, config)
+        if files is not None:
+            wait_all_active(self._transport, options, files.names, files.timeout)
+        return self._open_stream(request, options, schema, cfg, None)
 
     def _stream(
         self, model: str, contents: ContentsLike, config: GenerateConfig | None, hooks: StreamHooks | None
     ) -> GenerateContentStream[Any]:
-        request, options, schema, cfg = self._generate(model, contents, config)
+        """The stream of a reply; the facade's path, whose configs never ask to wait for files."""
+        request, options, schema, cfg, files = self._generate(model, contents, config)
+        if files is not None:
+            raise ValueError("config.wait_for_files: use generate_content_stream() to wait for files")
+        return self._open_stream(request, options, schema, cfg, hooks)
+
+    def _open_stream(
+        self,
+        request: Any,
+        options: CallOptions,
+        schema: Any,
+        cfg: GenerateContentConfig[Any] | None,
+        hooks: StreamHooks | None,
+    ) -> GenerateContentStream[Any]:
         calling = function_calling(cfg)
         if calling is not None:
             rounds = FunctionRounds(self._transport, request, options, calling, sent_contents(request))
@@ -134,7 +153,9 @@ class Models(ModelsCore):
         >>> (client.models.count_tokens(model="gemini-2.5-flash", contents="Hi")).total_tokens
         1
         """
-        request, options = self._count(model, contents, config)
+        request, options, files = self._count(model, contents, config)
+        if files is not None:
+            wait_all_active(self._transport, options, files.names, files.timeout)
         return self._transport.unary(COUNT_TOKENS, request, options=options, metadata=options.metadata)
 
     def embed_content(

@@ -476,6 +476,75 @@ def test_files_in_generate_calls(client: genai.Client) -> None:
         client.models.generate_content(model="gemini-2.5-flash", contents=[part])
 
 
+def test_files_still_processing_are_waited_for_when_the_call_asks(
+    client: genai.Client, emu: Emulator
+) -> None:
+    def processing(seconds: str) -> Any:
+        return client.files.upload(
+            file=b"notes", mime_type="text/plain", config=knobs(file_processing_seconds=seconds)
+        )
+
+    model = "gemini-2.5-flash"
+    first, second = processing("0.3"), processing("0.3")
+    assert first.state == second.state == "PROCESSING"
+    reply = client.models.generate_content(
+        model=model, contents=[first, second, "Compare them."], config={"wait_for_files": 10}
+    )
+    assert reply.text
+    assert client.files.get(name=first.name).state == client.files.get(name=second.name).state == "ACTIVE"
+    # Streams, token counts and chats wait the same way; the config key is never sent.
+    streamed = client.models.generate_content_stream(
+        model=model, contents=[processing("0.2"), "Summarise."], config={"wait_for_files": True}
+    )
+    assert "".join(chunk.text or "" for chunk in streamed)
+    counted = client.models.count_tokens(
+        model=model,
+        contents=[processing("0.2"), "Count."],
+        config=genai.types.GenerateContentConfig(wait_for_files=5),
+    )
+    assert counted.total_tokens > 0
+    chat = client.chats.create(model=model, config={"wait_for_files": 10})
+    assert chat.send_message([processing("0.2"), "What is it?"]).text
+    assert len(chat.get_history()) == 2
+    # Out of time: the file's name on the error, and nothing sent.
+    sent = len(emu.calls)
+    stuck = processing("60")
+    with pytest.raises(FileWaitTimeoutError) as timed_out:
+        client.models.generate_content(model=model, contents=[stuck, "Hi"], config={"wait_for_files": 0.2})
+    assert timed_out.value.name == stuck.name
+    assert not [c for c in emu.calls[sent:] if c.method.endswith("GenerateContent")]
+    # A file that FAILED while the call waited raises with the file's own error.
+    failing = client.files.upload(
+        file=b"clip",
+        mime_type="video/mp4",
+        config=knobs(file_fail="Unsupported codec", file_processing_seconds="0.2"),
+    )
+    with pytest.raises(FileFailedError, match="Unsupported codec"):
+        client.models.generate_content(model=model, contents=[failing, "Hi"], config={"wait_for_files": 10})
+    # Without the setting nothing waits; a bad setting names itself.
+    with pytest.raises(FileNotActiveError, match="wait_for_files"):
+        client.models.generate_content(model=model, contents=[processing("60"), "Hi"])
+    with pytest.raises(TypeError, match=r"config\.wait_for_files: expected a bool or a number"):
+        client.models.generate_content(model=model, contents=[first, "Hi"], config={"wait_for_files": "yes"})
+    with pytest.raises(ValueError, match=r"config\.wait_for_files: expected a positive"):
+        client.models.generate_content(model=model, contents=[first, "Hi"], config={"wait_for_files": -1})
+
+    async def on_the_loop() -> None:
+        try:
+            file = await client.aio.files.upload(
+                file=b"notes", mime_type="text/plain", config=knobs(file_processing_seconds="0.2")
+            )
+            assert file.state == "PROCESSING"
+            reply = await client.aio.models.generate_content(
+                model=model, contents=[file, "Hi"], config={"wait_for_files": True}
+            )
+            assert reply.text
+        finally:
+            await client.aio.files.aclose()
+
+    asyncio.run(on_the_loop())
+
+
 # -- the command line -----------------------------------------------------------------------------------
 
 
