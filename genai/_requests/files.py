@@ -24,11 +24,14 @@ import mimetypes
 import os
 import random
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import IO, Any, TypeAlias
 
+from genai._coercion.base import SupportsModelDump, describe, is_genai_model
+from genai._requests.config import CallConfigDict, google_genai_timeout
 from genai._requests.options import call_options
+from genai._transport.options import CallOptions
 from genai._wire import messages as pb
 from genai._wire import rpcs
 
@@ -43,12 +46,16 @@ __all__ = [
     "FileSource",
     "Progress",
     "Source",
+    "UploadConfig",
+    "UploadFileConfigDict",
     "UploadSession",
+    "UploadSettings",
     "backoff",
     "call_options",
     "choose_mime_type",
     "open_source",
     "to_file_name",
+    "upload_settings",
 ]
 
 GET_FILE = rpcs.FileService.GetFile
@@ -353,3 +360,86 @@ def file_from_json(body: bytes) -> pb.File:
     file = pb.File()
     json_format.ParseDict(document.get("file", document), file, ignore_unknown_fields=True)
     return file
+
+
+class UploadFileConfigDict(CallConfigDict, total=False):
+    """``upload(config=...)`` as a dict: google-genai's UploadFileConfig fields and the call options.
+
+    >>> config: UploadFileConfigDict = {"display_name": "talk", "mime_type": "video/mp4"}
+    """
+
+    display_name: str | None
+    mime_type: str | None
+    name: str | None
+
+
+UploadConfig: TypeAlias = "UploadFileConfigDict | CallOptions | SupportsModelDump"
+"""What ``upload(config=...)`` takes: the dict, call options, or google-genai's UploadFileConfig."""
+
+
+@dataclass(frozen=True)
+class UploadSettings:
+    """What an upload's arguments and its ``config`` say together: the file's metadata, and the
+    call options (a dict of timeout/retry/metadata, or None)."""
+
+    mime_type: str | None
+    display_name: str | None
+    name: str | None
+    call: dict[str, Any] | CallOptions | None
+
+
+# upload(config=...) keys: the file's metadata (google-genai's UploadFileConfig) and call options.
+_UPLOAD_FIELDS = {"mime_type": "mime_type", "mimeType": "mime_type", "display_name": "display_name"}
+_UPLOAD_FIELDS |= {"displayName": "display_name", "name": "name"}
+_CALL_KEYS = ("timeout", "retry", "metadata")
+
+
+def upload_settings(
+    config: object, mime_type: str | None, display_name: str | None, name: str | None
+) -> UploadSettings:
+    """Merge ``upload(config=...)`` (a dict, or google-genai's UploadFileConfig) with the keywords.
+
+    >>> upload_settings({"display_name": "talk", "timeout": 30}, None, None, None)
+    UploadSettings(mime_type=None, display_name='talk', name=None, call={'timeout': 30})
+
+    A setting given both ways is a ValueError; so is a key upload does not know.
+    """
+    given = {"mime_type": mime_type, "display_name": display_name, "name": name}
+    for key, value in given.items():
+        if value is not None and not isinstance(value, str):
+            raise TypeError(f"{key}: expected a str; got {describe(value)}")
+    call: dict[str, Any] = {}
+    if config is None or isinstance(config, CallOptions):
+        return UploadSettings(mime_type, display_name, name, config)
+    if isinstance(config, Mapping):
+        items = dict(config)
+    elif is_genai_model(config):  # google-genai's UploadFileConfig
+        items = config.model_dump(exclude_none=True)
+        if "http_options" in items:
+            del items["http_options"]
+            timeout = google_genai_timeout(config, "config")
+            if timeout is not None:
+                items["timeout"] = timeout
+    else:
+        raise TypeError(
+            "config: expected a dict (display_name, mime_type, name, timeout, retry, metadata) or "
+            f"google-genai's UploadFileConfig; got {describe(config)}"
+        )
+    for key, value in items.items():
+        if key in _CALL_KEYS:
+            call[key] = value
+            continue
+        field = _UPLOAD_FIELDS.get(key) if isinstance(key, str) else None
+        if field is None:
+            raise ValueError(
+                f"config: unknown key {key!r} for an upload; valid keys: display_name, mime_type, name, "
+                + ", ".join(_CALL_KEYS)
+            )
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise TypeError(f"config.{key}: expected a str; got {describe(value)}")
+        if given[field] is not None and given[field] != value:
+            raise ValueError(f"config.{key} and {field}= disagree ({value!r} vs {given[field]!r}); give one")
+        given[field] = value
+    return UploadSettings(given["mime_type"], given["display_name"], given["name"], call or None)

@@ -27,7 +27,7 @@ import grpc
 
 from genai._requests import files as core
 from genai._requests.calls import CallConfig
-from genai._requests.files import FileSource, Progress, UploadSession
+from genai._requests.files import FileSource, Progress, UploadConfig, UploadSession
 from genai._sync.file_wait import POLL_CAP, POLL_INITIAL, wait_active
 from genai._transport import Transport
 from genai._transport.http import FileHttp, HttpAnswer, HttpTransportError
@@ -215,7 +215,7 @@ class Files:
         wait_timeout: float | None = None,
         resume: UploadSession | dict[str, Any] | str | None = None,
         on_session: Any = None,
-        config: CallConfig | None = None,
+        config: UploadConfig | None = None,
     ) -> File:
         """Upload `file` (a path, bytes or a binary file object) with the resumable protocol.
 
@@ -227,9 +227,12 @@ class Files:
         (ValueError when none tells). ``resume`` (an UploadSession, its dict or JSON) goes on with
         an upload an earlier process started; ``on_session(session)`` is called once the server
         has opened the session (save it to resume after a crash). ``wait=True`` returns the file
-        once ACTIVE (``wait_timeout`` seconds at most). ``config`` may carry ``metadata``, sent as
-        headers of the upload's first request.
+        once ACTIVE (``wait_timeout`` seconds at most). ``config`` (google-genai's shape) may carry
+        ``display_name``, ``mime_type`` and ``name`` instead of the keywords, and ``metadata``, sent
+        as headers of the upload's first request.
         """
+        given = core.upload_settings(config, mime_type, display_name, name)
+        mime_type, display_name, name = given.mime_type, given.display_name, given.name
         chunk = core.chunk_size_for(chunk_size, 1)
         source = self._http.run(core.open_source, file)
         try:
@@ -251,7 +254,7 @@ class Files:
                     )
             else:
                 label = display_name or (os.path.basename(source_name) if source_name else None)
-                session = self._start(source.size, mime, label, name, digest, config)
+                session = self._start(source.size, mime, label, name, digest, given.call)
                 if on_session is not None:
                     on_session(session)
             raw = self._send(source, session, chunk, on_progress, ask_first=resume is not None)

@@ -347,6 +347,29 @@ def test_mime_types_from_the_name_the_content_or_the_caller(client: genai.Client
 # -- waits ----------------------------------------------------------------------------------------------
 
 
+def test_google_genai_upload_config_form(client: genai.Client, emu: Emulator) -> None:
+    from google.genai import types as gtypes
+
+    file = client.files.upload(
+        file=b"plain words", config={"display_name": "words", "mime_type": "text/plain"}
+    )
+    assert (file.display_name, file.mime_type) == ("words", "text/plain")
+    named = client.files.upload(
+        file=b"more words", config=gtypes.UploadFileConfig(name="files/chosen-one", mime_type="text/plain")
+    )
+    assert named.name == "files/chosen-one" and named.mime_type == "text/plain"
+    camel = client.files.upload(file=b"x", config={"displayName": "camel", "mimeType": "text/csv", **knobs()})
+    assert (camel.display_name, camel.mime_type) == ("camel", "text/csv")
+    with pytest.raises(ValueError, match=r"config\.mime_type and mime_type= disagree"):
+        client.files.upload(file=b"x", mime_type="text/plain", config={"mime_type": "text/csv"})
+    with pytest.raises(
+        ValueError, match=r"unknown key 'dispaly_name' for an upload; valid keys: display_name"
+    ):
+        client.files.upload(file=b"x", config={"dispaly_name": "typo"})
+    with pytest.raises(TypeError, match=r"config\.display_name: expected a str; got int"):
+        client.files.upload(file=b"x", config={"display_name": 5})
+
+
 def test_wait_for_active_and_failed_surfaces(client: genai.Client) -> None:
     file = client.files.upload(
         file=b"clip", mime_type="video/mp4", wait=True, config=knobs(file_processing_seconds="0.3")
