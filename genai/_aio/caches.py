@@ -96,7 +96,7 @@ class AsyncCaches(CachesCore):
         )
         return self._cache(raw)
 
-    async def get(self, *, name: str, config: CallConfig | None = None) -> AsyncCachedContent:
+    async def get(self, name: str, *, config: CallConfig | None = None) -> AsyncCachedContent:
         """A cache's metadata by its name (``cachedContents/x`` or ``x``); NotFoundError once it is gone.
 
         >>> cache = await client.aio.caches.create(model="gemini-2.5-flash", config={"contents": "Text."})
@@ -133,7 +133,7 @@ class AsyncCaches(CachesCore):
 
         return pages()
 
-    async def update(self, *, name: str, config: UpdateCacheConfig) -> AsyncCachedContent:
+    async def update(self, name: str, *, config: UpdateCacheConfig) -> AsyncCachedContent:
         """A new lifetime for a cache: `ttl` or `expire_time` (the update mask names the one given).
 
         >>> cache = await client.aio.caches.create(model="gemini-2.5-flash", config={"contents": "Text."})
@@ -147,7 +147,7 @@ class AsyncCaches(CachesCore):
         )
         return self._cache(raw)
 
-    async def delete(self, *, name: str, config: CallConfig | None = None) -> None:
+    async def delete(self, name: str, *, config: CallConfig | None = None) -> None:
         """Delete a cache (``cachedContents/x`` or ``x``); NotFoundError when there is none.
 
         >>> cache = await client.aio.caches.create(model="gemini-2.5-flash", config={"contents": "Text."})

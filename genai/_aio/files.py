@@ -128,7 +128,7 @@ class AsyncFiles:
 
     # -- metadata over gRPC --------------------------------------------------------------------
 
-    async def get(self, *, name: Any, config: CallConfig | None = None) -> AsyncFile:
+    async def get(self, name: Any, *, config: CallConfig | None = None) -> AsyncFile:
         """A file's metadata by name (``files/x``, ``x``, or a File); NotFoundError once it is gone.
 
         >>> file = await client.aio.files.upload(file=b"hello", mime_type="text/plain")
@@ -173,7 +173,7 @@ class AsyncFiles:
 
         return pages()
 
-    async def delete(self, *, name: Any, config: CallConfig | None = None) -> None:
+    async def delete(self, name: Any, *, config: CallConfig | None = None) -> None:
         """Delete a file (``files/x``, ``x`` or a File); NotFoundError when there is none."""
         options = self._call(config)
         await self._transport.unary(
@@ -202,8 +202,8 @@ class AsyncFiles:
 
     async def upload(
         self,
-        *,
         file: FileSource,
+        *,
         mime_type: str | None = None,
         display_name: str | None = None,
         name: str | None = None,

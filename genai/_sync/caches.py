@@ -98,7 +98,7 @@ class Caches(CachesCore):
         )
         return self._cache(raw)
 
-    def get(self, *, name: str, config: CallConfig | None = None) -> CachedContent:
+    def get(self, name: str, *, config: CallConfig | None = None) -> CachedContent:
         """A cache's metadata by its name (``cachedContents/x`` or ``x``); NotFoundError once it is gone.
 
         >>> cache = client.caches.create(model="gemini-2.5-flash", config={"contents": "Text."})
@@ -133,7 +133,7 @@ class Caches(CachesCore):
 
         return pages()
 
-    def update(self, *, name: str, config: UpdateCacheConfig) -> CachedContent:
+    def update(self, name: str, *, config: UpdateCacheConfig) -> CachedContent:
         """A new lifetime for a cache: `ttl` or `expire_time` (the update mask names the one given).
 
         >>> cache = client.caches.create(model="gemini-2.5-flash", config={"contents": "Text."})
@@ -147,7 +147,7 @@ class Caches(CachesCore):
         )
         return self._cache(raw)
 
-    def delete(self, *, name: str, config: CallConfig | None = None) -> None:
+    def delete(self, name: str, *, config: CallConfig | None = None) -> None:
         """Delete a cache (``cachedContents/x`` or ``x``); NotFoundError when there is none.
 
         >>> cache = client.caches.create(model="gemini-2.5-flash", config={"contents": "Text."})

@@ -130,7 +130,7 @@ class Files:
 
     # -- metadata over gRPC --------------------------------------------------------------------
 
-    def get(self, *, name: Any, config: CallConfig | None = None) -> File:
+    def get(self, name: Any, *, config: CallConfig | None = None) -> File:
         """A file's metadata by name (``files/x``, ``x``, or a File); NotFoundError once it is gone.
 
         >>> file = client.files.upload(file=b"hello", mime_type="text/plain")
@@ -175,7 +175,7 @@ class Files:
 
         return pages()
 
-    def delete(self, *, name: Any, config: CallConfig | None = None) -> None:
+    def delete(self, name: Any, *, config: CallConfig | None = None) -> None:
         """Delete a file (``files/x``, ``x`` or a File); NotFoundError when there is none."""
         options = self._call(config)
         self._transport.unary(
@@ -204,8 +204,8 @@ class Files:
 
     def upload(
         self,
-        *,
         file: FileSource,
+        *,
         mime_type: str | None = None,
         display_name: str | None = None,
         name: str | None = None,

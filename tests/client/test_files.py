@@ -358,6 +358,9 @@ def test_google_genai_upload_config_form(client: genai.Client, emu: Emulator) ->
         file=b"more words", config=gtypes.UploadFileConfig(name="files/chosen-one", mime_type="text/plain")
     )
     assert named.name == "files/chosen-one" and named.mime_type == "text/plain"
+    positional = client.files.upload(b"positional", mime_type="text/plain")  # file= may be positional
+    assert client.files.get(positional.name).size_bytes == 10
+    client.files.delete(positional.name)
     camel = client.files.upload(file=b"x", config={"displayName": "camel", "mimeType": "text/csv", **knobs()})
     assert (camel.display_name, camel.mime_type) == ("camel", "text/csv")
     with pytest.raises(ValueError, match=r"config\.mime_type and mime_type= disagree"):
