@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 import grpc
 from genai_protos import content_pb2, file_pb2
+from google.rpc import error_details_pb2
 
 from ._clock import seconds_ns
 from ._status import RpcFailure
@@ -38,6 +39,8 @@ MAX_FILE_BYTES = 2 * 1024 * 1024 * 1024  # the API's limit per file
 # Knobs of an upload, as headers of its `start` request (docs/emulator.md, "Files").
 PROCESSING = "x-emulator-file-processing-seconds"  # SECONDS the file stays PROCESSING
 FAIL = "x-emulator-file-fail"  # MESSAGE: the file ends FAILED with this error message
+# The type of the second detail of a FAILED file's error: a type no client can know.
+UNKNOWN_DETAIL_TYPE = "type.googleapis.com/emulator.genai.ProcessingTrace"
 RESET = "x-emulator-upload-reset"  # BYTES[:K]: cut the connection after BYTES of a chunk, K times
 ERROR_5XX = "x-emulator-upload-5xx"  # CODE[:K]: answer the next K chunk requests with CODE
 DROP = "x-emulator-upload-drop-answer"  # K: keep the next K chunks, then cut before answering
@@ -157,6 +160,11 @@ class Files:
             file.state = File.State.FAILED
             file.error.code = grpc.StatusCode.INTERNAL.value[0]
             file.error.message = failure
+            # As the real API may: a known detail, and one of a type no client knows.
+            file.error.details.add().Pack(
+                error_details_pb2.ErrorInfo(reason="FILE_PROCESSING_FAILED", domain="emulator.genai")
+            )
+            file.error.details.add(type_url=UNKNOWN_DETAIL_TYPE, value=b"\x08\x01")
         else:
             file.state = File.State.ACTIVE
         with contextlib.suppress(NotFound):  # deleted meanwhile

@@ -35,7 +35,7 @@ from genai_protos import file_pb2
 from google.protobuf import json_format
 
 from ._backend import Backend
-from ._files import UploadError, UploadKnobs, UploadSession
+from ._files import UNKNOWN_DETAIL_TYPE, UploadError, UploadKnobs, UploadSession
 from ._predict import DOWNLOAD_PREFIX as VIDEO_PREFIX
 from ._predict import DOWNLOAD_SUFFIX as VIDEO_SUFFIX
 from ._status import RpcFailure
@@ -110,7 +110,15 @@ def _error(status: int, message: str) -> Answer:
 
 
 def _file_json(file: File) -> bytes:
-    return _json({"file": json_format.MessageToDict(file)})
+    try:
+        document = json_format.MessageToDict(file)
+    except TypeError:  # error details of a type JSON cannot name (as gRPC can carry): left out here
+        file = File.FromString(file.SerializeToString())
+        kept = [d for d in file.error.details if d.type_url != UNKNOWN_DETAIL_TYPE]
+        del file.error.details[:]
+        file.error.details.extend(kept)
+        document = json_format.MessageToDict(file)
+    return _json({"file": document})
 
 
 class HttpService:

@@ -395,6 +395,10 @@ def test_wait_for_active_and_failed_surfaces(client: genai.Client) -> None:
     with pytest.raises(FileFailedError, match="Unsupported codec") as failed:
         failing.wait_active()
     assert failed.value.file.state == "FAILED" and failed.value.error.message == "Unsupported codec"
+    # Its details: the known one parsed, the one of an unknown type kept as it came.
+    info, unknown = failed.value.error.details
+    assert info.reason == "FILE_PROCESSING_FAILED"
+    assert unknown.type_url.endswith("emulator.genai.ProcessingTrace") and unknown.value == b"\x08\x01"
 
     async def on_the_loop() -> None:
         try:
