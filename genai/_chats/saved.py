@@ -13,6 +13,7 @@ ValueError naming the entry and what is wrong with it.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -64,6 +65,7 @@ def history_from_json(text: str | bytes) -> list[pb.Content]:
             json_format.ParseDict(entry, content)
         except json_format.ParseError as err:
             raise ValueError(f"{path}: {err}") from None
+        _check_bytes(entry, content.DESCRIPTOR, path)
         if content.role not in _ROLES:
             raise ValueError(f"{path}.role: expected 'user' or 'model', got {content.role!r}")
         contents.append(content)
@@ -80,3 +82,27 @@ def _json_kind(value: Any) -> str:
     if value is None:
         return "null"
     return f"{type(value).__name__} {value!r}"
+
+
+# Base64 as protobuf's JSON writes it (standard or URL-safe alphabet, padding optional). The parser
+# itself skips characters it does not know, so a damaged file would load as different bytes.
+_BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}|[A-Za-z0-9_-]*={0,2}")
+
+
+def _check_bytes(value: Any, descriptor: Any, path: str) -> None:
+    """ValueError naming the first bytes field of `value` (a Content's JSON) that is not base64."""
+    if not isinstance(value, dict):
+        return
+    for key, item in value.items():
+        field = descriptor.fields_by_camelcase_name.get(key) or descriptor.fields_by_name.get(key)
+        if field is None:
+            continue
+        where = f"{path}.{key}"
+        items = item if isinstance(item, list) else [item]
+        for i, one in enumerate(items):
+            at = f"{where}[{i}]" if isinstance(item, list) else where
+            if field.type == field.TYPE_BYTES:
+                if not isinstance(one, str) or not _BASE64.fullmatch(one) or len(one.rstrip("=")) % 4 == 1:
+                    raise ValueError(f"{at}: expected base64 bytes; got {one!r:.60}")
+            elif field.message_type is not None:
+                _check_bytes(one, field.message_type, at)

@@ -54,6 +54,16 @@ def test_every_part_kind_round_trips_byte_for_byte() -> None:
             "history[0].role:",
             "expected 'user' or 'model', got 'system'",
         ),
+        (  # protobuf's parser would skip the "!" and load other bytes
+            '[{"role": "user", "parts": [{"inlineData": {"mimeType": "a/b", "data": "aG!k"}}]}]',
+            "history[0].parts[0].inlineData.data:",
+            "expected base64 bytes; got 'aG!k'",
+        ),
+        (
+            '[{"role": "model", "parts": [{"text": "x", "thought_signature": "AP 8="}]}]',
+            "history[0].parts[0].thought_signature:",
+            "expected base64 bytes",
+        ),
     ],
 )
 def test_malformed_input_is_refused_naming_the_entry(text: str, where: str, what: str) -> None:
