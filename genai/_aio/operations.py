@@ -166,7 +166,7 @@ class AsyncOperations(ModelsCore):
     def _wrap(self, raw: Any, options: CallOptions) -> AsyncOperation:
         return AsyncOperation(raw, self._transport, options, self._plan())
 
-    async def get(self, name: str, *, config: CallConfig | None = None) -> AsyncOperation:
+    async def get(self, name: str | AsyncOperation, *, config: CallConfig | None = None) -> AsyncOperation:
         """The operation named `name` as it stands now: resume one from a stored name.
 
         >>> op = await client.aio.tunings.create(base_model="gemini-2.5-flash", training_dataset=[("1", "2")])
@@ -181,7 +181,7 @@ class AsyncOperations(ModelsCore):
 
     async def wait(
         self,
-        name: str,
+        name: str | AsyncOperation,
         *,
         timeout: float | None = None,
         on_progress: ProgressCallback | None = None,

@@ -166,7 +166,7 @@ class Operations(ModelsCore):
     def _wrap(self, raw: Any, options: CallOptions) -> Operation:
         return Operation(raw, self._transport, options, self._plan())
 
-    def get(self, name: str, *, config: CallConfig | None = None) -> Operation:
+    def get(self, name: str | Operation, *, config: CallConfig | None = None) -> Operation:
         """The operation named `name` as it stands now: resume one from a stored name.
 
         >>> op = client.tunings.create(base_model="gemini-2.5-flash", training_dataset=[("1", "2")])
@@ -181,7 +181,7 @@ class Operations(ModelsCore):
 
     def wait(
         self,
-        name: str,
+        name: str | Operation,
         *,
         timeout: float | None = None,
         on_progress: ProgressCallback | None = None,

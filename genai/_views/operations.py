@@ -65,7 +65,12 @@ def check_operation_name(name: object, path: str = "name") -> str:
 
     >>> check_operation_name("tunedModels/t/operations/o")
     'tunedModels/t/operations/o'
+
+    An operation object (ours, or any with a str ``name``, as google-genai's
+    ``client.operations.get(operation)`` passes) stands for its name.
     """
+    if not isinstance(name, str):
+        name = getattr(name, "name", name)
     if not isinstance(name, str):
         raise TypeError(
             f"{path}: expected an operation name str such as 'tunedModels/x/operations/y'; "

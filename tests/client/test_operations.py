@@ -57,6 +57,8 @@ def test_an_operation_resumes_from_its_name_in_a_new_client(emulator: Emulator, 
         assert isinstance(model, TunedModel) and model.state == TunedModel.ACTIVE
         assert model.name == resumed.metadata.tuned_model
         assert other.operations.wait(name, timeout=10).result().name == model.name
+        # google-genai's loop passes the operation itself: `operation = client.operations.get(operation)`.
+        assert other.operations.get(resumed).name == name and other.operations.get(resumed).done
 
 
 def test_the_async_face_resumes_and_waits_without_blocking(emulator: Emulator) -> None:
