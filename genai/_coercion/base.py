@@ -27,6 +27,7 @@ from genai._wire import messages as pb
 
 __all__ = [
     "POOL",
+    "SupportsFileMessage",
     "SupportsImageSave",
     "SupportsModelDump",
     "describe",
@@ -48,6 +49,13 @@ class SupportsModelDump(Protocol):
     """A pydantic model such as the google-genai types (``model_dump`` is all we use)."""
 
     def model_dump(self, *, exclude_none: bool = ...) -> dict[str, Any]: ...
+
+
+class SupportsFileMessage(Protocol):
+    """An uploaded file's view (``client.files``' File): its ``raw`` File message is all we use."""
+
+    @property
+    def raw(self) -> pb.File: ...
 
 
 class SupportsImageSave(Protocol):

@@ -25,6 +25,7 @@ from typing import Any, TypeAlias
 from google.protobuf.message import Message
 
 from genai._coercion.base import (
+    SupportsFileMessage,
     SupportsImageSave,
     SupportsModelDump,
     describe,
@@ -63,6 +64,7 @@ PartLike: TypeAlias = (
     | pb.ExecutableCode
     | pb.CodeExecutionResult
     | pb.File
+    | SupportsFileMessage
     | Mapping[str, Any]
     | bytes
     | bytearray

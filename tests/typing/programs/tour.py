@@ -219,6 +219,49 @@ async def caches_async() -> None:
             assert_type(other, genai.AsyncCachedContent)
 
 
+# Files, operations, tuned models and prediction.
+upload = client.files.upload(
+    "talk.mp4", display_name="talk", on_progress=lambda sent, total: None, wait=True, wait_timeout=300
+)
+assert_type(upload, genai.File)
+assert_type(upload.state, genai.FileState)
+assert_type(upload.wait_active(timeout=60), genai.File)
+assert_type(
+    client.files.upload(file=b"x", config={"display_name": "x", "mime_type": "text/plain"}), genai.File
+)
+assert_type(client.files.get(upload.name), genai.File)
+assert_type(client.files.wait(upload.name, timeout=60), genai.File)
+for listed_file in client.files.list(config={"page_size": 10}):
+    assert_type(listed_file, genai.File)
+waited_reply = client.models.generate_content(
+    model="gemini-2.5-flash", contents=[upload, "Summarise"], config={"wait_for_files": 120}
+)
+assert_type(waited_reply, genai.GenerateContentResponse[Any])
+tuning = client.tunings.create(base_model="gemini-2.5-flash", training_dataset=[("1", "2")])
+assert_type(tuning, genai.Operation)
+assert_type(client.operations.get(tuning.name), genai.Operation)
+assert_type(client.operations.get(tuning), genai.Operation)
+assert_type(tuning.wait(timeout=600, on_progress=lambda op: None), genai.Operation)
+assert_type(tuning.done, bool)
+assert_type(
+    client.models.predict(model="imagen-3.0-generate-002", instances=[{"prompt": "a cat"}]).images,
+    list[bytes],
+)
+video_job = client.models.predict_long_running(model="veo-2.0-generate-001", instances=[{"prompt": "a cat"}])
+assert_type(video_job.wait(timeout=600).videos(), genai.GeneratedVideos)
+first_video = video_job.videos()[0]
+assert_type(first_video, genai.GeneratedVideo)
+assert_type(client.models.download_video(first_video), bytes)
+assert_type(client.models.download_video(first_video, "out.mp4"), pathlib.Path)
+
+
+async def files_async() -> None:
+    uploaded = await client.aio.files.upload("talk.mp4", wait=True)
+    assert_type(uploaded, genai.AsyncFile)
+    assert_type(await uploaded.wait_active(), genai.AsyncFile)
+    assert_type(await client.aio.operations.get("tunedModels/t/operations/o"), genai.AsyncOperation)
+
+
 client.close()
 
 try:
