@@ -18,14 +18,14 @@ from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from genai.emulator import CallRecord, EmulatorOptions, EmulatorServer, LiveRecord
+from genai.emulator import CallRecord, EmulatorOptions, EmulatorServer, HttpRecord, LiveRecord
 from genai.emulator._clock import Clock, ManualClock
 from genai.emulator._server import check_port, quiet_stray_completions
 
 if TYPE_CHECKING:
     from genai._client import Client
 
-__all__ = ["CallRecord", "Emulator", "LiveRecord", "ManualClock"]
+__all__ = ["CallRecord", "Emulator", "HttpRecord", "LiveRecord", "ManualClock"]
 
 API_KEY = "emulator-key"
 _START_TIMEOUT = 30.0
@@ -199,6 +199,19 @@ class Emulator:
         return self.server.state.live_sessions
 
     @property
+    def http_requests(self) -> list[HttpRecord]:
+        """The most recent requests to the HTTP endpoints (uploads, downloads), oldest first:
+        `method`, `target` (path and query as sent), `headers` (lower-case names), `status` (None
+        when a fault knob cut the connection instead), `body_length`, `connection` (its number)."""
+        return self.server.state.http_requests
+
+    @property
+    def http_connections(self) -> int:
+        """Connections the HTTP endpoints accepted (since start or `reset()`); keep-alive
+        connections carry many requests each."""
+        return self.server.state.http_connections
+
+    @property
     def active_streams(self) -> int:
         """StreamGenerateContent calls running right now."""
         return self.server.state.active_streams
@@ -214,8 +227,8 @@ class Emulator:
         return self.server.state.completed_streams
 
     def reset(self) -> None:
-        """Forget recorded calls, finished live sessions, finished-stream counters and fault attempt
-        counts."""
+        """Forget recorded calls, HTTP requests, finished live sessions, finished-stream and HTTP
+        connection counters, and fault attempt counts."""
         self.server.state.reset()
 
     def wait_for(self, condition: Callable[[], bool], timeout: float = 5.0, interval: float = 0.005) -> bool:

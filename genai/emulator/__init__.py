@@ -12,9 +12,17 @@ import sys
 from collections.abc import Callable
 
 from ._server import EmulatorServer, format_endpoint, quiet_stray_completions
-from ._state import CallRecord, EmulatorOptions, LiveRecord
+from ._state import CallRecord, EmulatorOptions, HttpRecord, LiveRecord
 
-__all__ = ["CallRecord", "EmulatorOptions", "EmulatorServer", "LiveRecord", "format_endpoint", "serve"]
+__all__ = [
+    "CallRecord",
+    "EmulatorOptions",
+    "EmulatorServer",
+    "HttpRecord",
+    "LiveRecord",
+    "format_endpoint",
+    "serve",
+]
 
 
 def _announce(line: str) -> None:

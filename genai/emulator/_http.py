@@ -2,8 +2,14 @@
 downloads of generated videos (`_predict`).
 
 They share the port of the WebSocket front end (`_websocket` hands every connection whose first
-request is not for the live path to `serve_http`). One request per connection (answers carry
-`Connection: close`); bodies are read by their Content-Length.
+request is not for the live path to `HttpService.serve`, with the bytes read so far). Connections
+are persistent (HTTP/1.1 keep-alive): requests are answered in order until the client asks to
+close (`Connection: close`, or HTTP/1.0 without `Connection: keep-alive`), goes away, or waits
+IDLE_SECONDS for its next request; a fault knob that cuts a connection cuts it as before, and a
+stopping server closes idle connections at once and the others after their answer. Only an answer
+that ends its connection carries `Connection: close`. Bodies are delimited by Content-Length (a
+chunked body is answered 411 and the connection closed); a body left unread by an early error
+answer is read and dropped, so the next request starts where it should.
 
     POST /upload/v1beta/files                 X-Goog-Upload-Protocol: resumable
                                               X-Goog-Upload-Command: start
@@ -15,10 +21,13 @@ request is not for the live path to `serve_http`). One request per connection (a
         -> 200, X-Goog-Upload-Status (active | final | cancelled), X-Goog-Upload-Size-Received;
            on finalize (and a query of a final session) the JSON {"file": {...}}
     GET /v1beta/files/ID:download?alt=media   the bytes of a file (the key in x-goog-api-key)
-    GET /v1beta/generatedVideos/ID:download   a generated video's bytes (recorded in backend.videos)
+    GET /v1beta/generatedVideos/ID:download   a generated video's bytes
 
-Errors are JSON `{"error": {"code", "message", "status"}}` as the API's. The key (checked as on
-gRPC when the server has keys) is read from `x-goog-api-key` only, never from the URL.
+Every request is recorded in the server state (`ServerState.http_requests`: method, target as
+received, headers, status, body length, connection number) just before its answer goes out, and
+every connection is counted (`http_connections`). Errors are JSON `{"error": {"code", "message",
+"status"}}` as the API's. The key (checked as on gRPC when the server has keys) is read from
+`x-goog-api-key` only, never from the URL.
 """
 
 from __future__ import annotations
@@ -38,58 +47,90 @@ from ._backend import Backend
 from ._files import UNKNOWN_DETAIL_TYPE, UploadError, UploadKnobs, UploadSession
 from ._predict import DOWNLOAD_PREFIX as VIDEO_PREFIX
 from ._predict import DOWNLOAD_SUFFIX as VIDEO_SUFFIX
+from ._state import HttpRecord
 from ._status import RpcFailure
 from ._store import StoreError
 
 File = file_pb2.File
 UPLOAD_PATH = "/upload/v1beta/files"
 DOWNLOAD_PREFIX = "/v1beta/files/"
-MAX_HEADER_BYTES = 64 * 1024
 WRITE_PIECE = 64 * 1024
+IDLE_SECONDS = 120.0  # longer than clients keep idle connections (httpx: 5 s), so they close first
 JSON_TYPE = "application/json; charset=UTF-8"
+VERSIONS = ("HTTP/1.0", "HTTP/1.1")
 Answer = tuple[int, dict[str, str], bytes]
 
 
 class Request:
-    """A parsed request line and headers (names lower-cased)."""
+    """A parsed request line and headers (names lower-cased), and how much of its body is unread."""
 
-    def __init__(self, method: str, target: str, headers: dict[str, str]) -> None:
+    def __init__(self, method: str, target: str, version: str, headers: dict[str, str]) -> None:
         self.method = method
         self.target = target
+        self.version = version
         self.path = urlsplit(target).path
         self.query = {key: values[0] for key, values in parse_qs(urlsplit(target).query).items()}
         self.headers = headers
+        # A body that cannot be delimited is answered with this, and the connection closed.
+        self.problem: tuple[int, str] | None = None
+        self.length = 0
+        text = headers.get("content-length", "0")
+        if "transfer-encoding" in headers:
+            self.problem = (411, "Send the body with a Content-Length (no Transfer-Encoding).")
+        elif text.isascii() and text.isdigit():
+            self.length = int(text)
+        else:
+            self.problem = (400, "Content-Length is not a number.")
+        self.unread = self.length
 
     @property
-    def length(self) -> int:
-        try:
-            return max(int(self.headers.get("content-length", "0")), 0)
-        except ValueError:
-            raise UploadError(400, "Content-Length is not a number") from None
+    def keep_alive(self) -> bool:
+        """Whether the client lets the connection carry another request after this one."""
+        tokens = {token.strip().lower() for token in self.headers.get("connection", "").split(",")}
+        if "close" in tokens or self.problem is not None:
+            return False
+        return self.version != "HTTP/1.0" or "keep-alive" in tokens
+
+    @property
+    def awaits_continue(self) -> bool:
+        """Whether the client holds its body back until told to send it (`Expect: 100-continue`)."""
+        return self.headers.get("expect", "").lower() == "100-continue"
 
 
 async def _read_request(reader: asyncio.StreamReader) -> Request | None:
+    """The next request's head; None when the connection ended or the head is malformed."""
     try:
         head = await reader.readuntil(b"\r\n\r\n")
     except (asyncio.IncompleteReadError, asyncio.LimitOverrunError):
         return None
     lines = head.decode("latin-1").split("\r\n")
     parts = lines[0].split(" ")
-    if len(parts) != 3:
+    if len(parts) != 3 or parts[2] not in VERSIONS:
         return None
     headers: dict[str, str] = {}
     for line in lines[1:]:
         if ":" in line:
             name, _, value = line.partition(":")
             headers[name.strip().lower()] = value.strip()
-    return Request(parts[0], parts[1], headers)
+    return Request(parts[0], parts[1], parts[2], headers)
 
 
-def _head(status: int, headers: Mapping[str, str], length: int) -> bytes:
+async def _next_request(reader: asyncio.StreamReader) -> Request | None:
+    try:
+        return await asyncio.wait_for(_read_request(reader), IDLE_SECONDS)
+    except asyncio.TimeoutError:
+        return None
+
+
+def _head(status: int, headers: Mapping[str, str], length: int, keep: bool, version: str) -> bytes:
     lines = [f"HTTP/1.1 {status} {HTTPStatus(status).phrase}"]
     lines += [f"{name}: {value}" for name, value in headers.items()]
-    lines += [f"Content-Length: {length}", "Connection: close", "", ""]
-    return "\r\n".join(lines).encode("latin-1")
+    lines.append(f"Content-Length: {length}")
+    if not keep:
+        lines.append("Connection: close")
+    elif version == "HTTP/1.0":
+        lines.append("Connection: keep-alive")  # else an HTTP/1.0 client takes the answer as the last
+    return "\r\n".join([*lines, "", ""]).encode("latin-1")
 
 
 def _json(document: object) -> bytes:
@@ -103,6 +144,7 @@ def _error(status: int, message: str) -> Answer:
         403: "PERMISSION_DENIED",
         404: "NOT_FOUND",
         405: "INVALID_ARGUMENT",
+        411: "INVALID_ARGUMENT",
         429: "RESOURCE_EXHAUSTED",
     }
     body = {"error": {"code": status, "message": message, "status": name.get(status, "UNAVAILABLE")}}
@@ -121,35 +163,102 @@ def _file_json(file: File) -> bytes:
     return _json({"file": document})
 
 
+async def _discard(request: Request, reader: asyncio.StreamReader) -> None:
+    """Read and drop what is left of the body (until the connection ends, if it ends first)."""
+    while request.unread:
+        piece = await reader.read(min(request.unread, WRITE_PIECE))
+        if not piece:
+            return
+        request.unread -= len(piece)
+
+
 class HttpService:
-    """Answers one HTTP request at a time on a connection the WebSocket front end handed over."""
+    """Answers the HTTP requests of connections the WebSocket front end handed over, one after
+    another on each connection; closes them when the server stops."""
 
     def __init__(self, backend: Backend) -> None:
         self._backend = backend
         self._files = backend.files
+        self._closing = False
+        self._open: set[asyncio.Transport] = set()
+        self._idle: set[asyncio.Transport] = set()  # waiting for their next request
+
+    def close_idle(self) -> None:
+        """The server is stopping: connections waiting for a request close now; one whose request
+        is in progress gets its answer (with `Connection: close`), then closes."""
+        self._closing = True
+        for transport in list(self._idle):
+            transport.close()
+
+    def abort(self) -> None:
+        """Cut every connection still open (a stop's grace period is over)."""
+        self._closing = True
+        for transport in list(self._open):
+            transport.abort()
 
     async def serve(
         self, reader: asyncio.StreamReader, transport: asyncio.Transport, drain: Callable[[], Awaitable[None]]
     ) -> None:
-        """Read one request from `reader` and answer it on `transport`; `drain()` waits until the
-        transport's buffer has gone out (the caller sets its limits to 0 so that it empties)."""
-        request = await _read_request(reader)
-        if request is None:
-            return
+        """Answer the requests `reader` brings on `transport`, in order, while the connection lasts;
+        `drain()` waits until the transport's buffer has gone out (the caller sets its limits to 0
+        so that it empties)."""
+        number = self._backend.state.http_connection_opened()
+        self._open.add(transport)
         try:
+            request = await _next_request(reader)
+            while request is not None and await self._exchange(request, number, reader, transport, drain):
+                if self._closing:  # checked with no wait before joining _idle: close_idle sees it
+                    return
+                self._idle.add(transport)
+                try:
+                    request = await _next_request(reader)
+                finally:
+                    self._idle.discard(transport)
+        finally:
+            self._open.discard(transport)
+
+    async def _exchange(
+        self,
+        request: Request,
+        number: int,
+        reader: asyncio.StreamReader,
+        transport: asyncio.Transport,
+        drain: Callable[[], Awaitable[None]],
+    ) -> bool:
+        """Answer one request; whether the connection may carry another."""
+        try:
+            if request.problem is not None:
+                raise UploadError(*request.problem)
             answer = await self._answer(request, reader, transport)
         except UploadError as error:
             answer = _error(error.status, error.message)
         except RpcFailure as failure:
             answer = _error(_http_status(failure), failure.message)
-        if answer is None:  # the connection was cut on purpose, or is gone
-            return
+        # Recorded before the answer leaves, so a client holding the answer finds the record.
+        record = HttpRecord(
+            request.method,
+            request.target,
+            dict(request.headers),
+            None if answer is None else answer[0],
+            request.length,
+            number,
+        )
+        self._backend.state.record_http(record)
+        if answer is None or transport.is_closing():  # cut on purpose, or gone
+            return False
+        # An unread body is dropped before the next request, unless the client may never send it.
+        skip = request.unread > 0 and request.problem is None and not request.awaits_continue
+        keep = request.keep_alive and not self._closing and (skip or not request.unread)
         status, headers, body = answer
-        transport.write(_head(status, headers, len(body)))
-        for start in range(0, len(body), WRITE_PIECE):
-            transport.write(body[start : start + WRITE_PIECE])
-            await drain()
+        transport.write(_head(status, headers, len(body), keep, request.version))
+        if request.method != "HEAD":
+            for start in range(0, len(body), WRITE_PIECE):
+                transport.write(body[start : start + WRITE_PIECE])
+                await drain()
         await drain()
+        if skip:
+            await _discard(request, reader)
+        return keep
 
     def _authenticate(self, request: Request) -> None:
         self._backend.prelude.authenticate({k: v for k, v in request.headers.items()})
@@ -173,17 +282,16 @@ class HttpService:
 
     def _video(self, request: Request, video_id: str) -> Answer:
         """A generated video's bytes (`_predict`; the key checked as on gRPC: 401 without, 403 bad)."""
-        videos = self._backend.videos
-        videos.record(request.target, dict(request.headers))
         self._authenticate(request)
-        data = videos.get(video_id)
+        data = self._backend.videos.get(video_id)
         if data is None:
             raise UploadError(404, f"No generated video {video_id!r}.")
         return 200, {"Content-Type": "video/mp4"}, data
 
     async def _body(self, request: Request, reader: asyncio.StreamReader) -> bytes:
+        unread, request.unread = request.unread, 0
         try:
-            return await reader.readexactly(request.length)
+            return await reader.readexactly(unread)
         except asyncio.IncompleteReadError:
             raise UploadError(400, "The request body ended early.") from None
 

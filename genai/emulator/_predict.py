@@ -205,12 +205,12 @@ def plan_video(request: ps.PredictLongRunningRequest, metadata: Mapping[str, str
 
 
 class Videos:
-    """The generated videos the HTTP front end serves, by id (thread-safe); downloads are recorded."""
+    """The generated videos the HTTP front end serves, by id (thread-safe); downloads are recorded
+    with every HTTP request in the server state (`ServerState.http_requests`)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._data: dict[str, bytes] = {}
-        self.downloads: list[tuple[str, dict[str, str]]] = []  # (path with query, headers) per GET
 
     def put(self, data: bytes) -> str:
         video_id = hashlib.sha256(data).hexdigest()[:16]
@@ -221,7 +221,3 @@ class Videos:
     def get(self, video_id: str) -> bytes | None:
         with self._lock:
             return self._data.get(video_id)
-
-    def record(self, path: str, headers: dict[str, str]) -> None:
-        with self._lock:
-            self.downloads.append((path, headers))

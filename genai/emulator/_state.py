@@ -1,4 +1,5 @@
-"""Per-server options and observable state (call records, stream counters, attempt counts).
+"""Per-server options and observable state (call records, HTTP request records, stream counters,
+attempt counts).
 
 Everything lives on the server object, never in module globals, so several emulators can run in
 one process. Handlers run on the server's event loop; tests read from other threads, hence the lock.
@@ -28,8 +29,8 @@ class EmulatorOptions:
         unknown -> PERMISSION_DENIED).
     fail, delay, break_after, chunk_delay, chunks, reply_words, count_contents: as the x-emulator-*
         headers.
-    max_recorded_calls: how many recent calls `calls` keeps (and live sessions `live_sessions`, at
-        most MAX_RECORDED_SESSIONS).
+    max_recorded_calls: how many recent calls `calls` keeps, and HTTP requests `http_requests` (and
+        live sessions `live_sessions`, at most MAX_RECORDED_SESSIONS).
     live_chunk_delay, live_goaway_after, live_unknown: defaults of the x-emulator-live-* headers
         (`live_goaway_after` is "SECONDS[:TIME_LEFT]" or a number of seconds; None = no GoAway).
     upload_granularity: the chunk granularity (bytes) upload sessions announce; non-final chunks
@@ -91,6 +92,24 @@ class CallRecord:
     request: Message
 
 
+@dataclass(frozen=True)
+class HttpRecord:
+    """One request the plain HTTP endpoints (uploads, downloads) received.
+
+    `target` is the request line's path and query exactly as sent; `headers` have lower-case names
+    (the last one wins when a name repeats); `body_length` is the body's declared Content-Length;
+    `status` is the answer's, or None when a fault knob cut the connection instead of answering;
+    `connection` numbers the connection that carried it (1, 2, ... per server, never reused).
+    """
+
+    method: str
+    target: str
+    headers: Mapping[str, str]
+    status: int | None
+    body_length: int
+    connection: int
+
+
 MAX_SESSION_MESSAGES = 1000  # client messages kept per recorded live session...
 MAX_SESSION_BYTES = 1024 * 1024  # ... and their bytes (audio and video add up)
 MAX_RECORDED_SESSIONS = 100
@@ -126,6 +145,9 @@ class ServerState:
     def __init__(self, max_recorded_calls: int = DEFAULT_MAX_RECORDED_CALLS) -> None:
         self._lock = threading.Lock()
         self._calls: deque[CallRecord] = deque(maxlen=max_recorded_calls)
+        self._http: deque[HttpRecord] = deque(maxlen=max_recorded_calls)
+        self._http_connections = 0  # accepted since start or the last reset
+        self._http_serial = 0  # numbers connections; never reset, so a number is never reused
         self._sessions: deque[LiveRecord] = deque(maxlen=min(max_recorded_calls, MAX_RECORDED_SESSIONS))
         self._active = 0
         self._live = 0
@@ -137,6 +159,30 @@ class ServerState:
         """Remember a received call (the oldest is dropped beyond the bound)."""
         with self._lock:
             self._calls.append(call)
+
+    def record_http(self, request: HttpRecord) -> None:
+        """Remember an HTTP request (the oldest is dropped beyond the bound)."""
+        with self._lock:
+            self._http.append(request)
+
+    def http_connection_opened(self) -> int:
+        """Count a connection of the plain HTTP endpoints; returns its number."""
+        with self._lock:
+            self._http_connections += 1
+            self._http_serial += 1
+            return self._http_serial
+
+    @property
+    def http_requests(self) -> list[HttpRecord]:
+        """A copy of the recorded HTTP requests, oldest first."""
+        with self._lock:
+            return list(self._http)
+
+    @property
+    def http_connections(self) -> int:
+        """Connections the plain HTTP endpoints accepted since start or the last reset."""
+        with self._lock:
+            return self._http_connections
 
     def record_session(self, session: LiveRecord) -> None:
         """Remember a live session (the oldest is dropped beyond the bound) and count it as active."""
@@ -196,9 +242,12 @@ class ServerState:
             return self._completed
 
     def reset(self) -> None:
-        """Forget recorded calls, finished-stream counters and attempt counts (not active streams)."""
+        """Forget recorded calls and HTTP requests, finished-stream and HTTP connection counters and
+        attempt counts (not active streams)."""
         with self._lock:
             self._calls.clear()
+            self._http.clear()
+            self._http_connections = 0
             self._sessions = deque((s for s in self._sessions if not s.ended), maxlen=self._sessions.maxlen)
             self._cancelled = 0
             self._completed = 0

@@ -3,12 +3,14 @@
 It serves the path the real API uses, PATH. A connection whose first request is for another path
 (or is not a GET) is handed to the plain HTTP endpoints of files (`_http`: resumable uploads,
 downloads) on the same port: `SharedPortConnection` looks at the request line before websockets
-parses it (websockets' parser refuses requests with a body). The key comes from the
-`x-goog-api-key` handshake header (or a `key` query parameter); the other headers are the
-session's metadata, so `x-emulator-*` knobs work as on gRPC. Client frames (text or binary) are
-the JSON form of BidiGenerateContentClientMessage, in camelCase or snake_case; server frames are
-binary frames holding the UTF-8 camelCase JSON of BidiGenerateContentServerMessage (bytes in
-base64), as the real service sends them.
+parses it (websockets' parser refuses requests with a body) and feeds that connection's bytes,
+the first ones included, to the HTTP service, which then serves it for as long as it lasts.
+
+The key comes from the `x-goog-api-key` handshake header (or a `key` query parameter); the other
+headers are the session's metadata, so `x-emulator-*` knobs work as on gRPC. Client frames (text
+or binary) are the JSON form of BidiGenerateContentClientMessage, in camelCase or snake_case;
+server frames are binary frames holding the UTF-8 camelCase JSON of
+BidiGenerateContentServerMessage (bytes in base64), as the real service sends them.
 
 A session that ends normally closes with 1000. A refused one closes with the code the real service
 uses for the kind of error (`close_code`) and the status message as the reason (cut to the 123
@@ -106,24 +108,29 @@ def frame_of(message: gs.BidiGenerateContentServerMessage | Unrecognized) -> byt
 
 
 MAX_REQUEST_LINE = 8192
+OPEN_TIMEOUT = 10.0  # from accepting a connection to an open WebSocket (websockets' default)
 
 
 class SharedPortConnection(ServerConnection):
-    """A connection of the HTTP port: a live session (WebSocket) or one plain HTTP request.
+    """A connection of the HTTP port: a live session (WebSocket) or plain HTTP requests.
 
     The first request line decides: a GET of the live path goes on as websockets' connection;
-    anything else is fed to `http` (an `HttpService`) as a stream, answered, flushed and closed.
+    anything else is fed to `http` (an `HttpService`) as a stream, which answers requests on it
+    until the connection ends.
     """
 
     http: HttpService  # set by the factory
+    undecided: set[SharedPortConnection]  # connections whose first request line has not come
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
         self._head = bytearray()
         self._http_reader: asyncio.StreamReader | None = None
         self._decided: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self.undecided.add(self)
 
     def _decide(self, is_http: bool) -> None:
+        self.undecided.discard(self)
         if not self._decided.done():
             self._decided.set_result(is_http)
 
@@ -161,9 +168,16 @@ class SharedPortConnection(ServerConnection):
         super().connection_lost(exc)
 
     async def handshake(self, *args: Any, **kwargs: Any) -> None:
-        if not await self._decided:
-            await super().handshake(*args, **kwargs)
-            return
+        # The server runs without websockets' open_timeout, which would also end a plain HTTP
+        # connection (served inside this method) that long after it opened: the opening is
+        # bounded here instead, as websockets bounds it (the transport aborted).
+        timer = asyncio.get_running_loop().call_later(OPEN_TIMEOUT, self.transport.abort)
+        try:
+            if not await self._decided:
+                await super().handshake(*args, **kwargs)
+                return
+        finally:
+            timer.cancel()
         assert self._http_reader is not None
         self.transport.set_write_buffer_limits(high=0)  # so that drain() waits for an empty buffer
         with contextlib.suppress(ConnectionError):
@@ -171,11 +185,12 @@ class SharedPortConnection(ServerConnection):
         # The handshake never opened a WebSocket: websockets aborts the transport now.
 
 
-def _connection_factory(http: HttpService) -> type[ServerConnection]:
+def _connection_factory(http: HttpService, undecided: set[SharedPortConnection]) -> type[ServerConnection]:
     class Connection(SharedPortConnection):
         pass
 
     Connection.http = http
+    Connection.undecided = undecided
     return Connection
 
 
@@ -192,10 +207,13 @@ class WebSocketFrontEnd:
     def __init__(self, backend: Backend) -> None:
         self._backend = backend
         self._server: Server | None = None
+        self._http = HttpService(backend)
+        self._undecided: set[SharedPortConnection] = set()
 
     async def start(self, address: str) -> int:
         """Bind `address` ("host:port", port 0 = a free one), serve, return the bound port."""
         host, port = _split(address)
+        self._http = HttpService(self._backend)  # fresh at each start: the last stop closed the old
         server = await serve(
             self._session,
             host,
@@ -203,22 +221,33 @@ class WebSocketFrontEnd:
             process_request=functools.partial(_route, self._backend),
             max_size=MAX_MESSAGE_BYTES,
             compression=None,
-            create_connection=_connection_factory(HttpService(self._backend)),
+            open_timeout=None,  # SharedPortConnection bounds the opening itself
+            create_connection=_connection_factory(self._http, self._undecided),
         )
         self._server = server
         return int(next(iter(server.sockets)).getsockname()[1])
 
     async def stop(self, timeout: float) -> None:
-        """Stop accepting; sessions still open `timeout` seconds later are closed (1001)."""
+        """Stop accepting; idle HTTP connections close at once, HTTP requests in progress get their
+        answer; sessions and requests still open `timeout` seconds later are closed (1001) or cut."""
         server, self._server = self._server, None
         if server is None:
             return
         server.close(close_connections=False)
+        # websockets waits for every connection's handler, and knows nothing of HTTP keep-alive.
+        self._http.close_idle()
+        self._abort_undecided()
         try:
             await asyncio.wait_for(asyncio.shield(server.wait_closed()), timeout)
         except asyncio.TimeoutError:
+            self._http.abort()
+            self._abort_undecided()
             server.close(close_connections=True)
             await server.wait_closed()
+
+    def _abort_undecided(self) -> None:
+        for connection in list(self._undecided):  # nothing asked yet: nothing to answer
+            connection.transport.abort()
 
     async def wait_for_termination(self) -> None:
         """Wait until the server stops."""

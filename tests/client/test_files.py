@@ -183,6 +183,53 @@ def test_the_async_face_resumes_the_same_way_and_never_blocks_the_loop(
     assert worst_gap < 0.2, f"the event loop stalled for {worst_gap:.3f} s during the upload"
 
 
+def _upload_on(face: str, client: genai.Client, data: bytes, **faults: str) -> Any:
+    options: dict[str, Any] = {
+        "mime_type": "application/octet-stream",
+        "chunk_size": CHUNK,
+        "config": knobs(**faults),
+    }
+    if face == "sync":
+        return client.files.upload(file=data, **options)
+
+    async def main() -> Any:
+        try:
+            return await client.aio.files.upload(file=data, **options)
+        finally:
+            await client.aio.files.aclose()  # its connections belong to this loop
+
+    return asyncio.run(main())
+
+
+@pytest.mark.parametrize("face", ["sync", "async"])
+def test_an_upload_keeps_its_connection_and_only_a_cut_one_is_replaced(
+    client: genai.Client, emu: Emulator, face: str
+) -> None:
+    data = os.urandom(CHUNK * 6 + 1234)  # 7 chunks
+    emu.reset()
+    _upload_on(face, client, data)
+    assert len(emu.http_requests) == 8  # start, 7 chunks
+    assert emu.http_connections == 1
+
+    emu.reset()
+    file = _upload_on(face, client, data, upload_reset="5000:2", upload_drop_answer="1", upload_5xx="503:1")
+    assert server_sha256(emu, file.name) == hashlib.sha256(data).hexdigest()
+    records = emu.http_requests
+    statuses = [r.status for r in records]
+    assert statuses.count(None) == 3 and statuses.count(503) == 1  # 2 resets, 1 lost answer
+    # A 503 keeps its connection; each cut one is replaced. (The sync client's pooled connection
+    # carries over from the first upload, so count the connections the records name.)
+    assert len({r.connection for r in records}) == 1 + 3
+    assert len(records) >= 8 + 3 + 1 + 3  # with the re-sent chunks and the queries after each failure
+    start = records[0]
+    assert (start.method, start.target, start.headers["x-goog-api-key"]) == (
+        "POST",
+        "/upload/v1beta/files",
+        KEY,
+    )
+    assert all(KEY not in r.target and "key=" not in r.target for r in records)
+
+
 def test_a_session_saved_by_one_client_is_resumed_by_another(emu: Emulator, tmp_path: Path) -> None:
     data = os.urandom(CHUNK * 5 + 99)
     path = tmp_path / "resumable.bin"

@@ -9,7 +9,7 @@ import hashlib
 import struct
 import threading
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -53,8 +53,9 @@ def _png_pixels(data: bytes) -> tuple[int, int, bytes]:
     return width, height, zlib.decompress(chunks[b"IDAT"])
 
 
-def _downloads(emulator: Emulator) -> list[tuple[str, dict[str, str]]]:
-    return list(emulator.server.backend.videos.downloads)
+def _downloads(emulator: Emulator) -> list[tuple[str, Mapping[str, str]]]:
+    """(target, headers) of each generated-video download the emulator received."""
+    return [(r.target, r.headers) for r in emulator.http_requests if "/generatedVideos/" in r.target]
 
 
 def _video(client: genai.Client, *, samples: int = 1, **metadata: str) -> genai.Operation:
