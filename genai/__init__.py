@@ -32,6 +32,7 @@ from genai._sync.live import Live, Session
 from genai._sync.models import Models
 from genai._sync.streams import GenerateContentStream
 from genai._transport.options import CallOptions, RetryOptions
+from genai._version import VERSION
 from genai._views.accumulate import StreamAccumulator
 from genai._views.predictions import GeneratedVideo, GeneratedVideos, PredictResponse
 from genai._views.responses import Candidate, GenerateContentResponse, PromptFeedback, SafetyRating
@@ -106,7 +107,7 @@ def __getattr__(name: str) -> Any:
     return value
 
 
-__version__ = "0.1.0"
+__version__ = VERSION
 
 __all__ = [
     "Session",

@@ -15,6 +15,7 @@ GENAI = Path(__file__).parents[1] / "genai"
 
 # Lowest first. A module may import its own layer and the ones before it; `errors` is the bottom.
 ORDER = [
+    "_version",
     "errors",
     "_wire",
     "_coercion",

@@ -18,15 +18,16 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from genai._requests import files as core
 from genai._transport import AsyncTransport
 from genai._transport.options import CallOptions
 from genai._views.files import FileView
 from genai._wire import messages as pb
+from genai._wire import rpcs
 from genai.errors import FileFailedError, FileWaitTimeoutError, from_status
 
 __all__ = ["POLL_CAP", "POLL_INITIAL", "wait_active", "wait_all_active"]
 
+GET_FILE = rpcs.FileService.GetFile  # here, not from _requests.files: generate calls import this module
 POLL_INITIAL = 0.25
 POLL_CAP = 5.0
 
@@ -46,7 +47,7 @@ async def wait_active(
     pause = poll_initial
     while True:
         raw = await transport.unary(
-            core.GET_FILE, pb.GetFileRequest(name=name), options=options, metadata=options.metadata
+            GET_FILE, pb.GetFileRequest(name=name), options=options, metadata=options.metadata
         )
         if raw.state == pb.File.State.ACTIVE:
             return raw

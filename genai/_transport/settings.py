@@ -9,10 +9,11 @@ Every default lives here once; ``genai.Client`` and ``genai.configure`` take the
 
 from __future__ import annotations
 
-import importlib.metadata
 import ipaddress
 from dataclasses import dataclass, field, fields
 from typing import Any
+
+from genai._version import VERSION
 
 __all__ = [
     "DEFAULT_ENDPOINT",
@@ -27,17 +28,10 @@ __all__ = [
 ]
 
 
-def _version() -> str:
-    try:
-        return importlib.metadata.version("genai")
-    except importlib.metadata.PackageNotFoundError:  # running from a source tree without metadata
-        return "0+unknown"
-
-
 DEFAULT_ENDPOINT = "generativelanguage.googleapis.com:443"
 # Where the HTTP side of the API lives (live sessions over WebSocket, later the uploads).
 DEFAULT_HTTP_ENDPOINT = "generativelanguage.googleapis.com:443"
-DEFAULT_USER_AGENT = f"genai-python/{_version()}"
+DEFAULT_USER_AGENT = f"genai-python/{VERSION}"
 DEFAULT_POOL_SIZE = 4  # asyncio channels (distinct HTTP/2 connections) per event loop, at most
 # Google's front ends let about 100 streams share one HTTP/2 connection and queue the rest.
 DEFAULT_STREAMS_PER_CHANNEL = 100
