@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any, overload
 
 from genai._aio.afc import AsyncFunctionRounds, AsyncFunctionRoundsStream
 from genai._aio.file_wait import wait_all_active
-from genai._aio.operations import AsyncOperation, AsyncOperations
 from genai._aio.streams import AsyncGenerateContentStream
 from genai._coercion.content import ContentsLike
 from genai._functions.calling import function_calling, sent_contents
@@ -44,6 +43,7 @@ from genai._views.stream_state import StreamHooks
 from genai._wire import messages as pb
 
 if TYPE_CHECKING:
+    from genai._aio.operations import AsyncOperation
     from genai._requests.config import T
 
 __all__ = ["AsyncModels"]
@@ -55,7 +55,6 @@ class AsyncModels(ModelsCore):
     def __init__(self, transport: AsyncTransport, defaults: CallOptions) -> None:
         super().__init__(defaults)
         self._transport = transport
-        self._operations = AsyncOperations(transport, defaults)
 
     @overload
     async def generate_content(
@@ -275,7 +274,9 @@ class AsyncModels(ModelsCore):
         polling = self._options(config)
         once = checked_call_options(polling.timeout, NO_RETRY, polling.metadata)
         raw = await self._transport.unary(PREDICT_LONG_RUNNING, request, options=once, metadata=once.metadata)
-        return self._operations._wrap(raw, polling)
+        from genai._aio.operations import AsyncOperations  # here: most programs never start a job
+
+        return AsyncOperations(self._transport, self._defaults)._wrap(raw, polling)
 
     @overload
     async def download_video(self, video: GeneratedVideo | str, path: None = None) -> bytes: ...

@@ -35,7 +35,6 @@ from genai._requests.config import GenerateContentConfig
 from genai._requests.predict import PREDICT, PREDICT_LONG_RUNNING, JsonLike, build_predict_request
 from genai._sync.afc import FunctionRounds, FunctionRoundsStream
 from genai._sync.file_wait import wait_all_active
-from genai._sync.operations import Operation, Operations
 from genai._sync.streams import GenerateContentStream
 from genai._transport import Transport
 from genai._transport.http_download import fetch
@@ -47,6 +46,7 @@ from genai._wire import messages as pb
 
 if TYPE_CHECKING:
     from genai._requests.config import T
+    from genai._sync.operations import Operation
 
 __all__ = ["Models"]
 
@@ -57,7 +57,6 @@ class Models(ModelsCore):
     def __init__(self, transport: Transport, defaults: CallOptions) -> None:
         super().__init__(defaults)
         self._transport = transport
-        self._operations = Operations(transport, defaults)
 
     @overload
     def generate_content(
@@ -275,7 +274,9 @@ class Models(ModelsCore):
         polling = self._options(config)
         once = checked_call_options(polling.timeout, NO_RETRY, polling.metadata)
         raw = self._transport.unary(PREDICT_LONG_RUNNING, request, options=once, metadata=once.metadata)
-        return self._operations._wrap(raw, polling)
+        from genai._sync.operations import Operations  # here: most programs never start a job
+
+        return Operations(self._transport, self._defaults)._wrap(raw, polling)
 
     @overload
     def download_video(self, video: GeneratedVideo | str, path: None = None) -> bytes: ...
