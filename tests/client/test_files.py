@@ -261,6 +261,7 @@ MEMORY_SCRIPT = textwrap.dedent(
     import genai
     path, endpoint, http_endpoint, key, face = sys.argv[1:]
     client = genai.Client(endpoint=endpoint, http_endpoint=http_endpoint, insecure=True, api_key=key)
+    import httpx2  # its import (with urllib's and http's) is code, not the upload's memory
     tracemalloc.start()
     if face == "sync":
         file = client.files.upload(file=path, mime_type="application/octet-stream", chunk_size=256 * 1024)
