@@ -37,6 +37,7 @@ from genai.errors import (
     APIError,
     FileFailedError,
     FileWaitTimeoutError,
+    UnavailableError,
     UploadInterruptedError,
     from_status,
 )
@@ -264,11 +265,12 @@ class Files:
         body = core.start_body(mime, display_name, name)
         url = self._http.base_url() + core.UPLOAD_PATH
         failures = 0
+        broken: HttpTransportError | None = None
         while True:
             try:
                 answer = self._http.post(url, headers, body)
-            except HttpTransportError:
-                answer = None
+            except HttpTransportError as exc:
+                answer, broken = None, exc
             if answer is not None and answer.status == 200 and "x-goog-upload-url" in answer.headers:
                 granularity = int(answer.headers.get("x-goog-upload-chunk-granularity", "1") or 1)
                 return UploadSession(
@@ -285,9 +287,9 @@ class Files:
             if failures >= self.max_failures:
                 if answer is not None:
                     raise _http_error(answer, "starting the upload")
-                raise _http_error(
-                    HttpAnswer(503, {}, b""), "starting the upload (the connection kept failing)"
-                )
+                raise UnavailableError(
+                    f"starting the upload failed {failures} times in a row: {broken}"
+                ) from broken
             self._http.sleep(core.backoff(failures, self.backoff_base, self.backoff_cap))
 
     def _query(self, session: UploadSession) -> HttpAnswer:
