@@ -166,33 +166,28 @@ def test_the_download_streams_the_video_with_the_key_only_in_a_header(
 def test_the_async_download_writes_the_file_off_the_loop(
     emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The request runs on the loop; each write to disk waits, on its worker thread, for the loop to
-    run a task meanwhile: a write on the loop's thread would wait in vain (and fail the test)."""
+    """The request runs on the loop; each write to disk asks the loop to run a callback and waits
+    for it, on its worker thread: a write on the loop's thread would wait in vain (and fail)."""
     import genai._transport.http as http
 
-    writing, loop_ran = threading.Event(), threading.Event()
+    loops: list[asyncio.AbstractEventLoop] = []
     writes: list[tuple[threading.Thread, bool]] = []
 
     class Disk(io.FileIO):
         def write(self, data: Any) -> int:
-            writing.set()
+            loop_ran = threading.Event()
+            loops[0].call_soon_threadsafe(loop_ran.set)
             writes.append((threading.current_thread(), loop_ran.wait(timeout=5)))
             return super().write(data)
 
     monkeypatch.setattr(http, "open", lambda path, mode: Disk(path, mode), raising=False)
 
-    async def answer_the_write() -> None:
-        while not writing.is_set():
-            await asyncio.sleep(0.005)
-        loop_ran.set()
-
     async def main() -> tuple[Path | bytes, Path | bytes]:
+        loops.append(asyncio.get_running_loop())
         async with emulator.client(retry=FAST).aio as aio:
             op = await aio.models.predict_long_running(model=VEO, instances=CAT)
             video = (await op.wait(timeout=10)).videos()[0]
-            watcher = asyncio.create_task(answer_the_write())
             target = await aio.models.download_video(video, str(tmp_path / "v.mp4"))
-            await watcher
             data = await aio.models.download_video(video)
             return target, data
 
