@@ -84,17 +84,24 @@ class TlsProxy:
 
     async def _answer(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         # The emulator builds an upload's session URL from the Host header with its own scheme,
-        # http: a TLS terminator puts its https in (as a reverse proxy rewrites Location). It answers
-        # one request per connection, so only the first head needs it.
-        head = await reader.readuntil(b"\r\n\r\n")
-        lines = [
-            b"X-Goog-Upload-URL: https://" + line.split(b"http://", 1)[1]
-            if line.lower().startswith(b"x-goog-upload-url: http://")
-            else line
-            for line in head.split(b"\r\n")
-        ]
-        writer.write(b"\r\n".join(lines))
-        await self._pipe(reader, writer)
+        # http: a TLS terminator puts its https in (as a reverse proxy rewrites Location). Answers
+        # are framed by Content-Length, so each head is found whether or not the connection is kept.
+        while True:
+            try:
+                head = await reader.readuntil(b"\r\n\r\n")
+            except asyncio.IncompleteReadError:
+                break
+            lines = head.split(b"\r\n")
+            length = 0
+            for index, line in enumerate(lines):
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"x-goog-upload-url":
+                    lines[index] = name + b": " + value.strip().replace(b"http://", b"https://", 1)
+                elif name.strip().lower() == b"content-length":
+                    length = int(value)
+            writer.write(b"\r\n".join(lines) + await reader.readexactly(length))
+            await writer.drain()
+        writer.close()
 
     def close(self) -> None:
         async def stop() -> None:
