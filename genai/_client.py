@@ -32,6 +32,7 @@ from genai._sync.live import Live
 from genai._sync.models import Models
 from genai._transport import AsyncTransport, ChannelSettings, Transport
 from genai._transport.checks import check_retry, check_timeout
+from genai._transport.http import AsyncFileHttp, FileHttp
 from genai._transport.options import DEFAULT_TIMEOUT, CallOptions, RetryOptions
 from genai._transport.pool import close_pools_soon
 from genai._transport.settings import (
@@ -78,6 +79,9 @@ class Client:
         timeout: default deadline of each attempt, seconds (None: no deadline).
         retry: default retry policy (``RetryOptions(attempts=1)`` disables retries).
         root_certificates: PEM roots for TLS to a private endpoint.
+        tls_server_name: the name the server's certificate must be valid for (also sent as SNI),
+            when it is not the endpoint's host (a proxy, a tunnel, an address): gRPC, WebSocket
+            and HTTP (files, video downloads) alike.
         pool_size: at most this many connections in the asyncio channel pool.
         streams_per_channel: the asyncio pool opens another connection only when every open one
             carries this many calls (default 100, what Google's front ends allow per connection).
@@ -100,6 +104,7 @@ class Client:
         timeout: float | None = DEFAULT_TIMEOUT,
         retry: RetryOptions | None = None,
         root_certificates: bytes | None = None,
+        tls_server_name: str | None = None,
         pool_size: int = DEFAULT_POOL_SIZE,
         streams_per_channel: int = DEFAULT_STREAMS_PER_CHANNEL,
         max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
@@ -123,6 +128,7 @@ class Client:
             insecure=insecure,
             allow_insecure_remote=allow_insecure_remote,
             root_certificates=root_certificates,
+            tls_server_name=tls_server_name,
             pool_size=pool_size,
             streams_per_channel=streams_per_channel,
             max_message_bytes=max_message_bytes,
@@ -130,7 +136,8 @@ class Client:
         )
         self._defaults = defaults
         self._transport = Transport(self._settings)
-        self.models = Models(self._transport, self._defaults)
+        self._http = FileHttp(self._settings)  # files and video downloads; connects on first use
+        self.models = Models(self._transport, self._defaults, self._http)
         self.chats = Chats(self.models)
         self.live = Live(self._transport, self._settings)
         self._aio: AsyncClient | None = None
@@ -148,7 +155,7 @@ class Client:
         """Files: ``client.files.upload(file="talk.mp4")`` (genai._sync.files)."""
         from genai._sync.files import Files
 
-        return Files(self._transport, self._defaults, self._settings)
+        return Files(self._transport, self._defaults, self._settings, self._http)
 
     @functools.cached_property
     def operations(self) -> Operations:
@@ -184,9 +191,7 @@ class Client:
         sooner, or to keep using ``client.aio`` afterwards, use ``await client.aio.aclose()``.
         """
         self._transport.close()
-        files = self.__dict__.get("files")  # (made on first use: nothing to close before)
-        if files is not None:
-            files.close()  # the HTTP connections of uploads and downloads
+        self._http.close()  # the HTTP connections of files and video downloads
         if self._aio is not None:
             self._aio._transport.close_nowait()
 
@@ -233,8 +238,9 @@ class AsyncClient:
     def __init__(self, settings: ChannelSettings, defaults: CallOptions) -> None:
         self._settings = settings
         self._transport = AsyncTransport(settings)
+        self._http = AsyncFileHttp(settings)  # files and video downloads; one pool per event loop
         self._defaults = defaults
-        self.models = AsyncModels(self._transport, defaults)
+        self.models = AsyncModels(self._transport, defaults, self._http)
         self.chats = AsyncChats(self.models)
         self.live = AsyncLive(self._transport, settings)
 
@@ -264,14 +270,12 @@ class AsyncClient:
         """Files: ``await client.aio.files.upload(file="talk.mp4")`` (genai._aio.files)."""
         from genai._aio.files import AsyncFiles
 
-        return AsyncFiles(self._transport, self._defaults, self._settings)
+        return AsyncFiles(self._transport, self._defaults, self._settings, self._http)
 
     async def aclose(self) -> None:
         """Close the running event loop's connections; calls on them are cancelled. Idempotent."""
         await self._transport.close_loop()
-        files = self.__dict__.get("files")  # (made on first use: nothing to close before)
-        if files is not None:
-            await files.aclose()  # the HTTP connections of uploads and downloads
+        await self._http.aclose()  # the HTTP connections of files and video downloads
 
     async def __aenter__(self) -> AsyncClient:
         return self

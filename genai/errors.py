@@ -37,6 +37,7 @@ __all__ = [
     "UnimplementedError",
     "DataLossError",
     "MessageTooLargeError",
+    "CertificateVerificationError",
     "OperationTimeoutError",
     "UsageError",
     "OperationNotDoneError",
@@ -335,6 +336,23 @@ def _details_from_trailers(trailers: Any) -> tuple[Any, ...]:
 def error_class(code: grpc.StatusCode) -> type[APIError]:
     """The APIError subclass for a status code."""
     return _BY_CODE.get(code, APIError)
+
+
+class CertificateVerificationError(UnavailableError):
+    """TLS refused the server: its certificate is not trusted, or not valid for the expected name.
+
+    An UnavailableError, as gRPC reports a failed TLS handshake, so one ``except`` serves both
+    transports; but never retried (the same certificate fails the same way). Nothing was sent:
+    the handshake comes first. ``name_mismatch`` is True when the certificate is trusted but
+    issued for another name (see ``tls_server_name``), False when it is not trusted (see
+    ``root_certificates``).
+    """
+
+    retryable = False
+
+    def __init__(self, message: str, *, name_mismatch: bool) -> None:
+        super().__init__(message)
+        self.name_mismatch = name_mismatch
 
 
 class MessageTooLargeError(APIError):

@@ -35,7 +35,8 @@ from genai._requests.calls import (
 from genai._requests.config import GenerateContentConfig
 from genai._requests.predict import PREDICT, PREDICT_LONG_RUNNING, JsonLike, build_predict_request
 from genai._transport import AsyncTransport
-from genai._transport.http_download import fetch
+from genai._transport.http import AsyncFileHttp
+from genai._transport.http_download import download_url
 from genai._transport.options import NO_RETRY, CallOptions, checked_call_options
 from genai._views.predictions import GeneratedVideo, PredictResponse
 from genai._views.responses import GenerateContentResponse
@@ -52,9 +53,10 @@ __all__ = ["AsyncModels"]
 class AsyncModels(ModelsCore):
     """Model calls; reached as ``client.aio.models``."""
 
-    def __init__(self, transport: AsyncTransport, defaults: CallOptions) -> None:
+    def __init__(self, transport: AsyncTransport, defaults: CallOptions, http: AsyncFileHttp) -> None:
         super().__init__(defaults)
         self._transport = transport
+        self._http = http  # the client's HTTP pool (video downloads), shared with its files
 
     @overload
     async def generate_content(
@@ -291,7 +293,9 @@ class AsyncModels(ModelsCore):
 
         `video` is a GeneratedVideo (from ``operation.videos()``) or its uri. The key goes in the
         ``x-goog-api-key`` header, and only to the client's ``http_endpoint``; a video with inline
-        bytes is returned (or written) as is.
+        bytes is returned (or written) as is. The download goes over the client's HTTP connections
+        (httpx2: ``pip install 'genai[files]'``), written to ``path + ".part"`` and renamed once
+        complete, so a failed download leaves no partial file.
 
         >>> prompt = [{"prompt": "a cat"}]
         >>> op = await client.aio.models.predict_long_running(model="veo-2.0-generate-001", instances=prompt)
@@ -304,7 +308,7 @@ class AsyncModels(ModelsCore):
             if video.data is not None:
                 if target is None:
                     return video.data
-                await self._transport.run_blocking(functools.partial(target.write_bytes, video.data))
+                await self._http.run(target.write_bytes, video.data)
                 return target
             uri: object = video.uri
         elif isinstance(video, str):
@@ -314,10 +318,14 @@ class AsyncModels(ModelsCore):
                 f"video: expected a GeneratedVideo (from operation.videos()) or its uri str; "
                 f"got {type(video).__name__}"
             )
-        settings = self._transport.settings
-        got = await self._transport.run_blocking(functools.partial(fetch, settings, uri, target))
+        url = download_url(self._transport.settings, uri)
+        key = self._transport.settings.api_key
+        headers = {"x-goog-api-key": key} if key else {}
+        got = await self._http.download(
+            url, headers, None if target is None else str(target), "downloading the video"
+        )
         if target is None:
-            assert isinstance(got, bytes)
+            assert got is not None
             return got
         return target
 

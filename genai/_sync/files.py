@@ -23,35 +23,23 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
-import grpc
-
 from genai._requests import files as core
 from genai._requests.calls import CallConfig
 from genai._requests.files import FileSource, Progress, UploadConfig, UploadSession
 from genai._sync.file_wait import POLL_CAP, POLL_INITIAL, wait_active
 from genai._transport import Transport
-from genai._transport.http import FileHttp, HttpAnswer, HttpTransportError
+from genai._transport.http import FileHttp, HttpAnswer, HttpTransportError, http_error
 from genai._transport.options import CallOptions
 from genai._transport.settings import ChannelSettings
 from genai._views.files import FileView
 from genai._wire import messages as pb
 from genai.errors import (
     APIError,
+    UnavailableError,
     UploadInterruptedError,
-    error_class,
 )
 
 __all__ = ["File", "Files"]
-
-_CODE_OF_HTTP = {
-    400: grpc.StatusCode.INVALID_ARGUMENT,
-    401: grpc.StatusCode.UNAUTHENTICATED,
-    403: grpc.StatusCode.PERMISSION_DENIED,
-    404: grpc.StatusCode.NOT_FOUND,
-    409: grpc.StatusCode.ALREADY_EXISTS,
-    412: grpc.StatusCode.FAILED_PRECONDITION,
-    429: grpc.StatusCode.RESOURCE_EXHAUSTED,
-}
 
 
 def _retryable(status: int) -> bool:
@@ -59,20 +47,7 @@ def _retryable(status: int) -> bool:
 
 
 def _http_error(answer: HttpAnswer, what: str) -> APIError:
-    """The APIError for an HTTP error answer (its JSON error's status and message when present)."""
-    import json
-
-    code = _CODE_OF_HTTP.get(answer.status, grpc.StatusCode.UNAVAILABLE)
-    message = f"{what} failed with HTTP {answer.status}"
-    try:
-        error = json.loads(answer.body).get("error", {})
-        if isinstance(error.get("status"), str) and error["status"] in grpc.StatusCode.__members__:
-            code = grpc.StatusCode[error["status"]]
-        if isinstance(error.get("message"), str) and error["message"]:
-            message = error["message"]
-    except (ValueError, AttributeError):
-        pass
-    return error_class(code)(message, code=code)
+    return http_error(answer.status, answer.body, what)
 
 
 def _gave_up(failures: int, offset: int, total: int) -> str:
@@ -111,11 +86,13 @@ class Files:
     poll_initial = POLL_INITIAL  # wait(): the first pause between polls, growing by half each time
     poll_cap = POLL_CAP
 
-    def __init__(self, transport: Transport, defaults: CallOptions, settings: ChannelSettings) -> None:
+    def __init__(
+        self, transport: Transport, defaults: CallOptions, settings: ChannelSettings, http: FileHttp
+    ) -> None:
         self._transport = transport
         self._defaults = defaults
         self._settings = settings
-        self._http = FileHttp(settings)
+        self._http = http  # the client's HTTP pool, shared with its models (video downloads)
 
     def _call(self, config: Any) -> CallOptions:
         override = core.call_options(config)
@@ -125,8 +102,8 @@ class Files:
         return File(raw, self)
 
     def _key(self) -> str | None:
-        key = self._settings.api_key
-        return str(key) if key else None
+        # The RedactedKey itself, not str() of it: frames holding the headers show '<redacted>'.
+        return self._settings.api_key or None
 
     # -- metadata over gRPC --------------------------------------------------------------------
 
@@ -275,11 +252,12 @@ class Files:
         body = core.start_body(mime, display_name, name)
         url = self._http.base_url() + core.UPLOAD_PATH
         failures = 0
+        broken: HttpTransportError | None = None
         while True:
             try:
                 answer = self._http.post(url, headers, body)
-            except HttpTransportError:
-                answer = None
+            except HttpTransportError as exc:
+                answer, broken = None, exc
             if answer is not None and answer.status == 200 and "x-goog-upload-url" in answer.headers:
                 granularity = int(answer.headers.get("x-goog-upload-chunk-granularity", "1") or 1)
                 return UploadSession(
@@ -296,9 +274,9 @@ class Files:
             if failures >= self.max_failures:
                 if answer is not None:
                     raise _http_error(answer, "starting the upload")
-                raise _http_error(
-                    HttpAnswer(503, {}, b""), "starting the upload (the connection kept failing)"
-                )
+                raise UnavailableError(
+                    f"starting the upload failed {failures} times in a row: {broken}"
+                ) from broken
             self._http.sleep(core.backoff(failures, self.backoff_base, self.backoff_cap))
 
     def _query(self, session: UploadSession) -> HttpAnswer:
@@ -402,17 +380,23 @@ class Files:
 
     def download(self, *, file: Any, path: str | os.PathLike[str] | None = None) -> str:
         """Stream a (generated) file's bytes to `path` (default: its id in the current directory);
-        returns the path. The key goes in a header."""
+        returns the path. The key goes in a header; the bytes go to ``path + ".part"``, renamed once
+        complete (a failed download leaves no partial file).
+
+        >>> file = client.files.upload(file=b"hello", mime_type="text/plain")
+        >>> import pathlib, tempfile; target = pathlib.Path(tempfile.mkdtemp(), "hello.txt")
+        >>> (client.files.download(file=file, path=target)) == str(target), target.read_bytes()
+        (True, b'hello')
+        """
         file_name = core.to_file_name(file)
         target = os.fspath(path) if path is not None else file_name.split("/", 1)[1]
         url = f"{self._http.base_url()}/v1beta/{file_name}:download?alt=media"
         key = self._key()
         headers = {"x-goog-api-key": key} if key else {}
-        answer = self._http.download(url, headers, target, 1024 * 1024)
-        if answer.status != 200:
-            raise _http_error(answer, f"downloading {file_name}")
+        self._http.download(url, headers, target, f"downloading {file_name}")
         return target
 
     def close(self) -> None:
-        """Close the running loop's HTTP connections."""
+        """Close the running loop's HTTP connections (the client's, shared with its models; they
+        reopen on the next use)."""
         self._http.close()

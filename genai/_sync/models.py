@@ -37,7 +37,8 @@ from genai._sync.afc import FunctionRounds, FunctionRoundsStream
 from genai._sync.file_wait import wait_all_active
 from genai._sync.streams import GenerateContentStream
 from genai._transport import Transport
-from genai._transport.http_download import fetch
+from genai._transport.http import FileHttp
+from genai._transport.http_download import download_url
 from genai._transport.options import NO_RETRY, CallOptions, checked_call_options
 from genai._views.predictions import GeneratedVideo, PredictResponse
 from genai._views.responses import GenerateContentResponse
@@ -54,9 +55,10 @@ __all__ = ["Models"]
 class Models(ModelsCore):
     """Model calls; reached as ``client.models``."""
 
-    def __init__(self, transport: Transport, defaults: CallOptions) -> None:
+    def __init__(self, transport: Transport, defaults: CallOptions, http: FileHttp) -> None:
         super().__init__(defaults)
         self._transport = transport
+        self._http = http  # the client's HTTP pool (video downloads), shared with its files
 
     @overload
     def generate_content(
@@ -289,7 +291,9 @@ class Models(ModelsCore):
 
         `video` is a GeneratedVideo (from ``operation.videos()``) or its uri. The key goes in the
         ``x-goog-api-key`` header, and only to the client's ``http_endpoint``; a video with inline
-        bytes is returned (or written) as is.
+        bytes is returned (or written) as is. The download goes over the client's HTTP connections
+        (httpx2: ``pip install 'genai[files]'``), written to ``path + ".part"`` and renamed once
+        complete, so a failed download leaves no partial file.
 
         >>> prompt = [{"prompt": "a cat"}]
         >>> op = client.models.predict_long_running(model="veo-2.0-generate-001", instances=prompt)
@@ -302,7 +306,7 @@ class Models(ModelsCore):
             if video.data is not None:
                 if target is None:
                     return video.data
-                self._transport.run_blocking(functools.partial(target.write_bytes, video.data))
+                self._http.run(target.write_bytes, video.data)
                 return target
             uri: object = video.uri
         elif isinstance(video, str):
@@ -312,10 +316,14 @@ class Models(ModelsCore):
                 f"video: expected a GeneratedVideo (from operation.videos()) or its uri str; "
                 f"got {type(video).__name__}"
             )
-        settings = self._transport.settings
-        got = self._transport.run_blocking(functools.partial(fetch, settings, uri, target))
+        url = download_url(self._transport.settings, uri)
+        key = self._transport.settings.api_key
+        headers = {"x-goog-api-key": key} if key else {}
+        got = self._http.download(
+            url, headers, None if target is None else str(target), "downloading the video"
+        )
         if target is None:
-            assert isinstance(got, bytes)
+            assert got is not None
             return got
         return target
 

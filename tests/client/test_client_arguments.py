@@ -41,6 +41,7 @@ LOCAL = {"endpoint": "localhost:1", "insecure": True}
         ({"max_message_bytes": -1}, ValueError, "max_message_bytes"),
         ({"insecure": "yes"}, TypeError, "insecure"),
         ({"root_certificates": "PEM text"}, TypeError, "root_certificates"),
+        ({"tls_server_name": b"name.test"}, TypeError, "tls_server_name"),
         ({"channel_options": {"grpc.x": 1}}, TypeError, "channel_options"),
     ],
 )
@@ -48,12 +49,17 @@ def test_the_constructor_checks_every_argument(
     kwargs: dict[str, Any], kind: type[Exception], named: str
 ) -> None:
     arguments: dict[str, Any] = {"api_key": "k", **LOCAL, **kwargs}
-    if named == "root_certificates":
+    if named in ("root_certificates", "tls_server_name"):
         arguments["insecure"] = False
     with pytest.raises(kind) as caught:
         genai.Client(**arguments)
     assert str(caught.value).startswith(named), str(caught.value)
     assert "bytes-key" not in str(caught.value) and "two\nlines" not in str(caught.value)
+
+
+def test_tls_settings_are_refused_with_plaintext() -> None:
+    with pytest.raises(ValueError, match="root_certificates/tls_server_name are TLS settings"):
+        genai.Client("k", tls_server_name="name.test", **LOCAL)
 
 
 def test_an_empty_endpoint_never_means_the_default_one() -> None:

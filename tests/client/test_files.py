@@ -13,6 +13,7 @@ import itertools
 import json
 import logging
 import os
+import socket
 import subprocess
 import sys
 import textwrap
@@ -289,6 +290,35 @@ def test_giving_up_hands_back_a_session_that_resumes(client: genai.Client, emu: 
     assert server_sha256(emu, file.name) == hashlib.sha256(data).hexdigest()
 
 
+@pytest.mark.parametrize("face", ["sync", "async"])
+def test_a_start_whose_connection_keeps_failing_is_unavailable(face: str) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        nobody = f"127.0.0.1:{sock.getsockname()[1]}"  # closed once the block ends
+    with genai.Client(KEY, endpoint="127.0.0.1:1", http_endpoint=nobody, insecure=True) as c:
+        files = fast(c).files if face == "sync" else fast(c).aio.files
+        files.max_failures = 2  # type: ignore[misc]
+
+        def upload() -> Any:
+            if face == "sync":
+                return c.files.upload(file=b"x", mime_type="text/plain")
+
+            async def main() -> Any:
+                try:
+                    return await c.aio.files.upload(file=b"x", mime_type="text/plain")
+                finally:
+                    await c.aio.files.aclose()
+
+            return asyncio.run(main())
+
+        with pytest.raises(genai.errors.UnavailableError) as caught:
+            upload()
+    message = str(caught.value)
+    assert "starting the upload failed 2 times in a row: the connection failed: ConnectError" in message
+    assert KEY not in message and nobody not in message
+    assert isinstance(caught.value.__cause__, ConnectionError)  # the last failure, chained
+
+
 def test_a_lost_session_is_an_error_with_the_session(client: genai.Client) -> None:
     with pytest.raises(UploadInterruptedError) as caught:
         client.files.upload(
@@ -308,6 +338,7 @@ MEMORY_SCRIPT = textwrap.dedent(
     import genai
     path, endpoint, http_endpoint, key, face = sys.argv[1:]
     client = genai.Client(endpoint=endpoint, http_endpoint=http_endpoint, insecure=True, api_key=key)
+    import httpx2  # its import (with urllib's and http's) is code, not the upload's memory
     tracemalloc.start()
     if face == "sync":
         file = client.files.upload(file=path, mime_type="application/octet-stream", chunk_size=256 * 1024)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import io
 import struct
 import threading
 import zlib
@@ -163,21 +164,27 @@ def test_the_download_streams_the_video_with_the_key_only_in_a_header(
         assert headers["x-goog-api-key"] == "emulator-key"
 
 
-def test_the_async_download_runs_off_the_loop(
+def test_the_async_download_writes_the_file_off_the_loop(
     emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import genai._aio.models as aio_models
+    """The request runs on the loop; each write to disk asks the loop to run a callback and waits
+    for it, on its worker thread: a write on the loop's thread would wait in vain (and fail)."""
+    import genai._transport.http as http
 
-    threads: list[threading.Thread] = []
-    real = aio_models.fetch
+    loops: list[asyncio.AbstractEventLoop] = []
+    writes: list[tuple[threading.Thread, bool]] = []
 
-    def spy(*args: Any) -> Any:
-        threads.append(threading.current_thread())
-        return real(*args)
+    class Disk(io.FileIO):
+        def write(self, data: Any) -> int:
+            loop_ran = threading.Event()
+            loops[0].call_soon_threadsafe(loop_ran.set)
+            writes.append((threading.current_thread(), loop_ran.wait(timeout=5)))
+            return super().write(data)
 
-    monkeypatch.setattr(aio_models, "fetch", spy)
+    monkeypatch.setattr(http, "open", lambda path, mode: Disk(path, mode), raising=False)
 
     async def main() -> tuple[Path | bytes, Path | bytes]:
+        loops.append(asyncio.get_running_loop())
         async with emulator.client(retry=FAST).aio as aio:
             op = await aio.models.predict_long_running(model=VEO, instances=CAT)
             video = (await op.wait(timeout=10)).videos()[0]
@@ -188,7 +195,9 @@ def test_the_async_download_runs_off_the_loop(
     target, data = asyncio.run(main())
     assert isinstance(target, Path) and isinstance(data, bytes)
     assert target.read_bytes() == data and data[4:8] == b"ftyp"
-    assert len(threads) == 2 and threading.main_thread() not in threads  # the loop ran on the main thread
+    assert writes and all(ok for _, ok in writes), "a write to disk held the event loop"
+    assert threading.main_thread() not in [thread for thread, _ in writes]  # the loop's thread
+    assert not list(tmp_path.glob("*.part"))
 
 
 def test_a_download_with_a_bad_key_is_refused(tmp_path: Path) -> None:
