@@ -195,7 +195,7 @@ def _files(client: Client, args: argparse.Namespace) -> None:
     elif command == "delete":
         client.files.delete(name=args.name)
     elif command == "download":
-        print(client.files.download(file=args.name, path=args.path))
+        print(client.files.download(args.name, args.path or args.name.rsplit("/", 1)[-1]))
 
 
 def run(args: argparse.Namespace) -> int:

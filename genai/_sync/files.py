@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, overload
 
 from genai._requests import files as core
 from genai._requests.calls import CallConfig
@@ -29,9 +29,11 @@ from genai._requests.files import FileSource, Progress, UploadConfig, UploadSess
 from genai._sync.file_wait import POLL_CAP, POLL_INITIAL, wait_active
 from genai._transport import Transport
 from genai._transport.http import FileHttp, HttpAnswer, HttpTransportError, http_error
+from genai._transport.http_download import download_url
 from genai._transport.options import CallOptions
 from genai._transport.settings import ChannelSettings
 from genai._views.files import FileView
+from genai._views.predictions import GeneratedVideo
 from genai._wire import messages as pb
 from genai.errors import (
     APIError,
@@ -378,25 +380,62 @@ class Files:
                 self._http.sleep(core.backoff(failures, self.backoff_base, self.backoff_cap))
             must_ask = True  # never re-send blindly: the server says where to go on from
 
-    def download(self, *, file: Any, path: str | os.PathLike[str] | None = None) -> str:
-        """Stream a (generated) file's bytes to `path` (default: its id in the current directory);
-        returns the path. The key goes in a header; the bytes go to ``path + ".part"``, renamed once
-        complete (a failed download leaves no partial file).
+    @overload
+    def download(self, file: Any, path: None = None) -> bytes: ...
+
+    @overload
+    def download(self, file: Any, path: str | os.PathLike[str]) -> str: ...
+
+    def download(self, file: Any, path: str | os.PathLike[str] | None = None) -> bytes | str:
+        """A (generated) file's bytes: streamed into `path` (returns the path) or, without one,
+        returned, as google-genai's ``download(file=...)`` does.
+
+        `file` is a File, its name (``files/abc`` or ``abc``), or a generated video (a GeneratedVideo,
+        or a download uri on the client's ``http_endpoint``). The key goes in a header; a file goes
+        to ``path + ".part"``, renamed once complete (a failed download leaves no partial file).
 
         >>> file = client.files.upload(file=b"hello", mime_type="text/plain")
-        >>> import pathlib, tempfile; target = pathlib.Path(tempfile.mkdtemp(), "hello.txt")
-        >>> (client.files.download(file=file, path=target)) == str(target), target.read_bytes()
-        (True, b'hello')
+        >>> client.files.download(file)
+        b'hello'
         """
-        file_name = core.to_file_name(file)
-        target = os.fspath(path) if path is not None else file_name.split("/", 1)[1]
-        url = f"{self._http.base_url()}/v1beta/{file_name}:download?alt=media"
+        target = None if path is None else _target(path)
+        if isinstance(file, GeneratedVideo):
+            if file.uri is None:  # a video the job returned inline
+                data = file.data or b""
+                if target is not None:
+                    self._http.run(_write, target, data)
+                return data if target is None else target
+            file = file.uri
+        if (
+            isinstance(file, str)
+            and file.startswith(("https://", "http://"))
+            and "/v1beta/files/" not in file
+        ):
+            url, what = download_url(self._settings, file), "downloading the video"
+        else:  # a file: its name, or its uri (which names it)
+            file_name = core.to_file_name(file)
+            url = f"{self._http.base_url()}/v1beta/{file_name}:download?alt=media"
+            what = f"downloading {file_name}"
         key = self._key()
         headers = {"x-goog-api-key": key} if key else {}
-        self._http.download(url, headers, target, f"downloading {file_name}")
+        got = self._http.download(url, headers, target, what)
+        if target is None:
+            assert got is not None
+            return got
         return target
 
     def close(self) -> None:
         """Close the running loop's HTTP connections (the client's, shared with its models; they
         reopen on the next use)."""
         self._http.close()
+
+
+def _target(path: object) -> str:
+    if not isinstance(path, str | os.PathLike):
+        raise TypeError(f"path: expected a str or path to write to, or None; got {type(path).__name__}")
+    return os.fspath(path)
+
+
+def _write(path: str, data: bytes) -> None:
+    with open(path, "wb") as out:
+        out.write(data)

@@ -511,6 +511,13 @@ def test_get_list_delete_download(client: genai.Client, emu: Emulator, tmp_path:
     emu.server.backend.files.create(generated, data)
     target = client.files.download(file="files/video-out", path=tmp_path / "out.mp4")
     assert Path(target).read_bytes() == data
+    # Without a path the bytes come back (google-genai's shape); the file, its name or its uri do.
+    assert client.files.download(file=generated) == data
+    assert client.files.download("video-out") == data
+    # A uri on the API's own host (as the real service writes them) goes to this client's endpoint.
+    official = "https://generativelanguage.googleapis.com/v1beta/files/video-out:download?alt=media"
+    assert client.files.download(official) == data
+    assert not [r for r in emu.http_requests if "googleapis" in r.headers.get("host", "")]
 
     async def listed() -> list[str]:
         try:

@@ -208,6 +208,21 @@ def test_a_download_with_a_bad_key_is_refused(tmp_path: Path) -> None:
         assert not (tmp_path / "v.mp4").exists() and not list(tmp_path.iterdir())
 
 
+def test_the_files_service_downloads_videos_too(
+    emulator: Emulator, fast: genai.Client, tmp_path: Path
+) -> None:
+    video = _video(fast).wait(timeout=10).videos()[0]
+    data = fast.models.download_video(video)
+    assert fast.files.download(video) == data  # google-genai's client.files.download(file=video)
+    assert fast.files.download(file=video.uri, path=tmp_path / "v.mp4") == str(tmp_path / "v.mp4")
+    assert (tmp_path / "v.mp4").read_bytes() == data
+    # The API's own host in a uri stands for this client's endpoint; the key never leaves it.
+    official = "https://generativelanguage.googleapis.com/" + (video.uri or "").split("/", 3)[3]
+    assert fast.models.download_video(official) == data
+    with pytest.raises(ValueError, match=r"is not this client's HTTP endpoint"):
+        fast.files.download("https://example.com/" + (video.uri or "").split("/", 3)[3])
+
+
 def test_the_key_is_never_sent_to_another_host(emulator: Emulator, fast: genai.Client) -> None:
     video = _video(fast).wait(timeout=10).videos()[0]
     assert video.uri is not None
