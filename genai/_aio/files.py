@@ -210,6 +210,8 @@ class AsyncFiles:
         """
         given = core.upload_settings(config, mime_type, display_name, name)
         mime_type, display_name, name = given.mime_type, given.display_name, given.name
+        override = core.call_options(given.call)
+        timeout = override.timeout if override is not None else None  # per HTTP request
         chunk = core.chunk_size_for(chunk_size, 1)
         source = await self._http.run(core.open_source, file)
         try:
@@ -231,10 +233,11 @@ class AsyncFiles:
                     )
             else:
                 label = display_name or (os.path.basename(source_name) if source_name else None)
-                session = await self._start(source.size, mime, label, name, digest, given.call)
+                session = await self._start(source.size, mime, label, name, digest, given.call, timeout)
                 if on_session is not None:
                     on_session(session)
-            raw = await self._send(source, session, chunk, on_progress, ask_first=resume is not None)
+            core.check_session_url(session.url, self._settings.insecure)
+            raw = await self._send(source, session, chunk, on_progress, timeout, ask_first=resume is not None)
         finally:
             await self._http.run(source.close)
         uploaded = self._file(raw)
@@ -243,7 +246,14 @@ class AsyncFiles:
         return uploaded
 
     async def _start(
-        self, size: int, mime: str, display_name: str | None, name: str | None, digest: str, config: Any
+        self,
+        size: int,
+        mime: str,
+        display_name: str | None,
+        name: str | None,
+        digest: str,
+        config: Any,
+        timeout: float | None,
     ) -> UploadSession:
         headers = core.start_headers(self._key(), size, mime)
         for key, value in self._call(config).metadata:
@@ -255,7 +265,7 @@ class AsyncFiles:
         broken: HttpTransportError | None = None
         while True:
             try:
-                answer = await self._http.post(url, headers, body)
+                answer = await self._http.post(url, headers, body, timeout)
             except HttpTransportError as exc:
                 answer, broken = None, exc
             if answer is not None and answer.status == 200 and "x-goog-upload-url" in answer.headers:
@@ -279,8 +289,8 @@ class AsyncFiles:
                 ) from broken
             await self._http.sleep(core.backoff(failures, self.backoff_base, self.backoff_cap))
 
-    async def _query(self, session: UploadSession) -> HttpAnswer:
-        return await self._http.post(session.url, core.chunk_headers(self._key(), "query", 0), b"")
+    async def _query(self, session: UploadSession, timeout: float | None) -> HttpAnswer:
+        return await self._http.post(session.url, core.chunk_headers(self._key(), "query", 0), b"", timeout)
 
     async def _send(
         self,
@@ -288,6 +298,7 @@ class AsyncFiles:
         session: UploadSession,
         chunk_size: int,
         on_progress: Progress | None,
+        timeout: float | None,
         *,
         ask_first: bool,
     ) -> pb.File:
@@ -308,7 +319,7 @@ class AsyncFiles:
         while True:
             if must_ask:
                 try:
-                    asked = await self._query(session)
+                    asked = await self._query(session, timeout)
                 except HttpTransportError as exc:
                     asked, last_error = None, exc
                 if asked is not None and asked.status == 200:
@@ -348,7 +359,7 @@ class AsyncFiles:
             command = "upload, finalize" if final else "upload"
             try:
                 answer: HttpAnswer | None = await self._http.post(
-                    session.url, core.chunk_headers(self._key(), command, offset), data
+                    session.url, core.chunk_headers(self._key(), command, offset), data, timeout
                 )
             except HttpTransportError as exc:
                 answer, last_error = None, exc

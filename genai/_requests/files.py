@@ -51,6 +51,7 @@ __all__ = [
     "UploadSession",
     "UploadSettings",
     "backoff",
+    "check_session_url",
     "call_options",
     "choose_mime_type",
     "open_source",
@@ -331,6 +332,19 @@ def start_body(mime_type: str, display_name: str | None, name: str | None) -> by
     if name:
         file["name"] = to_file_name(name)
     return json.dumps({"file": file}).encode()
+
+
+def check_session_url(url: str, insecure: bool) -> None:
+    """ValueError for a session URL that would carry the key in plaintext from a TLS client.
+
+    >>> check_session_url("http://h/upload?upload_id=1", insecure=True)
+    """
+    if not insecure and not url.lower().startswith("https://"):
+        scheme = url.split("://", 1)[0] if "://" in url else "no scheme"
+        raise ValueError(
+            f"the upload session URL is not https ({scheme!r}): this client uses TLS, and the key "
+            "would travel in plaintext; nothing was sent to it"
+        )
 
 
 def chunk_headers(api_key: str | None, command: str, offset: int) -> dict[str, str]:

@@ -212,6 +212,8 @@ class Files:
         """
         given = core.upload_settings(config, mime_type, display_name, name)
         mime_type, display_name, name = given.mime_type, given.display_name, given.name
+        override = core.call_options(given.call)
+        timeout = override.timeout if override is not None else None  # per HTTP request
         chunk = core.chunk_size_for(chunk_size, 1)
         source = self._http.run(core.open_source, file)
         try:
@@ -233,10 +235,11 @@ class Files:
                     )
             else:
                 label = display_name or (os.path.basename(source_name) if source_name else None)
-                session = self._start(source.size, mime, label, name, digest, given.call)
+                session = self._start(source.size, mime, label, name, digest, given.call, timeout)
                 if on_session is not None:
                     on_session(session)
-            raw = self._send(source, session, chunk, on_progress, ask_first=resume is not None)
+            core.check_session_url(session.url, self._settings.insecure)
+            raw = self._send(source, session, chunk, on_progress, timeout, ask_first=resume is not None)
         finally:
             self._http.run(source.close)
         uploaded = self._file(raw)
@@ -245,7 +248,14 @@ class Files:
         return uploaded
 
     def _start(
-        self, size: int, mime: str, display_name: str | None, name: str | None, digest: str, config: Any
+        self,
+        size: int,
+        mime: str,
+        display_name: str | None,
+        name: str | None,
+        digest: str,
+        config: Any,
+        timeout: float | None,
     ) -> UploadSession:
         headers = core.start_headers(self._key(), size, mime)
         for key, value in self._call(config).metadata:
@@ -257,7 +267,7 @@ class Files:
         broken: HttpTransportError | None = None
         while True:
             try:
-                answer = self._http.post(url, headers, body)
+                answer = self._http.post(url, headers, body, timeout)
             except HttpTransportError as exc:
                 answer, broken = None, exc
             if answer is not None and answer.status == 200 and "x-goog-upload-url" in answer.headers:
@@ -281,8 +291,8 @@ class Files:
                 ) from broken
             self._http.sleep(core.backoff(failures, self.backoff_base, self.backoff_cap))
 
-    def _query(self, session: UploadSession) -> HttpAnswer:
-        return self._http.post(session.url, core.chunk_headers(self._key(), "query", 0), b"")
+    def _query(self, session: UploadSession, timeout: float | None) -> HttpAnswer:
+        return self._http.post(session.url, core.chunk_headers(self._key(), "query", 0), b"", timeout)
 
     def _send(
         self,
@@ -290,6 +300,7 @@ class Files:
         session: UploadSession,
         chunk_size: int,
         on_progress: Progress | None,
+        timeout: float | None,
         *,
         ask_first: bool,
     ) -> pb.File:
@@ -310,7 +321,7 @@ class Files:
         while True:
             if must_ask:
                 try:
-                    asked = self._query(session)
+                    asked = self._query(session, timeout)
                 except HttpTransportError as exc:
                     asked, last_error = None, exc
                 if asked is not None and asked.status == 200:
@@ -350,7 +361,7 @@ class Files:
             command = "upload, finalize" if final else "upload"
             try:
                 answer: HttpAnswer | None = self._http.post(
-                    session.url, core.chunk_headers(self._key(), command, offset), data
+                    session.url, core.chunk_headers(self._key(), command, offset), data, timeout
                 )
             except HttpTransportError as exc:
                 answer, last_error = None, exc

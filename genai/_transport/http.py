@@ -222,6 +222,14 @@ def _abandon(out: Any, part: str) -> None:
     Path(part).unlink(missing_ok=True)
 
 
+def _timeout(seconds: float | None) -> dict[str, Any]:
+    """httpx2's per-request timeout for a call's own ``timeout`` (each phase; connecting at most
+    CONNECT_TIMEOUT); nothing when the call set none (the client's IO_TIMEOUT then)."""
+    if seconds is None:
+        return {}
+    return {"timeout": _httpx().Timeout(seconds, connect=min(seconds, CONNECT_TIMEOUT))}
+
+
 class FileHttp:
     """HTTP on the calling thread, one connection pool per client (created on first use)."""
 
@@ -240,11 +248,15 @@ class FileHttp:
     def base_url(self) -> str:
         return base_url(self._settings)
 
-    def post(self, url: str, headers: Mapping[str, str], content: bytes) -> HttpAnswer:
+    def post(
+        self, url: str, headers: Mapping[str, str], content: bytes, timeout: float | None = None
+    ) -> HttpAnswer:
         client = self._http()
         httpx = _httpx()
         try:
-            response = client.post(url, headers=dict(headers), content=content, extensions=self._extensions)
+            response = client.post(
+                url, headers=dict(headers), content=content, extensions=self._extensions, **_timeout(timeout)
+            )
             return _answer(response)
         except httpx.TransportError as exc:
             raise _broken(exc, self._settings) from None
@@ -309,12 +321,14 @@ class AsyncFileHttp:
     def base_url(self) -> str:
         return base_url(self._settings)
 
-    async def post(self, url: str, headers: Mapping[str, str], content: bytes) -> HttpAnswer:
+    async def post(
+        self, url: str, headers: Mapping[str, str], content: bytes, timeout: float | None = None
+    ) -> HttpAnswer:
         client = await self._http()  # first: it imports httpx2 on a worker thread
         httpx = _httpx()
         try:
             response = await client.post(
-                url, headers=dict(headers), content=content, extensions=self._extensions
+                url, headers=dict(headers), content=content, extensions=self._extensions, **_timeout(timeout)
             )
             return _answer(response)
         except httpx.TransportError as exc:

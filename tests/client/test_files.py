@@ -451,6 +451,63 @@ def test_google_genai_upload_config_form(client: genai.Client, emu: Emulator) ->
         client.files.upload(file=b"x", config={"display_name": 5})
 
 
+def test_a_timeout_in_the_config_bounds_each_http_request(tmp_path: Path) -> None:
+    """A server that takes the request and never answers (it hangs up after 5 s): with
+    config={"timeout": 0.2} each attempt ends in a read timeout, not in the hang-up."""
+    import socket
+    import threading
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    stop = threading.Event()
+
+    def silent() -> None:
+        held = []
+        listener.settimeout(0.1)
+        deadline = time.monotonic() + 30
+        while not stop.is_set() and time.monotonic() < deadline:
+            try:
+                conn, _ = listener.accept()
+                held.append((conn, time.monotonic() + 5))
+            except TimeoutError:
+                pass
+            for conn, until in list(held):
+                if time.monotonic() > until:
+                    conn.close()
+                    held.remove((conn, until))
+        for conn, _ in held:
+            conn.close()
+
+    server = threading.Thread(target=silent, daemon=True)
+    server.start()
+    try:
+        with genai.Client(KEY, endpoint=f"127.0.0.1:{port}", insecure=True) as c:
+            c.files.max_failures = 2  # type: ignore[misc]
+            c.files.backoff_base = 0.01  # type: ignore[misc]
+            with pytest.raises(genai.errors.UnavailableError, match="ReadTimeout") as failed:
+                c.files.upload(b"data", mime_type="text/plain", config={"timeout": 0.2})
+            assert KEY not in str(failed.value)
+    finally:
+        stop.set()
+        server.join(10)
+        listener.close()
+
+
+def test_a_session_url_without_tls_is_refused_by_a_tls_client(tmp_path: Path) -> None:
+    source = tmp_path / "clip.bin"
+    source.write_bytes(b"0123456789")
+    saved = genai.UploadSession(
+        url="http://uploads.example/upload?upload_id=1",
+        size=10,
+        sha256=hashlib.sha256(b"0123456789").hexdigest(),
+        granularity=1,
+    )
+    with genai.Client(KEY, endpoint="127.0.0.1:1", http_endpoint="127.0.0.1:1") as tls:
+        with pytest.raises(ValueError, match=r"session URL is not https \('http'\).*plaintext") as refused:
+            tls.files.upload(source, mime_type="application/octet-stream", resume=saved)
+        assert KEY not in str(refused.value)
+
+
 def test_wait_for_active_and_failed_surfaces(client: genai.Client) -> None:
     file = client.files.upload(
         file=b"clip", mime_type="video/mp4", wait=True, config=knobs(file_processing_seconds="0.3")
