@@ -83,12 +83,12 @@ class ChunkLog:
         http = files._http
         post = http.post
 
-        def record(url: str, headers: Any, content: bytes) -> Any:
+        def record(url: str, headers: Any, content: bytes, timeout: float | None = None) -> Any:
             self.urls.append(url)
             self.headers.append(dict(headers))
             command = headers.get("X-Goog-Upload-Command", "")
             self.requests.append((command, int(headers.get("X-Goog-Upload-Offset", -1)), len(content)))
-            answer = post(url, headers, content)  # raises on a reset: no answer to note
+            answer = post(url, headers, content, timeout)  # raises on a reset: no answer to note
             received = answer.headers.get("x-goog-upload-size-received")
             self.confirmed.append(int(received) if received is not None else -1)
             self.answered.append(len(self.requests) - 1)
