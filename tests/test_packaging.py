@@ -33,8 +33,8 @@ def test_the_resource_services_load_on_first_use() -> None:
     code = (
         "import sys, genai\n"
         "lazy = ('genai.caching', 'genai._sync.caches', 'genai._aio.caches', 'genai._sync.tunings',\n"
-        "        'genai._sync.files', 'genai._aio.files', 'genai._sync.operations', 'genai._aio.operations',\n"
-        "        'genai._requests.files', 'importlib.metadata')\n"
+        "        'genai._sync.files', 'genai._aio.files', 'genai._sync.operations',\n"
+        "        'genai._aio.operations', 'genai._requests.files', 'importlib.metadata')\n"
         "assert not [m for m in lazy if m in sys.modules], [m for m in lazy if m in sys.modules]\n"
         "assert genai.Caches.__name__ == 'Caches' and genai.caching.CachedContent\n"
         "client = genai.Client('k', endpoint='127.0.0.1:1', insecure=True)\n"
