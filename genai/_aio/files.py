@@ -403,9 +403,13 @@ class AsyncFiles:
         or a download uri on the client's ``http_endpoint``). The key goes in a header; a file goes
         to ``path + ".part"``, renamed once complete (a failed download leaves no partial file).
 
-        >>> file = await client.aio.files.upload(file=b"hello", mime_type="text/plain")
-        >>> await client.aio.files.download(file)
-        b'hello'
+        >>> prompt = [{"prompt": "a cat"}]
+        >>> op = await client.aio.models.predict_long_running(model="veo-2.0-generate-001", instances=prompt)
+        >>> (await client.aio.files.download((await op.wait(timeout=30)).videos()[0]))[4:8]
+        b'ftyp'
+
+        Only generated files can be downloaded (the API never gives uploaded bytes back): a File
+        known to be uploaded is a ValueError here; a name of one is the server's FailedPreconditionError.
         """
         target = None if path is None else _target(path)
         if isinstance(file, GeneratedVideo):
@@ -422,6 +426,7 @@ class AsyncFiles:
         ):
             url, what = download_url(self._settings, file), "downloading the video"
         else:  # a file: its name, or its uri (which names it)
+            core.check_downloadable(file)
             file_name = core.to_file_name(file)
             url = f"{self._http.base_url()}/v1beta/{file_name}:download?alt=media"
             what = f"downloading {file_name}"

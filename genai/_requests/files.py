@@ -51,6 +51,7 @@ __all__ = [
     "UploadSession",
     "UploadSettings",
     "backoff",
+    "check_downloadable",
     "check_session_url",
     "call_options",
     "choose_mime_type",
@@ -332,6 +333,19 @@ def start_body(mime_type: str, display_name: str | None, name: str | None) -> by
     if name:
         file["name"] = to_file_name(name)
     return json.dumps({"file": file}).encode()
+
+
+def check_downloadable(file: object) -> None:
+    """ValueError for a File (message or view) that was uploaded: only generated files download.
+
+    >>> check_downloadable(pb.File(name="files/v", source=pb.File.Source.GENERATED))
+    """
+    raw = getattr(file, "raw", file)
+    if isinstance(raw, pb.File) and raw.source == pb.File.Source.UPLOADED:
+        raise ValueError(
+            f"file: {raw.name} was uploaded; only generated files can be downloaded "
+            "(the API never gives uploaded bytes back)"
+        )
 
 
 def check_session_url(url: str, insecure: bool) -> None:

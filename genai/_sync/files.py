@@ -405,9 +405,13 @@ class Files:
         or a download uri on the client's ``http_endpoint``). The key goes in a header; a file goes
         to ``path + ".part"``, renamed once complete (a failed download leaves no partial file).
 
-        >>> file = client.files.upload(file=b"hello", mime_type="text/plain")
-        >>> client.files.download(file)
-        b'hello'
+        >>> prompt = [{"prompt": "a cat"}]
+        >>> op = client.models.predict_long_running(model="veo-2.0-generate-001", instances=prompt)
+        >>> (client.files.download((op.wait(timeout=30)).videos()[0]))[4:8]
+        b'ftyp'
+
+        Only generated files can be downloaded (the API never gives uploaded bytes back): a File
+        known to be uploaded is a ValueError here; a name of one is the server's FailedPreconditionError.
         """
         target = None if path is None else _target(path)
         if isinstance(file, GeneratedVideo):
@@ -424,6 +428,7 @@ class Files:
         ):
             url, what = download_url(self._settings, file), "downloading the video"
         else:  # a file: its name, or its uri (which names it)
+            core.check_downloadable(file)
             file_name = core.to_file_name(file)
             url = f"{self._http.base_url()}/v1beta/{file_name}:download?alt=media"
             what = f"downloading {file_name}"

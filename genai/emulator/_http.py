@@ -137,7 +137,7 @@ def _json(document: object) -> bytes:
     return json.dumps(document, separators=(",", ":")).encode()
 
 
-def _error(status: int, message: str) -> Answer:
+def _error(status: int, message: str, status_name: str | None = None) -> Answer:
     name = {
         400: "INVALID_ARGUMENT",
         401: "UNAUTHENTICATED",
@@ -147,7 +147,8 @@ def _error(status: int, message: str) -> Answer:
         411: "INVALID_ARGUMENT",
         429: "RESOURCE_EXHAUSTED",
     }
-    body = {"error": {"code": status, "message": message, "status": name.get(status, "UNAVAILABLE")}}
+    named = status_name or name.get(status, "UNAVAILABLE")
+    body = {"error": {"code": status, "message": message, "status": named}}
     return status, {"Content-Type": JSON_TYPE}, _json(body)
 
 
@@ -233,7 +234,7 @@ class HttpService:
         except UploadError as error:
             answer = _error(error.status, error.message)
         except RpcFailure as failure:
-            answer = _error(_http_status(failure), failure.message)
+            answer = _error(_http_status(failure), failure.message, failure.code.name)
         # Recorded before the answer leaves, so a client holding the answer finds the record.
         record = HttpRecord(
             request.method,
@@ -391,6 +392,11 @@ class HttpService:
             data = self._files.data(name)
         except StoreError:
             raise UploadError(404, f"File {name} was not found.") from None
+        if file.source != File.Source.GENERATED:  # as the API: uploaded bytes never come back
+            raise RpcFailure(
+                grpc.StatusCode.FAILED_PRECONDITION,
+                f"Only generated files can be downloaded; {name} was uploaded.",
+            )
         return 200, {"Content-Type": file.mime_type or "application/octet-stream"}, data
 
 

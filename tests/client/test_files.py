@@ -574,6 +574,12 @@ def test_get_list_delete_download(client: genai.Client, emu: Emulator, tmp_path:
     # A uri on the API's own host (as the real service writes them) goes to this client's endpoint.
     official = "https://generativelanguage.googleapis.com/v1beta/files/video-out:download?alt=media"
     assert client.files.download(official) == data
+    # Uploaded bytes never come back (as on the API): refused here for a File known to be
+    # uploaded, and by the server for a name (FAILED_PRECONDITION over HTTP, as over gRPC).
+    with pytest.raises(ValueError, match=r"was uploaded; only generated files can be downloaded"):
+        client.files.download(made[1])
+    with pytest.raises(FailedPreconditionError, match="Only generated files can be downloaded"):
+        client.files.download(made[1].name)
     assert not [r for r in emu.http_requests if "googleapis" in r.headers.get("host", "")]
 
     async def listed() -> list[str]:
