@@ -28,7 +28,7 @@ from genai._requests.files import FileSource, Progress, UploadConfig, UploadSess
 from genai._transport import AsyncTransport
 from genai._transport.http import AsyncFileHttp, HttpAnswer, HttpTransportError, http_error
 from genai._transport.http_download import download_url
-from genai._transport.options import CallOptions
+from genai._transport.options import NO_RETRY, CallOptions, checked_call_options
 from genai._transport.settings import ChannelSettings
 from genai._views.files import FileView
 from genai._views.predictions import GeneratedVideo
@@ -122,6 +122,37 @@ class AsyncFiles:
             metadata=options.metadata,
         )
         return self._file(raw)
+
+    async def create(
+        self,
+        *,
+        display_name: str | None = None,
+        mime_type: str | None = None,
+        name: str | None = None,
+        config: CallConfig | None = None,
+    ) -> AsyncFile:
+        """A file made from metadata alone over gRPC (FileService.CreateFile): no bytes travel that
+        way; ``upload`` is how content goes up. Sent once unless it has a ``name`` (a retry could
+        otherwise make a second file).
+
+        >>> (await client.aio.files.create(display_name="notes", mime_type="text/plain")).display_name
+        'notes'
+        """
+        raw = pb.File()
+        for key, value in (("display_name", display_name), ("mime_type", mime_type)):
+            if value is not None:
+                if not isinstance(value, str):
+                    raise TypeError(f"{key}: expected a str; got {type(value).__name__}")
+                setattr(raw, key, value)
+        if name is not None:
+            raw.name = core.to_file_name(name)
+        options = self._call(config)
+        if not raw.name:  # a retry could make a second file; with a name it cannot
+            options = checked_call_options(options.timeout, NO_RETRY, options.metadata)
+        answer = await self._transport.unary(
+            core.CREATE_FILE, pb.CreateFileRequest(file=raw), options=options, metadata=options.metadata
+        )
+        return self._file(answer.file)
 
     def list(self, *, config: dict[str, Any] | None = None) -> AsyncIterator[AsyncFile]:
         """Every file, fetched page by page as the iteration advances (``page_size`` per page).

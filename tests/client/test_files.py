@@ -591,6 +591,18 @@ def test_get_list_delete_download(client: genai.Client, emu: Emulator, tmp_path:
     assert set(asyncio.run(listed())) >= {made[1].name, made[2].name}
 
 
+def test_create_makes_a_file_from_metadata_over_grpc(client: genai.Client, emu: Emulator) -> None:
+    made = client.files.create(display_name="notes", mime_type="text/plain", name="metadata-only")
+    assert (made.name, made.display_name, made.mime_type) == ("files/metadata-only", "notes", "text/plain")
+    assert client.files.get("metadata-only").display_name == "notes"
+    created = [c for c in emu.calls if c.method == "CreateFile"]
+    assert created[-1].request.file.display_name == "notes"
+    with pytest.raises(genai.errors.AlreadyExistsError):
+        client.files.create(name="metadata-only")
+    with pytest.raises(TypeError, match="display_name: expected a str; got int"):
+        client.files.create(display_name=3)  # type: ignore[arg-type]
+
+
 # -- the key ------------------------------------------------------------------------------------------
 
 
