@@ -11,6 +11,8 @@ the generated protobuf classes; they live in a private descriptor pool so that g
 cleanly next to the official packages.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from genai_protos.flat import *  # noqa: F403
 from genai_protos.flat import __all__ as _messages
 
@@ -23,6 +25,35 @@ from genai._live.state import ReconnectEvent
 from genai._requests.config import AutomaticFunctionCallingConfig, EmbedContentConfig, GenerateContentConfig
 from genai._transport.options import CallOptions, RetryOptions
 from genai.errors import BlockedCandidateError, BlockedPromptError, IncompleteIterationError
+
+if TYPE_CHECKING:  # loaded on first use (below), as the services they configure are
+    from genai._requests.caches import (
+        CreateCachedContentConfig,
+        ListCachedContentsConfig,
+        UpdateCachedContentConfig,
+    )
+    from genai._requests.files import UploadFileConfigDict as UploadFileConfig
+
+# google-genai's config names for the resource services, so that its code runs with `from genai
+# import types`: `types.CreateCachedContentConfig(ttl="300s", ...)`, `types.UploadFileConfig(...)`.
+_LAZY = {
+    "CreateCachedContentConfig": ("genai._requests.caches", "CreateCachedContentConfig"),
+    "UpdateCachedContentConfig": ("genai._requests.caches", "UpdateCachedContentConfig"),
+    "ListCachedContentsConfig": ("genai._requests.caches", "ListCachedContentsConfig"),
+    "UploadFileConfig": ("genai._requests.files", "UploadFileConfigDict"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    found = _LAZY.get(name)
+    if found is None:
+        raise AttributeError(f"module 'genai.types' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(found[0]), found[1])
+    globals()[name] = value
+    return value
+
 
 # google-generativeai spells these in genai.types; the same classes under their familiar names.
 BlockedPromptException = BlockedPromptError
@@ -47,4 +78,8 @@ __all__ = [
     "IncompleteIterationError",
     "BlockedPromptException",
     "StopCandidateException",
+    "CreateCachedContentConfig",
+    "UpdateCachedContentConfig",
+    "ListCachedContentsConfig",
+    "UploadFileConfig",
 ]

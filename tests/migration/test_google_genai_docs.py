@@ -8,9 +8,12 @@ emulator); ``types`` is genai's where our messages take the same arguments, and 
 from __future__ import annotations
 
 import asyncio
+import datetime
 import enum
 import io
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pydantic
 import pytest
@@ -206,3 +209,58 @@ def test_safety_and_thinking(client: genai.Client) -> None:
     )
     assert response.thoughts.startswith('Thinking about: "Think about it".')
     assert response.text.startswith('You said: "Think about it".')
+
+
+def test_files_and_caches(emulator: Emulator, tmp_path: Path) -> None:
+    """The files and caching guides: the client line also names the emulator's HTTP endpoint."""
+    with genai.Client(
+        api_key="GEMINI_API_KEY",
+        endpoint=emulator.endpoint,
+        http_endpoint=emulator.http_endpoint,
+        insecure=True,
+    ) as client:
+        path = tmp_path / "a11.txt"
+        path.write_text("Apollo 11 transcript. " * 200)
+
+        myfile = client.files.upload(file=path)
+        response = client.models.generate_content(
+            model=MODEL, contents=["Could you summarize this file?", myfile]
+        )
+        assert response.text
+
+        myfile = client.files.upload(
+            file=str(path), config={"display_name": "a11", "mime_type": "text/plain"}
+        )
+        while not myfile.state or myfile.state.name != "ACTIVE":
+            time.sleep(0.05)
+            myfile = client.files.get(name=myfile.name)
+        assert myfile.display_name == "a11"
+        assert myfile.name in [f.name for f in client.files.list()]
+
+        cache = client.caches.create(
+            model=MODEL,
+            config=types.CreateCachedContentConfig(
+                display_name="a11 transcript",
+                system_instruction="You are an expert at analyzing transcripts.",
+                contents=[myfile],
+                ttl="300s",
+            ),
+        )
+        response = client.models.generate_content(
+            model=MODEL,
+            contents="Please summarize this transcript",
+            config=types.GenerateContentConfig(cached_content=cache.name),
+        )
+        assert response.usage_metadata.cached_content_token_count > 0
+        client.caches.update(name=cache.name, config=types.UpdateCachedContentConfig(ttl="600s"))
+        later = datetime.datetime.now(tz=datetime.timezone.utc) + datetime.timedelta(minutes=15)
+        updated = client.caches.update(
+            name=cache.name, config=types.UpdateCachedContentConfig(expire_time=later)
+        )
+        assert updated.expire_time is not None and abs((updated.expire_time - later).total_seconds()) < 1
+        assert cache.name in [c.name for c in client.caches.list()]
+        assert client.caches.get(name=cache.name).display_name == "a11 transcript"
+        client.caches.delete(name=cache.name)
+        client.files.delete(name=myfile.name)
+        with pytest.raises(genai.errors.NotFoundError):
+            client.files.get(name=myfile.name)

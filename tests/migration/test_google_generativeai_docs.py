@@ -10,8 +10,11 @@ the structured output, safety settings, function calling and token counting guid
 from __future__ import annotations
 
 import asyncio
+import datetime
 import enum
 import io
+import pathlib
+import time
 from collections.abc import Iterator
 
 import google.ai.generativelanguage as glm
@@ -297,3 +300,43 @@ def test_chat_session_reference() -> None:
 
     assert asyncio.run(main())
     assert len(chat.history) == 4
+
+
+def test_files_and_caching_guides(emulator: Emulator, tmp_path: pathlib.Path) -> None:
+    genai.configure(  # the changed line: the emulator, and its HTTP endpoint for the bytes
+        api_key="GOOGLE_API_KEY",
+        endpoint=emulator.endpoint,
+        http_endpoint=emulator.http_endpoint,
+        insecure=True,
+    )
+    media = tmp_path
+    (media / "poem.txt").write_text("Roses are red,\nviolets are blue.\n")
+
+    myfile = genai.upload_file(media / "poem.txt")
+    model = genai.GenerativeModel("gemini-1.5-flash")
+    result = model.generate_content([myfile, "\n\n", "Can you add a few more lines to this poem?"])
+    assert result.text
+
+    video_file = genai.upload_file(path=media / "poem.txt", display_name="poem", mime_type="text/plain")
+    while video_file.state.name == "PROCESSING":
+        time.sleep(0.05)
+        video_file = genai.get_file(video_file.name)
+    assert video_file.state.name == "ACTIVE"
+    assert video_file.name in [f.name for f in genai.list_files()]
+
+    cache = genai.caching.CachedContent.create(
+        model="models/gemini-1.5-flash",
+        display_name="poem (text)",
+        system_instruction="You are an expert poet.",
+        contents=[video_file],
+        ttl=datetime.timedelta(minutes=5),
+    )
+    model = genai.GenerativeModel.from_cached_content(cached_content=cache)
+    response = model.generate_content(["Continue the poem."])
+    assert response.usage_metadata.cached_content_token_count > 0
+    cache.update(ttl=datetime.timedelta(hours=2))
+    assert cache.name in [c.name for c in genai.caching.CachedContent.list()]
+    cache.delete()
+    genai.delete_file(video_file.name)
+    myfile.delete()
+    assert not {myfile.name, video_file.name} & {f.name for f in genai.list_files()}
