@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # loaded on first use (below), as the services they configure
         UpdateCachedContentConfig,
     )
     from genai._requests.files import UploadFileConfigDict as UploadFileConfig
+    from genai._requests.videos import GenerateVideosConfig
 
 # google-genai's config names for the resource services, so that its code runs with `from genai
 # import types`: `types.CreateCachedContentConfig(ttl="300s", ...)`, `types.UploadFileConfig(...)`.
@@ -41,6 +42,7 @@ _LAZY = {
     "UpdateCachedContentConfig": ("genai._requests.caches", "UpdateCachedContentConfig"),
     "ListCachedContentsConfig": ("genai._requests.caches", "ListCachedContentsConfig"),
     "UploadFileConfig": ("genai._requests.files", "UploadFileConfigDict"),
+    "GenerateVideosConfig": ("genai._requests.videos", "GenerateVideosConfig"),
 }
 
 
@@ -82,4 +84,5 @@ __all__ = [
     "UpdateCachedContentConfig",
     "ListCachedContentsConfig",
     "UploadFileConfig",
+    "GenerateVideosConfig",
 ]

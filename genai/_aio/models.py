@@ -34,6 +34,7 @@ from genai._requests.calls import (
 )
 from genai._requests.config import GenerateContentConfig
 from genai._requests.predict import PREDICT, PREDICT_LONG_RUNNING, JsonLike, build_predict_request
+from genai._requests.videos import VideosConfigLike, video_request
 from genai._transport import AsyncTransport
 from genai._transport.http import AsyncFileHttp
 from genai._transport.http_download import download_url
@@ -279,6 +280,29 @@ class AsyncModels(ModelsCore):
         from genai._aio.operations import AsyncOperations  # here: most programs never start a job
 
         return AsyncOperations(self._transport, self._defaults)._wrap(raw, polling)
+
+    async def generate_videos(
+        self,
+        *,
+        model: str,
+        prompt: str | None = None,
+        image: Any = None,
+        config: VideosConfigLike | None = None,
+    ) -> AsyncOperation:
+        """Start a video job the way google-genai spells it: ``predict_long_running`` with the prompt
+        (and an image to start from) as the instance and the config as the model's parameters.
+
+        >>> op = await client.aio.models.generate_videos(model="veo-2.0-generate-001", prompt="a cat")
+        >>> (await op.wait(timeout=30)).response.generated_videos[0].video.uri.endswith("alt=media")
+        True
+
+        Poll it as google-genai's code does (``op = client.operations.get(op)`` until ``op.done``)
+        or with ``op.wait()``; ``client.files.download(file=video.video)`` fills in its bytes.
+        """
+        instances, parameters = video_request(prompt, image, config)
+        return await self.predict_long_running(
+            model=model, instances=instances, parameters=parameters or None
+        )
 
     @overload
     async def download_video(self, video: GeneratedVideo | str, path: None = None) -> bytes: ...

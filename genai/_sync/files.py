@@ -33,7 +33,7 @@ from genai._transport.http_download import download_url
 from genai._transport.options import NO_RETRY, CallOptions, checked_call_options
 from genai._transport.settings import ChannelSettings
 from genai._views.files import FileView
-from genai._views.predictions import GeneratedVideo
+from genai._views.predictions import GeneratedVideo, Video
 from genai._wire import messages as pb
 from genai.errors import (
     APIError,
@@ -445,6 +445,12 @@ class Files:
         known to be uploaded is a ValueError here; a name of one is the server's FailedPreconditionError.
         """
         target = None if path is None else _target(path)
+        if isinstance(file, Video):  # google-genai's shape: the bytes are kept on the video too
+            if file.uri is None or target is not None:
+                file = GeneratedVideo(uri=file.uri, data=file.video_bytes)
+            else:
+                file.video_bytes = self.download(file.uri)
+                return file.video_bytes
         if isinstance(file, GeneratedVideo):
             if file.uri is None:  # a video the job returned inline
                 data = file.data or b""

@@ -158,6 +158,16 @@ class OperationCore:
             raise error
         return _unpack(self._raw.response, operation_types(self.name)[1])
 
+    @property
+    def response(self) -> Any:
+        """google-genai's ``operation.response``: None until the operation is done, or when it
+        failed (``result()`` raises its error); a video job's GeneratedVideos (with
+        ``generated_videos``); any other job's ``result()``."""
+        if not self._raw.done or self._raw.WhichOneof("result") == "error":
+            return None
+        result = self.result()
+        return GeneratedVideos(result) if isinstance(result, pb.PredictLongRunningResponse) else result
+
     def videos(self) -> GeneratedVideos:
         """A finished video job's result, typed: the generated videos, ``filtered_count`` and
         ``filtered_reasons`` (``result()`` wrapped in GeneratedVideos; raises as ``result()`` does).

@@ -14,15 +14,16 @@ from __future__ import annotations
 
 import base64
 import binascii
+import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from genai._requests.predict import from_value
 from genai._wire import messages as pb
 from genai.errors import VideosFilteredError
 
-__all__ = ["GeneratedVideo", "GeneratedVideos", "PredictResponse"]
+__all__ = ["GeneratedVideo", "GeneratedVideos", "PredictResponse", "Video"]
 
 
 class PredictResponse:
@@ -66,13 +67,48 @@ class PredictResponse:
         return f"PredictResponse({len(self._raw.predictions)} predictions)"
 
 
+class Video:
+    """A generated video as google-genai holds it: ``uri``, ``video_bytes`` (inline, or filled in by
+    ``client.files.download(file=video)``), ``mime_type``; ``save(path)`` writes the bytes.
+
+    >>> video = Video(uri=None, video_bytes=b"....ftyp", mime_type="video/mp4")
+    >>> video.video_bytes[4:]
+    b'ftyp'
+    """
+
+    __slots__ = ("mime_type", "uri", "video_bytes")
+
+    def __init__(self, *, uri: str | None, video_bytes: bytes | None, mime_type: str | None) -> None:
+        self.uri = uri
+        self.video_bytes = video_bytes
+        self.mime_type = mime_type
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the video's bytes to `path` (download it first when it came as a uri)."""
+        if self.video_bytes is None:
+            raise ValueError(
+                "this video is a uri whose bytes are not downloaded yet: call "
+                "client.files.download(file=video) first, or client.models.download_video(video, path)"
+            )
+        with open(path, "wb") as out:
+            out.write(self.video_bytes)
+
+    def __repr__(self) -> str:
+        held = f"<{len(self.video_bytes)} bytes>" if self.video_bytes is not None else "None"
+        return f"Video(uri={self.uri!r}, video_bytes={held}, mime_type={self.mime_type!r})"
+
+
 @dataclass(frozen=True)
 class GeneratedVideo:
     """One generated video: its ``uri`` (download it with ``client.models.download_video``) or its
-    inline ``data``; one of the two is set."""
+    inline ``data``; one of the two is set. ``video`` is the same video in google-genai's shape."""
 
     uri: str | None
     data: bytes | None
+    video: Video = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "video", Video(uri=self.uri, video_bytes=self.data, mime_type="video/mp4"))
 
     @classmethod
     def from_message(cls, video: Any) -> GeneratedVideo:
@@ -138,6 +174,22 @@ class GeneratedVideos:
                 reasons=[],
             )
         return list(self._samples)
+
+    @property
+    def generated_videos(self) -> list[GeneratedVideo]:
+        """The samples under google-genai's name (``operation.response.generated_videos``); each
+        has ``.video`` in google-genai's shape. Raises as ``samples`` does when all were filtered."""
+        return self.samples
+
+    @property
+    def rai_media_filtered_count(self) -> int:
+        """``filtered_count`` under google-genai's name."""
+        return self.filtered_count
+
+    @property
+    def rai_media_filtered_reasons(self) -> list[str]:
+        """``filtered_reasons`` under google-genai's name."""
+        return self.filtered_reasons
 
     def __len__(self) -> int:
         return len(self.samples)

@@ -92,7 +92,8 @@ def _entry(model: str, method: str, request_type: str) -> _catalog.CatalogEntry:
     return entry
 
 
-def _prompts(instances: list[struct_pb2.Value], request_type: str) -> list[str]:
+def _prompts(instances: list[struct_pb2.Value], request_type: str, *, image_alone: bool = False) -> list[str]:
+    """Each instance's prompt; with `image_alone` (videos) an instance may bring an image instead."""
     if not instances:
         raise invalid_argument(request_type, [("instances", "at least one instance is required")])
     prompts: list[str] = []
@@ -100,13 +101,33 @@ def _prompts(instances: list[struct_pb2.Value], request_type: str) -> list[str]:
     for i, instance in enumerate(instances):
         fields = instance.struct_value.fields if instance.HasField("struct_value") else None
         prompt = fields.get("prompt") if fields is not None else None
-        if prompt is None or not prompt.HasField("string_value") or not prompt.string_value:
+        image = fields.get("image") if fields is not None else None
+        if image_alone and prompt is None and image is not None:
+            if not _is_image(image):
+                where = f"instances[{i}].image"
+                violations.append((where, "an image is {bytesBase64Encoded: base64 str, mimeType: image/*}"))
+            else:
+                prompts.append("")
+        elif prompt is None or not prompt.HasField("string_value") or not prompt.string_value:
             violations.append((f"instances[{i}].prompt", "a non-empty prompt string is required"))
         else:
             prompts.append(prompt.string_value)
     if violations:
         raise invalid_argument(request_type, violations)
     return prompts
+
+
+def _is_image(value: struct_pb2.Value) -> bool:
+    if not value.HasField("struct_value"):
+        return False
+    fields = value.struct_value.fields
+    data, mime = fields.get("bytesBase64Encoded"), fields.get("mimeType")
+    return (
+        data is not None
+        and bool(data.string_value)
+        and mime is not None
+        and mime.string_value.startswith("image/")
+    )
 
 
 def _sample_count(parameters: struct_pb2.Value, request_type: str) -> int:
@@ -181,7 +202,7 @@ def plan_video(request: ps.PredictLongRunningRequest, metadata: Mapping[str, str
     """The checked request's job, its timing, filtering and failure read from the call's headers."""
     name = "PredictLongRunningRequest"
     _entry(request.model, "predictLongRunning", name)
-    prompts = _prompts(list(request.instances), name)
+    prompts = _prompts(list(request.instances), name, image_alone=True)
     count = _sample_count(request.parameters, name)
     seconds, filtered, fail = VIDEO_SECONDS, 0, None
     try:

@@ -142,6 +142,22 @@ def test_a_failed_video_job_raises_its_error(fast: genai.Client) -> None:
     assert caught.value.reason == "EMULATOR_PREDICTION_FAILED"
     with pytest.raises(InternalError):
         op.videos()
+    assert op.done and op.response is None  # google-genai's reading: no response, the error instead
+
+
+def test_google_genai_shapes_of_a_video_job(fast: genai.Client, tmp_path: Path) -> None:
+    op = _video(fast, **{"x-emulator-predict-seconds": "0.3"})
+    assert not op.done and op.response is None
+    video = op.wait(timeout=10).response.generated_videos[0].video
+    assert video.uri and video.video_bytes is None
+    with pytest.raises(ValueError, match=r"not downloaded yet: call client\.files\.download"):
+        video.save(tmp_path / "early.mp4")
+    data = fast.files.download(file=video)
+    assert video.video_bytes == data and data[4:8] == b"ftyp"
+    video.save(tmp_path / "v.mp4")
+    assert (tmp_path / "v.mp4").read_bytes() == data
+    tuned = fast.tunings.create(base_model="gemini-2.5-flash", training_dataset=[("1", "2")])
+    assert tuned.wait(timeout=10).response.name == tuned.result().name  # other jobs: result()
 
 
 def test_the_download_streams_the_video_with_the_key_only_in_a_header(

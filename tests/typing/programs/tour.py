@@ -253,6 +253,11 @@ first_video = video_job.videos()[0]
 assert_type(first_video, genai.GeneratedVideo)
 assert_type(client.models.download_video(first_video), bytes)
 assert_type(client.models.download_video(first_video, "out.mp4"), pathlib.Path)
+veo = client.models.generate_videos(
+    model="veo-2.0-generate-001", prompt="a cat", config=types.GenerateVideosConfig(aspect_ratio="16:9")
+)
+assert_type(veo, genai.Operation)
+assert_type(first_video.video.video_bytes, bytes | None)
 
 
 async def files_async() -> None:
