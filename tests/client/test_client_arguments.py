@@ -62,6 +62,18 @@ def test_tls_settings_are_refused_with_plaintext() -> None:
         genai.Client("k", tls_server_name="name.test", **LOCAL)
 
 
+def test_configure_passes_the_tls_server_name_on() -> None:
+    try:
+        genai.configure(api_key="k", endpoint="127.0.0.1:1", tls_server_name="name.test")
+        assert genai.legacy.default_client()._settings.tls_server_name == "name.test"
+        with pytest.raises(ValueError, match="root_certificates/tls_server_name are TLS settings"):
+            genai.configure(api_key="k", tls_server_name="name.test", **LOCAL)
+    finally:
+        if genai.legacy._default_client is not None:
+            genai.legacy._default_client.close()
+        genai.legacy._default_client = None
+
+
 def test_an_empty_endpoint_never_means_the_default_one() -> None:
     with pytest.raises(ValueError, match="endpoint"):
         genai.Client("k", endpoint="")
