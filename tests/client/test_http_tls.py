@@ -26,6 +26,7 @@ pytest.importorskip("httpx2")
 import genai
 from genai.errors import CertificateVerificationError, UnavailableError
 from genai.testing import Emulator
+from tests.client.test_downloads import run
 from tests.client.test_secrets_in_tracebacks import _render
 from tests.transport.conftest import Certificate, _make_certificate
 
@@ -147,20 +148,6 @@ def video_path(emu: Emulator) -> str:
 
 def tls_client(proxy: TlsProxy, **tls: Any) -> genai.Client:
     return genai.Client(api_key=KEY, endpoint="localhost:1", http_endpoint=f"127.0.0.1:{proxy.port}", **tls)
-
-
-def run(face: str, client: genai.Client, action: Callable[[Any], Any]) -> Any:
-    """`action(client)` on the sync face, or `await action(client.aio)` on a fresh event loop."""
-    if face == "sync":
-        return action(client)
-
-    async def main() -> Any:
-        try:
-            return await action(client.aio)
-        finally:
-            await client.aio.aclose()
-
-    return asyncio.run(main())
 
 
 @pytest.mark.parametrize("face", ["sync", "async"])

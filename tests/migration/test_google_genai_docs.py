@@ -33,6 +33,18 @@ def client(emulator: Emulator) -> Iterator[genai.Client]:
         yield client
 
 
+@pytest.fixture
+def files_client(emulator: Emulator) -> Iterator[genai.Client]:
+    """The client line of the files, caching and video guides: it also names the HTTP endpoint."""
+    with genai.Client(
+        api_key="GEMINI_API_KEY",
+        endpoint=emulator.endpoint,
+        http_endpoint=emulator.http_endpoint,
+        insecure=True,
+    ) as client:
+        yield client
+
+
 def test_generate_and_config(client: genai.Client) -> None:
     response = client.models.generate_content(model=MODEL, contents="Why is the sky blue?")
     assert response.text.startswith('You said: "Why is the sky blue".')
@@ -211,117 +223,101 @@ def test_safety_and_thinking(client: genai.Client) -> None:
     assert response.text.startswith('You said: "Think about it".')
 
 
-def test_files_and_caches(emulator: Emulator, tmp_path: Path) -> None:
+def test_files_and_caches(files_client: genai.Client, tmp_path: Path) -> None:
     """The files and caching guides: the client line also names the emulator's HTTP endpoint."""
-    with genai.Client(
-        api_key="GEMINI_API_KEY",
-        endpoint=emulator.endpoint,
-        http_endpoint=emulator.http_endpoint,
-        insecure=True,
-    ) as client:
-        path = tmp_path / "a11.txt"
-        path.write_text("Apollo 11 transcript. " * 200)
+    client = files_client
+    path = tmp_path / "a11.txt"
+    path.write_text("Apollo 11 transcript. " * 200)
 
-        myfile = client.files.upload(file=path)
-        response = client.models.generate_content(
-            model=MODEL, contents=["Could you summarize this file?", myfile]
-        )
-        assert response.text
+    myfile = client.files.upload(file=path)
+    response = client.models.generate_content(
+        model=MODEL, contents=["Could you summarize this file?", myfile]
+    )
+    assert response.text
 
-        myfile = client.files.upload(
-            file=str(path), config={"display_name": "a11", "mime_type": "text/plain"}
-        )
-        while not myfile.state or myfile.state.name != "ACTIVE":
-            time.sleep(0.05)
-            myfile = client.files.get(name=myfile.name)
-        assert myfile.display_name == "a11"
-        assert myfile.name in [f.name for f in client.files.list()]
+    myfile = client.files.upload(file=str(path), config={"display_name": "a11", "mime_type": "text/plain"})
+    while not myfile.state or myfile.state.name != "ACTIVE":
+        time.sleep(0.05)
+        myfile = client.files.get(name=myfile.name)
+    assert myfile.display_name == "a11"
+    assert myfile.name in [f.name for f in client.files.list()]
 
-        cache = client.caches.create(
-            model=MODEL,
-            config=types.CreateCachedContentConfig(
-                display_name="a11 transcript",
-                system_instruction="You are an expert at analyzing transcripts.",
-                contents=[myfile],
-                ttl="300s",
-            ),
-        )
-        response = client.models.generate_content(
-            model=MODEL,
-            contents="Please summarize this transcript",
-            config=types.GenerateContentConfig(cached_content=cache.name),
-        )
-        assert response.usage_metadata.cached_content_token_count > 0
-        client.caches.update(name=cache.name, config=types.UpdateCachedContentConfig(ttl="600s"))
-        later = datetime.datetime.now(tz=datetime.timezone.utc) + datetime.timedelta(minutes=15)
-        updated = client.caches.update(
-            name=cache.name, config=types.UpdateCachedContentConfig(expire_time=later)
-        )
-        assert updated.expire_time is not None and abs((updated.expire_time - later).total_seconds()) < 1
-        assert cache.name in [c.name for c in client.caches.list()]
-        assert client.caches.get(name=cache.name).display_name == "a11 transcript"
-        client.caches.delete(name=cache.name)
-        client.files.delete(name=myfile.name)
-        with pytest.raises(genai.errors.NotFoundError):
-            client.files.get(name=myfile.name)
+    cache = client.caches.create(
+        model=MODEL,
+        config=types.CreateCachedContentConfig(
+            display_name="a11 transcript",
+            system_instruction="You are an expert at analyzing transcripts.",
+            contents=[myfile],
+            ttl="300s",
+        ),
+    )
+    response = client.models.generate_content(
+        model=MODEL,
+        contents="Please summarize this transcript",
+        config=types.GenerateContentConfig(cached_content=cache.name),
+    )
+    assert response.usage_metadata.cached_content_token_count > 0
+    client.caches.update(name=cache.name, config=types.UpdateCachedContentConfig(ttl="600s"))
+    later = datetime.datetime.now(tz=datetime.timezone.utc) + datetime.timedelta(minutes=15)
+    updated = client.caches.update(name=cache.name, config=types.UpdateCachedContentConfig(expire_time=later))
+    assert updated.expire_time is not None and abs((updated.expire_time - later).total_seconds()) < 1
+    assert cache.name in [c.name for c in client.caches.list()]
+    assert client.caches.get(name=cache.name).display_name == "a11 transcript"
+    client.caches.delete(name=cache.name)
+    client.files.delete(name=myfile.name)
+    with pytest.raises(genai.errors.NotFoundError):
+        client.files.get(name=myfile.name)
 
 
-def test_video_generation(emulator: Emulator, tmp_path: Path) -> None:
+def test_video_generation(files_client: genai.Client, emulator: Emulator, tmp_path: Path) -> None:
     """The video guide: generate_videos, the polling loop on client.operations.get(operation), and
     client.files.download(file=video) then video.save(path)."""
-    with genai.Client(
-        api_key="GEMINI_API_KEY",
-        endpoint=emulator.endpoint,
-        http_endpoint=emulator.http_endpoint,
-        insecure=True,
-    ) as client:
-        operation = client.models.generate_videos(
-            model="veo-2.0-generate-001",
-            prompt="Panning wide shot of a calico kitten sleeping in the sunshine",
-            config=gtypes.GenerateVideosConfig(
-                person_generation="dont_allow", aspect_ratio="16:9", number_of_videos=2
-            ),
+    client = files_client
+    operation = client.models.generate_videos(
+        model="veo-2.0-generate-001",
+        prompt="Panning wide shot of a calico kitten sleeping in the sunshine",
+        config=gtypes.GenerateVideosConfig(
+            person_generation="dont_allow", aspect_ratio="16:9", number_of_videos=2
+        ),
+    )
+    while not operation.done:
+        time.sleep(0.05)
+        operation = client.operations.get(operation)
+    saved = []
+    for n, generated_video in enumerate(operation.response.generated_videos):
+        client.files.download(file=generated_video.video)
+        generated_video.video.save(tmp_path / f"video{n}.mp4")
+        saved.append((tmp_path / f"video{n}.mp4").read_bytes())
+    assert len(saved) == 2 and all(data[4:8] == b"ftyp" for data in saved)
+    started = [c for c in emulator.calls if c.method == "PredictLongRunning"][-1].request
+    parameters = started.parameters.struct_value.fields
+    assert parameters["aspectRatio"].string_value == "16:9" and parameters["sampleCount"].number_value == 2
+    assert started.instances[0].struct_value.fields["prompt"].string_value.startswith("Panning")
+    # The same with genai's own config; a setting the API does not take is refused by name.
+    again = client.models.generate_videos(
+        model="veo-2.0-generate-001",
+        prompt="a cat",
+        config=types.GenerateVideosConfig(duration_seconds=5),
+    )
+    assert again.wait(timeout=10).response.rai_media_filtered_count == 0
+    # From an image (google-genai's Image, or its bytes): sent as base64 with its type.
+    png = io.BytesIO()
+    Image.new("RGB", (4, 4), "orange").save(png, format="PNG")
+    from_image = client.models.generate_videos(
+        model="veo-2.0-generate-001",
+        image=gtypes.Image(image_bytes=png.getvalue(), mime_type="image/png"),
+    )
+    assert from_image.wait(timeout=10).done
+    sent = [c for c in emulator.calls if c.method == "PredictLongRunning"][-1].request
+    image = sent.instances[0].struct_value.fields["image"].struct_value.fields
+    assert image["mimeType"].string_value == "image/png" and image["bytesBase64Encoded"].string_value
+    with pytest.raises(ValueError, match=r"config\.output_gcs_uri: not a setting"):
+        client.models.generate_videos(
+            model="veo-2.0-generate-001", prompt="a", config={"output_gcs_uri": "gs://x"}
         )
-        while not operation.done:
-            time.sleep(0.05)
-            operation = client.operations.get(operation)
-        saved = []
-        for n, generated_video in enumerate(operation.response.generated_videos):
-            client.files.download(file=generated_video.video)
-            generated_video.video.save(tmp_path / f"video{n}.mp4")
-            saved.append((tmp_path / f"video{n}.mp4").read_bytes())
-        assert len(saved) == 2 and all(data[4:8] == b"ftyp" for data in saved)
-        started = [c for c in emulator.calls if c.method == "PredictLongRunning"][-1].request
-        parameters = started.parameters.struct_value.fields
-        assert (
-            parameters["aspectRatio"].string_value == "16:9" and parameters["sampleCount"].number_value == 2
+    with pytest.raises(ValueError, match="give a prompt, an image, or both"):
+        client.models.generate_videos(model="veo-2.0-generate-001")
+    with pytest.raises(TypeError, match=r"config\.number_of_videos: expected int; got str"):
+        client.models.generate_videos(
+            model="veo-2.0-generate-001", prompt="a", config={"number_of_videos": "2"}
         )
-        assert started.instances[0].struct_value.fields["prompt"].string_value.startswith("Panning")
-        # The same with genai's own config; a setting the API does not take is refused by name.
-        again = client.models.generate_videos(
-            model="veo-2.0-generate-001",
-            prompt="a cat",
-            config=types.GenerateVideosConfig(duration_seconds=5),
-        )
-        assert again.wait(timeout=10).response.rai_media_filtered_count == 0
-        # From an image (google-genai's Image, or its bytes): sent as base64 with its type.
-        png = io.BytesIO()
-        Image.new("RGB", (4, 4), "orange").save(png, format="PNG")
-        from_image = client.models.generate_videos(
-            model="veo-2.0-generate-001",
-            image=gtypes.Image(image_bytes=png.getvalue(), mime_type="image/png"),
-        )
-        assert from_image.wait(timeout=10).done
-        sent = [c for c in emulator.calls if c.method == "PredictLongRunning"][-1].request
-        image = sent.instances[0].struct_value.fields["image"].struct_value.fields
-        assert image["mimeType"].string_value == "image/png" and image["bytesBase64Encoded"].string_value
-        with pytest.raises(ValueError, match=r"config\.output_gcs_uri: not a setting"):
-            client.models.generate_videos(
-                model="veo-2.0-generate-001", prompt="a", config={"output_gcs_uri": "gs://x"}
-            )
-        with pytest.raises(ValueError, match="give a prompt, an image, or both"):
-            client.models.generate_videos(model="veo-2.0-generate-001")
-        with pytest.raises(TypeError, match=r"config\.number_of_videos: expected int; got str"):
-            client.models.generate_videos(
-                model="veo-2.0-generate-001", prompt="a", config={"number_of_videos": "2"}
-            )
