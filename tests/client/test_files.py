@@ -271,6 +271,45 @@ def test_a_session_saved_by_one_client_is_resumed_by_another(emu: Emulator, tmp_
         third.files.upload(file=b"other bytes", mime_type="text/plain", resume=session)
 
 
+def test_a_cancelled_async_upload_leaves_nothing_running_and_resumes(
+    client: genai.Client, emu: Emulator
+) -> None:
+    data = os.urandom(CHUNK * 5 + 3)
+    sessions: list[Any] = []
+
+    async def main() -> Any:
+        two_chunks_in = asyncio.Event()
+
+        def progress(sent: int, total: int) -> None:
+            if sent >= 2 * CHUNK:
+                two_chunks_in.set()
+
+        upload = asyncio.create_task(
+            client.aio.files.upload(
+                file=data,
+                mime_type="application/octet-stream",
+                chunk_size=CHUNK,
+                on_session=sessions.append,
+                on_progress=progress,
+            )
+        )
+        await two_chunks_in.wait()
+        upload.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await upload
+        assert asyncio.all_tasks() == {asyncio.current_task()}  # nothing of the upload goes on
+        try:
+            return await client.aio.files.upload(
+                file=data, chunk_size=CHUNK, resume=sessions[0], on_progress=lambda s, t: None
+            )
+        finally:
+            await client.aio.files.aclose()
+
+    file = asyncio.run(main())
+    assert len(sessions) == 1
+    assert server_sha256(emu, file.name) == hashlib.sha256(data).hexdigest()
+
+
 def test_giving_up_hands_back_a_session_that_resumes(client: genai.Client, emu: Emulator) -> None:
     data = os.urandom(CHUNK * 2 + 5)
     client.files.max_failures = 3  # type: ignore[misc]
