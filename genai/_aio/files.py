@@ -42,6 +42,11 @@ from genai.errors import (
 __all__ = ["AsyncFile", "AsyncFiles"]
 
 
+def _ok(status: int) -> bool:
+    """Any 2xx: the API answers 200, and a server that says 201 for the same has not failed."""
+    return 200 <= status < 300
+
+
 def _retryable(status: int) -> bool:
     return status >= 500 or status in (408, 429)
 
@@ -299,7 +304,7 @@ class AsyncFiles:
                 answer = await self._http.post(url, headers, body, timeout)
             except HttpTransportError as exc:
                 answer, broken = None, exc
-            if answer is not None and answer.status == 200 and "x-goog-upload-url" in answer.headers:
+            if answer is not None and _ok(answer.status) and "x-goog-upload-url" in answer.headers:
                 granularity = int(answer.headers.get("x-goog-upload-chunk-granularity", "1") or 1)
                 return UploadSession(
                     url=answer.headers["x-goog-upload-url"],
@@ -353,7 +358,7 @@ class AsyncFiles:
                     asked = await self._query(session, timeout)
                 except HttpTransportError as exc:
                     asked, last_error = None, exc
-                if asked is not None and asked.status == 200:
+                if asked is not None and _ok(asked.status):
                     status = asked.headers.get("x-goog-upload-status", "active")
                     if status == "final":
                         report(total)
@@ -395,7 +400,7 @@ class AsyncFiles:
             except HttpTransportError as exc:
                 answer, last_error = None, exc
             del data
-            if answer is not None and answer.status == 200:
+            if answer is not None and (_ok(answer.status) or (answer.status == 308 and not final)):
                 if final:
                     report(total)
                     return core.file_from_json(answer.body)

@@ -532,6 +532,55 @@ def test_a_timeout_in_the_config_bounds_each_http_request(tmp_path: Path) -> Non
         listener.close()
 
 
+def test_a_server_answering_201_and_308_is_followed() -> None:
+    """Another server's dialect of the protocol: 201 for the start, 308 for chunks not yet final."""
+    import http.server
+    import threading
+
+    received = bytearray()
+
+    class Peer(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            command = self.headers.get("X-Goog-Upload-Command", "")
+            if command == "start":
+                self.send_response(201)
+                self.send_header("X-Goog-Upload-URL", f"http://127.0.0.1:{port}/session/1")
+                self.send_header("X-Goog-Upload-Chunk-Granularity", "4")
+                payload = b""
+            elif command == "upload":
+                received.extend(body)
+                self.send_response(308)
+                self.send_header("X-Goog-Upload-Size-Received", str(len(received)))
+                payload = b""
+            else:
+                received.extend(body)
+                self.send_response(200)
+                file = {"name": "files/peer", "sizeBytes": str(len(received)), "mimeType": "text/plain"}
+                payload = json.dumps({"file": file}).encode()
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Peer)
+    port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with genai.Client(KEY, endpoint=f"127.0.0.1:{port}", insecure=True) as c:
+            file = c.files.upload(b"0123456789abcdef!", mime_type="text/plain", chunk_size=8)
+        assert (file.name, file.size_bytes) == ("files/peer", 17) and bytes(received) == b"0123456789abcdef!"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
+
+
 def test_a_session_url_without_tls_is_refused_by_a_tls_client(tmp_path: Path) -> None:
     source = tmp_path / "clip.bin"
     source.write_bytes(b"0123456789")
