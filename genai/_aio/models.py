@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, overload
 
 from genai._aio.afc import AsyncFunctionRounds, AsyncFunctionRoundsStream
+from genai._aio.downloads import fetch, is_video_uri
 from genai._aio.file_wait import wait_all_active
 from genai._aio.streams import AsyncGenerateContentStream
 from genai._coercion.content import ContentsLike
@@ -39,7 +40,7 @@ from genai._transport import AsyncTransport
 from genai._transport.http import AsyncFileHttp
 from genai._transport.http_download import download_url
 from genai._transport.options import NO_RETRY, CallOptions, checked_call_options
-from genai._views.predictions import GeneratedVideo, PredictResponse
+from genai._views.predictions import GeneratedVideo, PredictResponse, Video
 from genai._views.responses import GenerateContentResponse
 from genai._views.stream_state import StreamHooks
 from genai._wire import messages as pb
@@ -305,20 +306,21 @@ class AsyncModels(ModelsCore):
         )
 
     @overload
-    async def download_video(self, video: GeneratedVideo | str, path: None = None) -> bytes: ...
+    async def download_video(self, video: GeneratedVideo | Video | str, path: None = None) -> bytes: ...
 
     @overload
-    async def download_video(self, video: GeneratedVideo | str, path: str | Path) -> Path: ...
+    async def download_video(self, video: GeneratedVideo | Video | str, path: str | Path) -> Path: ...
 
     async def download_video(
-        self, video: GeneratedVideo | str, path: str | Path | None = None
+        self, video: GeneratedVideo | Video | str, path: str | Path | None = None
     ) -> bytes | Path:
         """A generated video's bytes: written to `path` (streamed, returns the Path) or returned.
 
-        `video` is a GeneratedVideo (from ``operation.videos()``) or its uri. The key goes in the
-        ``x-goog-api-key`` header, and only to the client's ``http_endpoint``; a video with inline
-        bytes is returned (or written) as is. The download goes over the client's HTTP connections
-        (httpx2: ``pip install 'genai[files]'``), written to ``path + ".part"`` and renamed once
+        `video` is a GeneratedVideo (from ``operation.videos()``), its ``.video``, or its uri. The
+        key goes in the ``x-goog-api-key`` header, and only to the client's ``http_endpoint``; a
+        video with inline bytes is returned (or written) as is. The download goes over the client's
+        HTTP connections (httpx2: ``pip install 'genai[files]'``), written to ``path + ".part"`` and
+        renamed once
         complete, so a failed download leaves no partial file.
 
         >>> prompt = [{"prompt": "a cat"}]
@@ -328,25 +330,17 @@ class AsyncModels(ModelsCore):
         b'ftyp'
         """
         target = _download_path(path)
-        if isinstance(video, GeneratedVideo):
-            if video.data is not None:
-                if target is None:
-                    return video.data
-                await self._http.run(target.write_bytes, video.data)
-                return target
-            uri: object = video.uri
-        elif isinstance(video, str):
-            uri = video
-        else:
+        if isinstance(video, Video):
+            video = GeneratedVideo(uri=video.uri, data=video.video_bytes)
+        if not isinstance(video, GeneratedVideo | str):
             raise TypeError(
                 f"video: expected a GeneratedVideo (from operation.videos()) or its uri str; "
                 f"got {type(video).__name__}"
             )
-        url = download_url(self._transport.settings, uri)
-        key = self._transport.settings.api_key
-        headers = {"x-goog-api-key": key} if key else {}
-        got = await self._http.download(
-            url, headers, None if target is None else str(target), "downloading the video"
+        if isinstance(video, str) and not is_video_uri(video):
+            download_url(self._transport.settings, video)  # a file's uri: the same host rule applies
+        got = await fetch(
+            self._http, self._transport.settings, video, None if target is None else str(target)
         )
         if target is None:
             assert got is not None

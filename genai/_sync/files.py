@@ -26,10 +26,10 @@ from typing import Any, overload
 from genai._requests import files as core
 from genai._requests.calls import CallConfig
 from genai._requests.files import FileSource, Progress, UploadConfig, UploadSession
+from genai._sync.downloads import fetch
 from genai._sync.file_wait import POLL_CAP, POLL_INITIAL, wait_active
 from genai._transport import Transport
 from genai._transport.http import FileHttp, HttpAnswer, HttpTransportError, http_error
-from genai._transport.http_download import download_url
 from genai._transport.options import NO_RETRY, CallOptions, checked_call_options
 from genai._transport.settings import ChannelSettings
 from genai._views.files import FileView
@@ -456,27 +456,7 @@ class Files:
             else:
                 file.video_bytes = self.download(file.uri)
                 return file.video_bytes
-        if isinstance(file, GeneratedVideo):
-            if file.uri is None:  # a video the job returned inline
-                data = file.data or b""
-                if target is not None:
-                    self._http.run(_write, target, data)
-                return data if target is None else target
-            file = file.uri
-        if (
-            isinstance(file, str)
-            and file.startswith(("https://", "http://"))
-            and "/v1beta/files/" not in file
-        ):
-            url, what = download_url(self._settings, file), "downloading the video"
-        else:  # a file: its name, or its uri (which names it)
-            core.check_downloadable(file)
-            file_name = core.to_file_name(file)
-            url = f"{self._http.base_url()}/v1beta/{file_name}:download?alt=media"
-            what = f"downloading {file_name}"
-        key = self._key()
-        headers = {"x-goog-api-key": key} if key else {}
-        got = self._http.download(url, headers, target, what)
+        got = fetch(self._http, self._settings, file, target)
         if target is None:
             assert got is not None
             return got
@@ -492,8 +472,3 @@ def _target(path: object) -> str:
     if not isinstance(path, str | os.PathLike):
         raise TypeError(f"path: expected a str or path to write to, or None; got {type(path).__name__}")
     return os.fspath(path)
-
-
-def _write(path: str, data: bytes) -> None:
-    with open(path, "wb") as out:
-        out.write(data)
