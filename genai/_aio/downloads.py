@@ -14,7 +14,6 @@ an uploaded File is refused before anything is sent (only generated files downlo
 
 from __future__ import annotations
 
-from genai._requests.files import check_downloadable, to_file_name
 from genai._transport.http import AsyncFileHttp
 from genai._transport.http_download import download_url
 from genai._transport.settings import ChannelSettings
@@ -47,6 +46,8 @@ async def fetch(
     if is_video_uri(source):
         url, what = download_url(settings, source), "downloading the video"
     else:  # a file: its name, a File, or its uri (which names it)
+        from genai._requests.files import check_downloadable, to_file_name  # here: files load lazily
+
         check_downloadable(source)
         name = to_file_name(source)
         url, what = f"{http.base_url()}/v1beta/{name}:download?alt=media", f"downloading {name}"
