@@ -107,7 +107,25 @@ def test_scenario_ends_quietly(name: str) -> None:
     script = PRELUDE + textwrap.dedent(SCENARIOS[name])
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert done.stderr == ""
+    assert _without_grpc_cancel_note(done.stderr) == ""
+
+
+# grpcio's own server loop prints this when a call it is still scheduling is cancelled by the
+# server's stop; it comes from grpc's Cython (no handler of ours runs), and only under CPU load
+# (about 1 run in 10 with two busy cores, before and after issue 11). Nothing else may be printed.
+_GRPC_CANCEL_NOTE = (
+    "Traceback (most recent call last):\n"
+    '  File "src/python/grpcio/grpc/_cython/_cygrpc/aio/server.pyx.pxi", line {line}, in '
+    "grpc._cython.cygrpc._schedule_rpc_coro\n"
+    "asyncio.exceptions.CancelledError\n"
+)
+
+
+def _without_grpc_cancel_note(stderr: str) -> str:
+    import re
+
+    pattern = re.escape(_GRPC_CANCEL_NOTE).replace(re.escape("{line}"), r"\d+")
+    return re.sub(pattern, "", stderr)
 
 
 def test_calls_running_at_stop_end_with_unavailable_and_are_not_counted_as_cancelled() -> None:
